@@ -1,0 +1,3 @@
+from bigconv.cli import main
+
+main()

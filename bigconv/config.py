@@ -1,0 +1,439 @@
+"""The event file (TOML) turned into typed dataclasses, with every mistake reported at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_REACTIONS: tuple[tuple[str, str, str, bool], ...] = (
+    ("useful", "👍", "Useful", False),
+    ("insight", "💡", "New idea", False),
+    ("love", "❤️", "Love this", False),
+    ("question", "❓", "I have a question", False),
+    ("lost", "😕", "Lost me", True),
+    ("slower", "🐢", "Slow down", True),
+)
+
+
+class ConfigError(Exception):
+    """The event file has mistakes; `problems` holds one line per mistake."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Room:
+    name: str
+    capacity: int
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Slot:
+    label: str
+    start: dt.datetime  # aware, in the event's time zone
+    end: dt.datetime
+    kind: str = "workshop"  # "workshop" or "plenary"
+
+
+@dataclass(frozen=True)
+class Session:
+    title: str
+    room: str
+    slot: str
+    leads: tuple[str, ...] = ()
+    description: str = ""
+    audience: str = "everyone"
+    capacity: int | None = None
+    code: str | None = None  # pin a code; otherwise derived and kept in the database
+    min_size: int | None = None
+
+
+@dataclass(frozen=True)
+class Reaction:
+    key: str
+    emoji: str
+    label: str
+    negative: bool = False
+
+
+@dataclass(frozen=True)
+class Event:
+    path: Path
+    name: str
+    date: dt.date
+    timezone: str
+    venue: str
+    base_url: str | None
+    database: Path
+    rooms: tuple[Room, ...]
+    slots: tuple[Slot, ...]
+    sessions: tuple[Session, ...]
+    reactions: tuple[Reaction, ...]
+    attendees_csv: Path | None = None
+    audiences: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class _Checker:
+    """Collects problems while reading a TOML document, naming file, place and field."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.problems: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(f"{self.filename}: {where}: {message}")
+
+    def get(
+        self, table: dict, where: str, key: str, kind: type | tuple, *, required=True, default=None
+    ):
+        if key not in table:
+            if required:
+                self.add(f"{where}.{key}" if where else key, "missing (required)")
+            return default
+        value = table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = False if isinstance(value, bool) and bool not in kinds else isinstance(value, kinds)
+        if not ok:
+            names = " or ".join(_type_name(k) for k in kinds)
+            self.add(
+                f"{where}.{key}" if where else key,
+                f"expected {names}, got {_type_name(type(value))} {value!r}",
+            )
+            return default
+        if isinstance(value, str):
+            value = value.strip()
+            if required and not value:
+                self.add(f"{where}.{key}" if where else key, "must not be empty")
+                return default
+        return value
+
+    def table_list(self, doc: dict, key: str) -> list[dict]:
+        value = doc.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.add(key, f"expected an array of tables ([[{key}]])")
+            return []
+        return value
+
+
+def _type_name(kind: type) -> str:
+    return {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+        dt.date: "a date",
+        dt.time: "a time",
+        dt.datetime: "a date-time",
+    }.get(kind, kind.__name__)
+
+
+def _parse_time(value: Any) -> dt.time | None:
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.time.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def load_event(path: str | Path) -> Event:
+    """Read and validate an event file; raise ConfigError listing every mistake."""
+    path = Path(path)
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"{name}: file not found ({path})"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{name}: cannot read: {exc.strerror}"]) from None
+    try:
+        doc = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError([f"{name}: not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{name}: not valid TOML: {exc}"]) from None
+    return parse_event(doc, path)
+
+
+def parse_event(doc: dict, path: Path) -> Event:
+    """Validate a parsed TOML document (see load_event)."""
+    c = _Checker(path.name)
+    ev = doc.get("event")
+    if not isinstance(ev, dict):
+        c.add("event", "missing [event] table")
+        ev = {}
+    ev_name = c.get(ev, "event", "name", str)
+    date = c.get(ev, "event", "date", (dt.date, str))
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            c.add("event.date", f"not a date (YYYY-MM-DD): {date!r}")
+            date = None
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    tzname = c.get(ev, "event", "timezone", str)
+    tz = None
+    if tzname:
+        try:
+            tz = zoneinfo.ZoneInfo(tzname)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            c.add(
+                "event.timezone",
+                f'unknown time zone {tzname!r} (use an IANA name such as "Europe/London")',
+            )
+            tzname = None
+    venue = c.get(ev, "event", "venue", str, required=False, default="")
+    base_url = c.get(ev, "event", "base_url", str, required=False)
+    if base_url:
+        if not base_url.startswith(("http://", "https://")):
+            c.add("event.base_url", f"must start with http:// or https://, got {base_url!r}")
+        base_url = base_url.rstrip("/")
+    db_name = c.get(ev, "event", "database", str, required=False)
+    database = (path.parent / db_name) if db_name else path.with_suffix(".db")
+
+    rooms = _rooms(c, doc)
+    slots = _slots(c, doc, date, tz)
+    audiences = _audiences(c, doc)
+    sessions = _sessions(c, doc, rooms, slots, audiences)
+    reactions = _reactions(c, doc)
+
+    attendees_csv = None
+    att = doc.get("attendees")
+    if att is not None:
+        if not isinstance(att, dict):
+            c.add("attendees", 'expected a table ([attendees]) with csv = "file.csv"')
+        else:
+            csv_name = c.get(att, "attendees", "csv", str)
+            if csv_name:
+                attendees_csv = path.parent / csv_name
+                if not attendees_csv.is_file():
+                    c.add("attendees.csv", f"file not found: {csv_name}")
+
+    if c.problems:
+        raise ConfigError(c.problems)
+    return Event(
+        path=path,
+        name=ev_name,
+        date=date,
+        timezone=tzname,
+        venue=venue or "",
+        base_url=base_url or None,
+        database=database,
+        rooms=tuple(rooms),
+        slots=tuple(slots),
+        sessions=tuple(sessions),
+        reactions=tuple(reactions),
+        attendees_csv=attendees_csv,
+        audiences=audiences,
+    )
+
+
+def _rooms(c: _Checker, doc: dict) -> list[Room]:
+    rooms: list[Room] = []
+    seen: set[str] = set()
+    for i, r in enumerate(c.table_list(doc, "rooms")):
+        where = f"rooms[{i}]"
+        rname = c.get(r, where, "name", str)
+        cap = c.get(r, where, "capacity", int)
+        notes = c.get(r, where, "notes", str, required=False, default="")
+        if cap is not None and cap <= 0:
+            c.add(f"{where}.capacity", f"must be positive, got {cap}")
+            cap = None
+        if rname and rname.casefold() in seen:
+            c.add(f"{where}.name", f"room {rname!r} is listed twice")
+            continue
+        if rname:
+            seen.add(rname.casefold())
+        if rname and cap:
+            rooms.append(Room(rname, cap, notes or ""))
+    if not doc.get("rooms"):
+        c.add("rooms", "no rooms: add at least one [[rooms]] table")
+    return rooms
+
+
+def _slots(c: _Checker, doc: dict, date, tz) -> list[Slot]:
+    slots: list[Slot] = []
+    seen: set[str] = set()
+    for i, s in enumerate(c.table_list(doc, "slots")):
+        where = f"slots[{i}]"
+        label = c.get(s, where, "label", str)
+        times = []
+        for key in ("start", "end"):
+            value = c.get(s, where, key, (str, dt.time))
+            t = _parse_time(value) if value is not None else None
+            if value is not None and t is None:
+                c.add(f"{where}.{key}", f"not a time (HH:MM): {value!r}")
+            times.append(t)
+        kind = c.get(s, where, "kind", str, required=False, default="workshop")
+        if kind not in ("workshop", "plenary"):
+            c.add(f"{where}.kind", f'must be "workshop" or "plenary", got {kind!r}')
+        if label and label.casefold() in seen:
+            c.add(f"{where}.label", f"slot {label!r} is listed twice")
+            continue
+        if label:
+            seen.add(label.casefold())
+        start, end = times
+        if start and end and end <= start:
+            c.add(f"{where}.end", f"ends ({end:%H:%M}) before it starts ({start:%H:%M})")
+            continue
+        if label and start and end and date and tz:
+            slots.append(
+                Slot(
+                    label,
+                    dt.datetime.combine(date, start, tz),
+                    dt.datetime.combine(date, end, tz),
+                    kind,
+                )
+            )
+    ordered = sorted(slots, key=lambda s: s.start)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end:
+            c.add(
+                f"slots[{slots.index(b)}].start",
+                f"slot {b.label!r} ({b.start:%H:%M}-{b.end:%H:%M}) overlaps slot {a.label!r} ({a.start:%H:%M}-{a.end:%H:%M})",
+            )
+    if not doc.get("slots"):
+        c.add("slots", "no slots: add at least one [[slots]] table")
+    return slots
+
+
+def _audiences(c: _Checker, doc: dict) -> dict[str, tuple[str, ...]]:
+    """[audiences] maps an audience name to the attendee roles it admits."""
+    raw = doc.get("audiences", {})
+    if not isinstance(raw, dict):
+        c.add("audiences", "expected a table mapping audience name to a list of roles")
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for key, roles in raw.items():
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            c.add(f"audiences.{key}", "expected a list of role names")
+            continue
+        out[key] = tuple(r.strip() for r in roles)
+    return out
+
+
+def _sessions(
+    c: _Checker, doc: dict, rooms: list[Room], slots: list[Slot], audiences
+) -> list[Session]:
+    room_names = {r.name.casefold(): r for r in rooms}
+    slot_names = {s.label.casefold(): s for s in slots}
+    used: dict[tuple[str, str], int] = {}
+    codes: dict[str, int] = {}
+    sessions: list[Session] = []
+    for i, s in enumerate(c.table_list(doc, "sessions")):
+        where = f"sessions[{i}]"
+        title = c.get(s, where, "title", str)
+        room = c.get(s, where, "room", str)
+        slot = c.get(s, where, "slot", str)
+        lead = c.get(s, where, "lead", (str, list), required=False, default=())
+        if isinstance(lead, str):
+            leads = tuple(x.strip() for x in lead.split(";") if x.strip())
+        elif all(isinstance(x, str) for x in lead):
+            leads = tuple(x.strip() for x in lead if x.strip())
+        else:
+            c.add(f"{where}.lead", "expected a name or a list of names")
+            leads = ()
+        description = c.get(s, where, "description", str, required=False, default="")
+        audience = c.get(s, where, "audience", str, required=False, default="everyone")
+        if audience and audience != "everyone" and audience not in audiences:
+            known = ", ".join(["everyone", *audiences]) or "everyone"
+            c.add(
+                f"{where}.audience",
+                f"unknown audience {audience!r} (known: {known}; define more under [audiences])",
+            )
+        capacity = c.get(s, where, "capacity", int, required=False)
+        min_size = c.get(s, where, "min_size", int, required=False)
+        code = c.get(s, where, "code", str, required=False)
+        if room and room.casefold() not in room_names:
+            known = ", ".join(r.name for r in rooms)
+            c.add(f"{where}.room", f"no room named {room!r} (known rooms: {known})")
+        if slot and slot.casefold() not in slot_names:
+            known = ", ".join(s.label for s in slots)
+            c.add(f"{where}.slot", f"no slot labelled {slot!r} (known slots: {known})")
+        if capacity is not None and capacity <= 0:
+            c.add(f"{where}.capacity", f"must be positive, got {capacity}")
+            capacity = None
+        if capacity and room and room.casefold() in room_names:
+            room_cap = room_names[room.casefold()].capacity
+            if capacity > room_cap:
+                c.add(
+                    f"{where}.capacity", f"{capacity} is more than room {room!r} holds ({room_cap})"
+                )
+        if code:
+            from bigconv.data.codes import is_valid_code
+
+            code = code.upper()
+            if not is_valid_code(code):
+                c.add(
+                    f"{where}.code",
+                    f"{code!r} is not a valid code (4-5 of A-Z and 2-9, without O, I, L)",
+                )
+            elif code in codes:
+                c.add(f"{where}.code", f"code {code!r} is already used by sessions[{codes[code]}]")
+            else:
+                codes[code] = i
+        if room and slot and room.casefold() in room_names and slot.casefold() in slot_names:
+            key = (room.casefold(), slot.casefold())
+            if key in used:
+                c.add(
+                    f"{where}.room",
+                    f"room {room!r} already has sessions[{used[key]}] in slot {slot!r}",
+                )
+                continue
+            used[key] = i
+            sessions.append(
+                Session(
+                    title=title or "",
+                    room=room_names[room.casefold()].name,
+                    slot=slot_names[slot.casefold()].label,
+                    leads=leads,
+                    description=description or "",
+                    audience=audience or "everyone",
+                    capacity=capacity,
+                    code=code or None,
+                    min_size=min_size,
+                )
+            )
+    return sessions
+
+
+def _reactions(c: _Checker, doc: dict) -> list[Reaction]:
+    if "reactions" not in doc:
+        return [Reaction(*r) for r in DEFAULT_REACTIONS]
+    out: list[Reaction] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(c.table_list(doc, "reactions")):
+        where = f"reactions[{i}]"
+        key = c.get(r, where, "key", str)
+        emoji = c.get(r, where, "emoji", str)
+        label = c.get(r, where, "label", str)
+        negative = c.get(r, where, "negative", bool, required=False, default=False)
+        if key:
+            if not key.replace("_", "").replace("-", "").isalnum() or not key.isascii():
+                c.add(f"{where}.key", f"use letters, digits, - and _ only, got {key!r}")
+            if key in seen:
+                c.add(
+                    f"{where}.key",
+                    f"reaction key {key!r} is already used by reactions[{seen[key]}]",
+                )
+                continue
+            seen[key] = i
+        if key and emoji and label:
+            out.append(Reaction(key, emoji, label, bool(negative)))
+    return out

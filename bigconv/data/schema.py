@@ -1,0 +1,145 @@
+"""Schema steps. Append new steps at the end; never edit one that has shipped."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("bigconv")
+
+
+def run_sql(db: Database, script: str) -> None:
+    """Run several statements inside the current transaction (executescript would commit)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            db.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement: {buffer!r}")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    run_sql(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE rooms (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            capacity INTEGER NOT NULL CHECK (capacity > 0),
+            notes TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE slots (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL UNIQUE,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'workshop'
+        );
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            room_id INTEGER NOT NULL REFERENCES rooms(id),
+            slot_id INTEGER NOT NULL REFERENCES slots(id),
+            capacity INTEGER CHECK (capacity IS NULL OR capacity > 0),
+            description TEXT NOT NULL DEFAULT '',
+            audience TEXT NOT NULL DEFAULT 'everyone',
+            leads TEXT NOT NULL DEFAULT '',
+            min_size INTEGER,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE attendees (
+            id INTEGER PRIMARY KEY,
+            badge TEXT NOT NULL UNIQUE,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            school TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL DEFAULT '',
+            staff_id TEXT,
+            source TEXT NOT NULL DEFAULT 'import',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX attendees_email ON attendees(email);
+        CREATE INDEX attendees_staff_id ON attendees(staff_id);
+        CREATE TABLE session_leads (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            attendee_id INTEGER NOT NULL REFERENCES attendees(id),
+            PRIMARY KEY (session_id, attendee_id)
+        );
+        CREATE TABLE preferences (
+            attendee_id INTEGER NOT NULL REFERENCES attendees(id),
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            rank INTEGER NOT NULL CHECK (rank >= 1),
+            PRIMARY KEY (attendee_id, rank)
+        );
+        CREATE TABLE allocations (
+            attendee_id INTEGER NOT NULL REFERENCES attendees(id),
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            at TEXT,
+            source TEXT NOT NULL DEFAULT 'allocate',
+            PRIMARY KEY (attendee_id, session_id)
+        );
+        CREATE INDEX allocations_session ON allocations(session_id);
+        CREATE TABLE checkins (
+            attendee_id INTEGER PRIMARY KEY REFERENCES attendees(id),
+            at TEXT NOT NULL,
+            station TEXT NOT NULL
+        );
+        CREATE INDEX checkins_at ON checkins(at);
+        CREATE TABLE attendance (
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            attendee_id INTEGER NOT NULL REFERENCES attendees(id),
+            at TEXT NOT NULL,
+            station TEXT NOT NULL,
+            PRIMARY KEY (session_id, attendee_id)
+        );
+        CREATE INDEX attendance_attendee ON attendance(attendee_id);
+        CREATE TABLE reaction_kinds (
+            key TEXT PRIMARY KEY,
+            emoji TEXT NOT NULL,
+            label TEXT NOT NULL,
+            negative INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE reactions (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            device TEXT NOT NULL
+        );
+        CREATE INDEX reactions_session_at ON reactions(session_id, at);
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+            next_step TEXT NOT NULL DEFAULT '',
+            comment TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            device TEXT NOT NULL,
+            badge TEXT
+        );
+        CREATE INDEX feedback_session ON feedback(session_id, device, at);
+        CREATE TABLE log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            station TEXT NOT NULL,
+            action TEXT NOT NULL,
+            attendee_id INTEGER,
+            session_id INTEGER,
+            detail TEXT
+        );
+        CREATE INDEX log_at ON log(at);
+        CREATE TRIGGER log_append_only_update BEFORE UPDATE ON log
+            BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+        CREATE TRIGGER log_append_only_delete BEFORE DELETE ON log
+            BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+        """,
+    )

@@ -1,0 +1,76 @@
+"""Read the day's shape: slots, rooms and sessions with their counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bigconv.data.store import parse_iso
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    code: str
+    title: str
+    leads: str
+    room_id: int
+    room: str
+    slot_id: int
+    slot: str
+    starts_at: str
+    ends_at: str
+    kind: str
+    capacity: int  # the session's, else its room's
+    audience: str
+    description: str
+    allocated: int
+    present: int
+
+    @property
+    def start_time(self):
+        return parse_iso(self.starts_at)
+
+    @property
+    def end_time(self):
+        return parse_iso(self.ends_at)
+
+
+SESSION_SQL = """
+SELECT s.id, s.code, s.title, s.leads, r.id, r.name, t.id, t.label, t.starts_at, t.ends_at, t.kind,
+       coalesce(s.capacity, r.capacity), s.audience, s.description,
+       (SELECT count(*) FROM allocations a WHERE a.session_id = s.id),
+       (SELECT count(*) FROM attendance a WHERE a.session_id = s.id)
+FROM sessions s JOIN rooms r ON r.id = s.room_id JOIN slots t ON t.id = s.slot_id
+"""
+
+
+def sessions(
+    db: sqlite_utils.Database, where: str = "", params: list | None = None
+) -> list[SessionRow]:
+    """Every session (or those matching `where`), in time then room order."""
+    sql = SESSION_SQL + (f" WHERE {where}" if where else "") + " ORDER BY t.starts_at, r.name"
+    return [SessionRow(*row) for row in db.execute(sql, params or []).fetchall()]
+
+
+def session_by_code(db: sqlite_utils.Database, code: str) -> SessionRow | None:
+    found = sessions(db, "s.code = ?", [code.strip().upper()])
+    return found[0] if found else None
+
+
+def slots(db: sqlite_utils.Database) -> list[dict]:
+    return list(db["slots"].rows_where(order_by="starts_at"))
+
+
+def rooms(db: sqlite_utils.Database) -> list[dict]:
+    return list(db["rooms"].rows_where(order_by="name"))
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Headline numbers for the header and the CLI."""
+    row = db.execute(
+        "SELECT (SELECT count(*) FROM attendees), (SELECT count(*) FROM checkins),"
+        " (SELECT count(*) FROM sessions), (SELECT count(*) FROM rooms)"
+    ).fetchone()
+    return dict(zip(("attendees", "checked_in", "sessions", "rooms"), row, strict=True))

@@ -1,0 +1,32 @@
+"""What every station screen shares: the app's database and clock, and live refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from bigconv.tui.app import BigconvApp
+
+
+class LiveScreen(Screen):
+    """A screen that re-reads what it shows when the database changes anywhere."""
+
+    @property
+    def bigconv(self) -> BigconvApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def db(self):
+        return self.bigconv.db
+
+    def now(self) -> dt.datetime:
+        return self.bigconv.clock()
+
+    def refresh_data(self) -> None:
+        """Re-query and redraw; called on mount, on resume and after any commit."""
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()

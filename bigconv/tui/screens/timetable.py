@@ -1,0 +1,105 @@
+"""The day's timetable: slots across, rooms down, every session with its lead and numbers."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from bigconv.data import timetable
+from bigconv.data.timetable import SessionRow
+from bigconv.net import phone_base_url, session_url
+from bigconv.tui.screens.base import LiveScreen
+
+
+def cell(session: SessionRow | None, width: int) -> Text:
+    """Two lines: the title, then lead and allocated/capacity; plain text, never markup."""
+    if session is None:
+        return Text("·", style="dim")
+    title = session.title if len(session.title) <= width else session.title[: width - 1] + "…"
+    lead = session.leads.split(";")[0].strip()
+    numbers = f"{session.allocated}/{session.capacity}"
+    lead = lead[: max(0, width - len(numbers) - 2)]
+    text = Text(title, style="bold")
+    text.append("\n")
+    text.append(lead, style="italic")
+    text.append(" " * max(1, width - len(lead) - len(numbers)))
+    text.append(numbers, style="reverse" if session.allocated >= session.capacity else "")
+    return text
+
+
+class TimetableScreen(LiveScreen):
+    """Slots by rooms; arrows or the mouse move, the panel below shows the session in full."""
+
+    CSS_PATH = "timetable.tcss"
+    CELL_WIDTH = 26
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical():
+            yield DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
+            yield Static(id="detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        grid = self.query_one("#grid", DataTable)
+        grid.cursor_coordinate = grid.cursor_coordinate._replace(column=1)
+        grid.focus()
+
+    def refresh_data(self) -> None:
+        grid = self.query_one("#grid", DataTable)
+        sessions = timetable.sessions(self.db)
+        self.by_cell = {(s.room_id, s.slot_id): s for s in sessions}
+        slots = timetable.slots(self.db)
+        rooms = timetable.rooms(self.db)
+        cursor = grid.cursor_coordinate
+        grid.clear(columns=True)
+        grid.add_column(Text("Room"), key="room", width=18)
+        for slot in slots:
+            start = self.bigconv.local(slot["starts_at"])
+            end = self.bigconv.local(slot["ends_at"])
+            grid.add_column(
+                Text(f"{slot['label']}\n{start:%H:%M}-{end:%H:%M}"),
+                key=str(slot["id"]),
+                width=self.CELL_WIDTH,
+            )
+        self.slot_ids = [slot["id"] for slot in slots]
+        self.room_ids = [room["id"] for room in rooms]
+        for room in rooms:
+            label = Text(room["name"], style="bold")
+            label.append(f"\n{room['capacity']} seats", style="dim")
+            cells = [
+                cell(self.by_cell.get((room["id"], sid)), self.CELL_WIDTH) for sid in self.slot_ids
+            ]
+            grid.add_row(label, *cells, key=str(room["id"]), height=2)
+        if cursor.row < grid.row_count and cursor.column < len(grid.columns):
+            grid.cursor_coordinate = cursor
+        self.show_detail()
+
+    def selected(self) -> SessionRow | None:
+        grid = self.query_one("#grid", DataTable)
+        row, column = grid.cursor_coordinate
+        if not self.room_ids or column == 0 or column > len(self.slot_ids):
+            return None
+        return self.by_cell.get((self.room_ids[row], self.slot_ids[column - 1]))
+
+    @on(DataTable.CellHighlighted, "#grid")
+    def show_detail(self) -> None:
+        detail = self.query_one("#detail", Static)
+        s = self.selected()
+        if s is None:
+            detail.update("Move to a session (arrow keys or mouse) to see it in full.")
+            return
+        app = self.bigconv
+        base = phone_base_url(app.event.base_url if app.event else None)
+        lines = [
+            s.title,
+            f"{s.room} · {s.slot} {app.local(s.starts_at):%H:%M}-{app.local(s.ends_at):%H:%M} · code {s.code} · {session_url(base, s.code)}",
+            f"Led by {s.leads or 'to be confirmed'} · for {s.audience} · allocated {s.allocated} of {s.capacity} · present {s.present}",
+        ]
+        if s.description:
+            lines.append(s.description)
+        detail.update("\n".join(lines))
