@@ -87,20 +87,37 @@ def m001_initial(db: Database) -> None:
             PRIMARY KEY (attendee_id, session_id)
         );
         CREATE INDEX allocations_session ON allocations(session_id);
-        CREATE TABLE checkins (
-            attendee_id INTEGER PRIMARY KEY REFERENCES attendees(id),
+        -- Check-ins and attendance are never deleted: undo stamps undone_at, and the
+        -- `checkins` / `attendance` views show who is checked in / present now, one row each.
+        CREATE TABLE checkin_records (
+            id INTEGER PRIMARY KEY,
+            attendee_id INTEGER NOT NULL REFERENCES attendees(id),
             at TEXT NOT NULL,
-            station TEXT NOT NULL
+            station TEXT NOT NULL,
+            via TEXT NOT NULL DEFAULT 'desk',
+            undone_at TEXT,
+            undone_by TEXT
         );
-        CREATE INDEX checkins_at ON checkins(at);
-        CREATE TABLE attendance (
+        CREATE UNIQUE INDEX checkin_records_current ON checkin_records(attendee_id) WHERE undone_at IS NULL;
+        CREATE INDEX checkin_records_at ON checkin_records(at);
+        CREATE VIEW checkins AS
+            SELECT attendee_id, at, station, via FROM checkin_records WHERE undone_at IS NULL;
+        CREATE TABLE attendance_records (
+            id INTEGER PRIMARY KEY,
             session_id INTEGER NOT NULL REFERENCES sessions(id),
             attendee_id INTEGER NOT NULL REFERENCES attendees(id),
             at TEXT NOT NULL,
             station TEXT NOT NULL,
-            PRIMARY KEY (session_id, attendee_id)
+            override INTEGER NOT NULL DEFAULT 0,
+            undone_at TEXT,
+            undone_by TEXT
         );
-        CREATE INDEX attendance_attendee ON attendance(attendee_id);
+        CREATE UNIQUE INDEX attendance_records_current
+            ON attendance_records(session_id, attendee_id) WHERE undone_at IS NULL;
+        CREATE INDEX attendance_records_attendee ON attendance_records(attendee_id);
+        CREATE VIEW attendance AS
+            SELECT session_id, attendee_id, at, station, override FROM attendance_records
+            WHERE undone_at IS NULL;
         CREATE TABLE reaction_kinds (
             key TEXT PRIMARY KEY,
             emoji TEXT NOT NULL,

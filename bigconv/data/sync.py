@@ -27,7 +27,7 @@ class SyncReport:
 
 
 RECORDED = (
-    ("attendance", "attendance record"),
+    ("attendance_records", "attendance record"),
     ("reactions", "reaction"),
     ("feedback", "feedback response"),
 )
