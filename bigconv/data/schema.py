@@ -160,3 +160,20 @@ def m001_initial(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
         """,
     )
+
+
+@migrations()
+def m002_attendees_version(db: Database) -> None:
+    """A counter every change to attendees bumps, so search indexes know when to rebuild."""
+    run_sql(
+        db,
+        """
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('attendees_version', 0);
+        CREATE TRIGGER attendees_version_insert AFTER INSERT ON attendees
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'attendees_version'; END;
+        CREATE TRIGGER attendees_version_update AFTER UPDATE ON attendees
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'attendees_version'; END;
+        CREATE TRIGGER attendees_version_delete AFTER DELETE ON attendees
+            BEGIN UPDATE meta SET value = value + 1 WHERE key = 'attendees_version'; END;
+        """,
+    )
