@@ -108,7 +108,7 @@ class _Checker:
             names = " or ".join(_type_name(k) for k in kinds)
             self.add(
                 f"{where}.{key}" if where else key,
-                f"expected {names}, got {_type_name(type(value))} {value!r}",
+                f"expected {names}, got {_type_name(type(value))} {q(value)}",
             )
             return default
         if isinstance(value, str):
@@ -124,6 +124,11 @@ class _Checker:
             self.add(key, f"expected an array of tables ([[{key}]])")
             return []
         return value
+
+
+def q(value: Any) -> str:
+    """A value quoted for a message, as a person would write it."""
+    return f'"{value}"'
 
 
 def _type_name(kind: type) -> str:
@@ -183,7 +188,7 @@ def parse_event(doc: dict, path: Path) -> Event:
         try:
             date = dt.date.fromisoformat(date)
         except ValueError:
-            c.add("event.date", f"not a date (YYYY-MM-DD): {date!r}")
+            c.add("event.date", f"not a date (YYYY-MM-DD): {q(date)}")
             date = None
     if isinstance(date, dt.datetime):
         date = date.date()
@@ -195,14 +200,14 @@ def parse_event(doc: dict, path: Path) -> Event:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             c.add(
                 "event.timezone",
-                f'unknown time zone {tzname!r} (use an IANA name such as "Europe/London")',
+                f'unknown time zone {q(tzname)} (use an IANA name such as "Europe/London")',
             )
             tzname = None
     venue = c.get(ev, "event", "venue", str, required=False, default="")
     base_url = c.get(ev, "event", "base_url", str, required=False)
     if base_url:
         if not base_url.startswith(("http://", "https://")):
-            c.add("event.base_url", f"must start with http:// or https://, got {base_url!r}")
+            c.add("event.base_url", f"must start with http:// or https://, got {q(base_url)}")
         base_url = base_url.rstrip("/")
     db_name = c.get(ev, "event", "database", str, required=False)
     database = (path.parent / db_name) if db_name else path.with_suffix(".db")
@@ -256,7 +261,7 @@ def _rooms(c: _Checker, doc: dict) -> list[Room]:
             c.add(f"{where}.capacity", f"must be positive, got {cap}")
             cap = None
         if rname and rname.casefold() in seen:
-            c.add(f"{where}.name", f"room {rname!r} is listed twice")
+            c.add(f"{where}.name", f"room {q(rname)} is listed twice")
             continue
         if rname:
             seen.add(rname.casefold())
@@ -278,13 +283,13 @@ def _slots(c: _Checker, doc: dict, date, tz) -> list[Slot]:
             value = c.get(s, where, key, (str, dt.time))
             t = _parse_time(value) if value is not None else None
             if value is not None and t is None:
-                c.add(f"{where}.{key}", f"not a time (HH:MM): {value!r}")
+                c.add(f"{where}.{key}", f"not a time (HH:MM): {q(value)}")
             times.append(t)
         kind = c.get(s, where, "kind", str, required=False, default="workshop")
         if kind not in ("workshop", "plenary"):
-            c.add(f"{where}.kind", f'must be "workshop" or "plenary", got {kind!r}')
+            c.add(f"{where}.kind", f'must be "workshop" or "plenary", got {q(kind)}')
         if label and label.casefold() in seen:
-            c.add(f"{where}.label", f"slot {label!r} is listed twice")
+            c.add(f"{where}.label", f"slot {q(label)} is listed twice")
             continue
         if label:
             seen.add(label.casefold())
@@ -306,7 +311,7 @@ def _slots(c: _Checker, doc: dict, date, tz) -> list[Slot]:
         if b.start < a.end:
             c.add(
                 f"slots[{slots.index(b)}].start",
-                f"slot {b.label!r} ({b.start:%H:%M}-{b.end:%H:%M}) overlaps slot {a.label!r} ({a.start:%H:%M}-{a.end:%H:%M})",
+                f"slot {q(b.label)} ({b.start:%H:%M}-{b.end:%H:%M}) overlaps slot {q(a.label)} ({a.start:%H:%M}-{a.end:%H:%M})",
             )
     if not doc.get("slots"):
         c.add("slots", "no slots: add at least one [[slots]] table")
@@ -333,6 +338,9 @@ def _sessions(
 ) -> list[Session]:
     room_names = {r.name.casefold(): r for r in rooms}
     slot_names = {s.label.casefold(): s for s in slots}
+    # Names that are listed but invalid elsewhere are already reported; don't report them twice.
+    listed_rooms = _listed(doc, "rooms", "name")
+    listed_slots = _listed(doc, "slots", "label")
     used: dict[tuple[str, str], int] = {}
     codes: dict[str, int] = {}
     sessions: list[Session] = []
@@ -355,17 +363,17 @@ def _sessions(
             known = ", ".join(["everyone", *audiences]) or "everyone"
             c.add(
                 f"{where}.audience",
-                f"unknown audience {audience!r} (known: {known}; define more under [audiences])",
+                f"unknown audience {q(audience)} (known: {known}; define more under [audiences])",
             )
         capacity = c.get(s, where, "capacity", int, required=False)
         min_size = c.get(s, where, "min_size", int, required=False)
         code = c.get(s, where, "code", str, required=False)
-        if room and room.casefold() not in room_names:
-            known = ", ".join(r.name for r in rooms)
-            c.add(f"{where}.room", f"no room named {room!r} (known rooms: {known})")
-        if slot and slot.casefold() not in slot_names:
-            known = ", ".join(s.label for s in slots)
-            c.add(f"{where}.slot", f"no slot labelled {slot!r} (known slots: {known})")
+        if room and room.casefold() not in listed_rooms:
+            known = ", ".join(listed_rooms.values())
+            c.add(f"{where}.room", f"no room named {q(room)} (known rooms: {known})")
+        if slot and slot.casefold() not in listed_slots:
+            known = ", ".join(listed_slots.values())
+            c.add(f"{where}.slot", f"no slot labelled {q(slot)} (known slots: {known})")
         if capacity is not None and capacity <= 0:
             c.add(f"{where}.capacity", f"must be positive, got {capacity}")
             capacity = None
@@ -373,7 +381,8 @@ def _sessions(
             room_cap = room_names[room.casefold()].capacity
             if capacity > room_cap:
                 c.add(
-                    f"{where}.capacity", f"{capacity} is more than room {room!r} holds ({room_cap})"
+                    f"{where}.capacity",
+                    f"{capacity} is more than room {q(room)} holds ({room_cap})",
                 )
         if code:
             from bigconv.data.codes import is_valid_code
@@ -382,10 +391,10 @@ def _sessions(
             if not is_valid_code(code):
                 c.add(
                     f"{where}.code",
-                    f"{code!r} is not a valid code (4-5 of A-Z and 2-9, without O, I, L)",
+                    f"{q(code)} is not a valid code (4-5 of A-Z and 2-9, without O, I, L)",
                 )
             elif code in codes:
-                c.add(f"{where}.code", f"code {code!r} is already used by sessions[{codes[code]}]")
+                c.add(f"{where}.code", f"code {q(code)} is already used by sessions[{codes[code]}]")
             else:
                 codes[code] = i
         if room and slot and room.casefold() in room_names and slot.casefold() in slot_names:
@@ -393,7 +402,7 @@ def _sessions(
             if key in used:
                 c.add(
                     f"{where}.room",
-                    f"room {room!r} already has sessions[{used[key]}] in slot {slot!r}",
+                    f"room {q(room)} already has sessions[{used[key]}] in slot {q(slot)}",
                 )
                 continue
             used[key] = i
@@ -413,6 +422,18 @@ def _sessions(
     return sessions
 
 
+def _listed(doc: dict, table: str, key: str) -> dict[str, str]:
+    """Folded name -> name, for every item listed under `table`, valid or not."""
+    items = doc.get(table, [])
+    if not isinstance(items, list):
+        return {}
+    return {
+        item[key].strip().casefold(): item[key].strip()
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get(key), str)
+    }
+
+
 def _reactions(c: _Checker, doc: dict) -> list[Reaction]:
     if "reactions" not in doc:
         return [Reaction(*r) for r in DEFAULT_REACTIONS]
@@ -426,11 +447,11 @@ def _reactions(c: _Checker, doc: dict) -> list[Reaction]:
         negative = c.get(r, where, "negative", bool, required=False, default=False)
         if key:
             if not key.replace("_", "").replace("-", "").isalnum() or not key.isascii():
-                c.add(f"{where}.key", f"use letters, digits, - and _ only, got {key!r}")
+                c.add(f"{where}.key", f"use letters, digits, - and _ only, got {q(key)}")
             if key in seen:
                 c.add(
                     f"{where}.key",
-                    f"reaction key {key!r} is already used by reactions[{seen[key]}]",
+                    f"reaction key {q(key)} is already used by reactions[{seen[key]}]",
                 )
                 continue
             seen[key] = i

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.watch import ChangeWatcher
+from bigconv.net import phone_base_url
 from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
@@ -48,6 +49,9 @@ class BigconvApp(App):
         self.tz = event.tz if event else dt.UTC
         name = store.get_meta(self.db, "event_name") or "bigconv"
         self.title = name
+        self.base_url = phone_base_url(
+            event.base_url if event else store.get_meta(self.db, "base_url") or None
+        )
         self.sub_title = f"Station: {station}"
         if not event and (tzname := store.get_meta(self.db, "timezone")):
             import zoneinfo

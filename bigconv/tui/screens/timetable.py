@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from bigconv.data import timetable
 from bigconv.data.timetable import SessionRow
-from bigconv.net import phone_base_url, session_url
+from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
 
 
@@ -39,7 +39,7 @@ class TimetableScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
-            yield DataTable(id="grid", cursor_type="cell", zebra_stripes=True)
+            yield DataTable(id="grid", cursor_type="cell", zebra_stripes=True, header_height=2)
             yield Static(id="detail", markup=False)
         yield Footer()
 
@@ -94,10 +94,9 @@ class TimetableScreen(LiveScreen):
             detail.update("Move to a session (arrow keys or mouse) to see it in full.")
             return
         app = self.bigconv
-        base = phone_base_url(app.event.base_url if app.event else None)
         lines = [
             s.title,
-            f"{s.room} · {s.slot} {app.local(s.starts_at):%H:%M}-{app.local(s.ends_at):%H:%M} · code {s.code} · {session_url(base, s.code)}",
+            f"{s.room} · {s.slot} {app.local(s.starts_at):%H:%M}-{app.local(s.ends_at):%H:%M} · code {s.code} · {session_url(app.base_url, s.code)}",
             f"Led by {s.leads or 'to be confirmed'} · for {s.audience} · allocated {s.allocated} of {s.capacity} · present {s.present}",
         ]
         if s.description:

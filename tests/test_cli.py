@@ -1,0 +1,142 @@
+"""The real command line in a child process: help, exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from tests.conftest import run_cli
+
+
+def digest(path) -> str:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    dump = "\n".join(conn.iterdump())
+    conn.close()
+    return hashlib.sha256(dump.encode()).hexdigest()
+
+
+def test_help_lists_every_command():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("init", "import-attendees", "sessions", "run"):
+        assert command in result.stdout
+
+
+def test_init_creates_database_beside_event(small_event):
+    result = run_cli("init", small_event)
+    assert result.returncode == 0, result.stderr
+    assert "5 attendees, 5 sessions in 3 rooms" in result.stdout
+    assert small_event.with_suffix(".db").exists()
+    again = run_cli("init", small_event)
+    assert "Event: no changes." in again.stdout
+
+
+def test_bad_event_file_exits_2_and_leaves_database_unchanged(small_event, small_db):
+    before = digest(small_db)
+    text = small_event.read_text()
+    small_event.write_text(
+        text.replace(
+            'room = "Room A"\nslot = "Morning"', 'room = "Hall Z"\nslot = "Morning"'
+        ).replace("capacity = 3", "capacity = -3")
+    )
+    result = run_cli("init", small_event)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert (
+        'small.toml: sessions[1].room: no room named "Hall Z" (known rooms: Hall, Room A, Room B)'
+        in lines
+    )
+    assert "small.toml: rooms[1].capacity: must be positive, got -3" in lines
+    assert "Traceback" not in result.stderr
+    assert digest(small_db) == before
+
+
+def test_bad_csv_exits_2_and_leaves_database_unchanged(small_event, small_db, tmp_path):
+    before = digest(small_db)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Email,School\nx@y.sch.uk,A\n")
+    result = run_cli("import-attendees", small_event, bad)
+    assert result.returncode == 2
+    assert "bad.csv: no name column found" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert digest(small_db) == before
+
+
+def test_removing_recorded_session_via_cli_exits_2(small_event, small_db):
+    import sqlite3
+
+    conn = sqlite3.connect(small_db)
+    conn.execute(
+        "INSERT INTO reactions (session_id, kind, at, device) SELECT id, 'useful', '2026-11-27T10:00:00+00:00', 'd' FROM sessions WHERE title = 'Oracy'"
+    )
+    conn.commit()
+    conn.close()
+    before = digest(small_db)
+    small_event.write_text(
+        small_event.read_text().replace(
+            '[[sessions]]\ntitle = "Oracy"\nroom = "Room B"\nslot = "Afternoon"\n', ""
+        )
+    )
+    result = run_cli("init", small_event)
+    assert result.returncode == 2
+    assert "removing session 'Oracy'" in result.stderr and "would lose 1 reaction" in result.stderr
+    assert digest(small_db) == before
+
+
+def test_import_reports_counts_and_rejections(small_event, small_db, tmp_path):
+    csv = tmp_path / "more.csv"
+    csv.write_text(
+        "Forename,Surname,Email\nNew,Person,np@a.sch.uk\nBad,Email,nope\n", encoding="utf-8"
+    )
+    dry = run_cli("import-attendees", small_event, csv, "--dry-run")
+    assert dry.returncode == 0
+    assert "Would import 1" in dry.stdout
+    result = run_cli("import-attendees", small_event, csv)
+    assert "Imported 1, updated 0, unchanged 0, rejected 1" in result.stdout
+    assert "more.csv:3: rejected: not an email address" in result.stderr
+
+
+def test_import_map_option(small_event, small_db, tmp_path):
+    csv = tmp_path / "odd.csv"
+    csv.write_text("Known As,Surname\nBeth,Jones\n", encoding="utf-8")
+    assert run_cli("import-attendees", small_event, csv).returncode == 2
+    result = run_cli("import-attendees", small_event, csv, "--map", "Known As=first_name")
+    assert result.returncode == 0 and "Imported 1" in result.stdout
+    assert run_cli("import-attendees", small_event, csv, "--map", "nonsense").returncode == 2
+
+
+def test_sessions_json(small_event, small_db):
+    result = run_cli("sessions", small_event, "--json")
+    assert result.returncode == 0
+    sessions = json.loads(result.stdout)
+    assert len(sessions) == 5
+    phonics = next(s for s in sessions if s["title"] == "Phonics")
+    assert phonics["room"] == "Room A" and phonics["slot"] == "Morning"
+    assert phonics["url"] == f"http://192.0.2.10:8000/{phonics['code']}"
+
+
+def test_sessions_table(small_event, small_db):
+    result = run_cli("sessions", small_event)
+    assert "Phonics" in result.stdout and "10:00-11:00" in result.stdout
+
+
+def test_missing_event_file_exits_2(tmp_path):
+    result = run_cli("init", tmp_path / "nope.toml")
+    assert result.returncode == 2
+    assert "nope.toml: file not found" in result.stderr
+
+
+def test_db_option_overrides_location(small_event, tmp_path):
+    other = tmp_path / "elsewhere" / "x.db"
+    other.parent.mkdir()
+    assert run_cli("init", small_event, "--db", other).returncode == 0
+    assert other.exists() and not small_event.with_suffix(".db").exists()
+
+
+def test_corrupt_database_exits_2(small_event):
+    small_event.with_suffix(".db").write_bytes(b"this is not a database" * 100)
+    result = run_cli("init", small_event)
+    assert result.returncode == 2
+    assert "cannot open the database" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,32 @@
+"""bigconv/data never imports the UI or the web layer."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "bigconv" / "data"
+FORBIDDEN = ("textual", "aiohttp", "rich", "jinja2", "bigconv.tui", "bigconv.web")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_data_layer_imports_no_ui_or_web():
+    files = sorted(DATA.rglob("*.py"))
+    assert files, "no data modules found"
+    offenders = [
+        f"{path.name}: {module}"
+        for path in files
+        for module in imported_modules(path)
+        if any(module == f or module.startswith(f + ".") for f in FORBIDDEN)
+    ]
+    assert offenders == []
