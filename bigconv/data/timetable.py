@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlite_utils
 
-from bigconv.data.store import parse_iso
+from bigconv.data.store import iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,18 @@ def slots(db: sqlite_utils.Database) -> list[dict]:
 
 
 def rooms(db: sqlite_utils.Database) -> list[dict]:
-    return list(db["rooms"].rows_where(order_by="name"))
+    return list(db["rooms"].rows_where(order_by="id"))  # the event file's order
+
+
+def current_slot(db: sqlite_utils.Database, now: dt.datetime) -> dict | None:
+    """The slot running at `now`, else the next one, else the last one of the day."""
+    at = iso(now)  # stored times are UTC ISO text in one format, so they compare as text
+    rows = slots(db)
+    for slot in rows:
+        if slot["starts_at"] <= at < slot["ends_at"]:
+            return slot
+    upcoming = [slot for slot in rows if slot["starts_at"] > at]
+    return upcoming[0] if upcoming else (rows[-1] if rows else None)
 
 
 def counts(db: sqlite_utils.Database) -> dict[str, int]:

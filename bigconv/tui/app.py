@@ -11,8 +11,9 @@ from textual.binding import Binding
 
 from bigconv.config import Event
 from bigconv.data import store
-from bigconv.data.watch import ChangeWatcher
+from bigconv.data.watch import ALL, ChangeWatcher
 from bigconv.net import phone_base_url
+from bigconv.tui.screens.dashboard import DashboardScreen
 from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
@@ -23,9 +24,10 @@ class BigconvApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "bigconv"
-    MODES = {"timetable": TimetableScreen}
+    MODES = {"timetable": TimetableScreen, "dashboard": DashboardScreen}
     BINDINGS = [
         Binding("f2", "switch_mode('timetable')", "Timetable"),
+        Binding("f5", "switch_mode('dashboard')", "Dashboard"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -64,10 +66,14 @@ class BigconvApp(App):
 
     def poll_changes(self) -> None:
         """Tell the visible screen when anyone (another process, or this one) committed."""
-        if self.watcher.changed():
-            refresh = getattr(self.screen, "refresh_data", None)
-            if refresh:
-                refresh()
+        topics = self.watcher.poll()
+        if not topics:
+            return
+        screen = self.screen
+        wanted = getattr(screen, "WATCHES", ALL)
+        refresh = getattr(screen, "refresh_data", None)
+        if refresh and topics & wanted:
+            refresh()
 
     def local(self, moment: dt.datetime | str) -> dt.datetime:
         """A stored UTC time in the event's time zone."""

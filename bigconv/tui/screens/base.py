@@ -7,12 +7,17 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
+from bigconv.data.watch import ALL
+
 if TYPE_CHECKING:
     from bigconv.tui.app import BigconvApp
 
 
 class LiveScreen(Screen):
     """A screen that re-reads what it shows when the database changes anywhere."""
+
+    WATCHES: frozenset[str] = ALL
+    """Change topics (see bigconv.data.watch.TOPICS) that make this screen re-read."""
 
     @property
     def bigconv(self) -> BigconvApp:

@@ -1,0 +1,284 @@
+"""What the organisers watch: arrivals, rooms, reactions, feedback, comments and alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from bigconv.data import timetable
+from bigconv.data.store import iso, parse_iso
+
+WINDOW = dt.timedelta(minutes=10)
+# A session is "losing people" when, within WINDOW, at least NEGATIVE_MIN negative reactions
+# arrive and they are at least NEGATIVE_SHARE of its reactions in that window.
+NEGATIVE_MIN = 5
+NEGATIVE_SHARE = 0.4
+EMPTY_AFTER = dt.timedelta(minutes=10)
+NEARLY_EMPTY = 0.25  # present below this share of allocated, once the session has started
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    checked_in: int
+    expected: int
+    last_window: int
+    per_minute: list[int]  # oldest first, one bucket per minute up to now
+    per_school: list[tuple[str, int, int]]  # school, checked in, expected
+
+
+def arrivals(db: sqlite_utils.Database, now: dt.datetime, minutes: int = 60) -> Arrivals:
+    """Check-ins against expected, the last ten minutes, a per-minute series and per school."""
+    expected, checked_in = db.execute(
+        "SELECT (SELECT count(*) FROM attendees), (SELECT count(*) FROM checkins)"
+    ).fetchone()
+    since = iso(now - WINDOW)
+    last = db.execute(
+        "SELECT count(*) FROM checkins WHERE at > ? AND at <= ?", [since, iso(now)]
+    ).fetchone()[0]
+    schools = db.execute(
+        "SELECT a.school, count(c.attendee_id), count(*) FROM attendees a"
+        " LEFT JOIN checkins c ON c.attendee_id = a.id GROUP BY a.school ORDER BY a.school"
+    ).fetchall()
+    times = [
+        r[0]
+        for r in db.execute(
+            "SELECT at FROM checkins WHERE at > ?", [iso(now - dt.timedelta(minutes=minutes))]
+        )
+    ]
+    return Arrivals(
+        checked_in, expected, last, per_minute(times, now, minutes), [tuple(s) for s in schools]
+    )
+
+
+def per_minute(times: list[str], now: dt.datetime, minutes: int) -> list[int]:
+    """Counts per minute for the `minutes` up to `now`, oldest first."""
+    buckets = [0] * minutes
+    for text in times:
+        age = (now - parse_iso(text)).total_seconds() // 60
+        if 0 <= age < minutes:
+            buckets[minutes - 1 - int(age)] += 1
+    return buckets
+
+
+@dataclass(frozen=True)
+class RoomLoad:
+    session: timetable.SessionRow
+    state: str  # "over", "full", "empty", "low", "ok", "not started"
+
+    @property
+    def attention(self) -> int:
+        return ("over", "full", "empty", "low", "ok", "not started").index(self.state)
+
+
+def room_loads(db: sqlite_utils.Database, now: dt.datetime) -> tuple[dict | None, list[RoomLoad]]:
+    """Every session of the current slot with its state, most in need of attention first."""
+    slot = timetable.current_slot(db, now)
+    if slot is None:
+        return None, []
+    loads = []
+    for s in timetable.sessions(db, "s.slot_id = ?", [slot["id"]]):
+        started = now >= s.start_time
+        if s.present > s.capacity:
+            state = "over"
+        elif s.present >= s.capacity:
+            state = "full"
+        elif not started:
+            state = "not started"
+        elif s.present == 0 and now >= s.start_time + EMPTY_AFTER:
+            state = "empty"
+        elif s.allocated and s.present < NEARLY_EMPTY * s.allocated:
+            state = "low"
+        else:
+            state = "ok"
+        loads.append(RoomLoad(s, state))
+    loads.sort(key=lambda load: (load.attention, load.session.room))
+    return slot, loads
+
+
+@dataclass
+class ReactionStats:
+    total: dict[str, int] = field(default_factory=dict)
+    recent: dict[str, int] = field(default_factory=dict)  # within WINDOW of now
+
+    @property
+    def count(self) -> int:
+        return sum(self.total.values())
+
+
+def reaction_stats(db: sqlite_utils.Database, now: dt.datetime) -> dict[int, ReactionStats]:
+    """Per session: counts by kind in total and within the last ten minutes."""
+    out: dict[int, ReactionStats] = {}
+    since, until = iso(now - WINDOW), iso(now)
+    rows = db.execute(
+        "SELECT session_id, kind, count(*), sum(at > ? AND at <= ?) FROM reactions GROUP BY session_id, kind",
+        [since, until],
+    )
+    for session_id, kind, total, recent in rows:
+        stats = out.setdefault(session_id, ReactionStats())
+        stats.total[kind] = total
+        stats.recent[kind] = recent or 0
+    return out
+
+
+def reactions_per_minute(
+    db: sqlite_utils.Database, now: dt.datetime, minutes: int = 60, session_id: int | None = None
+) -> list[int]:
+    where, params = "at > ?", [iso(now - dt.timedelta(minutes=minutes))]
+    if session_id is not None:
+        where, params = where + " AND session_id = ?", [*params, session_id]
+    times = [r[0] for r in db.execute(f"SELECT at FROM reactions WHERE {where}", params)]
+    return per_minute(times, now, minutes)
+
+
+@dataclass(frozen=True)
+class FeedbackStats:
+    responses: int
+    average: float | None
+    spread: float | None  # population standard deviation of ratings
+    ratings: tuple[int, ...]  # count of 1..5
+
+
+LATEST_FEEDBACK = """
+SELECT * FROM (
+    SELECT f.*, row_number() OVER (PARTITION BY f.session_id, f.device ORDER BY f.at DESC, f.id DESC) AS newest
+    FROM feedback f
+) WHERE newest = 1
+"""
+
+
+def feedback_stats(db: sqlite_utils.Database) -> dict[int, FeedbackStats]:
+    """Per session, counting only each device's latest submission."""
+    ratings: dict[int, list[int]] = {}
+    responses: dict[int, int] = {}
+    for session_id, rating in db.execute(f"SELECT session_id, rating FROM ({LATEST_FEEDBACK})"):
+        responses[session_id] = responses.get(session_id, 0) + 1
+        if rating is not None:
+            ratings.setdefault(session_id, []).append(rating)
+    out = {}
+    for session_id, n in responses.items():
+        values = ratings.get(session_id, [])
+        out[session_id] = FeedbackStats(
+            n,
+            statistics.fmean(values) if values else None,
+            statistics.pstdev(values) if values else None,
+            tuple(values.count(r) for r in range(1, 6)),
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Comment:
+    at: str
+    session_code: str
+    session_title: str
+    kind: str  # "comment" or "next step"
+    text: str
+
+
+def latest_comments(
+    db: sqlite_utils.Database, limit: int = 30, session_id: int | None = None
+) -> list[Comment]:
+    """Comments and "one thing I'll try" answers, newest first (every submission)."""
+    where = "WHERE s.id = ?" if session_id is not None else ""
+    rows = db.execute(
+        f"SELECT f.at, s.code, s.title, f.comment, f.next_step FROM feedback f JOIN sessions s ON s.id = f.session_id"
+        f" {where} ORDER BY f.at DESC, f.id DESC LIMIT ?",
+        [session_id, limit] if session_id is not None else [limit],
+    )
+    out = []
+    for at, code, title, comment, next_step in rows:
+        if next_step.strip():
+            out.append(Comment(at, code, title, "next step", next_step))
+        if comment.strip():
+            out.append(Comment(at, code, title, "comment", comment))
+    return out[:limit]
+
+
+@dataclass(frozen=True)
+class Alert:
+    level: str  # "warning" or "alert"
+    text: str
+    session_id: int | None = None
+
+
+def alerts(db: sqlite_utils.Database, now: dt.datetime) -> list[Alert]:
+    """Plain-words alerts: rooms at capacity, sessions losing people, empty sessions."""
+    out = []
+    _slot, loads = room_loads(db, now)
+    for load in loads:
+        s = load.session
+        if load.state in ("over", "full"):
+            word = "over capacity" if load.state == "over" else "full"
+            out.append(
+                Alert(
+                    "alert" if load.state == "over" else "warning",
+                    f"{s.room} is {word}: {s.present} present, {s.capacity} seats ({s.title})",
+                    s.id,
+                )
+            )
+        elif load.state == "empty" and now < s.end_time:
+            minutes = int((now - s.start_time).total_seconds() // 60)
+            out.append(
+                Alert(
+                    "warning",
+                    f"Nobody marked present in {s.room}, {minutes} minutes after the start ({s.title})",
+                    s.id,
+                )
+            )
+    negative = {r[0] for r in db.execute("SELECT key FROM reaction_kinds WHERE negative")}
+    if negative:
+        stats = reaction_stats(db, now)
+        titles = {s.id: s for s in timetable.sessions(db)}
+        for session_id, st in stats.items():
+            recent = sum(st.recent.values())
+            bad = sum(n for kind, n in st.recent.items() if kind in negative)
+            if bad >= NEGATIVE_MIN and bad >= NEGATIVE_SHARE * recent and session_id in titles:
+                s = titles[session_id]
+                out.append(
+                    Alert(
+                        "alert",
+                        f"{s.title} ({s.room}) may be losing people: {bad} of {recent} reactions in the last 10 minutes are negative",
+                        session_id,
+                    )
+                )
+    return out
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    attendee_id: int
+    name: str
+    school: str
+    allocated: bool
+    present_at: str | None
+
+
+def session_roster(db: sqlite_utils.Database, session_id: int) -> list[RosterLine]:
+    """Allocated people and anyone present, present first, then by surname."""
+    rows = db.execute(
+        """
+        SELECT a.id, a.first_name || ' ' || a.last_name, a.school,
+               EXISTS (SELECT 1 FROM allocations x WHERE x.attendee_id = a.id AND x.session_id = :s),
+               (SELECT p.at FROM attendance p WHERE p.attendee_id = a.id AND p.session_id = :s) AS present_at
+        FROM attendees a
+        WHERE a.id IN (SELECT attendee_id FROM allocations WHERE session_id = :s
+                       UNION SELECT attendee_id FROM attendance WHERE session_id = :s)
+        ORDER BY present_at IS NULL, a.last_name, a.first_name
+        """,
+        {"s": session_id},
+    )
+    return [RosterLine(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+
+
+def session_feedback(db: sqlite_utils.Database, session_id: int) -> list[dict]:
+    """Every feedback submission for a session, newest first (no personal data)."""
+    return [
+        dict(zip(("at", "rating", "next_step", "comment", "device"), row, strict=True))
+        for row in db.execute(
+            "SELECT at, rating, next_step, comment, device FROM feedback WHERE session_id = ? ORDER BY at DESC, id DESC",
+            [session_id],
+        )
+    ]

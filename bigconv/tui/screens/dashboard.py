@@ -1,0 +1,178 @@
+"""The organisers' dashboard: arrivals, rooms now, reactions, feedback, comments and alerts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from bigconv.data import dashboard
+from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.screens.session_detail import SessionDetailScreen
+
+STATE_LABELS = {
+    "over": ("⛔ OVER", "bold white on red"),
+    "full": ("● FULL", "bold black on yellow"),
+    "empty": ("○ EMPTY", "bold yellow"),
+    "low": ("▽ LOW", "yellow"),
+    "ok": ("✓ ok", "green"),
+    "not started": ("… soon", "dim"),
+}
+
+
+def bar(present: int, allocated: int, capacity: int, width: int = 16) -> Text:
+    """Present as a filled bar against capacity, then present/allocated/capacity in words."""
+    filled = min(width, round(width * present / capacity)) if capacity else 0
+    text = Text("█" * filled, style="bold" if present < capacity else "bold red")
+    text.append("░" * (width - filled), style="dim")
+    text.append(f" {present}/{allocated}/{capacity}")
+    return text
+
+
+def reactions_cell(stats: dashboard.ReactionStats | None, emoji: dict[str, str]) -> Text:
+    if stats is None or not stats.count:
+        return Text("–", style="dim")
+    parts = [
+        f"{emoji.get(kind, kind)}{n}"
+        for kind, n in sorted(stats.total.items(), key=lambda kv: -kv[1])
+    ]
+    recent = sum(stats.recent.values())
+    return Text(" ".join(parts[:4]) + (f"  (+{recent} 10m)" if recent else ""))
+
+
+def rating_cell(stats: dashboard.FeedbackStats | None) -> Text:
+    if stats is None:
+        return Text("–", style="dim")
+    if stats.average is None:
+        return Text(f"{stats.responses} resp.")
+    return Text(f"{stats.average:.1f} ±{stats.spread:.1f} ({stats.responses})")
+
+
+class DashboardScreen(LiveScreen):
+    """Everything organisers need at a glance, refreshed whenever anything is recorded."""
+
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [Binding("enter", "open_session", "Session detail", show=True)]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="top"):
+            with Vertical(id="arrivals", classes="panel"):
+                yield Static(id="arrivals-numbers", markup=False)
+                yield Sparkline([], id="arrivals-spark")
+                yield Static("Check-ins per minute, last hour", classes="caption")
+            with Vertical(id="reactions", classes="panel"):
+                yield Static(id="reaction-totals", markup=False)
+                yield Sparkline([], id="reactions-spark")
+                yield Static("Reactions per minute, last hour", classes="caption")
+            with VerticalScroll(id="alerts", classes="panel"):
+                yield Static(id="alerts-text", markup=False)
+        yield Static(id="rooms-title", markup=False)
+        yield DataTable(id="rooms", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="bottom"):
+            yield DataTable(id="schools", cursor_type="none", classes="panel")
+            with VerticalScroll(id="feed", classes="panel"):
+                yield Static(id="feed-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        rooms = self.query_one("#rooms", DataTable)
+        rooms.add_columns(
+            "State", "Room", "Session", "Present/allocated/seats", "Reactions", "Rating"
+        )
+        schools = self.query_one("#schools", DataTable)
+        schools.add_columns("School", "Arrived", "%")
+        self.query_one("#alerts").border_title = "Alerts"
+        self.query_one("#feed").border_title = "Latest comments and next steps"
+        self.query_one("#arrivals").border_title = "Arrivals"
+        self.query_one("#reactions").border_title = "Reactions"
+        self.refresh_data()
+        rooms.focus()
+
+    def refresh_data(self) -> None:
+        now = self.now()
+        self.show_arrivals(now)
+        self.show_rooms(now)
+        self.show_alerts(now)
+        self.show_feed()
+
+    def show_arrivals(self, now) -> None:
+        a = dashboard.arrivals(self.db, now)
+        share = f" ({100 * a.checked_in // a.expected}%)" if a.expected else ""
+        self.query_one("#arrivals-numbers", Static).update(
+            f"{a.checked_in} of {a.expected} checked in{share}\n{a.last_window} in the last 10 minutes"
+        )
+        self.query_one("#arrivals-spark", Sparkline).data = a.per_minute
+        schools = self.query_one("#schools", DataTable)
+        schools.clear()
+        for school, arrived, expected in a.per_school:
+            pct = 100 * arrived // expected if expected else 0
+            schools.add_row(
+                Text(school or "(no school)"), Text(f"{arrived}/{expected}"), Text(f"{pct}%")
+            )
+
+    def show_rooms(self, now) -> None:
+        slot, loads = dashboard.room_loads(self.db, now)
+        reactions = dashboard.reaction_stats(self.db, now)
+        feedback = dashboard.feedback_stats(self.db)
+        kinds = list(
+            self.db.execute("SELECT key, emoji, label FROM reaction_kinds ORDER BY position")
+        )
+        emoji = {k: e for k, e, _ in kinds}
+        title = "No sessions today"
+        if slot:
+            start, end = self.bigconv.local(slot["starts_at"]), self.bigconv.local(slot["ends_at"])
+            title = f"Rooms now: {slot['label']} {start:%H:%M}-{end:%H:%M} (most urgent first; Enter for detail)"
+        self.query_one("#rooms-title", Static).update(title)
+        table = self.query_one("#rooms", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for load in loads:
+            s = load.session
+            label, style = STATE_LABELS[load.state]
+            table.add_row(
+                Text(label, style=style),
+                Text(s.room),
+                Text(s.title),
+                bar(s.present, s.allocated, s.capacity),
+                reactions_cell(reactions.get(s.id), emoji),
+                rating_cell(feedback.get(s.id)),
+                key=str(s.id),
+            )
+        if loads:
+            table.move_cursor(row=min(cursor, len(loads) - 1))
+        totals: dict[str, int] = {}
+        for stats in reactions.values():
+            for kind, n in stats.total.items():
+                totals[kind] = totals.get(kind, 0) + n
+        words = "  ".join(f"{e} {label} {totals.get(k, 0)}" for k, e, label in kinds)
+        self.query_one("#reaction-totals", Static).update(
+            f"{sum(totals.values())} reactions today\n{words}"
+        )
+        self.query_one("#reactions-spark", Sparkline).data = dashboard.reactions_per_minute(
+            self.db, now
+        )
+
+    def show_alerts(self, now) -> None:
+        found = dashboard.alerts(self.db, now)
+        text = "\n".join(f"{'⚠' if a.level == 'warning' else '⛔'} {a.text}" for a in found)
+        self.query_one("#alerts-text", Static).update(text or "✓ No alerts")
+        self.query_one("#alerts").set_class(bool(found), "-active")
+
+    def show_feed(self) -> None:
+        lines = []
+        for c in dashboard.latest_comments(self.db, limit=40):
+            when = self.bigconv.local(c.at)
+            lines.append(f"{when:%H:%M} {c.session_code} {c.kind}: {c.text}")
+        self.query_one("#feed-text", Static).update("\n".join(lines) or "No comments yet.")
+
+    @on(DataTable.RowSelected, "#rooms")
+    def action_open_session(self) -> None:
+        table = self.query_one("#rooms", DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.app.push_screen(SessionDetailScreen(int(key)))

@@ -1,0 +1,89 @@
+"""One session in full: roster and attendance, reaction timeline, every feedback response."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from bigconv.data import dashboard, timetable
+from bigconv.tui.screens.base import LiveScreen
+
+
+class SessionDetailScreen(LiveScreen):
+    """Drill-down from the dashboard; Escape goes back."""
+
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, session_id: int):
+        super().__init__()
+        self.session_id = session_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="detail-title", markup=False)
+        with Horizontal(id="detail-body"):
+            with Vertical(classes="panel", id="detail-roster-panel"):
+                yield DataTable(id="detail-roster", cursor_type="row", zebra_stripes=True)
+            with Vertical(classes="panel", id="detail-right"):
+                yield Static(id="detail-reactions", markup=False)
+                yield Sparkline([], id="detail-spark")
+                yield Static("Reactions per minute over the last two hours", classes="caption")
+                yield DataTable(id="detail-feedback", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-roster", DataTable).add_columns(
+            "Present", "Name", "School", "Allocated"
+        )
+        self.query_one("#detail-feedback", DataTable).add_columns(
+            "Time", "Rating", "One thing I'll try", "Comment"
+        )
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        found = timetable.sessions(self.db, "s.id = ?", [self.session_id])
+        if not found:
+            self.query_one("#detail-title", Static).update("This session no longer exists.")
+            return
+        s = found[0]
+        app = self.bigconv
+        self.query_one("#detail-title", Static).update(
+            f"{s.title} · {s.room} · {s.slot} {app.local(s.starts_at):%H:%M}-{app.local(s.ends_at):%H:%M} · {s.code}\n"
+            f"Led by {s.leads or 'to be confirmed'} · present {s.present} · allocated {s.allocated} · seats {s.capacity}"
+        )
+        roster = self.query_one("#detail-roster", DataTable)
+        roster.clear()
+        for line in dashboard.session_roster(self.db, s.id):
+            present = f"✓ {app.local(line.present_at):%H:%M}" if line.present_at else "✗ absent"
+            roster.add_row(
+                Text(present),
+                Text(line.name),
+                Text(line.school),
+                Text("yes" if line.allocated else "walk-in"),
+            )
+        stats = dashboard.reaction_stats(self.db, self.now()).get(s.id, dashboard.ReactionStats())
+        kinds = list(
+            self.db.execute("SELECT key, emoji, label FROM reaction_kinds ORDER BY position")
+        )
+        self.query_one("#detail-reactions", Static).update(
+            "  ".join(
+                f"{e} {label} {stats.total.get(k, 0)} (+{stats.recent.get(k, 0)})"
+                for k, e, label in kinds
+            )
+        )
+        self.query_one("#detail-spark", Sparkline).data = dashboard.reactions_per_minute(
+            self.db, self.now(), 120, s.id
+        )
+        table = self.query_one("#detail-feedback", DataTable)
+        table.clear()
+        for f in dashboard.session_feedback(self.db, s.id):
+            table.add_row(
+                Text(f"{app.local(f['at']):%H:%M}"),
+                Text("★" * f["rating"] if f["rating"] else "–"),
+                Text(f["next_step"]),
+                Text(f["comment"]),
+            )
