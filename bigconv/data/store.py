@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,8 @@ def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         db = sqlite_utils.Database(conn)
+        db.bigconv_path = path  # type: ignore[attr-defined]
+        db.bigconv_identity = _identity(path)  # type: ignore[attr-defined]
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -60,6 +63,7 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         with db.atomic():
             yield db
         return
+    check_file(db)
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
@@ -67,6 +71,67 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         db.rollback()
         raise
     db.execute("COMMIT")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def check_file(db: sqlite_utils.Database) -> None:
+    """Refuse to write if the file was deleted or replaced under us: the write would be lost."""
+    path = getattr(db, "bigconv_path", None)
+    if path is None:
+        return  # an in-memory database
+    identity = _identity(path)
+    if identity is None:
+        raise StoreError(f"the database file {path} is missing (restore it from a backup)")
+    if identity != db.bigconv_identity:
+        raise StoreError(f"the database file {path} was replaced")
+
+
+def file_replaced(db: sqlite_utils.Database) -> bool:
+    """True when a (different) file now exists at the database's path: reconnect to use it."""
+    path = getattr(db, "bigconv_path", None)
+    identity = _identity(path) if path else None
+    return identity is not None and identity != db.bigconv_identity
+
+
+def probe(db: sqlite_utils.Database, station: str = "") -> None:
+    """Raise unless the database can be read and written right now: a tiny committed write,
+    waiting at most a moment for locks so a station's screen never freezes while it retries."""
+    check_file(db)
+    db.execute("PRAGMA busy_timeout = 200")
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        with immediate(db):
+            set_meta(db, f"probe:{station}", iso())
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def describe(error: BaseException) -> str:
+    """A person's explanation of a database error, for the station's banner."""
+    if isinstance(error, StoreError):
+        return str(error)
+    text = str(error).lower()
+    for needle, words in (
+        ("readonly", "the database file is read-only"),
+        ("read-only", "the database file is read-only"),
+        ("locked", "the database is locked by another program"),
+        ("busy", "the database is locked by another program"),
+        ("full", "the disk is full"),
+        ("malformed", "the database file is damaged"),
+        ("not a database", "the database file is damaged"),
+        ("unable to open", "the database file cannot be opened"),
+        ("disk i/o", "the disk reported an error"),
+    ):
+        if needle in text:
+            return f"{words} ({error})"
+    return f"database error: {error}"
 
 
 def utcnow() -> dt.datetime:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from textual.app import App
 from textual.binding import Binding
@@ -17,6 +19,7 @@ from bigconv.tui.screens.dashboard import DashboardScreen
 from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
+T = TypeVar("T")
 
 
 class BigconvApp(App):
@@ -46,6 +49,7 @@ class BigconvApp(App):
         self.event = event
         self.start_mode = mode
         self.clock = clock or store.utcnow
+        self.problem: str | None = None
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
         self.tz = event.tz if event else dt.UTC
@@ -64,16 +68,65 @@ class BigconvApp(App):
         self.switch_mode(self.start_mode)
         self.set_interval(POLL_SECONDS, self.poll_changes)
 
+    def guarded(self, action: Callable[..., T], *args, **kwargs) -> T | None:
+        """Run a database action; if the database fails (locked, read-only, disk full, damaged,
+        missing), the transaction was rolled back: say so, keep the station open and retry."""
+        try:
+            return action(*args, **kwargs)
+        except (sqlite3.Error, store.StoreError) as error:
+            self.report_problem(error)
+            return None
+
+    def report_problem(self, error: BaseException) -> None:
+        """Show that nothing is being saved, and why, until the database works again."""
+        message = store.describe(error)
+        if message != self.problem:
+            self.notify(
+                f"Not saved: {message}. Retrying by itself.",
+                title="Database problem",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        self.problem = message
+        self.sub_title = f"⚠ DATABASE PROBLEM, NOTHING IS BEING SAVED: {message}"
+
+    def try_recover(self) -> None:
+        """Reconnect if the file came back or was replaced, then check it reads and writes."""
+        try:
+            if store.file_replaced(self.db):
+                self.db.close()
+                self.db = store.connect(self.db_path)
+                self.watcher = ChangeWatcher(self.db)
+            store.probe(self.db, self.station)
+        except (sqlite3.Error, store.StoreError) as error:
+            self.report_problem(error)
+            return
+        self.problem = None
+        self.sub_title = f"Station: {self.station}"
+        self.notify("The database works again; carry on.", title="Recovered", timeout=6)
+        refresh = getattr(self.screen, "refresh_data", None)
+        if refresh:
+            self.guarded(refresh)
+
     def poll_changes(self) -> None:
         """Tell the visible screen when anyone (another process, or this one) committed."""
-        topics = self.watcher.poll()
+        if self.problem:
+            self.try_recover()
+            return
+        try:
+            topics = self.watcher.poll()
+            store.check_file(self.db)
+        except (sqlite3.Error, store.StoreError) as error:
+            self.report_problem(error)
+            return
         if not topics:
             return
         screen = self.screen
         wanted = getattr(screen, "WATCHES", ALL)
         refresh = getattr(screen, "refresh_data", None)
         if refresh and topics & wanted:
-            refresh()
+            self.guarded(refresh)
 
     def local(self, moment: dt.datetime | str) -> dt.datetime:
         """A stored UTC time in the event's time zone."""

@@ -30,6 +30,10 @@ class LiveScreen(Screen):
     def now(self) -> dt.datetime:
         return self.bigconv.clock()
 
+    def guarded(self, action, *args, **kwargs):
+        """Run a database write; on failure the station shows why and retries (see the app)."""
+        return self.bigconv.guarded(action, *args, **kwargs)
+
     def refresh_data(self) -> None:
         """Re-query and redraw; called on mount, on resume and after any commit."""
 

@@ -1,0 +1,111 @@
+"""A station survives a missing, replaced, damaged, locked or full database and recovers by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from bigconv.data import store
+from bigconv.data.checkin import check_in
+from bigconv.tui.app import make_app
+
+
+async def wait_for(predicate, timeout: float = 5.0) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return predicate()
+
+
+def problem(app) -> str:
+    return app.problem or ""
+
+
+async def test_missing_file_then_restored(small_db):
+    app = make_app(small_db, station="Desk 1")
+    async with app.run_test(size=(120, 40)):
+        aside = small_db.with_name("aside.db")
+        small_db.rename(aside)
+        assert await wait_for(lambda: "missing" in problem(app))
+        assert "NOTHING IS BEING SAVED" in app.sub_title
+        # A write now is refused rather than lost in the unlinked file.
+        try:
+            check_in(app.db, 1, station="Desk 1")
+        except store.StoreError as exc:
+            assert "missing" in str(exc)
+        else:
+            raise AssertionError("a write to a missing file must be refused")
+        aside.rename(small_db)
+        assert await wait_for(lambda: app.problem is None)
+        assert app.sub_title == "Station: Desk 1"
+        assert check_in(app.db, 1, station="Desk 1").checked_in
+        assert app.is_running
+
+
+async def test_damaged_file_then_restored_from_a_copy(small_db):
+    app = make_app(small_db, station="Desk 1")
+    async with app.run_test(size=(120, 40)):
+        check_in(app.db, 2, station="Desk 1")
+        good = small_db.with_name("good.db")
+        src = sqlite3.connect(small_db)
+        dst = sqlite3.connect(good)
+        src.backup(dst)
+        src.close()
+        dst.close()
+        small_db.unlink()
+        small_db.write_bytes(b"garbage" * 1000)
+        assert await wait_for(lambda: "damaged" in problem(app))
+        small_db.unlink()
+        good.rename(small_db)
+        assert await wait_for(lambda: app.problem is None)
+        assert store.describe(sqlite3.DatabaseError("file is not a database")).startswith(
+            "the database file is damaged"
+        )
+        # What was stored before the damage is there after the restore.
+        assert (
+            app.db.execute("SELECT count(*) FROM checkins WHERE attendee_id = 2").fetchone()[0] == 1
+        )
+
+
+async def test_locked_database_then_released(small_db):
+    app = make_app(small_db, station="Desk 1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.db.execute("PRAGMA busy_timeout = 100")
+        other = sqlite3.connect(small_db, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        app.call_later(app.guarded, check_in, app.db, 3, station="Desk 1")
+        assert await wait_for(lambda: "locked" in problem(app))
+        assert (
+            app.db.execute("SELECT count(*) FROM checkins WHERE attendee_id = 3").fetchone()[0] == 0
+        )
+        other.execute("ROLLBACK")
+        other.close()
+        assert await wait_for(lambda: app.problem is None), app.problem
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_disk_full_is_reported_and_nothing_half_written(small_db):
+    app = make_app(small_db, station="Desk 1")
+    async with app.run_test(size=(120, 40)):
+        pages = app.db.execute("PRAGMA page_count").fetchone()[0]
+        app.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk is full" path
+
+        def fill() -> None:
+            with store.immediate(app.db):
+                for i in range(2000):
+                    app.db.execute(
+                        "INSERT INTO reactions (session_id, kind, at, device) VALUES (1, 'useful', ?, ?)",
+                        [store.iso(), "x" * 200 + str(i)],
+                    )
+
+        app.call_later(app.guarded, fill)
+        assert await wait_for(lambda: "disk is full" in problem(app))
+        assert app.db.execute("SELECT count(*) FROM reactions").fetchone()[0] == 0
+        app.db.execute("PRAGMA max_page_count = 1073741823")
+        assert await wait_for(lambda: app.problem is None)
+        fill()
+        assert app.db.execute("SELECT count(*) FROM reactions").fetchone()[0] == 2000
