@@ -134,6 +134,18 @@ def print_import(report, name: str) -> None:
         click.echo(f"  {name}:{line}: rejected: {reason}", err=True)
 
 
+def rehearsal_clock(event: Event, text: str):
+    """A clock that starts at HH:MM on the event day and then runs at normal speed."""
+    import datetime as dt
+
+    try:
+        start = dt.datetime.combine(event.date, dt.time.fromisoformat(text), event.tz)
+    except ValueError:
+        raise BadInput(f"--at {text}: expected a time such as 09:50") from None
+    offset = start - store.utcnow()
+    return lambda: store.utcnow() + offset
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bigconv")
 def cli() -> None:
@@ -237,13 +249,22 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     show_default=True,
     help="Which station screen to open.",
 )
-def run(event_file: Path, db_path: Path | None, station: str, mode: str) -> None:
+@click.option(
+    "--at",
+    "at_time",
+    metavar="HH:MM",
+    help="Rehearse: start the clock at this local time on the event day.",
+)
+def run(
+    event_file: Path, db_path: Path | None, station: str, mode: str, at_time: str | None
+) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
     from bigconv.tui.app import make_app
 
     ctx = load(event_file, db_path)
+    clock = rehearsal_clock(ctx.event, at_time) if at_time else None
     open_existing(ctx).close()
-    app = make_app(ctx.db_path, station=station, mode=mode, event=ctx.event)
+    app = make_app(ctx.db_path, station=station, mode=mode, event=ctx.event, clock=clock)
     app.run()
 
 

@@ -140,3 +140,15 @@ def test_corrupt_database_exits_2(small_event):
     result = run_cli("init", small_event)
     assert result.returncode == 2
     assert "cannot open the database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rehearsal_clock_starts_on_the_event_day(small_event):
+    import datetime as dt
+
+    from bigconv.cli import rehearsal_clock
+    from bigconv.config import load_event
+
+    event = load_event(small_event)
+    now = rehearsal_clock(event, "10:15")().astimezone(event.tz)
+    assert (now.date(), now.hour, now.minute) == (dt.date(2026, 11, 27), 10, 15)
+    assert run_cli("run", small_event, "--at", "quarter past").returncode == 2
