@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from bigconv.config import Event
 from bigconv.data import store
+from bigconv.data.backup import PeriodicBackup
 from bigconv.data.watch import ChangeWatcher
 from bigconv.tui.screens.timetable import TimetableScreen
 
@@ -36,8 +37,11 @@ class BigconvApp(App):
         mode: str = "timetable",
         event: Event | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        backup_every: float | None = None,
     ):
         super().__init__()
+        self.backup_every = backup_every
+        self.backups = PeriodicBackup(db_path, every=backup_every) if backup_every else None
         self.db_path = Path(db_path)
         self.station = station
         self.event = event
@@ -57,6 +61,18 @@ class BigconvApp(App):
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
         self.set_interval(POLL_SECONDS, self.poll_changes)
+        if self.backup_every:
+            self.set_interval(self.backup_every, self.start_backup)
+
+    def start_backup(self) -> None:
+        """Back up in a thread (it opens its own connections), never two at once."""
+        if self.backups:
+            self.run_worker(self._backup, thread=True, exclusive=True, group="backup")
+
+    def _backup(self) -> None:
+        if self.backups and self.backups.backup_now() is None:
+            message = f"Backup failed: {self.backups.last_error}"
+            self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def poll_changes(self) -> None:
         """Tell the visible screen when anyone (another process, or this one) committed."""
@@ -82,6 +98,12 @@ def make_app(
     mode: str = "timetable",
     event: Event | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    backup_every: float | None = None,
 ) -> BigconvApp:
-    """Build the app exactly as `bigconv run` does; tests call this too."""
-    return BigconvApp(db_path, station=station, mode=mode, event=event, clock=clock)
+    """Build the app exactly as `bigconv run` does; tests call this too.
+
+    `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
+    """
+    return BigconvApp(
+        db_path, station=station, mode=mode, event=event, clock=clock, backup_every=backup_every
+    )
