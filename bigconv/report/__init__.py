@@ -41,7 +41,17 @@ def mean_rating(ratings: list[int]) -> str:
     return f"{sum((i + 1) * n for i, n in enumerate(ratings)) / total:.1f}" if total else "–"
 
 
-_env.filters.update(hours=hours, longdate=longdate, mean_rating=mean_rating)
+def tally(texts) -> list[tuple[str, int]]:
+    """Identical answers once each with how many gave them (case and spaces ignored), in order."""
+    counts: dict[str, list] = {}
+    for text in texts:
+        key = " ".join(text.split()).casefold()
+        if key:
+            counts.setdefault(key, [text.strip(), 0])[1] += 1
+    return [(text, n) for text, n in counts.values()]
+
+
+_env.filters.update(hours=hours, longdate=longdate, mean_rating=mean_rating, tally=tally)
 
 
 def arrivals_chart(report: Report) -> Markup:

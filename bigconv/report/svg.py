@@ -10,7 +10,7 @@ INK = "#1f2933"
 MUTED = "#7b8794"
 GRID = "#e4e7eb"
 BLUE = "#2563eb"
-POSITIVE = ("#2563eb", "#0d9488", "#7c3aed", "#0891b2", "#4f46e5", "#059669")
+POSITIVE = ("#2563eb", "#16a34a", "#9333ea", "#64748b", "#0d9488", "#4f46e5")
 NEGATIVE = ("#ea580c", "#dc2626", "#d97706", "#be123c")
 
 
@@ -36,13 +36,11 @@ def _text(x: float, y: float, text: str, *, anchor: str = "middle", fill: str = 
 
 
 def _nice_max(value: float) -> int:
-    """A round axis maximum at or above `value`."""
-    if value <= 5:
-        return 5
-    for step in (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
+    """A round, even axis maximum at or above `value` (so its half is a whole number too)."""
+    for step in (2, 4, 6, 8, 10, 20, 40, 50, 100, 200, 400, 500, 1000, 2000, 5000, 10000):
         if value <= step:
             return step
-    return int(value) + 1
+    return 2 * (int(value) // 2 + 1)
 
 
 def columns(
