@@ -100,3 +100,20 @@ def test_cli_report_bad_event_exits_2(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_identical_answers_are_tallied(day_db):
+    db = store.connect(day_db)
+    with store.immediate(db):
+        for device, text in (
+            ("t1", "Mini whiteboards"),
+            ("t2", " mini  WHITEBOARDS "),
+            ("t3", "x"),
+        ):
+            db.execute(
+                "INSERT INTO feedback (session_id, next_step, at, device) VALUES (2, ?, ?, ?)",
+                [text, store.iso(), device],
+            )
+    db.close()
+    html = render_report(report_for(day_db))
+    assert '<li>Mini whiteboards <span class="times">×2</span></li>' in html
