@@ -109,7 +109,7 @@ def check(path: str | Path) -> str:
     if not path.is_file():
         return "file not found"
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
         finally:

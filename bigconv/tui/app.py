@@ -65,9 +65,10 @@ class BigconvApp(App):
             self.set_interval(self.backup_every, self.start_backup)
 
     def start_backup(self) -> None:
-        """Back up in a thread (it opens its own connections), never two at once."""
-        if self.backups:
-            self.run_worker(self._backup, thread=True, exclusive=True, group="backup")
+        """Back up in a thread (it opens its own connections); skip if one is still running."""
+        busy = any(w.group == "backup" and w.is_running for w in self.workers)
+        if self.backups and not busy:
+            self.run_worker(self._backup, thread=True, group="backup")
 
     def _backup(self) -> None:
         if self.backups and self.backups.backup_now() is None:

@@ -139,3 +139,10 @@ def test_cli_restore_of_missing_file_exits_2(small_event, small_db):
 def test_run_has_a_backup_interval_option():
     done = run_cli("run", "--help")
     assert "--backup-minutes" in done.stdout
+
+
+def test_check_reads_the_named_file_even_with_odd_characters(tmp_path):
+    odd = tmp_path / "day?1#.db"
+    odd.write_bytes(b"not a database at all" * 300)
+    assert backup.check(odd) != "ok"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["day?1#.db"]
