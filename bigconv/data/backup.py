@@ -98,6 +98,13 @@ def prune(
     """Delete all but the newest `keep` backups (of `db_path` only, if given); returns them."""
     found = backups(dest_dir, db_path)
     doomed = found[: max(0, len(found) - max(keep, 1))]
+    # A backup cut off by a crash leaves a .partial file; one an hour old is no longer running.
+    pattern, cutoff = _pattern(db_path), time.time() - 3600
+    doomed += [
+        p
+        for p in Path(dest_dir).glob("*.partial")
+        if pattern.fullmatch(p.name.removesuffix(".partial")) and p.stat().st_mtime < cutoff
+    ]
     for path in doomed:
         path.unlink(missing_ok=True)
     return doomed

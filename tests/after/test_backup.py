@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 
 import pytest
@@ -49,8 +50,14 @@ def test_prune_keeps_the_newest(small_db, tmp_path):
     ]
     other = tmp_path / "notes.txt"
     other.write_text("not a backup")
+    stale = made[0].with_name(made[0].name + ".partial")
+    fresh = made[1].with_name(made[1].name + ".partial")
+    for partial in (stale, fresh):
+        partial.write_bytes(b"cut off")
+    os.utime(stale, (0, 0))  # an hour old or more: its writer is gone
     removed = backup.prune(tmp_path, keep=2, db_path=small_db)
-    assert removed == made[:3]
+    assert removed == [*made[:3], stale]
+    assert fresh.exists()  # may still be being written
     assert backup.backups(tmp_path, small_db) == made[3:]
     assert other.exists()
 
