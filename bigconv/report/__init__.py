@@ -63,16 +63,14 @@ def arrivals_chart(report: Report) -> Markup:
 
 
 def timeline_chart(report: Report, session: SessionReport, colours: dict[str, str]) -> Markup:
-    kinds = {k.key: k for k in report.kinds}
+    labels = {k.key: k.label for k in report.kinds}
+    order = {key: i for i, key in enumerate(labels)}  # stacked in the event file's order
     points = []
     for t, counter in session.timeline:
+        kinds = sorted(counter, key=lambda kind: (order.get(kind, len(order)), kind))
         parts = [
-            (
-                n,
-                colours.get(kind, svg.MUTED),
-                f"{t:%H:%M} {kinds[kind].label if kind in kinds else kind}: {n}",
-            )
-            for kind, n in sorted(counter.items())
+            (counter[k], colours.get(k, svg.MUTED), f"{t:%H:%M} {labels.get(k, k)}: {counter[k]}")
+            for k in kinds
         ]
         points.append((f"{t:%H:%M}", parts))
     every = max(1, len(points) // 6)
