@@ -255,8 +255,20 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     metavar="HH:MM",
     help="Rehearse: start the clock at this local time on the event day.",
 )
+@click.option(
+    "--backup-minutes",
+    type=click.FloatRange(min=0),
+    default=5,
+    show_default=True,
+    help="Back up the database this often into backups/ beside it (0: never).",
+)
 def run(
-    event_file: Path, db_path: Path | None, station: str, mode: str, at_time: str | None
+    event_file: Path,
+    db_path: Path | None,
+    station: str,
+    mode: str,
+    at_time: str | None,
+    backup_minutes: float,
 ) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
     from bigconv.tui.app import make_app
@@ -264,8 +276,148 @@ def run(
     ctx = load(event_file, db_path)
     clock = rehearsal_clock(ctx.event, at_time) if at_time else None
     open_existing(ctx).close()
-    app = make_app(ctx.db_path, station=station, mode=mode, event=ctx.event, clock=clock)
+    app = make_app(
+        ctx.db_path,
+        station=station,
+        mode=mode,
+        event=ctx.event,
+        clock=clock,
+        backup_every=backup_minutes * 60 or None,
+    )
     app.run()
+
+
+def _existing_db(ctx: Context):
+    """Open a database that must already exist (after-the-day commands never create one)."""
+    if not ctx.db_path.is_file():
+        raise BadInput(f"{ctx.db_path}: no database yet (run `bigconv init {ctx.event.path}`)")
+    return ctx.connect()
+
+
+def _out_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot create the folder: {exc.strerror}") from None
+    return path
+
+
+@cli.command()
+@event_argument
+@click.option(
+    "--to",
+    "dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the copy (default: backups/ beside the database).",
+)
+@click.option(
+    "--keep", type=click.IntRange(min=1), help="Then delete all but the newest KEEP backups."
+)
+def backup(event_file: Path, db_path: Path | None, dest: Path | None, keep: int | None) -> None:
+    """Copy the live database to a timestamped file; safe while stations keep writing."""
+    from bigconv.data import backup as backups
+
+    ctx = load(event_file, db_path)
+    if not ctx.db_path.is_file():
+        raise BadInput(f"{ctx.db_path}: no database to back up")
+    dest = dest or backups.default_dir(ctx.db_path)
+    try:
+        path = backups.backup(ctx.db_path, dest)
+    except store.StoreError as exc:
+        raise Refused(str(exc)) from None
+    click.echo(f"Backed up {ctx.db_path} to {path}")
+    if keep:
+        for old in backups.prune(dest, keep=keep, db_path=ctx.db_path):
+            click.echo(f"Removed old backup {old}")
+
+
+@cli.command()
+@event_argument
+@click.argument("backup_file", metavar="BACKUP.db", type=click.Path(path_type=Path))
+def restore(event_file: Path, db_path: Path | None, backup_file: Path) -> None:
+    """Put a backup in place of the database (stop every station first); the old file is kept."""
+    from bigconv.data import backup as backups
+
+    ctx = load(event_file, db_path)
+    if not backup_file.is_file():
+        raise BadInput(f"{backup_file}: file not found")
+    try:
+        moved = backups.restore(backup_file, ctx.db_path)
+    except store.StoreError as exc:
+        raise BadInput(str(exc)) from None
+    if moved:
+        click.echo(f"Kept the previous database as {moved}")
+    click.echo(f"Restored {ctx.db_path} from {backup_file}")
+
+
+@cli.command()
+@event_argument
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the CSV files (created if needed).",
+)
+@click.option("--raw", is_flag=True, help="Do not guard cells that Excel would run as formulas.")
+def export(event_file: Path, db_path: Path | None, out_dir: Path, raw: bool) -> None:
+    """Write one CSV per table and view (UTF-8 with BOM, opens in Excel)."""
+    from bigconv.data.export import export_csv
+
+    ctx = load(event_file, db_path)
+    db = _existing_db(ctx)
+    for item in export_csv(db, _out_dir(out_dir), raw=raw):
+        click.echo(f"{item.path}: {item.rows} rows")
+
+
+@cli.command()
+@event_argument
+@click.option(
+    "--out",
+    "out_file",
+    default="report.html",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
+    """Write the day's report: one self-contained HTML file that opens offline."""
+    from bigconv.data.report import build
+    from bigconv.report import render_report
+
+    ctx = load(event_file, db_path)
+    db = _existing_db(ctx)
+    html = render_report(build(db, ctx.event.tz))
+    _out_dir(out_file.parent)
+    out_file.write_text(html, encoding="utf-8")
+    click.echo(f"Wrote {out_file}")
+
+
+@cli.command()
+@event_argument
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for cpd.csv and certificates.html (created if needed).",
+)
+def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
+    """Write everyone's CPD record: cpd.csv and printable certificates.html (a page each)."""
+    from bigconv.data.cpd import records
+    from bigconv.report import render_certificates, write_cpd_csv
+
+    ctx = load(event_file, db_path)
+    db = _existing_db(ctx)
+    found = records(db, ctx.event.tz)
+    out_dir = _out_dir(out_dir)
+    rows = write_cpd_csv(found, out_dir / "cpd.csv")
+    html = render_certificates(
+        found, event=ctx.event.name, date=ctx.event.date.isoformat(), venue=ctx.event.venue
+    )
+    (out_dir / "certificates.html").write_text(html, encoding="utf-8")
+    click.echo(f"{out_dir / 'cpd.csv'}: {rows} sessions attended by {len(found)} people")
+    click.echo(f"{out_dir / 'certificates.html'}: {len(found)} certificates, one page each")
 
 
 def main() -> None:

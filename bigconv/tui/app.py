@@ -13,6 +13,7 @@ from textual.binding import Binding
 
 from bigconv.config import Event
 from bigconv.data import store
+from bigconv.data.backup import PeriodicBackup
 from bigconv.data.watch import ALL, ChangeWatcher
 from bigconv.net import phone_base_url
 from bigconv.tui.screens.dashboard import DashboardScreen
@@ -42,8 +43,11 @@ class BigconvApp(App):
         mode: str = "timetable",
         event: Event | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        backup_every: float | None = None,
     ):
         super().__init__()
+        self.backup_every = backup_every
+        self.backups = PeriodicBackup(db_path, every=backup_every) if backup_every else None
         self.db_path = Path(db_path)
         self.station = station
         self.event = event
@@ -67,6 +71,19 @@ class BigconvApp(App):
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
         self.set_interval(POLL_SECONDS, self.poll_changes)
+        if self.backup_every:
+            self.set_interval(self.backup_every, self.start_backup)
+
+    def start_backup(self) -> None:
+        """Back up in a thread (it opens its own connections); skip if one is still running."""
+        busy = any(w.group == "backup" and w.is_running for w in self.workers)
+        if self.backups and not busy:
+            self.run_worker(self._backup, thread=True, group="backup")
+
+    def _backup(self) -> None:
+        if self.backups and self.backups.backup_now() is None:
+            message = f"Backup failed: {self.backups.last_error}"
+            self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def guarded(self, action: Callable[..., T], *args, **kwargs) -> T | None:
         """Run a database action; if the database fails (locked, read-only, disk full, damaged,
@@ -145,6 +162,12 @@ def make_app(
     mode: str = "timetable",
     event: Event | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    backup_every: float | None = None,
 ) -> BigconvApp:
-    """Build the app exactly as `bigconv run` does; tests call this too."""
-    return BigconvApp(db_path, station=station, mode=mode, event=event, clock=clock)
+    """Build the app exactly as `bigconv run` does; tests call this too.
+
+    `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
+    """
+    return BigconvApp(
+        db_path, station=station, mode=mode, event=event, clock=clock, backup_every=backup_every
+    )

@@ -1,0 +1,91 @@
+"""Each attendee's CPD record: the sessions they were present at, and the next step they wrote.
+
+A next step is linked to a person only when they typed their badge code on the feedback form
+(`feedback.badge`, optional); otherwise feedback stays anonymous and is not on the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from bigconv.data.store import parse_iso
+
+
+@dataclass(frozen=True)
+class Attended:
+    code: str
+    title: str
+    leads: str
+    room: str
+    slot: str
+    start: dt.datetime  # in the event's time zone
+    end: dt.datetime
+    present_at: dt.datetime
+    next_step: str
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+@dataclass
+class CpdRecord:
+    attendee_id: int
+    badge: str
+    first_name: str
+    last_name: str
+    email: str
+    school: str
+    role: str
+    sessions: list[Attended] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def minutes(self) -> int:
+        return sum(s.minutes for s in self.sessions)
+
+
+CPD_SQL = """
+SELECT a.id, a.badge, a.first_name, a.last_name, a.email, a.school, a.role,
+       s.code, s.title, s.leads, r.name, t.label, t.starts_at, t.ends_at, p.at,
+       coalesce((SELECT f.next_step FROM feedback f
+                 WHERE f.session_id = s.id AND f.badge IS NOT NULL
+                   AND upper(trim(f.badge)) = upper(a.badge) AND trim(f.next_step) != ''
+                 ORDER BY f.at DESC, f.id DESC LIMIT 1), '')
+FROM attendance p
+JOIN attendees a ON a.id = p.attendee_id
+JOIN sessions s ON s.id = p.session_id
+JOIN rooms r ON r.id = s.room_id
+JOIN slots t ON t.id = s.slot_id
+ORDER BY a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id, t.starts_at
+"""
+
+
+def records(db: sqlite_utils.Database, tz: ZoneInfo) -> list[CpdRecord]:
+    """One record per person present at one session or more, sessions in time order."""
+    out: dict[int, CpdRecord] = {}
+    for row in db.execute(CPD_SQL):
+        person, session = row[:7], row[7:]
+        record = out.get(person[0]) or out.setdefault(person[0], CpdRecord(*person))
+        code, title, leads, room, slot, starts, ends, present, next_step = session
+        record.sessions.append(
+            Attended(
+                code,
+                title,
+                leads,
+                room,
+                slot,
+                parse_iso(starts).astimezone(tz),
+                parse_iso(ends).astimezone(tz),
+                parse_iso(present).astimezone(tz),
+                next_step.strip(),
+            )
+        )
+    return list(out.values())

@@ -1,0 +1,160 @@
+"""After the day: the HTML report and CPD certificates (rendering only; queries live in data/)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from bigconv.data.cpd import CpdRecord
+from bigconv.data.report import Report, SessionReport
+from bigconv.report import svg
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("bigconv.report", "templates"),
+    autoescape=True,  # every comment, name and title is escaped
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def hours(minutes: int) -> str:
+    h, m = divmod(minutes, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
+def longdate(iso_date: str) -> str:
+    """`2026-11-27` as `Friday 27 November 2026` (left as is if it is not a date)."""
+    try:
+        day = dt.date.fromisoformat(iso_date)
+    except ValueError:
+        return iso_date
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def mean_rating(ratings: list[int]) -> str:
+    total = sum(ratings)
+    return f"{sum((i + 1) * n for i, n in enumerate(ratings)) / total:.1f}" if total else "–"
+
+
+def tally(texts) -> list[tuple[str, int]]:
+    """Identical answers once each with how many gave them (case and spaces ignored), in order."""
+    counts: dict[str, list] = {}
+    for text in texts:
+        key = " ".join(text.split()).casefold()
+        if key:
+            counts.setdefault(key, [text.strip(), 0])[1] += 1
+    return [(text, n) for text, n in counts.values()]
+
+
+_env.filters.update(hours=hours, longdate=longdate, mean_rating=mean_rating, tally=tally)
+
+
+def arrivals_chart(report: Report) -> Markup:
+    points = [
+        (f"{t:%H:%M}", [(n, svg.BLUE, f"{t:%H:%M}: {n} arrived")]) for t, n in report.arrivals
+    ]
+    every = max(1, len(points) // 12)
+    return svg.columns(points, label="Check-ins per 10 minutes", label_every=every)
+
+
+def timeline_chart(report: Report, session: SessionReport, colours: dict[str, str]) -> Markup:
+    labels = {k.key: k.label for k in report.kinds}
+    order = {key: i for i, key in enumerate(labels)}  # stacked in the event file's order
+    points = []
+    for t, counter in session.timeline:
+        kinds = sorted(counter, key=lambda kind: (order.get(kind, len(order)), kind))
+        parts = [
+            (counter[k], colours.get(k, svg.MUTED), f"{t:%H:%M} {labels.get(k, k)}: {counter[k]}")
+            for k in kinds
+        ]
+        points.append((f"{t:%H:%M}", parts))
+    every = max(1, len(points) // 6)
+    return svg.columns(
+        points, label="Reactions per 5 minutes", width=460, height=130, label_every=every
+    )
+
+
+def rating_chart(ratings: list[int], width: int = 260) -> Markup:
+    rows = [(f"{i}★", ratings[i - 1]) for i in range(5, 0, -1)]
+    return svg.hbars(rows, label="Ratings", width=width)
+
+
+def render_report(report: Report) -> str:
+    """The whole report as one self-contained HTML page."""
+    colours = svg.kind_colours([(k.key, k.negative) for k in report.kinds])
+    return _env.get_template("report.html").render(
+        r=report,
+        colours=colours,
+        swatch=svg.swatch,
+        arrivals_chart=arrivals_chart(report),
+        timeline_chart=lambda s: timeline_chart(report, s, colours),
+        rating_chart=rating_chart,
+        capacity_bar=svg.capacity_bar,
+    )
+
+
+CPD_COLUMNS = (
+    "badge",
+    "first_name",
+    "last_name",
+    "email",
+    "school",
+    "role",
+    "session_code",
+    "session_title",
+    "leads",
+    "room",
+    "slot",
+    "date",
+    "starts",
+    "ends",
+    "minutes",
+    "present_at",
+    "next_step",
+)
+
+
+def write_cpd_csv(records: list[CpdRecord], path: Path) -> int:
+    """One row per person and session attended (UTF-8 with BOM, for Excel); returns rows."""
+    from bigconv.data.export import safe_cell
+
+    count = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CPD_COLUMNS)
+        for r in records:
+            for s in r.sessions:
+                row = (
+                    r.badge,
+                    r.first_name,
+                    r.last_name,
+                    r.email,
+                    r.school,
+                    r.role,
+                    s.code,
+                    s.title,
+                    s.leads,
+                    s.room,
+                    s.slot,
+                    f"{s.start:%Y-%m-%d}",
+                    f"{s.start:%H:%M}",
+                    f"{s.end:%H:%M}",
+                    s.minutes,
+                    f"{s.present_at:%H:%M}",
+                    s.next_step,
+                )
+                writer.writerow([safe_cell(v) for v in row])
+                count += 1
+    return count
+
+
+def render_certificates(records: list[CpdRecord], *, event: str, date: str, venue: str) -> str:
+    """One printable page per person (CSS page breaks), all in one HTML file."""
+    return _env.get_template("certificates.html").render(
+        records=records, event=event, date=date, venue=venue
+    )
