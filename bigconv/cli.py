@@ -244,7 +244,7 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
 @station_option
 @click.option(
     "--mode",
-    type=click.Choice(["timetable", "dashboard"]),
+    type=click.Choice(["timetable", "dashboard", "setup"]),
     default="timetable",
     show_default=True,
     help="Which station screen to open.",

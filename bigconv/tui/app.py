@@ -17,6 +17,7 @@ from bigconv.data.backup import PeriodicBackup
 from bigconv.data.watch import ALL, ChangeWatcher
 from bigconv.net import phone_base_url
 from bigconv.tui.screens.dashboard import DashboardScreen
+from bigconv.tui.screens.setup import StationSetupScreen
 from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
@@ -28,7 +29,11 @@ class BigconvApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "bigconv"
-    MODES = {"timetable": TimetableScreen, "dashboard": DashboardScreen}
+    MODES = {
+        "timetable": TimetableScreen,
+        "dashboard": DashboardScreen,
+        "setup": StationSetupScreen,
+    }
     BINDINGS = [
         Binding("f2", "switch_mode('timetable')", "Timetable"),
         Binding("f5", "switch_mode('dashboard')", "Dashboard"),
@@ -84,6 +89,14 @@ class BigconvApp(App):
         if self.backups and self.backups.backup_now() is None:
             message = f"Backup failed: {self.backups.last_error}"
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
+
+    def open_station(self, name: str, mode: str, room: str | None = None) -> None:
+        """Become the named station in the given mode (from the browser set-up screen)."""
+        self.station = name
+        self.sub_title = f"Station: {name}"
+        if room is not None:
+            self.room = room
+        self.switch_mode(mode)
 
     def guarded(self, action: Callable[..., T], *args, **kwargs) -> T | None:
         """Run a database action; if the database fails (locked, read-only, disk full, damaged,
