@@ -72,7 +72,7 @@ class StationSetupScreen(LiveScreen):
         if not name:
             error.update("Give the station a name first.")
             return
-        if mode == "room" and room is Select.BLANK:
+        if mode == "room" and room is Select.NULL:
             error.update("Choose the room this station is for.")
             return
-        self.bigconv.open_station(name, mode, None if room is Select.BLANK else str(room))
+        self.bigconv.open_station(name, mode, None if room is Select.NULL else str(room))
