@@ -232,19 +232,111 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
 @station_option
 @click.option(
     "--mode",
-    type=click.Choice(["timetable"]),
+    type=click.Choice(["timetable", "room"]),
     default="timetable",
     show_default=True,
     help="Which station screen to open.",
 )
-def run(event_file: Path, db_path: Path | None, station: str, mode: str) -> None:
+@click.option("--room", "room", metavar="NAME", help="The room for --mode room (default: ask).")
+def run(event_file: Path, db_path: Path | None, station: str, mode: str, room: str | None) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
     from bigconv.tui.app import make_app
 
     ctx = load(event_file, db_path)
-    open_existing(ctx).close()
-    app = make_app(ctx.db_path, station=station, mode=mode, event=ctx.event)
+    db = open_existing(ctx)
+    if room is not None:
+        room = _room_name(db, room)
+    db.close()
+    app = make_app(ctx.db_path, station=station, mode=mode, event=ctx.event, room=room)
     app.run()
+
+
+def _room_name(db, name: str) -> str:
+    """The room's name as stored, or exit 2 naming the rooms there are."""
+    from bigconv.data.attendance import find_room
+    from bigconv.data.timetable import rooms
+
+    room = find_room(db, name)
+    if room is None:
+        known = ", ".join(r["name"] for r in rooms(db))
+        raise BadInput(f"--room: no room named {name!r} (known rooms: {known})")
+    return room["name"]
+
+
+@cli.command()
+@event_argument
+@click.argument("session_code", metavar="SESSION_CODE")
+@click.argument("query", metavar="QUERY_OR_BADGE")
+@station_option
+@click.option("--override", is_flag=True, help="Mark present even when the room is full.")
+def attend(
+    event_file: Path,
+    db_path: Path | None,
+    session_code: str,
+    query: str,
+    station: str,
+    override: bool,
+) -> None:
+    """Mark someone present in a session, by badge code or name (checks them in if needed)."""
+    from bigconv.data import attendance
+    from bigconv.data.timetable import session_by_code
+
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    session = session_by_code(db, session_code)
+    if session is None:
+        raise BadInput(f"no session with code {session_code!r} (see `bigconv sessions`)")
+    person = _one_person(db, query)
+    result = attendance.mark_present(db, session.id, person.id, station=station, override=override)
+    tz = ctx.event.tz
+    when = store.parse_iso(result.at).astimezone(tz)
+    where = f"{session.code} {session.title} ({session.room})"
+    if result.status == attendance.ALREADY:
+        raise Refused(
+            f"{person.name} is already present in {where} since {when:%H:%M} ({result.station})."
+        )
+    if result.status == attendance.FULL:
+        raise Refused(
+            f"{session.room} is full ({result.present}/{result.capacity}): not marked;"
+            f" add --override to mark {person.name} present anyway."
+        )
+    notes = [
+        text
+        for flag, text in (
+            (result.walk_in, "walk-in"),
+            (result.override, "over capacity, override logged"),
+            (result.checked_in, "checked in too"),
+        )
+        if flag
+    ]
+    click.echo(
+        f"Present: {person.name} in {where} at {when:%H:%M}, {result.present}/{result.capacity}"
+        + (f" ({'; '.join(notes)})" if notes else "")
+        + "."
+    )
+
+
+def _one_person(db, query: str):
+    """The one person a badge code or name means; exit 1 listing candidates if not exactly one."""
+    from bigconv.data.search import find_badge, fold, search_attendees
+
+    if not query.strip():
+        raise BadInput("QUERY_OR_BADGE is empty")
+    person = find_badge(db, query)
+    if person:
+        return person
+    matches = search_attendees(db, query, limit=11)
+    exact = [m for m in matches if fold(m.person.name) == fold(query)]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0].person
+    if not matches:
+        raise Refused(f"no one matches {query!r}")
+    lines = [f"{len(matches) if len(matches) <= 10 else 'over 10'} people match {query!r}:"]
+    for m in matches[:10]:
+        p = m.person
+        lines.append(f"  {p.badge}  {p.name}, {p.role}, {p.school}")
+    lines.append("Give a badge code or more of the name.")
+    raise Refused("\n".join(lines))
 
 
 def main() -> None:

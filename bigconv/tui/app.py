@@ -12,6 +12,7 @@ from textual.binding import Binding
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.watch import ChangeWatcher
+from bigconv.tui.screens.room import RoomScreen
 from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
@@ -22,9 +23,10 @@ class BigconvApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "bigconv"
-    MODES = {"timetable": TimetableScreen}
+    MODES = {"timetable": TimetableScreen, "room": RoomScreen}
     BINDINGS = [
         Binding("f2", "switch_mode('timetable')", "Timetable"),
+        Binding("f4", "switch_mode('room')", "Room"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -36,8 +38,10 @@ class BigconvApp(App):
         mode: str = "timetable",
         event: Event | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        room: str | None = None,
     ):
         super().__init__()
+        self.room = room  # the room mode's room by name; None: it asks
         self.db_path = Path(db_path)
         self.station = station
         self.event = event
@@ -82,6 +86,7 @@ def make_app(
     mode: str = "timetable",
     event: Event | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    room: str | None = None,
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too."""
-    return BigconvApp(db_path, station=station, mode=mode, event=event, clock=clock)
+    return BigconvApp(db_path, station=station, mode=mode, event=event, clock=clock, room=room)
