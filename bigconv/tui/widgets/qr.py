@@ -28,15 +28,8 @@ def half_block_lines(matrix: list[list[bool]], scale: int = 1) -> list[str]:
 class QrCode(Widget):
     """The QR code of `text`, with a quiet zone of two modules inside the widget."""
 
-    DEFAULT_CSS = """
-    QrCode {
-        width: auto;
-        height: auto;
-    }
-    """
-
-    text: reactive[str] = reactive("", layout=True)
-    scale: reactive[int] = reactive(1, layout=True)
+    text: reactive[str] = reactive("")
+    scale: reactive[int] = reactive(1)
 
     def __init__(self, text: str = "", *, scale: int = 1, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -46,6 +39,15 @@ class QrCode(Widget):
 
     def watch_text(self, text: str) -> None:
         self._matrix = qr_matrix(text, border=2) if text else []
+        self._size_to_fit()
+
+    def watch_scale(self) -> None:
+        self._size_to_fit()
+
+    def _size_to_fit(self) -> None:
+        """Exactly the drawing's size, so the code is never cropped or stretched."""
+        self.styles.width = self.modules * self.scale
+        self.styles.height = (self.modules * self.scale + 1) // 2
 
     @property
     def modules(self) -> int:
@@ -54,12 +56,6 @@ class QrCode(Widget):
 
     def lines(self) -> list[str]:
         return half_block_lines(self._matrix, self.scale) if self._matrix else []
-
-    def get_content_width(self, container, viewport) -> int:
-        return self.modules * self.scale
-
-    def get_content_height(self, container, viewport, width: int) -> int:
-        return (self.modules * self.scale + 1) // 2
 
     def render(self) -> Text:
         return Text("\n".join(self.lines()), style=QR_STYLE, no_wrap=True, overflow="crop")

@@ -1,0 +1,64 @@
+"""Another process writes to the file; the room screen shows it without any key press."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from tests.tui.test_room import app_for, roster_rows, seeded  # noqa: F401  (fixture)
+
+DESK = """
+import sys
+from bigconv.data import store
+from bigconv.data.checkin import check_in
+db = store.connect(sys.argv[1])
+check_in(db, int(sys.argv[2]), station="Desk 1")
+"""
+
+
+async def run(*args: str) -> tuple[int, str]:
+    """A real child process; the app's event loop keeps running while it works."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    out, _ = await child.communicate()
+    return child.returncode, out.decode()
+
+
+async def wait_for(pilot, condition, seconds: float = 10.0) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+async def test_desk_checkin_and_other_process_attendance_show_live(
+    seeded,  # noqa: F811  (the fixture imported above)
+    small_event,
+    small_db,
+):
+    zoe = seeded["people"]["O'Brien-MüllerZoë"]["id"]
+    code = seeded["phonics"]["code"]
+    app = app_for(small_event, room="Room A")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert roster_rows(screen)["Zoë O'Brien-Müller"][2] == "not arrived"
+        status, out = await run("-c", DESK, str(small_db), str(zoe))
+        assert status == 0, out
+        assert await wait_for(
+            pilot, lambda: roster_rows(screen)["Zoë O'Brien-Müller"][2].startswith("arrived ")
+        )
+        status, out = await run(
+            "-m", "bigconv", "attend", str(small_event), code, "Ada Lovelace", "--station", "Door"
+        )
+        assert status == 0, out
+        assert "Present: Ada Lovelace" in out
+        assert await wait_for(pilot, lambda: roster_rows(screen)["Ada Lovelace"][0].startswith("✓"))
+        assert "Present 1 of 3 seats" in str(screen.query_one("#headcount").render())
