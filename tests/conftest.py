@@ -139,9 +139,7 @@ def db(small_db: Path):
     conn.close()
 
 
-def run_cli(
-    *args: str, cwd: Path | None = None, input: str | None = None
-) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
     """Run the real `bigconv` command in a child process."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
