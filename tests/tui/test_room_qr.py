@@ -93,8 +93,8 @@ async def test_full_screen_qr_grows_with_the_terminal(small_db, small_event):
         await pilot.pause()
         await pilot.pause()
         big = app.screen.query_one("#qr-big", QrCode)
-        assert big.scale >= 2
-        assert big.size.width == small.size.width * big.scale
+        assert small.scale == 2 and big.scale == 3  # 29 modules: 87 cells wide, 44 lines tall
+        assert big.size == (big.modules * 3, (big.modules * 3 + 1) // 2)
         assert big.size.height <= 50 - 2
         url = str(app.screen.query_one("#qr-view-url").render())
         assert url.strip() == big.text

@@ -19,11 +19,12 @@ from bigconv.data.timetable import SessionRow
 from bigconv.net import phone_base_url, session_url
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.over_capacity import OverCapacity
-from bigconv.tui.screens.qr_view import QrView
+from bigconv.tui.screens.qr_view import QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
 from bigconv.tui.widgets.qr import QrCode
 
 SEARCH_LIMIT = 30
+QR_SPARE_LINES = 6  # header, footer, URL, reactions heading and a blank line or two
 CLOCK_SECONDS = 20  # how often to look at the clock for the next session, without any commit
 
 
@@ -218,11 +219,21 @@ class RoomScreen(LiveScreen):
             return
         self.url = session_url(self.base_url(), s.code)
         qr.text = self.url
+        self.fit_qr()
         self.query_one("#url", Static).update(Text(self.url, style="bold", justify="center"))
         text = Text("Reactions\n", style="bold")
         for c in attendance.reaction_counts(self.db, s.id):
             text.append(f"{c.emoji} {c.label}".ljust(20) + f"{c.count:>4}\n", style="")
         self.query_one("#reactions", Static).update(text)
+
+    def on_resize(self) -> None:
+        self.fit_qr()
+
+    def fit_qr(self) -> None:
+        """As large as a third of the width and the height left over from the URL allow."""
+        qr = self.query_one("#qr", QrCode)
+        width, height = self.size
+        qr.scale = fit_scale(qr.modules, width // 3, height - QR_SPARE_LINES)
 
     def base_url(self) -> str:
         event = self.bigconv.event
@@ -339,8 +350,8 @@ def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:
         note = "walk-in, over capacity" if e.override else "walk-in"
     elif e.present:
         note = "over capacity" if e.override else ""
-    elif e.allocated_elsewhere and not e.allocated:
-        note = f"booked: {e.allocated_elsewhere}"
+    elif not e.allocated:
+        note = f"booked: {e.allocated_elsewhere}" if e.allocated_elsewhere else "not booked here"
     elif e.checked_in_at:
         note = f"arrived {local(e.checked_in_at):%H:%M}"
     else:

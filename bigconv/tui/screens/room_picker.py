@@ -30,7 +30,7 @@ class RoomPicker(LiveScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#rooms", DataTable)
-        for label in ("Room", "Now or next", "Present"):
+        for label in ("Room", "Present", "Now or next"):
             table.add_column(Text(label))
         self.refresh_data()
         table.focus()
@@ -42,7 +42,7 @@ class RoomPicker(LiveScreen):
         for state in attendance.room_states(self.db, self.now()):
             title = state.session.title if state.session else "no sessions"
             count = f"{state.present}/{state.capacity}" + (" FULL" if state.full else "")
-            table.add_row(Text(state.room), Text(title), Text(count), key=str(state.room_id))
+            table.add_row(Text(state.room), Text(count), Text(title), key=str(state.room_id))
         if cursor.row < table.row_count:
             table.move_cursor(row=cursor.row)
 
