@@ -228,3 +228,18 @@ async def test_untrusted_names_and_reactions_shown_literally(seeded, small_event
         assert app.is_running  # no markup error from the notification
         reactions = str(screen.query_one("#reactions", Static).render())
         assert "👍 Useful" in reactions and reactions.split("👍 Useful")[1].split()[0] == "3"
+
+
+async def test_f4_opens_the_room_mode_from_the_timetable(seeded, small_event):
+    ctx = load(small_event, None)
+    app = make_app(ctx.db_path, mode="timetable", event=ctx.event, clock=lambda: MORNING)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomPicker)
+        await pilot.press("down", "down", "enter")  # Room B
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen) and app.screen.room["name"] == "Room B"
+        names = set(roster_rows(app.screen))
+        assert names == {"Sarah Khan"} and len(app.screen.roster) == 2
