@@ -222,6 +222,8 @@ async def test_untrusted_names_and_reactions_shown_literally(seeded, small_event
         await pilot.pause()
         screen = app.screen
         assert roster_rows(screen)["Ada Lovelace"][3] == "[@click=app.quit]"
+        drawn = app.export_screenshot()
+        assert "[bold]Bob[/]" in drawn and "[@click=app.quit]" in drawn
         await pilot.press(*"bob", "enter")
         await pilot.pause()
         assert roster_rows(screen)["Bob [bold]Bob[/]"][0].startswith("✓")

@@ -1,4 +1,5 @@
-"""Another process writes to the file; the room screen shows it without any key press."""
+"""Other processes write to the file (a desk, the CLI, a second room screen); the room screen
+shows each change without any key press."""
 
 from __future__ import annotations
 
@@ -14,6 +15,24 @@ from bigconv.data import store
 from bigconv.data.checkin import check_in
 db = store.connect(sys.argv[1])
 check_in(db, int(sys.argv[2]), station="Desk 1")
+"""
+
+# A second room screen in its own process: it scans a badge through its own screen.
+OTHER_ROOM_SCREEN = """
+import asyncio, sys
+from bigconv.cli import load
+from bigconv.tui.app import make_app
+
+async def main():
+    ctx = load(sys.argv[1], None)
+    app = make_app(ctx.db_path, station="Door 2", mode="room", room="Room A", event=ctx.event)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*sys.argv[2], "enter")
+        await pilot.pause()
+        print(app.screen.query_one("#headcount").render())
+
+asyncio.run(main())
 """
 
 
@@ -44,6 +63,7 @@ async def test_desk_checkin_and_other_process_attendance_show_live(
     small_db,
 ):
     zoe = seeded["people"]["O'Brien-MüllerZoë"]["id"]
+    bob = seeded["people"]["[bold]Bob[/]Bob"]
     code = seeded["phonics"]["code"]
     app = app_for(small_event, room="Room A")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -62,3 +82,11 @@ async def test_desk_checkin_and_other_process_attendance_show_live(
         assert "Present: Ada Lovelace" in out
         assert await wait_for(pilot, lambda: roster_rows(screen)["Ada Lovelace"][0].startswith("✓"))
         assert "Present 1 of 3 seats" in str(screen.query_one("#headcount").render())
+        status, out = await run("-c", OTHER_ROOM_SCREEN, str(small_event), bob["badge"])
+        assert status == 0 and "Present 2 of 3 seats" in out, out
+        assert await wait_for(
+            pilot, lambda: roster_rows(screen)["Bob [bold]Bob[/]"][0].startswith("✓")
+        )
+        assert "Present 2 of 3 seats" in str(screen.query_one("#headcount").render())
+    stations = [r["station"] for r in seeded["db"]["attendance_records"].rows_where(order_by="id")]
+    assert stations == ["Door", "Door 2"]
