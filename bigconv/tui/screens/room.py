@@ -153,7 +153,7 @@ class RoomScreen(LiveScreen):
         text.append(f"\n{app.local(s.starts_at):%H:%M}–{app.local(s.ends_at):%H:%M} {s.slot}")
         text.append(f" · {s.room}")
         text.append(f"\ncode {s.code} · {self.when_label(s)}", style="italic")
-        text.append(f" · led by {s.leads or 'to be confirmed'}")
+        text.append(f" · led by {s.leads}" if s.leads else " · lead to be confirmed")
         info.update(text)
         count.update(headcount_text(attendance.headcount(self.db, s.id), self.roster))
         count.set_class(s.present >= s.capacity, "full")
