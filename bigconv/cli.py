@@ -325,6 +325,10 @@ def _one_person(db, query: str):
     person = find_badge(db, query)
     if person:
         return person
+    from bigconv.data.attendance import looks_like_badge
+
+    if looks_like_badge(query):
+        raise Refused(f"unknown badge code {query!r}")
     matches = search_attendees(db, query, limit=11)
     exact = [m for m in matches if fold(m.person.name) == fold(query)]
     if len(exact) == 1 or len(matches) == 1:

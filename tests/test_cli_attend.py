@@ -61,6 +61,8 @@ def test_attend_several_or_no_matches_and_bad_input(small_event, small_db):
     assert "Beta School" in several.stderr
     nobody = run_cli("attend", small_event, code, "Nobody Atall")
     assert nobody.returncode == 1 and "no one matches" in nobody.stderr
+    badge = run_cli("attend", small_event, code, "bc-22222")
+    assert badge.returncode == 1 and "unknown badge code 'bc-22222'" in badge.stderr
     unknown = run_cli("attend", small_event, "ZZZZ", "Ada")
     assert unknown.returncode == 2 and "no session with code 'ZZZZ'" in unknown.stderr
     assert "Traceback" not in unknown.stderr + several.stderr + nobody.stderr

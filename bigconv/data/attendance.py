@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from bigconv.data.checkin import check_in, current_checkin, undo_checkin
+from bigconv.data.codes import ALPHABET, BADGE_PREFIX, normalise_code
 from bigconv.data.search import PERSON_SQL, Person, fold
 from bigconv.data.store import immediate, iso, log, parse_iso
 from bigconv.data.timetable import SessionRow, sessions
@@ -286,6 +287,17 @@ def entries_for(
     rows = db.execute(ENTRY_SQL + f" WHERE p.id IN ({marks})", params).fetchall()
     by_id = {row[0]: _entry(row) for row in rows}
     return [by_id[pid] for pid in attendee_ids if pid in by_id]
+
+
+def looks_like_badge(text: str) -> bool:
+    """True for text in the shape of a generated badge code (BC + 5), so an unknown one is
+    reported as such instead of falling back to a name search that might find someone else."""
+    code = normalise_code(text)
+    return (
+        len(code) == len(BADGE_PREFIX) + 5
+        and code.startswith(BADGE_PREFIX)
+        and all(ch in ALPHABET for ch in code[len(BADGE_PREFIX) :])
+    )
 
 
 def find_room(db: sqlite_utils.Database, name: str) -> dict | None:

@@ -100,6 +100,10 @@ async def test_scan_a_badge_marks_present_and_checks_in(seeded, small_event):
         screen = app.screen
         assert "Phonics" in str(screen.query_one("#session-info", Static).render())
         assert roster_rows(screen)["Ada Lovelace"][0] == "·"
+        await pilot.press(*"BC22222", "enter")  # nobody's badge: refused, nothing marked
+        await pilot.pause()
+        assert screen.query_one("#search", Input).value == ""
+        assert not any(row[0].startswith("✓") for row in roster_rows(screen).values())
         await pilot.press(*ada["badge"], "enter")  # as a scanner types it
         await pilot.pause()
         assert roster_rows(screen)["Ada Lovelace"][0] == "✓ 10:20"

@@ -278,6 +278,10 @@ class RoomScreen(LiveScreen):
         if not text or self.session is None:
             return
         person = search.find_badge(self.db, text)
+        if person is None and attendance.looks_like_badge(text):
+            self.notify(f"Unknown badge code “{text}”.", severity="warning", markup=False)
+            event.input.value = ""
+            return
         if person is None and len(text) >= search.MIN_QUERY:
             person_id = self.highlighted_id()
         else:
