@@ -244,7 +244,7 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
 @station_option
 @click.option(
     "--mode",
-    type=click.Choice(["timetable", "dashboard", "setup"]),
+    type=click.Choice(["timetable", "dashboard", "room", "setup"]),
     default="timetable",
     show_default=True,
     help="Which station screen to open.",
@@ -262,6 +262,7 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     show_default=True,
     help="Back up the database this often into backups/ beside it (0: never).",
 )
+@click.option("--room", "room", metavar="NAME", help="The room for --mode room (default: ask).")
 def run(
     event_file: Path,
     db_path: Path | None,
@@ -269,13 +270,17 @@ def run(
     mode: str,
     at_time: str | None,
     backup_minutes: float,
+    room: str | None,
 ) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
     from bigconv.tui.app import make_app
 
     ctx = load(event_file, db_path)
     clock = rehearsal_clock(ctx.event, at_time) if at_time else None
-    open_existing(ctx).close()
+    db = open_existing(ctx)
+    if room is not None:
+        room = _room_name(db, room)
+    db.close()
     app = make_app(
         ctx.db_path,
         station=station,
@@ -283,6 +288,7 @@ def run(
         event=ctx.event,
         clock=clock,
         backup_every=backup_minutes * 60 or None,
+        room=room,
     )
     app.run()
 
@@ -300,6 +306,18 @@ def _out_dir(path: Path) -> Path:
     except OSError as exc:
         raise BadInput(f"{path}: cannot create the folder: {exc.strerror}") from None
     return path
+
+
+def _room_name(db, name: str) -> str:
+    """The room's name as stored, or exit 2 naming the rooms there are."""
+    from bigconv.data.attendance import find_room
+    from bigconv.data.timetable import rooms
+
+    room = find_room(db, name)
+    if room is None:
+        known = ", ".join(r["name"] for r in rooms(db))
+        raise BadInput(f"--room: no room named {name!r} (known rooms: {known})")
+    return room["name"]
 
 
 @cli.command()
@@ -418,6 +436,86 @@ def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     (out_dir / "certificates.html").write_text(html, encoding="utf-8")
     click.echo(f"{out_dir / 'cpd.csv'}: {rows} sessions attended by {len(found)} people")
     click.echo(f"{out_dir / 'certificates.html'}: {len(found)} certificates, one page each")
+
+
+@cli.command()
+@event_argument
+@click.argument("session_code", metavar="SESSION_CODE")
+@click.argument("query", metavar="QUERY_OR_BADGE")
+@station_option
+@click.option("--override", is_flag=True, help="Mark present even when the room is full.")
+def attend(
+    event_file: Path,
+    db_path: Path | None,
+    session_code: str,
+    query: str,
+    station: str,
+    override: bool,
+) -> None:
+    """Mark someone present in a session, by badge code or name (checks them in if needed)."""
+    from bigconv.data import attendance
+    from bigconv.data.timetable import session_by_code
+
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    session = session_by_code(db, session_code)
+    if session is None:
+        raise BadInput(f"no session with code {session_code!r} (see `bigconv sessions`)")
+    person = _one_person(db, query)
+    result = attendance.mark_present(db, session.id, person.id, station=station, override=override)
+    tz = ctx.event.tz
+    when = store.parse_iso(result.at).astimezone(tz)
+    where = f"{session.code} {session.title} ({session.room})"
+    if result.status == attendance.ALREADY:
+        raise Refused(
+            f"{person.name} is already present in {where} since {when:%H:%M} ({result.station})."
+        )
+    if result.status == attendance.FULL:
+        raise Refused(
+            f"{session.room} is full ({result.present}/{result.capacity}): not marked;"
+            f" add --override to mark {person.name} present anyway."
+        )
+    notes = [
+        text
+        for flag, text in (
+            (result.walk_in, "walk-in"),
+            (result.override, "over capacity, override logged"),
+            (result.checked_in, "checked in too"),
+        )
+        if flag
+    ]
+    click.echo(
+        f"Present: {person.name} in {where} at {when:%H:%M}, {result.present}/{result.capacity}"
+        + (f" ({'; '.join(notes)})" if notes else "")
+        + "."
+    )
+
+
+def _one_person(db, query: str):
+    """The one person a badge code or name means; exit 1 listing candidates if not exactly one."""
+    from bigconv.data.search import find_badge, fold, search_attendees
+
+    if not query.strip():
+        raise BadInput("QUERY_OR_BADGE is empty")
+    person = find_badge(db, query)
+    if person:
+        return person
+    from bigconv.data.attendance import looks_like_badge
+
+    if looks_like_badge(query):
+        raise Refused(f"unknown badge code {query!r}")
+    matches = search_attendees(db, query, limit=11)
+    exact = [m for m in matches if fold(m.person.name) == fold(query)]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0].person
+    if not matches:
+        raise Refused(f"no one matches {query!r}")
+    lines = [f"{len(matches) if len(matches) <= 10 else 'over 10'} people match {query!r}:"]
+    for m in matches[:10]:
+        p = m.person
+        lines.append(f"  {p.badge}  {p.name}, {p.role}, {p.school}")
+    lines.append("Give a badge code or more of the name.")
+    raise Refused("\n".join(lines))
 
 
 def main() -> None:

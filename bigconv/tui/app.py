@@ -17,6 +17,7 @@ from bigconv.data.backup import PeriodicBackup
 from bigconv.data.watch import ALL, ChangeWatcher
 from bigconv.net import phone_base_url
 from bigconv.tui.screens.dashboard import DashboardScreen
+from bigconv.tui.screens.room import RoomScreen
 from bigconv.tui.screens.setup import StationSetupScreen
 from bigconv.tui.screens.timetable import TimetableScreen
 
@@ -32,10 +33,12 @@ class BigconvApp(App):
     MODES = {
         "timetable": TimetableScreen,
         "dashboard": DashboardScreen,
+        "room": RoomScreen,
         "setup": StationSetupScreen,
     }
     BINDINGS = [
         Binding("f2", "switch_mode('timetable')", "Timetable"),
+        Binding("f4", "switch_mode('room')", "Room"),
         Binding("f5", "switch_mode('dashboard')", "Dashboard"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -49,8 +52,10 @@ class BigconvApp(App):
         event: Event | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         backup_every: float | None = None,
+        room: str | None = None,
     ):
         super().__init__()
+        self.room = room  # the room mode's room by name; None: it asks
         self.backup_every = backup_every
         self.backups = PeriodicBackup(db_path, every=backup_every) if backup_every else None
         self.db_path = Path(db_path)
@@ -176,11 +181,18 @@ def make_app(
     event: Event | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     backup_every: float | None = None,
+    room: str | None = None,
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too.
 
     `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
     """
     return BigconvApp(
-        db_path, station=station, mode=mode, event=event, clock=clock, backup_every=backup_every
+        db_path,
+        station=station,
+        mode=mode,
+        event=event,
+        clock=clock,
+        backup_every=backup_every,
+        room=room,
     )

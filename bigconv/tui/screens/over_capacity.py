@@ -1,0 +1,42 @@
+"""Ask before adding someone to a room that is already at capacity."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class OverCapacity(ModalScreen[bool]):
+    """True: add the person anyway (an override, recorded); False: leave the room as it is."""
+
+    CSS_PATH = "room.tcss"
+    BINDINGS = [
+        Binding("y", "answer(True)", "Add anyway"),
+        Binding("n,escape", "answer(False)", "Cancel"),
+    ]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="over-capacity"):
+            yield Static("⛔ Room full", id="over-capacity-title")
+            yield Static(self.message, markup=False)
+            with Horizontal(id="over-capacity-buttons"):
+                yield Button("Add anyway (y)", variant="warning", id="yes")
+                yield Button("Cancel (n)", variant="primary", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

@@ -1,0 +1,47 @@
+"""The session's QR code as large as the terminal allows, for projecting."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.events import Resize
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from bigconv.tui.widgets.qr import QrCode
+
+TEXT_LINES = 3  # title, URL and a spare line around the code
+
+
+class QrView(ModalScreen[None]):
+    """Full-screen QR code with the title and short URL; F8 or Escape goes back."""
+
+    CSS_PATH = "room.tcss"
+    BINDINGS = [Binding("f8,escape,q", "dismiss", "Back")]
+
+    def __init__(self, url: str, title: str) -> None:
+        super().__init__()
+        self.url = url
+        self.heading = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="qr-view"):
+            yield Static(Text(self.heading, justify="center"), id="qr-view-title", markup=False)
+            with Center():
+                yield QrCode(self.url, id="qr-big")
+            yield Static(
+                Text(self.url, style="bold", justify="center"), id="qr-view-url", markup=False
+            )
+
+    def on_resize(self, event: Resize) -> None:
+        qr = self.query_one("#qr-big", QrCode)
+        qr.scale = fit_scale(qr.modules, event.size.width, event.size.height - TEXT_LINES)
+
+
+def fit_scale(modules: int, width: int, height: int) -> int:
+    """The largest whole module size that fits: `scale` cells wide, `scale` half-cells tall."""
+    if modules == 0:
+        return 1
+    return max(1, min(width // modules, (2 * height) // modules))

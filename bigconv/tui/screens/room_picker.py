@@ -1,0 +1,51 @@
+"""Pick the room this screen looks after."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from bigconv.data import attendance
+from bigconv.tui.screens.base import LiveScreen
+
+
+class RoomPicker(LiveScreen):
+    """Every room with what runs there now; Enter or a click on a chosen row picks it."""
+
+    CSS_PATH = "room.tcss"
+    BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            "Which room is this screen for? Arrows and Enter (or double click).",
+            id="picker-help",
+            markup=False,
+        )
+        yield DataTable(id="rooms", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#rooms", DataTable)
+        for label in ("Room", "Present", "Now or next"):
+            table.add_column(Text(label))
+        self.refresh_data()
+        table.focus()
+
+    def refresh_data(self) -> None:
+        table = self.query_one("#rooms", DataTable)
+        cursor = table.cursor_coordinate
+        table.clear()
+        for state in attendance.room_states(self.db, self.now()):
+            title = state.session.title if state.session else "no sessions"
+            count = f"{state.present}/{state.capacity}" + (" FULL" if state.full else "")
+            table.add_row(Text(state.room), Text(count), Text(title), key=str(state.room_id))
+        if cursor.row < table.row_count:
+            table.move_cursor(row=cursor.row)
+
+    @on(DataTable.RowSelected, "#rooms")
+    def picked(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(int(event.row_key.value))

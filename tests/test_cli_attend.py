@@ -1,0 +1,76 @@
+"""`bigconv attend` as a user runs it: real child processes on a real database file."""
+
+from __future__ import annotations
+
+import json
+
+from bigconv.data import store
+from tests.conftest import run_cli
+
+
+def codes(small_db) -> dict[str, str]:
+    db = store.connect(small_db)
+    rooms = {r["id"]: r["name"] for r in db["rooms"].rows}
+    out = {f"{s['title']}/{rooms[s['room_id']]}": s["code"] for s in db["sessions"].rows}
+    db.close()
+    return out
+
+
+def rows(small_db, sql: str) -> list[tuple]:
+    db = store.connect(small_db)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def test_attend_by_name_then_refused_twice(small_event, small_db):
+    code = codes(small_db)["Wellbeing/Room B"]
+    done = run_cli("attend", small_event, code, "zoe obrien", "--station", "Door B")
+    assert done.returncode == 0, done.stderr
+    assert "Present: Zoë O'Brien-Müller in" in done.stdout and "checked in too" in done.stdout
+    again = run_cli("attend", small_event, code.lower(), "Zoë O'Brien-Müller")
+    assert again.returncode == 1 and "already present" in again.stderr
+    assert rows(small_db, "SELECT station, via FROM checkins") == [("Door B", "room")]
+
+
+def test_attend_by_badge_full_room_and_override(small_event, small_db):
+    code = codes(small_db)["Wellbeing/Room B"]  # capacity 2
+    badges = [b for (b,) in rows(small_db, "SELECT badge FROM attendees ORDER BY id")]
+    for badge in badges[:2]:
+        assert run_cli("attend", small_event, code, badge).returncode == 0
+    full = run_cli("attend", small_event, code, badges[2])
+    assert full.returncode == 1 and "is full (2/2)" in full.stderr and "--override" in full.stderr
+    forced = run_cli("attend", small_event, code, badges[2], "--override")
+    assert forced.returncode == 0 and "override logged" in forced.stdout
+    assert rows(small_db, "SELECT override FROM attendance ORDER BY at, rowid") == [
+        (0,),
+        (0,),
+        (1,),
+    ]
+    detail = rows(small_db, "SELECT detail FROM log WHERE action = 'attend' ORDER BY id")[-1][0]
+    assert json.loads(detail)["override"] is True
+
+
+def test_attend_several_or_no_matches_and_bad_input(small_event, small_db):
+    before = rows(small_db, "SELECT count(*) FROM log")
+    code = codes(small_db)["Phonics/Room A"]
+    several = run_cli("attend", small_event, code, "Sarah Khan")
+    assert several.returncode == 1
+    assert "2 people match" in several.stderr and "Alpha School" in several.stderr
+    assert "Beta School" in several.stderr
+    nobody = run_cli("attend", small_event, code, "Nobody Atall")
+    assert nobody.returncode == 1 and "no one matches" in nobody.stderr
+    badge = run_cli("attend", small_event, code, "bc-22222")
+    assert badge.returncode == 1 and "unknown badge code 'bc-22222'" in badge.stderr
+    unknown = run_cli("attend", small_event, "ZZZZ", "Ada")
+    assert unknown.returncode == 2 and "no session with code 'ZZZZ'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr + several.stderr + nobody.stderr
+    assert rows(small_db, "SELECT count(*) FROM log") == before
+    assert rows(small_db, "SELECT count(*) FROM attendance_records") == [(0,)]
+
+
+def test_run_refuses_an_unknown_room(small_event, small_db):
+    out = run_cli("run", small_event, "--mode", "room", "--room", "Room Z")
+    assert out.returncode == 2
+    assert "no room named 'Room Z'" in out.stderr and "Room A" in out.stderr

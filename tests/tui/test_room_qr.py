@@ -1,0 +1,100 @@
+"""The QR code as the room screen draws it, read back by a real decoder (zbarimg)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from PIL import Image
+from textual.geometry import Region
+
+from bigconv.cli import load
+from bigconv.data import store
+from bigconv.data.timetable import sessions
+from bigconv.tui.app import make_app
+from bigconv.tui.screens.qr_view import QrView
+from bigconv.tui.widgets.qr import QrCode
+from tests.conftest import require_tool
+from tests.tui.test_room import MORNING
+
+CELL = 6  # pixels per character cell across; each half-cell is CELL x CELL
+
+
+def rendered_lines(widget: QrCode) -> list[str]:
+    """The characters the widget actually drew on screen, line by line."""
+    width, height = widget.size
+    strips = widget.render_lines(Region(0, 0, width, height))
+    for strip in strips:
+        for segment in strip:
+            if segment.text.strip():
+                assert (segment.style.color.name, segment.style.bgcolor.name) == (
+                    "#000000",
+                    "#ffffff",
+                ), "dark modules must be black on white whatever the theme"
+    return [strip.text for strip in strips]
+
+
+def half_blocks_to_png(lines: list[str], path: Path) -> Path:
+    """Each cell as a CELL-wide square pair: upper half and lower half, black where drawn."""
+    width = max(len(line) for line in lines)
+    image = Image.new("L", (width * CELL, len(lines) * 2 * CELL), 255)
+    halves = {"█": (True, True), "▀": (True, False), "▄": (False, True), " ": (False, False)}
+    for y, line in enumerate(lines):
+        for x, char in enumerate(line):
+            for half, dark in enumerate(halves[char]):
+                if dark:
+                    top = (2 * y + half) * CELL
+                    image.paste(0, (x * CELL, top, (x + 1) * CELL, top + CELL))
+    image.save(path)
+    return path
+
+
+def zbar(path: Path) -> str:
+    out = subprocess.run(
+        [require_tool("zbarimg"), "-q", "--raw", str(path)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+async def test_room_screen_qr_decodes_to_the_feedback_url(small_db, small_event, tmp_path):
+    require_tool("zbarimg")
+    ctx = load(small_event, None)
+    app = make_app(ctx.db_path, mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        code = app.screen.session.code
+        lines = rendered_lines(app.screen.query_one("#qr", QrCode))
+        assert set("".join(lines)) <= set("█▀▄ ")
+        assert lines[0].strip() == "" and all(line[:2] == "  " for line in lines)  # quiet zone
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, QrView)
+        big = app.screen.query_one("#qr-big", QrCode)
+        big_lines = rendered_lines(big)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, QrView)
+    db = store.connect(small_db)
+    assert code == next(s.code for s in sessions(db) if s.title == "Phonics")
+    db.close()
+    url = f"http://192.0.2.10:8000/{code}"  # the small event's base_url
+    assert zbar(half_blocks_to_png(lines, tmp_path / "room.png")) == url
+    assert zbar(half_blocks_to_png(big_lines, tmp_path / "big.png")) == url
+
+
+async def test_full_screen_qr_grows_with_the_terminal(small_db, small_event):
+    ctx = load(small_event, None)
+    app = make_app(ctx.db_path, mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        small = app.screen.query_one("#qr", QrCode)
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.pause()
+        big = app.screen.query_one("#qr-big", QrCode)
+        assert small.scale == 2 and big.scale == 3  # 29 modules: 87 cells wide, 44 lines tall
+        assert big.size == (big.modules * 3, (big.modules * 3 + 1) // 2)
+        assert big.size.height <= 50 - 2
+        url = str(app.screen.query_one("#qr-view-url").render())
+        assert url.strip() == big.text
