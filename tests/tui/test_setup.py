@@ -36,3 +36,18 @@ async def test_room_host_must_choose_a_room(small_db):
         assert [str(o[0]) for o in select._options if str(o[0])] == ["Hall", "Room A", "Room B"]
         await pilot.click("#start")
         assert "Choose the room" in str(app.screen.query_one("#setup-error", Static).render())
+
+
+async def test_setup_opens_a_room_host_station(small_db):
+    from bigconv.tui.screens.room import RoomScreen
+
+    app = make_app(small_db, station="browser", mode="setup")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.query_one("#name").focus()
+        await pilot.press(*"Door B")
+        await pilot.click("#mode-room")
+        app.screen.query_one("#room", Select).value = "Room B"
+        await pilot.click("#start")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen)
+        assert app.screen.room["name"] == "Room B" and app.station == "Door B"
