@@ -160,3 +160,12 @@ def m001_initial(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
         """,
     )
+
+
+@migrations()
+def m002_web_reaction_cooldown_index(db: Database) -> None:
+    # The phone site checks a device's last tap of a kind before storing each reaction.
+    run_sql(
+        db,
+        "CREATE INDEX IF NOT EXISTS reactions_device ON reactions(session_id, device, kind, at);",
+    )

@@ -36,6 +36,8 @@ class BigconvApp(App):
         mode: str = "timetable",
         event: Event | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        serve_port: int | None = None,
+        serve_host: str = "0.0.0.0",
     ):
         super().__init__()
         self.db_path = Path(db_path)
@@ -45,6 +47,11 @@ class BigconvApp(App):
         self.clock = clock or store.utcnow
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
+        self.phone_site = None
+        if serve_port is not None:
+            from bigconv.tui.phone_site import PhoneSiteRunner
+
+            self.phone_site = PhoneSiteRunner(self.db_path, event, serve_host, serve_port)
         self.tz = event.tz if event else dt.UTC
         name = store.get_meta(self.db, "event_name") or "bigconv"
         self.title = name
@@ -57,6 +64,14 @@ class BigconvApp(App):
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
         self.set_interval(POLL_SECONDS, self.poll_changes)
+        if self.phone_site:
+            self.run_worker(self.start_phone_site(), name="phone-site")
+
+    async def start_phone_site(self) -> None:
+        """Serve the phone site in this app's loop and show where phones should go."""
+        message = await self.phone_site.start()
+        self.sub_title = f"Station: {self.station} · {message}"
+        self.notify(message, markup=False, timeout=10)
 
     def poll_changes(self) -> None:
         """Tell the visible screen when anyone (another process, or this one) committed."""
@@ -71,7 +86,9 @@ class BigconvApp(App):
             moment = store.parse_iso(moment)
         return moment.astimezone(self.tz)
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
+        if self.phone_site:
+            await self.phone_site.stop()
         self.db.close()
 
 
@@ -82,6 +99,16 @@ def make_app(
     mode: str = "timetable",
     event: Event | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    serve_port: int | None = None,
+    serve_host: str = "0.0.0.0",
 ) -> BigconvApp:
-    """Build the app exactly as `bigconv run` does; tests call this too."""
-    return BigconvApp(db_path, station=station, mode=mode, event=event, clock=clock)
+    """Build the app exactly as `bigconv run` does; tests call this too (phone site off)."""
+    return BigconvApp(
+        db_path,
+        station=station,
+        mode=mode,
+        event=event,
+        clock=clock,
+        serve_port=serve_port,
+        serve_host=serve_host,
+    )
