@@ -18,8 +18,8 @@ BADGES_PER_PAGE = 8
 
 
 def inline_svg(document: str) -> str:
-    """An SVG document without its XML declaration, to place inside HTML."""
-    return document[document.index("<svg") :]
+    """An SVG document to place inside HTML (no XML declaration, no id repeated on the page)."""
+    return document[document.index("<svg") :].replace(' id="qr-path"', "")
 
 
 def safe_name(code: str) -> str:

@@ -23,8 +23,8 @@ def qr_matrix(text: str, border: int = 2) -> list[list[bool]]:
 
 
 def qr_svg(text: str, border: int = 4) -> str:
-    """A scalable SVG document (one path, no fixed pixel size beyond its mm viewBox)."""
-    image = _qr(text, border).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    """A scalable SVG document: one path on a white background (readable on a dark slide too)."""
+    image = _qr(text, border).make_image(image_factory=qrcode.image.svg.SvgPathFillImage)
     return image.to_string(encoding="unicode")
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bigconv.config import Event
 from bigconv.data import feedback, store
@@ -23,6 +24,7 @@ from bigconv.web.render import render
 DEVICE_COOKIE = "bigconv_device"
 DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 DEVICE_MAX_AGE = 7 * 24 * 3600
+DEVICE_KEY = web.RequestKey("bigconv_device", str) if hasattr(web, "RequestKey") else "device"
 MAX_BODY = 16 * 1024  # a feedback form is well under 2 KB; anything larger is refused with 413
 BADGE_MAX = 16
 STATIC = Path(__file__).parent / "static"
@@ -315,9 +317,12 @@ def clean_text(value: object, limit: int, what: str) -> str:
 
 
 async def read_form(request: web.Request) -> dict[str, str]:
+    """The fields of a plain HTML form post (the pages never send multipart or files)."""
+    if request.content_type != "application/x-www-form-urlencoded":
+        raise Invalid("Send the form from the session page.")
     try:
         form = await request.post()
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, HttpProcessingError) as exc:
         raise Invalid("The form could not be read.") from exc
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
@@ -334,12 +339,12 @@ async def read_json(request: web.Request) -> dict:
 
 def device(request: web.Request, response: web.StreamResponse | None = None) -> str:
     """This phone's anonymous device id: the cookie's, else a new random one (kept per request)."""
-    if (known := request.get("device")) is not None:
+    if (known := request.get(DEVICE_KEY)) is not None:
         dev = known
     else:
         cookie = request.cookies.get(DEVICE_COOKIE, "")
         dev = cookie if DEVICE_RE.fullmatch(cookie) else secrets.token_urlsafe(16)
-        request["device"] = dev
+        request[DEVICE_KEY] = dev
     if response is not None:
         set_device(response, dev, request)
     return dev
