@@ -100,6 +100,7 @@ class PhoneSite:
         context.setdefault("errors", {})
         context.setdefault("notice", None)
         context.setdefault("notice_class", "")
+        context.setdefault("notice_at", "")
         response = self.page(
             "session.html",
             status,
@@ -127,12 +128,13 @@ class PhoneSite:
     async def session_view(self, request: web.Request) -> web.Response:
         s = self.session(request.match_info["code"])
         kinds = {k.key: k for k in feedback.reaction_kinds(self.db)}
-        notice = None
+        notice, notice_at = None, ""
         if (kind := kinds.get(request.query.get("counted", ""))) is not None:
-            notice = f"Counted: {kind.emoji} {kind.label}. Thank you!"
+            notice, notice_at = f"Counted: {kind.emoji} {kind.label}. Thank you!", "reactions"
         elif request.query.get("sent") == "1":
             notice = "Thank you! Your feedback is saved. Sending it again replaces it."
-        return self.session_page(request, s, notice=notice)
+            notice_at = "feedback"
+        return self.session_page(request, s, notice=notice, notice_at=notice_at)
 
     async def react_form(self, request: web.Request) -> web.Response:
         s = self.session(request.match_info["code"])
@@ -145,6 +147,7 @@ class PhoneSite:
                 s,
                 status=429,
                 notice=cooldown_message(kind, result.retry_after),
+                notice_at="reactions",
                 notice_class="wait",
             )
         else:

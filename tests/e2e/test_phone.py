@@ -1,0 +1,115 @@
+"""A real phone: headless Chromium at 375x667 on the session page, with JavaScript on and off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bigconv.config import load_event
+from bigconv.net import session_url
+from bigconv.web.app import make_web_app
+from tests.conftest import require_tool
+from tests.web.conftest import Clock, table
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+PHONE = {"width": 375, "height": 667}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+async def site(small_event: Path, small_db: Path):
+    """The phone site on 127.0.0.1 and the URL of the Phonics session, as its QR code would give."""
+    app = make_web_app(small_db, load_event(small_event), clock=Clock())
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    code = table(small_db, "SELECT code FROM sessions WHERE title = 'Phonics'")[0][0]
+    base = f"http://127.0.0.1:{server.port}"
+    yield session_url(base, code.lower())
+    await server.close()
+
+
+@pytest.fixture
+async def browser():
+    chromium = require_tool("chromium")
+    async with playwright_api.async_playwright() as p:
+        b = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+async def test_taps_and_feedback_with_javascript(browser, site, small_db, tmp_path):
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    await page.goto(site)
+    assert await page.title() == "Phonics · Small Test Day"
+    await page.get_by_role("button", name="Useful").click()
+    status = page.locator("#react-status")
+    await playwright_api.expect(status).to_have_text("✓ Counted: Useful")
+    await page.get_by_role("button", name="Lost me").click()
+    await playwright_api.expect(status).to_have_text("✓ Counted: Lost me")
+    await page.get_by_role("button", name="Useful").click()  # within the cooldown
+    await playwright_api.expect(status).to_contain_text("Already counted")
+    assert page.url == site  # taps never left the page
+
+    await page.get_by_text("4", exact=True).click()
+    await page.get_by_label("One thing I'll try").fill("Cold calling with wait time")
+    await page.get_by_label("Comment").fill("<b>Great</b> [bold]session[/]")
+    await page.get_by_role("button", name="Send feedback").click()
+    await playwright_api.expect(page.locator("#fb-status")).to_contain_text("feedback is saved")
+    await page.screenshot(path=tmp_path / "phone-js.png", full_page=True)
+
+    assert table(small_db, "SELECT kind FROM reactions ORDER BY id") == [("useful",), ("lost",)]
+    assert table(small_db, "SELECT rating, next_step, comment FROM feedback") == [
+        (4, "Cold calling with wait time", "<b>Great</b> [bold]session[/]")
+    ]
+    devices = table(
+        small_db, "SELECT DISTINCT device FROM reactions UNION SELECT device FROM feedback"
+    )
+    assert len(devices) == 1  # one phone, one anonymous device id
+    cookie = next(c for c in await context.cookies() if c["name"] == "bigconv_device")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    await context.close()
+
+
+async def test_taps_and_feedback_with_javascript_off(browser, site, small_db, tmp_path):
+    context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(site)
+    await page.get_by_role("button", name="New idea").click()
+    await playwright_api.expect(page.locator(".notice")).to_contain_text("Counted: 💡 New idea")
+    assert "counted=insight" in page.url
+
+    await page.get_by_text("2", exact=True).click()
+    await page.get_by_label("Comment").fill("Too fast for me")
+    await page.get_by_role("button", name="Send feedback").click()
+    await playwright_api.expect(page.locator(".notice")).to_contain_text("feedback is saved")
+    await page.screenshot(path=tmp_path / "phone-nojs.png", full_page=True)
+
+    assert table(small_db, "SELECT kind FROM reactions") == [("insight",)]
+    assert table(small_db, "SELECT rating, comment FROM feedback") == [(2, "Too fast for me")]
+    await context.close()
+
+
+async def test_page_fits_a_320px_phone_with_44px_targets(browser, site):
+    context = await browser.new_context(viewport={"width": 320, "height": 640})
+    page = await context.new_page()
+    await page.goto(site)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320  # no sideways scrolling
+    sizes = await page.evaluate(
+        """() => [...document.querySelectorAll('button, .stars label, textarea, input:not([type=radio])')]
+             .map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim() || e.id, r.width, r.height]; })"""
+    )
+    small = [s for s in sizes if s[1] < 44 or s[2] < 44]
+    assert sizes and not small, small
+    await context.close()
