@@ -177,7 +177,7 @@ def count_reactions(event_file: Path) -> int:
 
     db = store.connect(event_file.with_suffix(".db"))
     try:
-        return db.execute("SELECT count(*) FROM reactions").fetchone()[0]
+        return db["reactions"].count
     finally:
         db.close()
 

@@ -26,11 +26,25 @@ class ReactionKind:
     negative: bool
 
 
+class UnknownKind(ValueError):
+    """The reaction is not one of the event's kinds."""
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """Just enough of a session to record against it."""
+
+    id: int
+    code: str
+    title: str
+
+
 @dataclass(frozen=True)
 class ReactionResult:
     """`counted` True if stored; otherwise `retry_after` seconds until this kind counts again."""
 
     counted: bool
+    kind: str
     at: str
     retry_after: float = 0.0
 
@@ -65,6 +79,12 @@ def reaction_kinds(db: sqlite_utils.Database) -> list[ReactionKind]:
     return [ReactionKind(k, e, label, bool(n)) for k, e, label, n in rows]
 
 
+def find_session(db: sqlite_utils.Database, code: str) -> SessionRef | None:
+    """The session with this code (already normalised), by its unique index."""
+    row = db.execute("SELECT id, code, title FROM sessions WHERE code = ?", [code]).fetchone()
+    return SessionRef(*row) if row else None
+
+
 def record_reaction(
     db: sqlite_utils.Database,
     session_id: int,
@@ -74,7 +94,10 @@ def record_reaction(
     at: dt.datetime | None = None,
     cooldown: dt.timedelta = COOLDOWN,
 ) -> ReactionResult:
-    """Store one reaction unless this device sent the same kind to this session too recently."""
+    """Store one reaction unless this device sent the same kind to this session too recently.
+
+    Raises UnknownKind (writing nothing) if `kind` is not one of the event's reactions.
+    """
     moment = at or utcnow()
     when = iso(moment)
     with immediate(db):
@@ -85,13 +108,17 @@ def record_reaction(
         if row[0] is not None:
             wait = parse_iso(row[0]) + cooldown - moment
             if wait > dt.timedelta(0):
-                return ReactionResult(False, row[0], wait.total_seconds())
-        db.execute(
-            "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",
-            [session_id, kind, when, device],
+                return ReactionResult(False, kind, row[0], wait.total_seconds())
+        # Checking the kind inside the insert saves a query on the busiest path of the site.
+        cursor = db.execute(
+            "INSERT INTO reactions (session_id, kind, at, device)"
+            " SELECT ?, key, ?, ? FROM reaction_kinds WHERE key = ?",
+            [session_id, when, device, kind],
         )
+        if cursor.rowcount != 1:
+            raise UnknownKind(kind)
         log(db, "reaction", station=PHONE_STATION, at=when, session_id=session_id, detail=kind)
-    return ReactionResult(True, when)
+    return ReactionResult(True, kind, when)
 
 
 def record_feedback(

@@ -85,6 +85,14 @@ class PhoneSite:
             raise NotFound(code)
         return found
 
+    def session_ref(self, code: str) -> feedback.SessionRef:
+        """The API's lighter lookup (id, code, title) for a code in any case, or a 404."""
+        clean = normalise_code(code)
+        found = feedback.find_session(self.db, clean) if len(clean) <= 8 else None
+        if found is None:
+            raise NotFound(code)
+        return found
+
     def times(self, s: SessionRow) -> str:
         start, end = (store.parse_iso(t).astimezone(self.tz) for t in (s.starts_at, s.ends_at))
         return f"{start:%H:%M}–{end:%H:%M}"
@@ -139,19 +147,18 @@ class PhoneSite:
     async def react_form(self, request: web.Request) -> web.Response:
         s = self.session(request.match_info["code"])
         form = await read_form(request)
-        kind = self.kind(form.get("kind"))
-        result, dev = self.react(request, s, kind)
+        result, dev = self.react(request, s, form.get("kind"))
         if not result.counted:
             response = self.session_page(
                 request,
                 s,
                 status=429,
-                notice=cooldown_message(kind, result.retry_after),
+                notice=self.cooldown_message(result),
                 notice_at="reactions",
                 notice_class="wait",
             )
         else:
-            response = redirect(f"/{s.code}?counted={kind.key}#reactions")
+            response = redirect(f"/{s.code}?counted={result.kind}#reactions")
         set_device(response, dev, request)
         return response
 
@@ -173,16 +180,15 @@ class PhoneSite:
         return web.json_response({"app": "bigconv", "event": self.event_name})
 
     async def api_react(self, request: web.Request) -> web.Response:
-        s = self.session(request.match_info["code"])
+        s = self.session_ref(request.match_info["code"])
         body = await read_json(request)
-        kind = self.kind(body.get("kind"))
-        result, dev = self.react(request, s, kind)
+        result, dev = self.react(request, s, body.get("kind"))
         if result.counted:
-            response = web.json_response({"counted": True, "kind": kind.key, "at": result.at})
+            response = web.json_response({"counted": True, "kind": result.kind, "at": result.at})
         else:
             wait = max(1, round(result.retry_after))
             response = web.json_response(
-                {"counted": False, "error": cooldown_message(kind, wait), "retry_after": wait},
+                {"counted": False, "error": self.cooldown_message(result), "retry_after": wait},
                 status=429,
                 headers={"Retry-After": str(wait)},
             )
@@ -190,7 +196,7 @@ class PhoneSite:
         return response
 
     async def api_feedback(self, request: web.Request) -> web.Response:
-        s = self.session(request.match_info["code"])
+        s = self.session_ref(request.match_info["code"])
         body = await read_json(request)
         try:
             values = self.feedback_values(body)
@@ -202,26 +208,37 @@ class PhoneSite:
         return response
 
     async def api_summary(self, request: web.Request) -> web.Response:
-        s = self.session(request.match_info["code"])
+        s = self.session_ref(request.match_info["code"])
         data = {"code": s.code, "title": s.title, **feedback.summary(self.db, s.id).as_dict()}
         return web.json_response(data)
 
     # -- actions ----------------------------------------------------------------------------
 
-    def kind(self, key: object) -> feedback.ReactionKind:
-        for k in feedback.reaction_kinds(self.db):
-            if k.key == key:
-                return k
-        raise Invalid("Unknown reaction: please use one of the buttons on the page.")
-
-    def react(self, request: web.Request, s: SessionRow, kind: feedback.ReactionKind):
+    def react(
+        self, request: web.Request, s: SessionRow | feedback.SessionRef, kind: object
+    ) -> tuple[feedback.ReactionResult, str]:
         dev = device(request)
-        result = feedback.record_reaction(
-            self.db, s.id, kind.key, dev, at=self.clock(), cooldown=self.cooldown
-        )
+        try:
+            if not isinstance(kind, str):
+                raise feedback.UnknownKind(kind)
+            result = feedback.record_reaction(
+                self.db, s.id, kind, dev, at=self.clock(), cooldown=self.cooldown
+            )
+        except feedback.UnknownKind:
+            raise Invalid("Unknown reaction: please use one of the buttons on the page.") from None
         return result, dev
 
-    def store_feedback(self, request: web.Request, s: SessionRow, values: dict) -> str:
+    def cooldown_message(self, result: feedback.ReactionResult) -> str:
+        kind = next(k for k in feedback.reaction_kinds(self.db) if k.key == result.kind)
+        wait = max(1, round(result.retry_after))
+        return (
+            f"Already counted: {kind.emoji} {kind.label} was sent a moment ago. "
+            f"You can send it again in {wait} s."
+        )
+
+    def store_feedback(
+        self, request: web.Request, s: SessionRow | feedback.SessionRef, values: dict
+    ) -> str:
         dev = device(request)
         feedback.record_feedback(self.db, s.id, dev, at=self.clock(), **values)
         return dev
@@ -283,14 +300,6 @@ class FormErrors(Exception):
 def redirect(location: str) -> web.Response:
     """303 See Other: the browser shows the page again with a notice, and reload is harmless."""
     return web.Response(status=303, headers={"Location": location})
-
-
-def cooldown_message(kind: feedback.ReactionKind, seconds: float) -> str:
-    wait = max(1, round(seconds))
-    return (
-        f"Already counted: {kind.emoji} {kind.label} was sent a moment ago. "
-        f"You can send it again in {wait} s."
-    )
 
 
 def parse_rating(value: object) -> int | None:

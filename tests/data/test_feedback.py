@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bigconv.data import feedback
 from bigconv.data.timetable import sessions
 
@@ -97,3 +99,17 @@ def test_sessions_now_uses_the_slot_times_with_a_margin(db):
         ("Wellbeing", "Afternoon"),
         ("Oracy", "Afternoon"),
     }
+
+
+def test_unknown_kind_is_refused_and_writes_nothing(db):
+    s = first_session(db)
+    with pytest.raises(feedback.UnknownKind):
+        feedback.record_reaction(db, s.id, "bogus", "dev-a", at=T0)
+    assert db["reactions"].count == 0
+    assert db.execute("SELECT count(*) FROM log WHERE action = 'reaction'").fetchone()[0] == 0
+
+
+def test_find_session_by_code(db):
+    s = first_session(db)
+    assert feedback.find_session(db, s.code) == feedback.SessionRef(s.id, s.code, s.title)
+    assert feedback.find_session(db, "ZZZZ") is None
