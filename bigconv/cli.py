@@ -285,7 +285,7 @@ def serve(event_file: Path, db_path: Path | None, host: str, port: int) -> None:
     from aiohttp import web
 
     from bigconv.net import phone_base_url
-    from bigconv.web.app import make_web_app
+    from bigconv.web.app import LISTEN_BACKLOG, make_web_app
 
     ctx = load(event_file, db_path)
     open_existing(ctx).close()
@@ -293,7 +293,7 @@ def serve(event_file: Path, db_path: Path | None, host: str, port: int) -> None:
     base = phone_base_url(ctx.event.base_url, port)
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
     try:
-        web.run_app(app, host=host, port=port, print=None, access_log=None)
+        web.run_app(app, host=host, port=port, print=None, access_log=None, backlog=LISTEN_BACKLOG)
     except OSError as exc:
         raise Refused(
             f"cannot listen on {host}:{port}: {exc.strerror or exc} (is bigconv already serving? try --port)"

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bigconv.config import Event
 from bigconv.net import phone_base_url
-from bigconv.web.app import make_web_app
+from bigconv.web.app import LISTEN_BACKLOG, make_web_app
 
 
 async def served_by_bigconv(port: int) -> bool:
@@ -38,7 +38,7 @@ class PhoneSiteRunner:
         runner = web.AppRunner(make_web_app(self.db_path, self.event), access_log=None)
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port).start()
+            await web.TCPSite(runner, self.host, self.port, backlog=LISTEN_BACKLOG).start()
         except OSError:
             await runner.cleanup()
             if await served_by_bigconv(self.port):

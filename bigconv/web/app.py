@@ -25,6 +25,9 @@ DEVICE_COOKIE = "bigconv_device"
 DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 DEVICE_MAX_AGE = 7 * 24 * 3600
 DEVICE_KEY = web.RequestKey("bigconv_device", str) if hasattr(web, "RequestKey") else "device"
+# A whole hall scanning the poster at once: room for every phone's connection in the queue
+# (the default 128 makes the rest retry after a second).
+LISTEN_BACKLOG = 1024
 MAX_BODY = 16 * 1024  # a feedback form is well under 2 KB; anything larger is refused with 413
 BADGE_MAX = 16
 STATIC = Path(__file__).parent / "static"
