@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
 
 from bigconv.config import load_event
-from bigconv.net import session_url
+from bigconv.data import store
+from bigconv.data.timetable import sessions
+from bigconv.printables import write_session_codes
 from bigconv.web.app import make_web_app
 from tests.conftest import require_tool
 from tests.web.conftest import Clock, table
@@ -27,14 +30,21 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-async def site(small_event: Path, small_db: Path):
-    """The phone site on 127.0.0.1 and the URL of the Phonics session, as its QR code would give."""
-    app = make_web_app(small_db, load_event(small_event), clock=Clock())
-    server = TestServer(app, host="127.0.0.1")
+async def site(small_event: Path, small_db: Path, tmp_path: Path):
+    """The phone site on 127.0.0.1 and the Phonics session's URL, read from its QR code."""
+    zbarimg = require_tool("zbarimg")
+    event = load_event(small_event)
+    server = TestServer(make_web_app(small_db, event, clock=Clock()), host="127.0.0.1")
     await server.start_server()
-    code = table(small_db, "SELECT code FROM sessions WHERE title = 'Phonics'")[0][0]
+    db = store.connect(small_db)
+    phonics = [s for s in sessions(db) if s.title == "Phonics"]
+    db.close()
     base = f"http://127.0.0.1:{server.port}"
-    yield session_url(base, code.lower())
+    write_session_codes(tmp_path / "qr", phonics, base, event.tz, event.name)
+    png = tmp_path / "qr" / f"{phonics[0].code}.png"
+    read = subprocess.run([zbarimg, "-q", "--raw", str(png)], capture_output=True, text=True)
+    assert read.stdout.strip() == f"{base}/{phonics[0].code}"
+    yield read.stdout.strip()
     await server.close()
 
 
