@@ -123,3 +123,43 @@ async def test_page_fits_a_320px_phone_with_44px_targets(browser, site):
     small = [s for s in sizes if s[1] < 44 or s[2] < 44]
     assert sizes and not small, small
     await context.close()
+
+
+CONTRAST_JS = """() => {
+  const rgb = s => s.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const style = getComputedStyle(el);
+    const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && style.fontWeight >= 700);
+    out.push([el.tagName + ' ' + el.textContent.trim().slice(0, 20), ratio, large ? 3 : 4.5]);
+  }
+  return out;
+}"""
+
+
+async def test_text_contrast_passes_wcag_aa(browser, site):
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    await page.goto(site)
+    await page.get_by_role("button", name="Useful").click()
+    await page.get_by_text("3", exact=True).click()  # a chosen rating is white on blue
+    await playwright_api.expect(page.locator("#react-status")).to_contain_text("Counted")
+    checked = await page.evaluate(CONTRAST_JS)
+    failing = [c for c in checked if c[1] < c[2]]
+    assert len(checked) > 20 and not failing, failing
+    await context.close()
