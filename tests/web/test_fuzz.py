@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,3 +66,38 @@ async def test_json_api_never_fails_and_2xx_means_stored(client, codes, small_db
         assert after == before + 1
     else:
         assert after == before and "error" in answer
+
+
+form_fields = st.dictionaries(
+    st.sampled_from(["kind", "rating", "next_step", "comment", "badge", "x"]),
+    texts | st.sampled_from(KINDS + ["1", "5", "0", "6", ""]),
+    max_size=5,
+)
+form_bodies = st.binary(max_size=300) | form_fields.map(
+    lambda d: urlencode(d, encoding="utf-8", errors="surrogatepass").encode()
+)
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+async def test_plain_forms_never_fail_and_success_means_stored(client, codes, small_db, data):
+    code = data.draw(st.sampled_from([codes["Phonics"], "ZZZZ"]))
+    action, table_name = data.draw(
+        st.sampled_from([("react", "reactions"), ("feedback", "feedback")])
+    )
+    body = data.draw(form_bodies)
+    (before,) = table(small_db, f"SELECT count(*) FROM {table_name}")[0]
+    response = await client.post(
+        f"/{code}/{action}",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        allow_redirects=False,
+    )
+    (after,) = table(small_db, f"SELECT count(*) FROM {table_name}")[0]
+    assert response.status < 500
+    assert "text/html" in response.headers.get("Content-Type", "text/html")
+    assert after == before + (1 if response.status == 303 else 0)
