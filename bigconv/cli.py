@@ -263,6 +263,17 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     help="Back up the database this often into backups/ beside it (0: never).",
 )
 @click.option("--room", "room", metavar="NAME", help="The room for --mode room (default: ask).")
+@click.option("--no-server", is_flag=True, help="Do not serve the phone site from this app.")
+@click.option(
+    "--host", default="0.0.0.0", show_default=True, help="Phone-site address to listen on."
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Phone-site port.",
+)
 def run(
     event_file: Path,
     db_path: Path | None,
@@ -271,6 +282,9 @@ def run(
     at_time: str | None,
     backup_minutes: float,
     room: str | None,
+    no_server: bool,
+    host: str,
+    port: int,
 ) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
     from bigconv.tui.app import make_app
@@ -281,6 +295,7 @@ def run(
     if room is not None:
         room = _room_name(db, room)
     db.close()
+    serve_port = None if no_server else port
     app = make_app(
         ctx.db_path,
         station=station,
@@ -289,6 +304,8 @@ def run(
         clock=clock,
         backup_every=backup_minutes * 60 or None,
         room=room,
+        serve_port=serve_port,
+        serve_host=host,
     )
     app.run()
 
@@ -516,6 +533,90 @@ def _one_person(db, query: str):
         lines.append(f"  {p.badge}  {p.name}, {p.role}, {p.school}")
     lines.append("Give a badge code or more of the name.")
     raise Refused("\n".join(lines))
+
+
+@cli.command()
+@event_argument
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+def serve(event_file: Path, db_path: Path | None, host: str, port: int) -> None:
+    """Serve the phone site (reactions and feedback) without the app; ctrl+c stops."""
+    from aiohttp import web
+
+    from bigconv.net import phone_base_url
+    from bigconv.web.app import LISTEN_BACKLOG, make_web_app
+
+    ctx = load(event_file, db_path)
+    open_existing(ctx).close()
+    app = make_web_app(ctx.db_path, ctx.event)
+    base = phone_base_url(ctx.event.base_url, port)
+    click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
+    try:
+        web.run_app(app, host=host, port=port, print=None, access_log=None, backlog=LISTEN_BACKLOG)
+    except OSError as exc:
+        raise Refused(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (is bigconv already serving? try --port)"
+        ) from None
+
+
+def _out_option(func):
+    return click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder to write into (created if needed).",
+    )(func)
+
+
+@cli.command("qr")
+@event_argument
+@_out_option
+@click.option(
+    "--port", default=8000, show_default=True, help="Phone-site port, when base_url is not set."
+)
+def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int) -> None:
+    """Write each session's QR code (CODE.svg, CODE.png) and printable posters.html."""
+    from bigconv.data.timetable import sessions as all_sessions
+    from bigconv.net import phone_base_url
+    from bigconv.printables import write_session_codes
+
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    base = phone_base_url(ctx.event.base_url, port)
+    rows = all_sessions(db)
+    try:
+        write_session_codes(out_dir, rows, base, ctx.event.tz, ctx.event.name)
+    except OSError as exc:
+        raise BadInput(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
+    click.echo(
+        f"{out_dir}: {len(rows)} session QR codes (SVG and PNG) and posters.html for {base}/CODE"
+    )
+    if not ctx.event.base_url:
+        click.echo(
+            f"Note: base_url is not set in {event_file.name}, so the codes use this laptop's "
+            "current address; set base_url to the address phones will use at the venue.",
+            err=True,
+        )
+
+
+@cli.command()
+@event_argument
+@_out_option
+def badges(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
+    """Write printable badge sheets (badges.html, A4) and one QR code PNG per badge."""
+    from bigconv.data.printing import badge_rows
+    from bigconv.printables import write_badges
+
+    ctx = load(event_file, db_path)
+    people = badge_rows(open_existing(ctx))
+    try:
+        write_badges(out_dir, people, ctx.event.name)
+    except OSError as exc:
+        raise BadInput(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
+    click.echo(f"{out_dir}: {len(people)} badges in badges.html, one BADGE.png each")
 
 
 def main() -> None:

@@ -177,3 +177,12 @@ def m002_attendees_version(db: Database) -> None:
             BEGIN UPDATE meta SET value = value + 1 WHERE key = 'attendees_version'; END;
         """,
     )
+
+
+@migrations()
+def m002_web_reaction_cooldown_index(db: Database) -> None:
+    # The phone site checks a device's last tap of a kind before storing each reaction.
+    run_sql(
+        db,
+        "CREATE INDEX IF NOT EXISTS reactions_device ON reactions(session_id, device, kind, at);",
+    )

@@ -53,6 +53,8 @@ class BigconvApp(App):
         clock: Callable[[], dt.datetime] | None = None,
         backup_every: float | None = None,
         room: str | None = None,
+        serve_port: int | None = None,
+        serve_host: str = "0.0.0.0",
     ):
         super().__init__()
         self.room = room  # the room mode's room by name; None: it asks
@@ -66,13 +68,19 @@ class BigconvApp(App):
         self.problem: str | None = None
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
+        self.phone_site = None
+        if serve_port is not None:
+            from bigconv.tui.phone_site import PhoneSiteRunner
+
+            self.phone_site = PhoneSiteRunner(self.db_path, event, serve_host, serve_port)
         self.tz = event.tz if event else dt.UTC
         name = store.get_meta(self.db, "event_name") or "bigconv"
         self.title = name
         self.base_url = phone_base_url(
             event.base_url if event else store.get_meta(self.db, "base_url") or None
         )
-        self.sub_title = f"Station: {station}"
+        self.phone_message = ""
+        self.show_station()
         if not event and (tzname := store.get_meta(self.db, "timezone")):
             import zoneinfo
 
@@ -83,6 +91,8 @@ class BigconvApp(App):
         self.set_interval(POLL_SECONDS, self.poll_changes)
         if self.backup_every:
             self.set_interval(self.backup_every, self.start_backup)
+        if self.phone_site:
+            self.run_worker(self.start_phone_site(), name="phone-site")
 
     def start_backup(self) -> None:
         """Back up in a thread (it opens its own connections); skip if one is still running."""
@@ -95,10 +105,16 @@ class BigconvApp(App):
             message = f"Backup failed: {self.backups.last_error}"
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
+    def show_station(self) -> None:
+        """The header's second line: this station, and where phones go if it serves them."""
+        self.sub_title = f"Station: {self.station}" + (
+            f" · {self.phone_message}" if self.phone_message else ""
+        )
+
     def open_station(self, name: str, mode: str, room: str | None = None) -> None:
         """Become the named station in the given mode (from the browser set-up screen)."""
         self.station = name
-        self.sub_title = f"Station: {name}"
+        self.show_station()
         if room is not None:
             self.room = room
         self.switch_mode(mode)
@@ -138,11 +154,19 @@ class BigconvApp(App):
             self.report_problem(error)
             return
         self.problem = None
-        self.sub_title = f"Station: {self.station}"
+        self.show_station()
         self.notify("The database works again; carry on.", title="Recovered", timeout=6)
         refresh = getattr(self.screen, "refresh_data", None)
         if refresh:
             self.guarded(refresh)
+
+    async def start_phone_site(self) -> None:
+        """Serve the phone site in this app's loop and show where phones should go."""
+        message = await self.phone_site.start()
+        self.phone_message = message
+        if not self.problem:
+            self.show_station()
+        self.notify(message, markup=False, timeout=10)
 
     def poll_changes(self) -> None:
         """Tell the visible screen when anyone (another process, or this one) committed."""
@@ -169,7 +193,9 @@ class BigconvApp(App):
             moment = store.parse_iso(moment)
         return moment.astimezone(self.tz)
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
+        if self.phone_site:
+            await self.phone_site.stop()
         self.db.close()
 
 
@@ -182,8 +208,10 @@ def make_app(
     clock: Callable[[], dt.datetime] | None = None,
     backup_every: float | None = None,
     room: str | None = None,
+    serve_port: int | None = None,
+    serve_host: str = "0.0.0.0",
 ) -> BigconvApp:
-    """Build the app exactly as `bigconv run` does; tests call this too.
+    """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
 
     `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
     """
@@ -195,4 +223,6 @@ def make_app(
         clock=clock,
         backup_every=backup_every,
         room=room,
+        serve_port=serve_port,
+        serve_host=serve_host,
     )

@@ -1,0 +1,53 @@
+"""The phone site inside the Textual app's own event loop (started by `bigconv run`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bigconv.config import Event
+from bigconv.net import phone_base_url
+from bigconv.web.app import LISTEN_BACKLOG, make_web_app
+
+
+async def served_by_bigconv(port: int) -> bool:
+    """True if a bigconv phone site answers on this machine's `port`."""
+    try:
+        timeout = aiohttp.ClientTimeout(total=1.5)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as client,
+            client.get(f"http://127.0.0.1:{port}/api/about") as response,
+        ):
+            return (await response.json()).get("app") == "bigconv"
+    except (aiohttp.ClientError, TimeoutError, ValueError, AttributeError):
+        return False
+
+
+class PhoneSiteRunner:
+    """Start and stop the phone site with an AppRunner (never web.run_app: it takes the loop)."""
+
+    def __init__(self, db_path: Path, event: Event | None, host: str, port: int):
+        self.db_path, self.event, self.host, self.port = db_path, event, host, port
+        self.runner: web.AppRunner | None = None
+        self.url = phone_base_url(event.base_url if event else None, port)
+
+    async def start(self) -> str:
+        """Start serving; return a one-line message saying where phones should go."""
+        runner = web.AppRunner(make_web_app(self.db_path, self.event), access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port, backlog=LISTEN_BACKLOG).start()
+        except OSError:
+            await runner.cleanup()
+            if await served_by_bigconv(self.port):
+                return f"Phones: {self.url} (served by another bigconv)"
+            return f"Phone site NOT started: port {self.port} is in use (try --port)"
+        self.runner = runner
+        return f"Phones: {self.url}"
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None

@@ -1,0 +1,1 @@
+"""The public phone site: session pages, reactions and feedback, and a small JSON API."""

@@ -1,0 +1,73 @@
+// Progressive enhancement: taps and feedback are sent in the background; without this file
+// the same forms post normally and the server redirects back with a notice.
+(function () {
+  "use strict";
+  if (!window.fetch || !window.JSON) return;
+
+  function send(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().then(function (data) { return { ok: r.ok, data: data }; },
+        function () { return { ok: false, data: { error: "Not counted: please try again." } }; });
+    });
+  }
+
+  function say(el, text, ok) {
+    el.textContent = (ok ? "✓ " : "") + text;
+    el.className = "status" + (ok ? "" : " wait");
+  }
+
+  var reactions = document.querySelector("form.reactions");
+  var reactStatus = document.getElementById("react-status");
+  if (reactions && reactStatus) {
+    reactions.addEventListener("submit", function (ev) {
+      var button = ev.submitter;
+      if (!button || !button.value) return;
+      ev.preventDefault();
+      var label = button.querySelector(".label").textContent;
+      send(reactions.getAttribute("data-api"), { kind: button.value }).then(function (res) {
+        if (res.ok) {
+          var tally = button.querySelector(".tally");
+          var n = (parseInt(tally.getAttribute("data-n") || "0", 10) || 0) + 1;
+          tally.setAttribute("data-n", String(n));
+          tally.textContent = "✓ " + n;
+          button.classList.add("sent");
+          say(reactStatus, "Counted: " + label, true);
+        } else {
+          say(reactStatus, res.data.error || "Not counted: please try again.", false);
+        }
+      }, function () {
+        say(reactStatus, "Not sent: check your connection and tap again.", false);
+      });
+    });
+  }
+
+  var form = document.querySelector("form.feedback");
+  var fbStatus = document.getElementById("fb-status");
+  if (form && fbStatus) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var data = new FormData(form);
+      var rating = data.get("rating");
+      var body = {
+        rating: rating ? parseInt(rating, 10) : null,
+        next_step: data.get("next_step") || "",
+        comment: data.get("comment") || "",
+        badge: data.get("badge") || ""
+      };
+      send(form.getAttribute("data-api"), body).then(function (res) {
+        if (res.ok) {
+          say(fbStatus, "Thank you! Your feedback is saved. Sending it again replaces it.", true);
+        } else {
+          say(fbStatus, res.data.error || "Not saved: please try again.", false);
+        }
+      }, function () {
+        say(fbStatus, "Not sent: check your connection and try again.", false);
+      });
+    });
+  }
+})();

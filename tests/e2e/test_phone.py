@@ -1,0 +1,165 @@
+"""A real phone: headless Chromium at 375x667 on the session page, with JavaScript on and off."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bigconv.config import load_event
+from bigconv.data import store
+from bigconv.data.timetable import sessions
+from bigconv.printables import write_session_codes
+from bigconv.web.app import make_web_app
+from tests.conftest import require_tool
+from tests.web.conftest import Clock, table
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+PHONE = {"width": 375, "height": 667}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+async def site(small_event: Path, small_db: Path, tmp_path: Path):
+    """The phone site on 127.0.0.1 and the Phonics session's URL, read from its QR code."""
+    zbarimg = require_tool("zbarimg")
+    event = load_event(small_event)
+    server = TestServer(make_web_app(small_db, event, clock=Clock()), host="127.0.0.1")
+    await server.start_server()
+    db = store.connect(small_db)
+    phonics = [s for s in sessions(db) if s.title == "Phonics"]
+    db.close()
+    base = f"http://127.0.0.1:{server.port}"
+    write_session_codes(tmp_path / "qr", phonics, base, event.tz, event.name)
+    png = tmp_path / "qr" / f"{phonics[0].code}.png"
+    read = subprocess.run([zbarimg, "-q", "--raw", str(png)], capture_output=True, text=True)
+    assert read.stdout.strip() == f"{base}/{phonics[0].code}"
+    yield read.stdout.strip()
+    await server.close()
+
+
+@pytest.fixture
+async def browser():
+    chromium = require_tool("chromium")
+    async with playwright_api.async_playwright() as p:
+        b = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+async def test_taps_and_feedback_with_javascript(browser, site, small_db, tmp_path):
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    await page.goto(site)
+    assert await page.title() == "Phonics · Small Test Day"
+    await page.get_by_role("button", name="Useful").click()
+    status = page.locator("#react-status")
+    await playwright_api.expect(status).to_have_text("✓ Counted: Useful")
+    await page.get_by_role("button", name="Lost me").click()
+    await playwright_api.expect(status).to_have_text("✓ Counted: Lost me")
+    await page.get_by_role("button", name="Useful").click()  # within the cooldown
+    await playwright_api.expect(status).to_contain_text("Already counted")
+    assert page.url == site  # taps never left the page
+
+    await page.get_by_text("4", exact=True).click()
+    await page.get_by_label("One thing I'll try").fill("Cold calling with wait time")
+    await page.get_by_label("Comment").fill("<b>Great</b> [bold]session[/]")
+    await page.get_by_role("button", name="Send feedback").click()
+    await playwright_api.expect(page.locator("#fb-status")).to_contain_text("feedback is saved")
+    await page.screenshot(path=tmp_path / "phone-js.png", full_page=True)
+
+    assert table(small_db, "SELECT kind FROM reactions ORDER BY id") == [("useful",), ("lost",)]
+    assert table(small_db, "SELECT rating, next_step, comment FROM feedback") == [
+        (4, "Cold calling with wait time", "<b>Great</b> [bold]session[/]")
+    ]
+    devices = table(
+        small_db, "SELECT DISTINCT device FROM reactions UNION SELECT device FROM feedback"
+    )
+    assert len(devices) == 1  # one phone, one anonymous device id
+    cookie = next(c for c in await context.cookies() if c["name"] == "bigconv_device")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    await context.close()
+
+
+async def test_taps_and_feedback_with_javascript_off(browser, site, small_db, tmp_path):
+    context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(site)
+    await page.get_by_role("button", name="New idea").click()
+    await playwright_api.expect(page.locator(".notice")).to_contain_text("Counted: 💡 New idea")
+    assert "counted=insight" in page.url
+
+    await page.get_by_text("2", exact=True).click()
+    await page.get_by_label("Comment").fill("Too fast for me")
+    await page.get_by_role("button", name="Send feedback").click()
+    await playwright_api.expect(page.locator(".notice")).to_contain_text("feedback is saved")
+    await page.screenshot(path=tmp_path / "phone-nojs.png", full_page=True)
+
+    assert table(small_db, "SELECT kind FROM reactions") == [("insight",)]
+    assert table(small_db, "SELECT rating, comment FROM feedback") == [(2, "Too fast for me")]
+    await context.close()
+
+
+async def test_page_fits_a_320px_phone_with_44px_targets(browser, site):
+    context = await browser.new_context(viewport={"width": 320, "height": 640})
+    page = await context.new_page()
+    await page.goto(site)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320  # no sideways scrolling
+    sizes = await page.evaluate(
+        """() => [...document.querySelectorAll('button, .stars label, textarea, input:not([type=radio])')]
+             .map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim() || e.id, r.width, r.height]; })"""
+    )
+    small = [s for s in sizes if s[1] < 44 or s[2] < 44]
+    assert sizes and not small, small
+    await context.close()
+
+
+CONTRAST_JS = """() => {
+  const rgb = s => s.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const style = getComputedStyle(el);
+    const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && style.fontWeight >= 700);
+    out.push([el.tagName + ' ' + el.textContent.trim().slice(0, 20), ratio, large ? 3 : 4.5]);
+  }
+  return out;
+}"""
+
+
+async def test_text_contrast_passes_wcag_aa(browser, site):
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    await page.goto(site)
+    await page.get_by_role("button", name="Useful").click()
+    await page.get_by_text("3", exact=True).click()  # a chosen rating is white on blue
+    await playwright_api.expect(page.locator("#react-status")).to_contain_text("Counted")
+    checked = await page.evaluate(CONTRAST_JS)
+    failing = [c for c in checked if c[1] < c[2]]
+    assert len(checked) > 20 and not failing, failing
+    await context.close()
