@@ -12,6 +12,8 @@ import random
 import unicodedata
 from pathlib import Path
 
+from bigconv.config import DEFAULT_REACTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 2026
 PEOPLE = 850
@@ -381,14 +383,7 @@ def write_toml(sessions: list[dict], path: Path) -> None:
         "",
         "# What phones can send. Mark negative reactions so the dashboard can raise alerts.",
     ]
-    for key, emoji, label, negative in (
-        ("useful", "👍", "Useful", False),
-        ("insight", "💡", "New idea", False),
-        ("love", "❤️", "Love this", False),
-        ("question", "❓", "I have a question", False),
-        ("lost", "😕", "Lost me", True),
-        ("slower", "🐢", "Slow down", True),
-    ):
+    for key, emoji, label, negative in DEFAULT_REACTIONS:
         out += (
             ["[[reactions]]", f'key = "{key}"', f'emoji = "{emoji}"', f'label = "{label}"']
             + (["negative = true"] if negative else [])

@@ -155,6 +155,18 @@ def run_cli(
     )
 
 
+# Debian's Chromium on a closed network: without the background-networking flags it keeps
+# trying hosts this network refuses (see RECIPES.md).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 def require_tool(name: str) -> str:
     """The path of a system tool; skip if absent, except in CI (BIGCONV_REQUIRE_TOOLS=1) where it fails."""
     path = shutil.which(name)

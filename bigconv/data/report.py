@@ -9,16 +9,9 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from bigconv.data.feedback import ReactionKind
 from bigconv.data.store import get_meta, parse_iso
 from bigconv.data.timetable import SessionRow, sessions
-
-
-@dataclass(frozen=True)
-class ReactionKind:
-    key: str
-    emoji: str
-    label: str
-    negative: bool
 
 
 @dataclass(frozen=True)

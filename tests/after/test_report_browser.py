@@ -12,17 +12,9 @@ from bigconv.data.cpd import records
 from bigconv.data.report import build
 from bigconv.report import render_certificates, render_report
 from tests.after.day import HOSTILE, MARKUP
-from tests.conftest import require_tool
+from tests.conftest import CHROMIUM_ARGS, require_tool
 
 LONDON = ZoneInfo("Europe/London")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture

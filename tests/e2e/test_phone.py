@@ -13,20 +13,12 @@ from bigconv.data import store
 from bigconv.data.timetable import sessions
 from bigconv.printables import write_session_codes
 from bigconv.web.app import make_web_app
-from tests.conftest import require_tool
+from tests.conftest import CHROMIUM_ARGS, require_tool
 from tests.web.conftest import Clock, table
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
 PHONE = {"width": 375, "height": 667}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
