@@ -160,3 +160,20 @@ def m001_initial(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
         """,
     )
+
+
+@migrations()
+def m002_alloc_replaced(db: Database) -> None:
+    """Allocation rows replaced by a new run of `bigconv allocate --replace`, kept, not lost."""
+    run_sql(
+        db,
+        """
+        CREATE TABLE allocations_replaced (
+            attendee_id INTEGER NOT NULL,
+            session_id INTEGER NOT NULL,
+            at TEXT,
+            source TEXT NOT NULL,
+            replaced_at TEXT NOT NULL
+        );
+        """,
+    )
