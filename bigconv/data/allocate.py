@@ -9,10 +9,11 @@ Maximised score: a choice of rank r met is worth 3**(K - r) points (K = the larg
 points (27), so leaving one person with nothing outweighs three first choices.
 
 Exact and small: an attendee gets a 0/1 variable only for the sessions of the workshops they
-chose and of the workshops that run more than once (where "never the same workshop twice"
-needs their identity). Seats in the other sessions are worth nothing to anyone who did not
-choose them and cannot be taken twice, so they are counted per slot and per audience class
-(people whose roles admit them to the same sessions), which keeps the optimum exact.
+chose. The other seats are worth nothing to them, so they are only counted, per session and
+per audience class (people whose roles admit them to the same sessions). Handing those seats
+out afterwards can only fail on "never the same workshop twice" for a workshop that runs more
+than once; then the model is solved again with a variable per person for those workshops.
+Either way the optimum is exact: the counted model is a relaxation whose optimum is kept.
 """
 
 from __future__ import annotations
@@ -207,8 +208,11 @@ def _load_fixed(
         key = (aid, sessions[sid].slot_id)
         if key in fixed:
             other = sessions[fixed[key][0]]
+            name = db.execute(
+                "SELECT first_name || ' ' || last_name FROM attendees WHERE id = ?", [aid]
+            ).fetchone()[0]
             raise AllocationError(
-                f"one person leads both {other.title!r} ({other.code}) and "
+                f"{name} leads both {other.title!r} ({other.code}) and "
                 f"{sessions[sid].title!r} ({sessions[sid].code}) in the same slot"
             )
         fixed[key] = (sid, "lead")

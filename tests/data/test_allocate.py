@@ -432,3 +432,18 @@ def test_sample_day_allocates_everyone(sample_event):
     ).fetchone()[0]
     assert twice == 0
     db.close()
+
+
+def test_cli_lead_of_two_sessions_in_one_slot_exits_2(tmp_path):
+    rooms = {"Room A": 3, "Room B": 3}
+    sessions = [
+        {"title": "Phonics", "room": "Room A", "slot": "Morning", "lead": "Ada Surname1"},
+        {"title": "Oracy", "room": "Room B", "slot": "Morning", "lead": "Ada Surname1"},
+        {"title": "Maths", "room": "Room A", "slot": "Afternoon"},
+    ]
+    path = make_day(tmp_path, rooms, sessions, [person(1, first="Ada"), person(2)])
+    out = run_cli("allocate", path)
+    assert out.returncode == 2
+    assert "Ada Surname1 leads both 'Phonics'" in out.stderr
+    assert "and 'Oracy'" in out.stderr and "in the same slot" in out.stderr
+    assert "Traceback" not in out.stderr
