@@ -127,9 +127,6 @@ class Allocation:
     seed: int = 0
     cancelled: list[SessionInfo] = field(default_factory=list)
 
-    def sessions_of(self, attendee: int) -> list[int]:
-        return [self.placements[(attendee, t)][0] for t, _ in self.problem.slots]
-
     def counts(self) -> dict[int, int]:
         n: dict[int, int] = defaultdict(int)
         for sid, _ in self.placements.values():
@@ -573,6 +570,7 @@ class Summary:
     by_rank: dict[int, int]  # rank -> people who got that choice
     none: int  # people with choices who got none of them
     slot_fill: list[tuple[str, int, int, int]]  # (slot, seated, seats, sessions)
+    sessions: int  # sessions that run (not cancelled)
     full: list[SessionInfo]
     small: list[tuple[SessionInfo, int]]  # nearly empty or under min_size: (session, participants)
     cancelled: list[SessionInfo]
@@ -612,6 +610,7 @@ def summarise(result: Allocation) -> Summary:
         dict(sorted(by_rank.items())),
         none,
         fill,
+        len(open_all),
         full,
         small,
         result.cancelled,
@@ -643,7 +642,7 @@ def describe(summary: Summary) -> list[str]:
         )
     if summary.full:
         codes = ", ".join(s.code for s in summary.full)
-        lines.append(f"Full: {len(summary.full)} sessions ({codes})")
+        lines.append(f"Full: {len(summary.full)} of {summary.sessions} sessions ({codes})")
     for s, k in summary.small:
         why = f"under its minimum of {s.min_size}" if s.min_size else "nearly empty"
         lines.append(f"{why.capitalize()}: {s.title} ({s.code}), {k} of {s.capacity}")
