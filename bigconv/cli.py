@@ -257,6 +257,7 @@ def run(event_file: Path, db_path: Path | None, station: str, mode: str) -> None
 @click.option(
     "--seed",
     default=0,
+    type=click.IntRange(min=0),
     show_default=True,
     help="Breaks ties: the same seed gives the same rosters.",
 )

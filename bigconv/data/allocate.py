@@ -329,6 +329,8 @@ class _Built(_Model):
     g: list[tuple[int, frozenset, int]]  # (column, class, session): seats counted per class
 
     def solve_or_raise(self):
+        if not self.cost:  # nobody to place (no attendees, or no workshop slots)
+            return np.zeros(0), self.x, self.g
         res = self.solve()
         if res.x is None:
             raise AllocationError(
