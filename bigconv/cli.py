@@ -619,6 +619,63 @@ def badges(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     click.echo(f"{out_dir}: {len(people)} badges in badges.html, one BADGE.png each")
 
 
+@cli.command()
+@event_argument
+@station_option
+@click.option("--dry-run", is_flag=True, help="Print the result; write nothing.")
+@click.option(
+    "--replace", is_flag=True, help="Replace an existing allocation (kept in allocations_replaced)."
+)
+@click.option(
+    "--seed",
+    default=0,
+    type=click.IntRange(min=0),
+    show_default=True,
+    help="Breaks ties: the same seed gives the same rosters.",
+)
+@click.option(
+    "--cancel-below",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Cancel sessions that would get fewer than N participants, and allocate again without them.",
+)
+def allocate(
+    event_file: Path,
+    db_path: Path | None,
+    station: str,
+    dry_run: bool,
+    replace: bool,
+    seed: int,
+    cancel_below: int | None,
+) -> None:
+    """Give everyone one session in every workshop slot, from their ranked choices (exact optimum)."""
+    from bigconv.data import allocate as al
+
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    before = al.previous_count(db)
+    if before and not (dry_run or replace):
+        raise Refused(
+            f"{ctx.db_path.name}: an allocation already exists ({before} places); "
+            "use --replace to replace it, or --dry-run to see the new one"
+        )
+    try:
+        result = al.allocate(db, ctx.event.audiences, seed=seed, cancel_below=cancel_below)
+    except al.AllocationError as exc:
+        raise BadInput(f"{ctx.event.path.name}: {exc}") from None
+    for line in al.describe(al.summarise(result)):
+        click.echo(line)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        return
+    try:
+        written = al.write(db, result, station=station, replace=replace)
+    except al.AlreadyAllocated as exc:
+        raise Refused(f"{ctx.db_path.name}: {exc}; use --replace to replace it") from None
+    replaced = f", replacing {before}" if before else ""
+    click.echo(f"Wrote {written} places to {ctx.db_path.name}{replaced}.")
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

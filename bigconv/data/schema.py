@@ -186,3 +186,20 @@ def m002_web_reaction_cooldown_index(db: Database) -> None:
         db,
         "CREATE INDEX IF NOT EXISTS reactions_device ON reactions(session_id, device, kind, at);",
     )
+
+
+@migrations()
+def m002_alloc_replaced(db: Database) -> None:
+    """Allocation rows replaced by a new run of `bigconv allocate --replace`, kept, not lost."""
+    run_sql(
+        db,
+        """
+        CREATE TABLE allocations_replaced (
+            attendee_id INTEGER NOT NULL,
+            session_id INTEGER NOT NULL,
+            at TEXT,
+            source TEXT NOT NULL,
+            replaced_at TEXT NOT NULL
+        );
+        """,
+    )

@@ -1,0 +1,653 @@
+"""Workshop allocation from ranked choices: an exact MILP solved by HiGHS (scipy), then explained.
+
+The model (README, "Allocating workshops"): every attendee gets exactly one session in every
+workshop slot. A choice names a session; sessions with the same title (case-insensitive) are
+one *workshop*, which may run in several slots, and a choice is met by any run of it.
+
+Maximised score: a choice of rank r met is worth 3**(K - r) points (K = the largest rank, so
+9, 3, 1 for three choices), and each person with choices who gets none of them costs 3**K
+points (27), so leaving one person with nothing outweighs three first choices.
+
+Exact and small: an attendee gets a 0/1 variable only for the sessions of the workshops they
+chose. The other seats are worth nothing to them, so they are only counted, per session and
+per audience class (people whose roles admit them to the same sessions). Handing those seats
+out afterwards can only fail on "never the same workshop twice" for a workshop that runs more
+than once; then the model is solved again with a variable per person for those workshops.
+Either way the optimum is exact: the counted model is a relaxation whose optimum is kept.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import sqlite_utils
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import maximum_flow
+
+from bigconv.data.store import immediate, iso, log
+
+Placement = tuple[int, str]  # (session id, source: "allocate", "lead" or "present")
+
+
+class AllocationError(Exception):
+    """The allocation cannot be made; the message (one or more lines) says why."""
+
+
+class AlreadyAllocated(AllocationError):
+    """An allocation exists and replacing it was not asked for."""
+
+
+class Infeasible(AllocationError):
+    """More people than seats somewhere; `shortfalls` has the numbers per slot."""
+
+    def __init__(self, message: str, shortfalls: list[SlotShortfall]):
+        super().__init__(message)
+        self.shortfalls = shortfalls
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    code: str
+    title: str
+    workshop: str  # the folded title shared by every run of a workshop
+    slot_id: int
+    room: str
+    capacity: int
+    audience: str
+    min_size: int | None
+
+
+@dataclass(frozen=True)
+class SlotShortfall:
+    slot: str
+    people: int  # people still to seat in the slot
+    seats: int  # seats left in the slot
+    seatable: int  # most people who can be seated, given the audiences
+    detail: tuple[str, ...] = ()
+
+
+@dataclass
+class Problem:
+    """Everything the allocation depends on, read from the database (see load_problem)."""
+
+    slots: list[tuple[int, str]]  # workshop slots (id, label), in time order
+    sessions: dict[int, SessionInfo]
+    attendees: list[int]
+    cls: dict[int, frozenset[str]]  # attendee -> audiences that admit them
+    prefs: dict[int, dict[str, int]]  # attendee -> workshop -> best rank
+    fixed: dict[tuple[int, int], Placement]  # (attendee, slot) -> placement kept as it is
+    cancelled: frozenset[int] = frozenset()
+
+    @cached_property
+    def max_rank(self) -> int:
+        return max((r for p in self.prefs.values() for r in p.values()), default=1)
+
+    def weight(self, rank: int) -> int:
+        return 3 ** (self.max_rank - rank)
+
+    @property
+    def none_penalty(self) -> int:
+        return 3**self.max_rank
+
+    def open_sessions(self, slot_id: int) -> list[SessionInfo]:
+        return [
+            s for s in self.sessions.values() if s.slot_id == slot_id and s.id not in self.cancelled
+        ]
+
+    def open_sessions_all(self) -> list[SessionInfo]:
+        return [s for s in self.sessions.values() if s.id not in self.cancelled]
+
+    def runs(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = defaultdict(list)
+        for s in self.sessions.values():
+            if s.id not in self.cancelled:
+                out[s.workshop].append(s.id)
+        return out
+
+    def remaining(self) -> dict[int, int]:
+        """Seats left in each open session once the kept places are counted."""
+        left = {sid: s.capacity for sid, s in self.sessions.items() if sid not in self.cancelled}
+        for sid, _ in self.fixed.values():
+            if sid in left:
+                left[sid] -= 1
+        return {sid: max(0, n) for sid, n in left.items()}
+
+
+@dataclass
+class Allocation:
+    """A full allocation: one placement per attendee per workshop slot."""
+
+    problem: Problem
+    placements: dict[tuple[int, int], Placement]
+    seed: int = 0
+    cancelled: list[SessionInfo] = field(default_factory=list)
+
+    def counts(self) -> dict[int, int]:
+        n: dict[int, int] = defaultdict(int)
+        for sid, _ in self.placements.values():
+            n[sid] += 1
+        return n
+
+    def participants(self) -> dict[int, int]:
+        n: dict[int, int] = defaultdict(int)
+        for sid, source in self.placements.values():
+            if source != "lead":
+                n[sid] += 1
+        return n
+
+
+def workshop_key(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def load_problem(
+    db: sqlite_utils.Database,
+    audiences: dict[str, tuple[str, ...]],
+    cancelled: frozenset[int] = frozenset(),
+) -> Problem:
+    """Read sessions, attendees, choices, leads and attendance for the workshop slots."""
+    slots = db.execute(
+        "SELECT id, label FROM slots WHERE kind = 'workshop' ORDER BY starts_at"
+    ).fetchall()
+    sessions = _load_sessions(db)
+    unknown = sorted({s.audience for s in sessions.values()} - {"everyone", *audiences})
+    if unknown:
+        raise AllocationError(
+            f"audience {unknown[0]!r} is used by a session but not defined under [audiences]"
+        )
+    admits = {name: {r.casefold() for r in roles} for name, roles in audiences.items()}
+    cls, attendees = {}, []
+    for aid, role in db.execute("SELECT id, role FROM attendees ORDER BY id").fetchall():
+        attendees.append(aid)
+        role = role.strip().casefold()
+        cls[aid] = frozenset({"everyone", *(n for n, roles in admits.items() if role in roles)})
+    fixed = _load_fixed(db, sessions, cancelled)
+    prefs: dict[int, dict[str, int]] = defaultdict(dict)
+    for aid, sid, rank in db.execute(
+        "SELECT attendee_id, session_id, rank FROM preferences ORDER BY attendee_id, rank"
+    ).fetchall():
+        if sid in sessions:
+            prefs[aid].setdefault(sessions[sid].workshop, rank)
+    for (aid, _), (sid, source) in fixed.items():
+        if source == "lead":  # leading a workshop is not a participant's choice of it
+            prefs[aid].pop(sessions[sid].workshop, None)
+    return Problem(slots, sessions, attendees, cls, dict(prefs), fixed, frozenset(cancelled))
+
+
+def _load_sessions(db) -> dict[int, SessionInfo]:
+    rows = db.execute(
+        """SELECT s.id, s.code, s.title, s.slot_id, r.name, coalesce(s.capacity, r.capacity),
+                  s.audience, s.min_size
+           FROM sessions s JOIN rooms r ON r.id = s.room_id JOIN slots t ON t.id = s.slot_id
+           WHERE t.kind = 'workshop' ORDER BY t.starts_at, s.position, s.id"""
+    ).fetchall()
+    return {
+        r[0]: SessionInfo(r[0], r[1], r[2], workshop_key(r[2]), r[3], r[4], r[5], r[6], r[7])
+        for r in rows
+    }
+
+
+def _load_fixed(
+    db, sessions: dict[int, SessionInfo], cancelled: frozenset[int]
+) -> dict[tuple[int, int], Placement]:
+    """Leads in their own session, and people present in a session (latest mark wins)."""
+    fixed: dict[tuple[int, int], Placement] = {}
+    for sid, aid in db.execute(
+        "SELECT session_id, attendee_id FROM session_leads ORDER BY session_id, attendee_id"
+    ).fetchall():
+        if sid not in sessions or sid in cancelled:
+            continue
+        key = (aid, sessions[sid].slot_id)
+        if key in fixed:
+            other = sessions[fixed[key][0]]
+            name = db.execute(
+                "SELECT first_name || ' ' || last_name FROM attendees WHERE id = ?", [aid]
+            ).fetchone()[0]
+            raise AllocationError(
+                f"{name} leads both {other.title!r} ({other.code}) and "
+                f"{sessions[sid].title!r} ({sessions[sid].code}) in the same slot"
+            )
+        fixed[key] = (sid, "lead")
+    for sid, aid in db.execute(
+        "SELECT session_id, attendee_id FROM attendance ORDER BY at, session_id"
+    ).fetchall():
+        if sid in sessions:
+            fixed[(aid, sessions[sid].slot_id)] = (sid, "present")
+    return fixed
+
+
+def shortfalls(problem: Problem) -> list[SlotShortfall]:
+    """Slots where not everyone can be seated (capacity and audiences), with the numbers."""
+    left = problem.remaining()
+    out = []
+    for slot_id, label in problem.slots:
+        need: dict[frozenset[str], int] = defaultdict(int)
+        for aid in problem.attendees:
+            if (aid, slot_id) not in problem.fixed:
+                need[problem.cls[aid]] += 1
+        open_ = problem.open_sessions(slot_id)
+        people, seats = sum(need.values()), sum(left[s.id] for s in open_)
+        seatable = _max_seated(need, open_, left)
+        if seatable < people:
+            detail = tuple(
+                f"{n} people admitted only to sessions for {_audience_names(c)}: "
+                f"{sum(left[s.id] for s in open_ if s.audience in c)} seats"
+                for c, n in sorted(need.items(), key=lambda kv: sorted(kv[0]))
+                if n > sum(left[s.id] for s in open_ if s.audience in c)
+            )
+            out.append(SlotShortfall(label, people, seats, seatable, detail))
+    return out
+
+
+def _audience_names(c: frozenset[str]) -> str:
+    return " and ".join(sorted(c - {"everyone"}) + ["everyone"])
+
+
+def _max_seated(need: dict, open_: list[SessionInfo], left: dict[int, int]) -> int:
+    """Maximum flow: audience classes -> sessions they may attend -> seats."""
+    classes = list(need)
+    n = 2 + len(classes) + len(open_)
+    rows, cols, caps = [], [], []
+    for i, c in enumerate(classes):
+        rows.append(0), cols.append(1 + i), caps.append(need[c])
+        for j, s in enumerate(open_):
+            if s.audience in c:
+                rows.append(1 + i), cols.append(1 + len(classes) + j), caps.append(need[c])
+    for j, s in enumerate(open_):
+        rows.append(1 + len(classes) + j), cols.append(n - 1), caps.append(left[s.id])
+    graph = sparse.csr_matrix(
+        (np.array(caps, dtype=np.int32), (rows, cols)), shape=(n, n), dtype=np.int32
+    )
+    return int(maximum_flow(graph, 0, n - 1).flow_value)
+
+
+class _Model:
+    """Columns and rows of the MILP, built as sparse triplets."""
+
+    def __init__(self) -> None:
+        self.cost: list[float] = []
+        self.upper: list[float] = []
+        self.integral: list[int] = []
+        self.entries: tuple[list[int], list[int], list[float]] = ([], [], [])
+        self.lower_b: list[float] = []
+        self.upper_b: list[float] = []
+
+    def column(self, cost: float, upper: float, integral: bool = True) -> int:
+        self.cost.append(cost)
+        self.upper.append(upper)
+        self.integral.append(int(integral))
+        return len(self.cost) - 1
+
+    def row(self, cols: list[int], lo: float, hi: float) -> None:
+        r = len(self.lower_b)
+        self.entries[0].extend([r] * len(cols))
+        self.entries[1].extend(cols)
+        self.entries[2].extend([1.0] * len(cols))
+        self.lower_b.append(lo)
+        self.upper_b.append(hi)
+
+    def solve(self):
+        a = sparse.csr_array(
+            (self.entries[2], (self.entries[0], self.entries[1])),
+            shape=(len(self.lower_b), len(self.cost)),
+        )
+        return milp(
+            np.array(self.cost),
+            integrality=np.array(self.integral),
+            bounds=Bounds(0, np.array(self.upper)),
+            constraints=LinearConstraint(a, self.lower_b, self.upper_b) if self.lower_b else None,
+            # The score is a whole number: a tiny gap proves the optimum, not a near one.
+            options={"mip_rel_gap": 1e-9},
+        )
+
+
+def solve(problem: Problem, seed: int = 0) -> Allocation:
+    """The allocation with the best score; ties are broken by `seed` (same seed, same rosters)."""
+    short = shortfalls(problem)
+    if short:
+        raise Infeasible(_shortfall_text(short), short)
+    rng = np.random.default_rng(seed)
+    people = [problem.attendees[i] for i in rng.permutation(len(problem.attendees))]
+    # First with every unchosen seat counted per class: if those seats can then be handed out
+    # without anyone taking a workshop twice, this relaxation's optimum is the true optimum;
+    # otherwise solve again with a variable per person for each workshop that runs twice.
+    for per_person_repeats in (False, True):
+        values, x, g = _build(problem, people, per_person_repeats).solve_or_raise()
+        placements = _decode(problem, values, x, g, people)
+        if placements is not None:
+            return Allocation(problem, placements, seed)
+    raise AllocationError("internal error: the exact model could not be completed")
+
+
+class _Built(_Model):
+    x: list[tuple[int, int, int]]  # (column, attendee, session)
+    g: list[tuple[int, frozenset, int]]  # (column, class, session): seats counted per class
+
+    def solve_or_raise(self):
+        if not self.cost:  # nobody to place (no attendees, or no workshop slots)
+            return np.zeros(0), self.x, self.g
+        res = self.solve()
+        if res.x is None:
+            raise AllocationError(
+                "no allocation meets every rule: each slot has seats enough, but the workshops "
+                "that run more than once cannot be shared out without someone taking one twice "
+                f"({res.message})"
+            )
+        return res.x, self.x, self.g
+
+
+def _build(problem: Problem, people: list[int], per_person_repeats: bool) -> _Built:
+    """The MILP: x per person for chosen (and maybe repeated) workshops, g per class and session."""
+    left = problem.remaining()
+    repeated = {w for w, sids in problem.runs().items() if len(sids) > 1}
+    individual = repeated if per_person_repeats else set()
+    held = _held(problem)
+    m = _Built()
+    m.x, m.g = [], []
+    by_session: dict[int, list[int]] = defaultdict(list)
+    by_class_slot: dict[tuple[frozenset, int], list[int]] = defaultdict(list)
+    need: dict[tuple[frozenset, int], int] = defaultdict(int)
+    open_by_slot = {t: problem.open_sessions(t) for t, _ in problem.slots}
+    runs = {w: [problem.sessions[sid] for sid in sids] for w, sids in problem.runs().items()}
+    for aid in people:
+        prefs, c, mine = problem.prefs.get(aid, {}), problem.cls[aid], held[aid]
+        chosen, by_slot, by_workshop = [], defaultdict(list), defaultdict(list)
+        free = set()
+        for t, _ in problem.slots:
+            if (aid, t) not in problem.fixed:
+                need[(c, t)] += 1
+                free.add(t)
+        wanted = [w for w in prefs if w in runs] + sorted(individual - set(prefs))
+        for w in wanted:
+            if w in mine:
+                continue
+            for s in runs[w]:
+                if s.slot_id not in free or s.audience not in c:
+                    continue
+                rank = prefs.get(w)
+                col = m.column(-problem.weight(rank) if rank else 0.0, 1)
+                m.x.append((col, aid, s.id))
+                for group in (by_slot[s.slot_id], by_session[s.id], by_class_slot[(c, s.slot_id)]):
+                    group.append(col)
+                by_workshop[w].append(col)
+                if rank:
+                    chosen.append(col)
+        for cols in [*by_slot.values(), *by_workshop.values()]:
+            if len(cols) > 1:
+                m.row(cols, 0, 1)
+        if chosen and not any(w in prefs for w in _fixed_workshops(problem, aid)):
+            z = m.column(problem.none_penalty, 1, integral=False)
+            m.row([*chosen, z], 1, np.inf)
+    for (c, t), n in need.items():
+        cols = list(by_class_slot.get((c, t), []))
+        for s in open_by_slot[t]:
+            if s.audience in c and s.workshop not in individual and left[s.id] > 0:
+                col = m.column(0.0, left[s.id])
+                m.g.append((col, c, s.id))
+                by_session[s.id].append(col)
+                cols.append(col)
+        m.row(cols, n, n)
+    for sid, cols in by_session.items():
+        m.row(cols, 0, left[sid])
+    return m
+
+
+def _held(problem: Problem) -> dict[int, set[str]]:
+    held: dict[int, set[str]] = defaultdict(set)
+    for (aid, _), (sid, _) in problem.fixed.items():
+        held[aid].add(problem.sessions[sid].workshop)
+    return held
+
+
+def _fixed_workshops(problem: Problem, aid: int) -> list[str]:
+    return [
+        problem.sessions[problem.fixed[(aid, t)][0]].workshop
+        for t, _ in problem.slots
+        if (aid, t) in problem.fixed and problem.fixed[(aid, t)][1] != "lead"
+    ]
+
+
+def _decode(problem: Problem, values, x, g, people) -> dict | None:
+    """Placements from the solution; None if the counted seats cannot be handed out."""
+    placements = dict(problem.fixed)
+    held = _held(problem)
+    for col, aid, sid in x:
+        if values[col] > 0.5:
+            s = problem.sessions[sid]
+            placements[(aid, s.slot_id)] = (sid, "allocate")
+            held[aid].add(s.workshop)
+    seats: dict[tuple[frozenset, int], list[int]] = defaultdict(list)
+    for col, c, sid in g:
+        seats[(c, problem.sessions[sid].slot_id)].extend([sid] * round(values[col]))
+    waiting: dict[tuple[frozenset, int], list[int]] = defaultdict(list)
+    for aid in people:  # already in seeded order
+        for t, _ in problem.slots:
+            if (aid, t) not in placements:
+                waiting[(problem.cls[aid], t)].append(aid)
+    for t, _ in problem.slots:
+        for c in {c for c, slot in waiting if slot == t}:
+            if not _hand_out(problem, seats[(c, t)], waiting[(c, t)], held, placements):
+                return None
+    return placements
+
+
+def _hand_out(problem: Problem, sids: list[int], aids: list[int], held, placements) -> bool:
+    """Give each waiting person one of the counted seats, never a workshop they already have."""
+    runs = problem.runs()
+    # Seats of workshops that run more than once first, while the choice of people is widest.
+    sids = sorted(sids, key=lambda sid: len(runs[problem.sessions[sid].workshop]) == 1)
+    free = list(aids)
+    for sid in sids:
+        w = problem.sessions[sid].workshop
+        pick = next((i for i, aid in enumerate(free) if w not in held[aid]), None)
+        if pick is None:
+            return False
+        aid = free.pop(pick)
+        held[aid].add(w)
+        placements[(aid, problem.sessions[sid].slot_id)] = (sid, "allocate")
+    return not free
+
+
+def _shortfall_text(short: list[SlotShortfall]) -> str:
+    lines = ["not enough seats: nothing was allocated."]
+    for s in short:
+        lines.append(
+            f"  {s.slot}: {s.people} people to seat, {s.seats} seats left, "
+            f"at most {s.seatable} can be seated"
+        )
+        lines.extend(f"    {d}" for d in s.detail)
+    return "\n".join(lines)
+
+
+def score(problem: Problem, placements: dict[tuple[int, int], Placement]) -> int:
+    """The objective the solver maximises, for any complete allocation."""
+    total = 0
+    for aid in problem.attendees:
+        prefs = problem.prefs.get(aid)
+        if not prefs:
+            continue
+        got = _ranks_met(problem, placements, aid)
+        total += sum(problem.weight(r) for r in got) if got else -problem.none_penalty
+    return total
+
+
+def _ranks_met(problem: Problem, placements, aid: int) -> list[int]:
+    prefs = problem.prefs.get(aid, {})
+    ranks = []
+    for t, _ in problem.slots:
+        sid, source = placements.get((aid, t), (None, ""))
+        if sid is not None and source != "lead" and problem.sessions[sid].workshop in prefs:
+            ranks.append(prefs[problem.sessions[sid].workshop])
+    return ranks
+
+
+def allocate(
+    db: sqlite_utils.Database,
+    audiences: dict[str, tuple[str, ...]],
+    *,
+    seed: int = 0,
+    cancel_below: int | None = None,
+) -> Allocation:
+    """Solve; with `cancel_below`, drop sessions under that many participants and solve again."""
+    problem = load_problem(db, audiences)
+    result = solve(problem, seed)
+    dropped: list[SessionInfo] = []
+    while cancel_below:
+        kept = {sid for sid, source in problem.fixed.values() if source == "present"}
+        counts = result.participants()
+        small = [
+            s
+            for s in problem.open_sessions_all()
+            if counts.get(s.id, 0) < cancel_below and s.id not in kept
+        ]
+        if not small:
+            break
+        dropped.extend(small)
+        problem = load_problem(db, audiences, problem.cancelled | {s.id for s in small})
+        try:
+            result = solve(problem, seed)
+        except Infeasible as exc:
+            codes = ", ".join(s.code for s in dropped)
+            raise Infeasible(f"after cancelling {codes}, {exc}", exc.shortfalls) from None
+    result.cancelled = dropped
+    return result
+
+
+def previous_count(db: sqlite_utils.Database) -> int:
+    """How many allocation rows exist now."""
+    return db.execute("SELECT count(*) FROM allocations").fetchone()[0]
+
+
+def write(
+    db: sqlite_utils.Database, result: Allocation, *, station: str, replace: bool = False
+) -> int:
+    """Store the allocation in one transaction; the rows it replaces are kept in allocations_replaced."""
+    now = iso()
+    with immediate(db):
+        before = previous_count(db)
+        if before and not replace:
+            raise AlreadyAllocated(f"an allocation already exists ({before} places)")
+        db.execute(
+            "INSERT INTO allocations_replaced (attendee_id, session_id, at, source, replaced_at)"
+            " SELECT attendee_id, session_id, at, source, ? FROM allocations",
+            [now],
+        )
+        db.execute("DELETE FROM allocations")
+        rows = sorted(
+            (aid, sid, now, source) for (aid, _), (sid, source) in result.placements.items()
+        )
+        db.conn.executemany(
+            "INSERT INTO allocations (attendee_id, session_id, at, source) VALUES (?, ?, ?, ?)",
+            rows,
+        )
+        summary = summarise(result)
+        log(
+            db,
+            "allocated",
+            station=station,
+            at=now,
+            detail={
+                "places": len(rows),
+                "replaced": before,
+                "seed": result.seed,
+                "score": summary.score,
+                "cancelled": [s.code for s in result.cancelled],
+            },
+        )
+    return len(rows)
+
+
+@dataclass
+class Summary:
+    """The numbers people ask about an allocation."""
+
+    score: int
+    people: int
+    with_choices: int
+    by_rank: dict[int, int]  # rank -> people who got that choice
+    none: int  # people with choices who got none of them
+    slot_fill: list[tuple[str, int, int, int]]  # (slot, seated, seats, sessions)
+    sessions: int  # sessions that run (not cancelled)
+    full: list[SessionInfo]
+    small: list[tuple[SessionInfo, int]]  # nearly empty or under min_size: (session, participants)
+    cancelled: list[SessionInfo]
+
+
+def summarise(result: Allocation) -> Summary:
+    p = result.problem
+    by_rank: dict[int, int] = defaultdict(int)
+    none = with_choices = 0
+    for aid in p.attendees:
+        if not p.prefs.get(aid):
+            continue
+        with_choices += 1
+        got = set(_ranks_met(p, result.placements, aid))
+        none += not got
+        for r in got:
+            by_rank[r] += 1
+    counts, part = result.counts(), result.participants()
+    fill = []
+    for t, label in p.slots:
+        open_ = p.open_sessions(t)
+        fill.append(
+            (
+                label,
+                sum(counts.get(s.id, 0) for s in open_),
+                sum(s.capacity for s in open_),
+                len(open_),
+            )
+        )
+    open_all = p.open_sessions_all()
+    full = [s for s in open_all if counts.get(s.id, 0) >= s.capacity]
+    small = [(s, part.get(s.id, 0)) for s in open_all if _nearly_empty(s, part.get(s.id, 0))]
+    return Summary(
+        score(p, result.placements),
+        len(p.attendees),
+        with_choices,
+        dict(sorted(by_rank.items())),
+        none,
+        fill,
+        len(open_all),
+        full,
+        small,
+        result.cancelled,
+    )
+
+
+def _nearly_empty(s: SessionInfo, participants: int) -> bool:
+    """Under the session's min_size, or (without one) under a fifth of its seats."""
+    if s.min_size:
+        return participants < s.min_size
+    return participants < max(1, s.capacity // 5)
+
+
+def describe(summary: Summary) -> list[str]:
+    """The summary as lines of plain text."""
+    n = summary.with_choices or 1
+    lines = [
+        f"{summary.people} people; {summary.with_choices} gave choices. Score {summary.score}."
+    ]
+    names = {1: "1st", 2: "2nd", 3: "3rd"}
+    for rank, count in summary.by_rank.items():
+        lines.append(
+            f"  got their {names.get(rank, f'{rank}th')} choice: {count:>5} ({100 * count / n:.0f}%)"
+        )
+    lines.append(f"  got none of their choices: {summary.none:>5} ({100 * summary.none / n:.0f}%)")
+    for label, seated, seats, count in summary.slot_fill:
+        lines.append(
+            f"{label}: {seated} seated in {count} sessions, {seats} seats ({100 * seated / max(seats, 1):.0f}% full)"
+        )
+    if summary.full:
+        codes = ", ".join(s.code for s in summary.full)
+        lines.append(f"Full: {len(summary.full)} of {summary.sessions} sessions ({codes})")
+    for s, k in summary.small:
+        why = f"under its minimum of {s.min_size}" if s.min_size else "nearly empty"
+        lines.append(f"{why.capitalize()}: {s.title} ({s.code}), {k} of {s.capacity}")
+    for s in summary.cancelled:
+        lines.append(f"Cancelled: {s.title} ({s.code}) in {s.room}")
+    return lines
