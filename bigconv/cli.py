@@ -291,7 +291,10 @@ def run(
 
     ctx = load(event_file, db_path)
     clock = rehearsal_clock(ctx.event, at_time) if at_time else None
+    fresh = not ctx.db_path.exists()
     db = open_existing(ctx)
+    if fresh:
+        allocate_new_day(ctx, db)
     if room is not None:
         room = _room_name(db, room)
     db.close()
@@ -308,6 +311,22 @@ def run(
         serve_host=host,
     )
     app.run()
+
+
+def allocate_new_day(ctx: Context, db) -> None:
+    """A day created by `run` whose attendee list brings choices starts allocated, so rooms
+    have real rosters at once; `bigconv allocate --replace` redoes it any time."""
+    from bigconv.data import allocate as al
+
+    has_choices = db.execute("SELECT count(*) FROM preferences").fetchone()[0]
+    if not has_choices or al.previous_count(db):
+        return
+    try:
+        written = al.write(db, al.allocate(db, ctx.event.audiences), station="run")
+    except al.AllocationError as exc:
+        click.echo(f"Not allocated ({exc}); see `bigconv allocate`.", err=True)
+        return
+    click.echo(f"Allocated {written} workshop places from everyone's choices.")
 
 
 def _existing_db(ctx: Context):

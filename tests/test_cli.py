@@ -152,3 +152,16 @@ def test_rehearsal_clock_starts_on_the_event_day(small_event):
     now = rehearsal_clock(event, "10:15")().astimezone(event.tz)
     assert (now.date(), now.hour, now.minute) == (dt.date(2026, 11, 27), 10, 15)
     assert run_cli("run", small_event, "--at", "quarter past").returncode == 2
+
+
+def test_run_allocates_a_new_day_with_choices(small_event):
+    from bigconv.cli import allocate_new_day, initialise, load
+    from bigconv.data import store
+
+    ctx = load(small_event, None)
+    db = initialise(ctx, quiet=True)
+    allocate_new_day(ctx, db)
+    placed = store.connect(ctx.db_path).execute("SELECT count(*) FROM allocations").fetchone()[0]
+    assert placed == 5 * 2  # five people, two workshop slots
+    allocate_new_day(ctx, db)  # an existing allocation is never replaced silently
+    assert db["allocations"].count == placed
