@@ -1,0 +1,16 @@
+"""The main screens on the busy sample day, at a fixed size and clock, as pictures."""
+
+from __future__ import annotations
+
+from bigconv.tui.app import make_app
+from tests.tui.conftest import BUSY_CLOCK
+
+
+def test_dashboard(snap_compare, busy_db):
+    app = make_app(busy_db, station="Organiser", mode="dashboard", clock=lambda: BUSY_CLOCK)
+    assert snap_compare(app, terminal_size=(160, 48))
+
+
+def test_timetable(snap_compare, busy_db):
+    app = make_app(busy_db, station="Organiser", mode="timetable", clock=lambda: BUSY_CLOCK)
+    assert snap_compare(app, terminal_size=(160, 48))
