@@ -284,7 +284,8 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
     if not response.prepared:
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on posts.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 

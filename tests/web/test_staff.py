@@ -134,10 +134,9 @@ async def test_a_cross_origin_websocket_is_refused(client, passcode):
 
 
 async def test_login_from_another_site_is_refused(client, passcode):
-    response = await client.post(
-        "/staff/login", data={"passcode": passcode}, headers={"Origin": "http://evil.example"}
-    )
-    assert response.status == 403 and COOKIE not in response.cookies
+    for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"}, {}):
+        response = await client.post("/staff/login", data={"passcode": passcode}, headers=headers)
+        assert response.status == 403 and COOKIE not in response.cookies, headers
 
 
 async def test_repeated_wrong_passcodes_are_rate_limited(client, small_db, passcode):
