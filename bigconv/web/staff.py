@@ -36,6 +36,7 @@ COOKIE_MAX_AGE = 24 * 3600
 LOGIN_STATION = "staff-web"
 MAX_FAILURES = 5  # wrong passcodes per client address ...
 FAILURE_WINDOW = 60.0  # ... per this many seconds, then 429 until the oldest ages out
+PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
 MAX_STATIONS = 40  # each is a process of ~60 MB: a cap keeps the laptop usable
 TEXTUAL_SERVE = Path(sys.modules[AppService.__module__].__file__).parent
 PUBLIC_PATHS = {STAFF_PREFIX, STAFF_PREFIX + "/", STAFF_PREFIX + "/login"}
@@ -90,11 +91,23 @@ class StaffSite:
         # textual.js fetches downloads from the site's root, outside /staff: bigconv offers none.
         self.downloads = DownloadManager()
         self.running: dict[AppService, web.WebSocketResponse] = {}
+        self.keys: dict[AppService, bytes] = {}  # the session key each station was opened under
         self.started = 0  # station processes started since the server started
+        self.watcher: asyncio.Task | None = None
 
     async def open(self, app: web.Application) -> None:
         self.db = store.connect(self.db_path)
         staff.staff_passcode(self.db)
+        self.watcher = asyncio.create_task(self.watch_passcode())
+
+    async def watch_passcode(self) -> None:
+        """Close the open stations when the passcode changes (`bigconv passcode`, any process)."""
+        while True:
+            await asyncio.sleep(PASSCODE_CHECK)
+            key = staff.session_key(self.db)
+            for service, old in list(self.keys.items()):
+                if old != key and (ws := self.running.get(service)) is not None:
+                    await ws.close(message=b"The staff passcode changed: log in again.")
 
     async def close(self, app: web.Application) -> None:
         if self.db is not None:
@@ -179,6 +192,7 @@ class StaffSite:
             download_manager=self.downloads,
         )
         self.running[service] = ws
+        self.keys[service] = staff.session_key(self.db)
         self.started += 1
         try:
             width = clamp_int(request.query.get("width"), 80, 20, 500)
@@ -192,6 +206,7 @@ class StaffSite:
     async def end(self, service: AppService) -> None:
         """Ask the station to quit, then make sure its process is gone (killed if it hangs)."""
         ws = self.running.pop(service, None)
+        self.keys.pop(service, None)
         if ws is None:
             return
         await ws.close()
@@ -207,6 +222,8 @@ class StaffSite:
 
     async def shutdown(self, app: web.Application) -> None:
         """Close every station when the server stops, so no process outlives it."""
+        if self.watcher is not None:
+            self.watcher.cancel()
         await asyncio.gather(*(self.end(service) for service in list(self.running)))
 
 

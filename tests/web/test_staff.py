@@ -166,6 +166,24 @@ async def test_changing_the_passcode_logs_out_every_browser(client, small_db, pa
     assert "textual.js" in await (await client.get("/staff")).text()
 
 
+async def test_changing_the_passcode_closes_open_stations(client, small_db, passcode):
+    assert (await log_in(client, passcode)).status == 303
+    async with client.ws_connect("/staff/ws", headers=origin(client)) as ws:
+        await terminal_text(ws, b"Set up this station")
+        db = store.connect(small_db)
+        try:
+            staff.set_passcode(db, "a brand new passcode", station="organiser")
+        finally:
+            db.close()
+        async with asyncio.timeout(10):
+            async for _ in ws:
+                pass  # output until the server closes the socket
+        assert ws.closed
+    async with asyncio.timeout(10):
+        while site(client).running:
+            await asyncio.sleep(0.05)
+
+
 async def test_logging_out_clears_the_session(client, passcode):
     assert (await log_in(client, passcode)).status == 303
     await client.post("/staff/logout", headers=origin(client))
