@@ -32,6 +32,7 @@ saffron sail salmon sapphire scarf shell silver sketch sky sparrow spruce squirr
 summit sunset swan tango teapot thistle thunder tiger timber tomato topaz tulip tundra turtle
 valley velvet violet walnut walrus willow window winter zebra
 """.split()
+SECRET_META = ("staff_passcode", "staff_secret")  # never exported
 MIN_LENGTH = 6
 MAX_LENGTH = 60
 _SEPARATORS = re.compile(r"[\s\-_.,/]+")
@@ -98,8 +99,14 @@ def session_key(db: sqlite_utils.Database) -> bytes:
     return hashlib.sha256(f"{secret}:{version}".encode()).digest()
 
 
-def record_login(db: sqlite_utils.Database, ok: bool, *, address: str, station: str) -> None:
-    """Log a staff login or a failed attempt (never the passcode typed)."""
+def record_login(
+    db: sqlite_utils.Database, ok: bool, *, address: str, station: str, blocked: bool = False
+) -> None:
+    """Log a staff login or a failed attempt (`blocked`: refused unread, too many failures);
+    never the passcode typed."""
     action = "staff_login" if ok else "staff_login_failed"
+    detail: dict = {"address": address}
+    if blocked:
+        detail["blocked"] = True
     with immediate(db):
-        log(db, action, station=station, at=iso(), detail={"address": address})
+        log(db, action, station=station, at=iso(), detail=detail)

@@ -116,16 +116,20 @@ class StaffSite:
     # -- sessions ---------------------------------------------------------------------------
 
     def new_token(self) -> str:
-        nonce = secrets.token_urlsafe(18)
-        return f"{nonce}.{self.sign(nonce)}"
+        """`ISSUED-RANDOM.MAC`: the login time and a random part, signed under the passcode."""
+        body = f"{int(time.time())}-{secrets.token_urlsafe(18)}"
+        return f"{body}.{self.sign(body)}"
 
-    def sign(self, nonce: str) -> str:
-        return hmac.new(staff.session_key(self.db), nonce.encode(), hashlib.sha256).hexdigest()
+    def sign(self, body: str) -> str:
+        return hmac.new(staff.session_key(self.db), body.encode(), hashlib.sha256).hexdigest()
 
     def signed_in(self, request: web.Request) -> bool:
-        """True if the request carries a session cookie signed under the current passcode."""
-        nonce, _, mac = request.cookies.get(COOKIE, "").partition(".")
-        return bool(nonce and mac) and hmac.compare_digest(mac, self.sign(nonce))
+        """True for a session cookie signed under the current passcode, less than a day old."""
+        body, _, mac = request.cookies.get(COOKIE, "").partition(".")
+        issued, _, _ = body.partition("-")
+        if not (mac and issued.isdigit() and 0 <= time.time() - int(issued) < COOKIE_MAX_AGE):
+            return False
+        return hmac.compare_digest(mac, self.sign(body))
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -151,6 +155,7 @@ class StaffSite:
     async def login(self, request: web.Request) -> web.Response:
         address = request.remote or "unknown"
         if wait := self.limit.wait(address):
+            staff.record_login(self.db, False, address=address, station=LOGIN_STATION, blocked=True)
             return self.page("staff_login.html", 429, error=None, wait=round(wait))
         form = await request.post()
         attempt = form.get("passcode", "")

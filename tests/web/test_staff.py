@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bigconv.config import load_event
 from bigconv.data import staff, store
 from bigconv.web.app import make_web_app
-from bigconv.web.staff import COOKIE, MAX_FAILURES, STAFF_SITE
+from bigconv.web.staff import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES, STAFF_SITE
 from tests.web.conftest import table
 
 
@@ -93,8 +94,10 @@ async def test_wrong_passcode_gets_the_retry_page_and_no_station(client, small_d
     assert "That is not the passcode" in await response.text()
     assert COOKIE not in response.cookies
     assert await refused(client, origin(client)) == 401
-    client.session.cookie_jar.update_cookies({COOKIE: "forged.0123abcd"})
-    assert await refused(client, origin(client)) == 401
+    for forged in ("forged.0123abcd", f"{int(time.time())}-x.{'0' * 64}"):
+        client.session.cookie_jar.update_cookies({COOKIE: forged})
+        assert await refused(client, origin(client)) == 401
+        assert 'name="passcode"' in await (await client.get("/staff")).text()
     assert site(client).started == 0 and children() == before
     rows = table(small_db, "SELECT action, station, detail FROM log WHERE action LIKE 'staff_%'")
     assert [r[0] for r in rows] == ["staff_login_failed"]
@@ -146,8 +149,10 @@ async def test_repeated_wrong_passcodes_are_rate_limited(client, small_db, passc
     assert blocked.status == 429
     assert "Please wait" in await blocked.text()
     assert COOKIE not in blocked.cookies
-    failed = table(small_db, "SELECT count(*) FROM log WHERE action = 'staff_login_failed'")
-    assert failed == [(MAX_FAILURES,)]
+    failed = table(small_db, "SELECT detail FROM log WHERE action = 'staff_login_failed'")
+    assert len(failed) == MAX_FAILURES + 1  # every attempt, the refused one too
+    assert ['"blocked": true' in d for (d,) in failed] == [False] * MAX_FAILURES + [True]
+    assert passcode not in " ".join(d for (d,) in failed)
 
 
 async def test_changing_the_passcode_logs_out_every_browser(client, small_db, passcode):
@@ -182,6 +187,19 @@ async def test_changing_the_passcode_closes_open_stations(client, small_db, pass
     async with asyncio.timeout(10):
         while site(client).running:
             await asyncio.sleep(0.05)
+
+
+async def test_a_session_older_than_a_day_is_refused(client, passcode):
+    login = await log_in(client, passcode)
+    token = login.cookies[COOKIE].value
+    body, _, _ = token.partition(".")
+    old_body = f"{int(time.time()) - COOKIE_MAX_AGE - 5}-{body.partition('-')[2]}"
+    old = f"{old_body}.{site(client).sign(old_body)}"  # validly signed, but too old
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies({COOKIE: old})
+    assert 'name="passcode"' in await (await client.get("/staff")).text()
+    client.session.cookie_jar.update_cookies({COOKIE: token})
+    assert "textual.js" in await (await client.get("/staff")).text()
 
 
 async def test_logging_out_clears_the_session(client, passcode):

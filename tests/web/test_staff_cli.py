@@ -68,6 +68,18 @@ def test_bad_passcode_options_exit_2_and_change_nothing(small_event, small_db):
     assert current(small_db) == old
 
 
+def test_export_leaves_out_the_passcode_and_secret(small_event, small_db, tmp_path):
+    code = current(small_db)
+    secret = table(small_db, "SELECT value FROM meta WHERE key = 'staff_secret'")[0][0]
+    done = run_cli("export", small_event, "--out", tmp_path / "csv")
+    assert done.returncode == 0, done.stderr
+    meta = (tmp_path / "csv" / "meta.csv").read_text(encoding="utf-8-sig")
+    assert "event_name" in meta and "staff_passcode_version" in meta
+    for path in (tmp_path / "csv").iterdir():
+        text = path.read_text(encoding="utf-8-sig")
+        assert code not in text and secret not in text, path.name
+
+
 def test_serve_prints_the_staff_address_and_passcode_and_backs_up(small_event, small_db):
     port = free_port()
     cmd = [sys.executable, "-m", "bigconv", "serve", str(small_event), "--host", "127.0.0.1"]
