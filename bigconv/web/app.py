@@ -460,6 +460,9 @@ def make_web_app(
     if staff:
         from bigconv.web.staff import make_staff_app
 
+        if event is None:
+            raise ValueError("the staff stations need the event file (stations start from it)")
+
         app.add_subapp(STAFF_PREFIX, make_staff_app(db_path, event))
     app.router.add_static("/static", STATIC)
     app.router.add_get("/", site.index)

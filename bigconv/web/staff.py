@@ -176,6 +176,9 @@ class StaffSite:
         )
         raise response
 
+    async def back_to_form(self, request: web.Request) -> web.Response:
+        raise web.HTTPSeeOther(STAFF_PREFIX)
+
     async def logout(self, request: web.Request) -> web.Response:
         response = web.HTTPSeeOther(STAFF_PREFIX)
         response.del_cookie(COOKIE, path=STAFF_PREFIX)
@@ -323,6 +326,7 @@ def make_staff_app(db_path: Path, event: Event, *, command: str | None = None) -
     app.router.add_get("", site.index)  # the bare /staff, before the phone site's /{code}
     app.router.add_get("/", site.index)
     app.router.add_post("/login", site.login)
+    app.router.add_get("/login", site.back_to_form)  # a reload after a wrong passcode
     app.router.add_post("/logout", site.logout)
     app.router.add_get("/ws", site.websocket)
     app.router.add_static("/static", TEXTUAL_SERVE / "static")

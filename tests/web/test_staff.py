@@ -81,7 +81,7 @@ async def test_staff_shows_only_the_passcode_form_without_a_session(client):
     html = await response.text()
     assert response.status == 200
     assert 'name="passcode"' in html and "textual.js" not in html
-    for path in ("/staff/", "/staff/static/js/textual.js", "/staff/ws"):
+    for path in ("/staff/", "/staff/login", "/staff/static/js/textual.js", "/staff/ws"):
         again = await client.get(path)
         assert 'name="passcode"' in await again.text(), path
     assert "Staff stations" not in await (await client.get("/")).text()
