@@ -15,6 +15,7 @@ import hmac
 import json
 import secrets
 import shlex
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -45,9 +46,9 @@ PUBLIC_PATHS = {STAFF_PREFIX, STAFF_PREFIX + "/", STAFF_PREFIX + "/login"}
 
 def station_command(event_path: Path, db_path: Path) -> str:
     """The shell command that runs one browser station: the set-up screen, no server, no backups
-    (the serving process backs up)."""
+    (the serving process backs up). `exec`, so the process we watch (and may kill) is Python's."""
     return (
-        f"{shlex.quote(sys.executable)} -m bigconv run {shlex.quote(str(event_path))}"
+        f"exec {shlex.quote(sys.executable)} -m bigconv run {shlex.quote(str(event_path))}"
         f" --db {shlex.quote(str(db_path))} --mode setup --no-server --backup-minutes 0"
     )
 
@@ -95,6 +96,8 @@ class StaffSite:
         self.keys: dict[AppService, bytes] = {}  # the session key each station was opened under
         self.started = 0  # station processes started since the server started
         self.watcher: asyncio.Task | None = None
+        self.quit_timeout = 5.0  # seconds a station gets to quit before it is killed
+        self.ending: set[asyncio.Task] = set()
 
     async def open(self, app: web.Application) -> None:
         self.db = store.connect(self.db_path)
@@ -105,7 +108,10 @@ class StaffSite:
         """Close the open stations when the passcode changes (`bigconv passcode`, any process)."""
         while True:
             await asyncio.sleep(PASSCODE_CHECK)
-            key = staff.session_key(self.db)
+            try:
+                key = staff.session_key(self.db)
+            except (sqlite3.Error, store.StoreError):
+                continue  # the stations show the database problem themselves; check again later
             for service, old in list(self.keys.items()):
                 if old != key and (ws := self.running.get(service)) is not None:
                     await ws.close(message=b"The staff passcode changed: log in again.")
@@ -209,7 +215,12 @@ class StaffSite:
             await service.start(width, height)
             await relay(ws, service)
         finally:
-            await self.end(service)
+            # aiohttp cancels this handler when the browser goes: end the station in a task of
+            # its own, so the process is still reaped (or killed) after that cancellation.
+            ending = asyncio.create_task(self.end(service))
+            self.ending.add(ending)
+            ending.add_done_callback(self.ending.discard)
+            await asyncio.shield(ending)
         return ws
 
     async def end(self, service: AppService) -> None:
@@ -219,21 +230,21 @@ class StaffSite:
         if ws is None:
             return
         await ws.close()
-        await service.stop()
         process = service._process  # textual-serve keeps it private; we must reap it
-        if process is None or process.returncode is not None:
-            return
         try:
-            await asyncio.wait_for(process.wait(), timeout=5)
+            await asyncio.wait_for(service.stop(), self.quit_timeout)  # "quit", its last output
+            if process is not None:
+                await asyncio.wait_for(process.wait(), self.quit_timeout)
         except TimeoutError:
-            process.kill()
-            await process.wait()
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
 
     async def shutdown(self, app: web.Application) -> None:
         """Close every station when the server stops, so no process outlives it."""
         if self.watcher is not None:
             self.watcher.cancel()
-        await asyncio.gather(*(self.end(service) for service in list(self.running)))
+        await asyncio.gather(*(self.end(s) for s in list(self.running)), *list(self.ending))
 
 
 async def relay(ws: web.WebSocketResponse, service: AppService) -> None:

@@ -211,3 +211,19 @@ async def test_logging_out_clears_the_session(client, passcode):
 async def test_the_phone_site_still_answers_beside_staff(client):
     assert (await client.get("/api/about")).status == 200
     assert (await client.get("/staffroom")).status == 404  # a session code shape, not staff
+
+
+async def test_a_station_that_will_not_quit_is_killed(small_event, small_db, passcode):
+    app = make_web_app(small_db, load_event(small_event), staff=True)
+    hung = app._subapps[0][STAFF_SITE]
+    hung.command, hung.quit_timeout = "exec sleep 60", 0.3  # ignores "quit" on its stdin
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        before = children()
+        assert (await log_in(client, passcode)).status == 303
+        async with client.ws_connect("/staff/ws", headers=origin(client)):
+            async with asyncio.timeout(10):
+                while len(children() - before) != 1:
+                    await asyncio.sleep(0.05)
+        async with asyncio.timeout(10):
+            while hung.running or children() != before:
+                await asyncio.sleep(0.05)
