@@ -440,6 +440,7 @@ def http_message(exc: web.HTTPException) -> str:
 
 
 SITE = web.AppKey("bigconv_site", PhoneSite)
+STAFF_APP = web.AppKey("bigconv_staff_app", web.Application)
 
 
 def make_web_app(
@@ -463,7 +464,8 @@ def make_web_app(
         if event is None:
             raise ValueError("the staff stations need the event file (stations start from it)")
 
-        app.add_subapp(STAFF_PREFIX, make_staff_app(db_path, event))
+        app[STAFF_APP] = make_staff_app(db_path, event)
+        app.add_subapp(STAFF_PREFIX, app[STAFF_APP])
     app.router.add_static("/static", STATIC)
     app.router.add_get("/", site.index)
     app.router.add_get("/go", site.go)

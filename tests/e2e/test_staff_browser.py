@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestServer
 
 from bigconv.config import load_event
 from bigconv.data import staff, store
-from bigconv.web.app import make_web_app
+from bigconv.web.app import STAFF_APP, make_web_app
 from bigconv.web.staff import STAFF_SITE
 from tests.conftest import require_tool
 
@@ -47,7 +47,7 @@ async def test_log_in_open_a_station_and_close_it(browser, server, small_db, tmp
     db = store.connect(small_db)
     passcode = staff.staff_passcode(db)
     db.close()
-    site = server.app._subapps[0][STAFF_SITE]
+    site = server.app[STAFF_APP][STAFF_SITE]
     page = await browser.new_page(viewport={"width": 1100, "height": 700})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

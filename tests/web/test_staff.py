@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
 from bigconv.data import staff, store
-from bigconv.web.app import make_web_app
+from bigconv.web.app import STAFF_APP, make_web_app
 from bigconv.web.staff import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES, STAFF_SITE
 from tests.web.conftest import table
 
@@ -40,7 +40,7 @@ def origin(client: TestClient) -> dict[str, str]:
 
 
 def site(client: TestClient):
-    return client.app._subapps[0][STAFF_SITE]
+    return client.app[STAFF_APP][STAFF_SITE]
 
 
 def children() -> set[int]:
@@ -215,7 +215,7 @@ async def test_the_phone_site_still_answers_beside_staff(client):
 
 async def test_a_station_that_will_not_quit_is_killed(small_event, small_db, passcode):
     app = make_web_app(small_db, load_event(small_event), staff=True)
-    hung = app._subapps[0][STAFF_SITE]
+    hung = app[STAFF_APP][STAFF_SITE]
     hung.command, hung.quit_timeout = "exec sleep 60", 0.3  # ignores "quit" on its stdin
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         before = children()
