@@ -95,6 +95,9 @@ def initialise(ctx: Context, *, quiet: bool = False):
         raise BadInput(f"{ctx.event.path.name}: {exc}") from None
     except attendees.ImportError_ as exc:
         raise BadInput(str(exc)) from None
+    from bigconv.data.staff import staff_passcode
+
+    passcode = staff_passcode(db)  # made once, at the first init; `bigconv passcode` changes it
     if not quiet:
         if report.unchanged:
             click.echo("Event: no changes.")
@@ -115,6 +118,7 @@ def initialise(ctx: Context, *, quiet: bool = False):
         click.echo(
             f"{ctx.db_path}: {counts['attendees']} attendees, {counts['sessions']} sessions in {counts['rooms']} rooms."
         )
+        click.echo(f"Staff passcode (stations in a browser, /staff): {passcode}")
     return db
 
 
@@ -560,18 +564,45 @@ def _one_person(db, query: str):
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
-def serve(event_file: Path, db_path: Path | None, host: str, port: int) -> None:
-    """Serve the phone site (reactions and feedback) without the app; ctrl+c stops."""
+@click.option(
+    "--backup-minutes",
+    type=click.FloatRange(min=0),
+    default=5,
+    show_default=True,
+    help="Back up the database this often into backups/ beside it (0: never).",
+)
+@click.option("--no-staff", is_flag=True, help="Serve only the phone site: no /staff stations.")
+def serve(
+    event_file: Path,
+    db_path: Path | None,
+    host: str,
+    port: int,
+    backup_minutes: float,
+    no_staff: bool,
+) -> None:
+    """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
     from aiohttp import web
 
+    from bigconv.data.backup import default_dir
+    from bigconv.data.staff import staff_passcode
     from bigconv.net import phone_base_url
-    from bigconv.web.app import LISTEN_BACKLOG, make_web_app
+    from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
+    from bigconv.web.backups import add_periodic_backups
 
     ctx = load(event_file, db_path)
-    open_existing(ctx).close()
-    app = make_web_app(ctx.db_path, ctx.event)
+    db = open_existing(ctx)
+    passcode = staff_passcode(db)
+    db.close()
+    app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff)
     base = phone_base_url(ctx.event.base_url, port)
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
+    if not no_staff:
+        click.echo(f"Staff stations: {base}{STAFF_PREFIX}  passcode: {passcode}")
+    if backup_minutes:
+        add_periodic_backups(
+            app, ctx.db_path, backup_minutes * 60, lambda m: click.echo(m, err=True)
+        )
+        click.echo(f"Backups: every {backup_minutes:g} minutes into {default_dir(ctx.db_path)}")
     try:
         web.run_app(app, host=host, port=port, print=None, access_log=None, backlog=LISTEN_BACKLOG)
     except OSError as exc:
@@ -693,6 +724,34 @@ def allocate(
         raise Refused(f"{ctx.db_path.name}: {exc}; use --replace to replace it") from None
     replaced = f", replacing {before}" if before else ""
     click.echo(f"Wrote {written} places to {ctx.db_path.name}{replaced}.")
+
+
+@cli.command()
+@event_argument
+@station_option
+@click.option("--new", is_flag=True, help="Make a new random passcode.")
+@click.option(
+    "--set", "text", metavar="TEXT", help="Use TEXT as the passcode (6 to 60 characters)."
+)
+def passcode(
+    event_file: Path, db_path: Path | None, station: str, new: bool, text: str | None
+) -> None:
+    """Show the staff passcode for /staff, or change it (every browser must log in again)."""
+    from bigconv.data import staff
+
+    if new and text is not None:
+        raise BadInput("give --new or --set TEXT, not both")
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    if not new and text is None:
+        click.echo(f"Staff passcode: {staff.staff_passcode(db)}")
+        return
+    try:
+        code = staff.set_passcode(db, text, station=station)
+    except staff.BadPasscode as exc:
+        raise BadInput(f"--set: {exc}") from None
+    click.echo(f"New staff passcode: {code}")
+    click.echo("Every browser station logs out now: give staff the new passcode.")
 
 
 def main() -> None:

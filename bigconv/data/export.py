@@ -8,6 +8,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bigconv.data.staff import SECRET_META
+
 # Excel runs a cell that starts with one of these as a formula (CSV injection);
 # text typed on a phone must stay text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -58,7 +60,11 @@ def _write(db: sqlite_utils.Database, name: str, path: Path, raw: bool) -> int:
     order = ""
     if name in db.table_names():
         order = " ORDER BY " + ", ".join('"' + k.replace('"', '""') + '"' for k in db[name].pks)
-    cursor = db.execute(f"SELECT * FROM {quoted}{order}")
+    where, params = "", []
+    if name == "meta":  # CSVs get shared: never the staff passcode or the session secret
+        where = f" WHERE key NOT IN ({', '.join('?' for _ in SECRET_META)})"
+        params = list(SECRET_META)
+    cursor = db.execute(f"SELECT * FROM {quoted}{where}{order}", params)
     count = 0
     # utf-8-sig writes a byte-order mark, without which Excel reads UTF-8 as Windows-1252.
     with path.open("w", encoding="utf-8-sig", newline="") as f:

@@ -8,8 +8,10 @@ import aiohttp
 from aiohttp import web
 
 from bigconv.config import Event
+from bigconv.data import store
+from bigconv.data.staff import staff_passcode
 from bigconv.net import phone_base_url
-from bigconv.web.app import LISTEN_BACKLOG, make_web_app
+from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
 
 
 async def served_by_bigconv(port: int) -> bool:
@@ -35,7 +37,9 @@ class PhoneSiteRunner:
 
     async def start(self) -> str:
         """Start serving; return a one-line message saying where phones should go."""
-        runner = web.AppRunner(make_web_app(self.db_path, self.event), access_log=None)
+        staff = self.event is not None  # browser stations need the event file to start
+        app = make_web_app(self.db_path, self.event, staff=staff)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self.port, backlog=LISTEN_BACKLOG).start()
@@ -45,7 +49,16 @@ class PhoneSiteRunner:
                 return f"Phones: {self.url} (served by another bigconv)"
             return f"Phone site NOT started: port {self.port} is in use (try --port)"
         self.runner = runner
-        return f"Phones: {self.url}"
+        if not staff:
+            return f"Phones: {self.url}"
+        return f"Phones: {self.url} · Staff: {self.url}{STAFF_PREFIX} passcode {self.passcode()}"
+
+    def passcode(self) -> str:
+        db = store.connect(self.db_path)
+        try:
+            return staff_passcode(db)
+        finally:
+            db.close()
 
     async def stop(self) -> None:
         if self.runner is not None:

@@ -28,6 +28,7 @@ DEVICE_KEY = web.RequestKey("bigconv_device", str) if hasattr(web, "RequestKey")
 # A whole hall scanning the poster at once: room for every phone's connection in the queue
 # (the default 128 makes the rest retry after a second).
 LISTEN_BACKLOG = 1024
+STAFF_PREFIX = "/staff"  # the staff stations' sub-application (bigconv/web/staff.py)
 MAX_BODY = 16 * 1024  # a feedback form is well under 2 KB; anything larger is refused with 413
 BADGE_MAX = 16
 STATIC = Path(__file__).parent / "static"
@@ -407,6 +408,8 @@ def error_response(request: web.Request, status: int, message: str, **extra) -> 
 @web.middleware
 async def guard(request: web.Request, handler) -> web.StreamResponse:
     """Same-origin posts, security headers, and friendly pages (or JSON) for every 4xx."""
+    if request.path == STAFF_PREFIX or request.path.startswith(STAFF_PREFIX + "/"):
+        return await handler(request)  # the staff stations keep their own rules (web/staff.py)
     if request.method == "POST" and not same_origin(request):
         response = error_response(request, 403, "This form must be sent from this site's own page.")
     else:
@@ -437,6 +440,7 @@ def http_message(exc: web.HTTPException) -> str:
 
 
 SITE = web.AppKey("bigconv_site", PhoneSite)
+STAFF_APP = web.AppKey("bigconv_staff_app", web.Application)
 
 
 def make_web_app(
@@ -445,13 +449,23 @@ def make_web_app(
     *,
     clock: Callable[[], dt.datetime] | None = None,
     cooldown: dt.timedelta = feedback.COOLDOWN,
+    staff: bool = False,
 ) -> web.Application:
-    """Build the phone site over the event database (the CLI and the tests call this)."""
+    """Build the phone site over the event database (the CLI and the tests call this);
+    `staff` adds the passcode-protected browser stations under /staff (needs `event`)."""
     site = PhoneSite(db_path, event, clock or store.utcnow, cooldown)
     app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
     app[SITE] = site
     app.on_startup.append(site.open)
     app.on_cleanup.append(site.close)
+    if staff:
+        from bigconv.web.staff import make_staff_app
+
+        if event is None:
+            raise ValueError("the staff stations need the event file (stations start from it)")
+
+        app[STAFF_APP] = make_staff_app(db_path, event)
+        app.add_subapp(STAFF_PREFIX, app[STAFF_APP])
     app.router.add_static("/static", STATIC)
     app.router.add_get("/", site.index)
     app.router.add_get("/go", site.go)

@@ -1,0 +1,345 @@
+"""Staff stations in the browser, under /staff: a passcode, then the Textual app via textual-serve.
+
+textual-serve has no access control and no Origin check, so this sub-application adds both:
+every path but the passcode form needs a signed session cookie, and the websocket that starts a
+station process also needs an Origin naming this very host. The cookie is signed with a key
+derived from the passcode's version, so changing the passcode logs every browser out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import hmac
+import json
+import secrets
+import shlex
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlite_utils
+import textual_serve
+from aiohttp import WSMsgType, web
+from textual_serve.app_service import AppService
+from textual_serve.download_manager import DownloadManager
+
+from bigconv.config import Event
+from bigconv.data import staff, store
+from bigconv.web.app import STAFF_PREFIX
+from bigconv.web.render import render
+
+COOKIE = "bigconv_staff"
+COOKIE_MAX_AGE = 24 * 3600
+LOGIN_STATION = "staff-web"
+MAX_FAILURES = 5  # wrong passcodes per client address ...
+FAILURE_WINDOW = 60.0  # ... per this many seconds, then 429 until the oldest ages out
+PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
+MAX_STATIONS = 40  # each is a process of about 56 MB (measured): a cap keeps the laptop usable
+TEXTUAL_SERVE = Path(textual_serve.__file__).parent  # its xterm.js page assets
+PUBLIC_PATHS = {STAFF_PREFIX, STAFF_PREFIX + "/", STAFF_PREFIX + "/login"}
+
+
+def station_command(event_path: Path, db_path: Path) -> str:
+    """The shell command that runs one browser station: the set-up screen, no server, no backups
+    (the serving process backs up). `exec`, so the process we watch (and may kill) is Python's."""
+    return (
+        f"exec {shlex.quote(sys.executable)} -m bigconv run {shlex.quote(str(event_path))}"
+        f" --db {shlex.quote(str(db_path))} --mode setup --no-server --backup-minutes 0"
+    )
+
+
+class RateLimit:
+    """At most `limit` failures per client address within `window` seconds."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self.failures: dict[str, collections.deque[float]] = {}
+
+    def _recent(self, address: str) -> collections.deque[float]:
+        times = self.failures.setdefault(address, collections.deque())
+        while times and self.clock() - times[0] >= self.window:
+            times.popleft()
+        if not times:
+            del self.failures[address]  # forget quiet addresses: the table never grows
+            return collections.deque()
+        return times
+
+    def wait(self, address: str) -> float:
+        """Seconds until this address may try again (0: now)."""
+        times = self._recent(address)
+        if len(times) < self.limit:
+            return 0.0
+        return max(1.0, self.window - (self.clock() - times[0]))
+
+    def failed(self, address: str) -> None:
+        self._recent(address)
+        self.failures.setdefault(address, collections.deque()).append(self.clock())
+
+
+class StaffSite:
+    """State and handlers of the /staff sub-application (one SQLite connection, the loop's thread)."""
+
+    def __init__(self, db_path: Path, event: Event, *, command: str | None = None):
+        self.db_path = Path(db_path)
+        self.event = event
+        self.db: sqlite_utils.Database | None = None
+        self.limit = RateLimit(MAX_FAILURES, FAILURE_WINDOW)
+        self.command = command or station_command(event.path.resolve(), self.db_path.resolve())
+        # textual.js fetches downloads from the site's root, outside /staff: bigconv offers none.
+        self.downloads = DownloadManager()
+        self.running: dict[AppService, web.WebSocketResponse] = {}
+        self.keys: dict[AppService, bytes] = {}  # the session key each station was opened under
+        self.started = 0  # station processes started since the server started
+        self.watcher: asyncio.Task | None = None
+        self.quit_timeout = 5.0  # seconds a station gets to quit before it is killed
+        self.ending: set[asyncio.Task] = set()
+
+    async def open(self, app: web.Application) -> None:
+        self.db = store.connect(self.db_path)
+        staff.staff_passcode(self.db)
+        self.watcher = asyncio.create_task(self.watch_passcode())
+
+    async def watch_passcode(self) -> None:
+        """Close the open stations when the passcode changes (`bigconv passcode`, any process)."""
+        while True:
+            await asyncio.sleep(PASSCODE_CHECK)
+            try:
+                key = staff.session_key(self.db)
+            except (sqlite3.Error, store.StoreError):
+                continue  # the stations show the database problem themselves; check again later
+            for service, old in list(self.keys.items()):
+                if old != key and (ws := self.running.get(service)) is not None:
+                    await ws.close(message=b"The staff passcode changed: log in again.")
+
+    async def close(self, app: web.Application) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def new_token(self) -> str:
+        """`ISSUED-RANDOM.MAC`: the login time and a random part, signed under the passcode."""
+        body = f"{int(time.time())}-{secrets.token_urlsafe(18)}"
+        return f"{body}.{self.sign(body)}"
+
+    def sign(self, body: str) -> str:
+        return hmac.new(staff.session_key(self.db), body.encode(), hashlib.sha256).hexdigest()
+
+    def signed_in(self, request: web.Request) -> bool:
+        """True for a session cookie signed under the current passcode, less than a day old."""
+        body, _, mac = request.cookies.get(COOKIE, "").partition(".")
+        issued, _, _ = body.partition("-")
+        if not (mac and issued.isdigit() and 0 <= time.time() - int(issued) < COOKIE_MAX_AGE):
+            return False
+        return hmac.compare_digest(mac, self.sign(body))
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def page(self, name: str, status: int = 200, **context) -> web.Response:
+        nonce = secrets.token_urlsafe(12)
+        html = render(name, event_name=self.event.name, nonce=nonce, **context)
+        response = web.Response(text=html, status=status, content_type="text/html")
+        response.headers["Content-Security-Policy"] = csp(nonce)
+        return response
+
+    async def index(self, request: web.Request) -> web.Response:
+        """The station (terminal in the page) when signed in, else only the passcode form."""
+        if not self.signed_in(request):
+            return self.page("staff_login.html", error=None)
+        scheme = "wss" if request.secure else "ws"
+        return self.page(
+            "staff_station.html",
+            websocket_url=f"{scheme}://{request.host}{STAFF_PREFIX}/ws",
+            static=f"{STAFF_PREFIX}/static/",
+            font_size=clamp_int(request.query.get("fontsize"), 16, 8, 40),
+        )
+
+    async def login(self, request: web.Request) -> web.Response:
+        address = request.remote or "unknown"
+        if wait := self.limit.wait(address):
+            staff.record_login(self.db, False, address=address, station=LOGIN_STATION, blocked=True)
+            return self.page("staff_login.html", 429, error=None, wait=round(wait))
+        form = await request.post()
+        attempt = form.get("passcode", "")
+        ok = isinstance(attempt, str) and staff.check_passcode(self.db, attempt)
+        staff.record_login(self.db, ok, address=address, station=LOGIN_STATION)
+        if not ok:
+            self.limit.failed(address)
+            return self.page("staff_login.html", 401, error="That is not the passcode.")
+        response = web.HTTPSeeOther(STAFF_PREFIX)
+        response.set_cookie(
+            COOKIE,
+            self.new_token(),
+            max_age=COOKIE_MAX_AGE,
+            path=STAFF_PREFIX,
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure,
+        )
+        raise response
+
+    async def back_to_form(self, request: web.Request) -> web.Response:
+        raise web.HTTPSeeOther(STAFF_PREFIX)
+
+    async def logout(self, request: web.Request) -> web.Response:
+        response = web.HTTPSeeOther(STAFF_PREFIX)
+        response.del_cookie(COOKIE, path=STAFF_PREFIX)
+        raise response
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        """Start a station process for this browser tab, once the cookie and Origin are right."""
+        if not same_host(request.headers.get("Origin"), request.host):
+            raise web.HTTPForbidden(text="Open the station from this server's own /staff page.")
+        if len(self.running) >= MAX_STATIONS:
+            raise web.HTTPServiceUnavailable(text="Too many stations are open: close one first.")
+        ws = web.WebSocketResponse(heartbeat=15)
+        await ws.prepare(request)
+        service = AppService(
+            self.command,
+            write_bytes=ws.send_bytes,
+            write_str=ws.send_str,
+            close=ws.close,
+            download_manager=self.downloads,
+        )
+        self.running[service] = ws
+        self.keys[service] = staff.session_key(self.db)
+        self.started += 1
+        try:
+            width = clamp_int(request.query.get("width"), 80, 20, 500)
+            height = clamp_int(request.query.get("height"), 24, 10, 200)
+            await service.start(width, height)
+            await relay(ws, service)
+        finally:
+            # aiohttp cancels this handler when the browser goes: end the station in a task of
+            # its own, so the process is still reaped (or killed) after that cancellation.
+            ending = asyncio.create_task(self.end(service))
+            self.ending.add(ending)
+            ending.add_done_callback(self.ending.discard)
+            await asyncio.shield(ending)
+        return ws
+
+    async def end(self, service: AppService) -> None:
+        """Ask the station to quit, then make sure its process is gone (killed if it hangs)."""
+        ws = self.running.pop(service, None)
+        self.keys.pop(service, None)
+        if ws is None:
+            return
+        await ws.close()
+        process = service._process  # textual-serve keeps it private; we must reap it
+        try:
+            await asyncio.wait_for(service.stop(), self.quit_timeout)  # "quit", its last output
+            if process is not None:
+                await asyncio.wait_for(process.wait(), self.quit_timeout)
+        except TimeoutError:
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    async def shutdown(self, app: web.Application) -> None:
+        """Close every station when the server stops, so no process outlives it."""
+        if self.watcher is not None:
+            self.watcher.cancel()
+        await asyncio.gather(*(self.end(s) for s in list(self.running)), *list(self.ending))
+
+
+async def relay(ws: web.WebSocketResponse, service: AppService) -> None:
+    """Pass the browser's keys, resizes and focus changes to the station process."""
+    async for message in ws:
+        if message.type != WSMsgType.TEXT:
+            continue
+        try:
+            kind, *rest = json.loads(message.data)
+        except (ValueError, TypeError):
+            continue  # not what textual.js sends: ignore it
+        data = rest[0] if rest else None
+        if kind == "stdin" and isinstance(data, str):
+            await service.send_bytes(data.encode("utf-8"))
+        elif kind == "resize" and isinstance(data, dict):
+            width = clamp_int(str(data.get("width")), 80, 20, 500)
+            height = clamp_int(str(data.get("height")), 24, 10, 200)
+            await service.set_terminal_size(width, height)
+        elif kind == "ping":
+            await ws.send_json(["pong", data])
+        elif kind == "blur":
+            await service.blur()
+        elif kind == "focus":
+            await service.focus()
+
+
+def csp(nonce: str) -> str:
+    # textual.js inserts <style> elements, hence 'unsafe-inline' for styles (never for scripts).
+    return (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
+def same_host(origin: str | None, host: str) -> bool:
+    """True if an Origin header was sent and names exactly this host (and port)."""
+    if not origin:
+        return False
+    try:
+        netloc = urlsplit(origin).netloc
+    except ValueError:
+        return False
+    return bool(netloc) and netloc.lower() == host.lower()
+
+
+def clamp_int(text: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(high, max(low, int(text or default)))
+    except ValueError:
+        return default
+
+
+STAFF_SITE = web.AppKey("bigconv_staff", StaffSite)
+
+
+@web.middleware
+async def gate(request: web.Request, handler) -> web.StreamResponse:
+    """Nothing but the passcode form without a session; posts only from this host's own pages."""
+    site = request.app[STAFF_SITE]
+    if request.method == "POST" and not same_host(
+        request.headers.get("Origin") or request.headers.get("Referer"), request.host
+    ):
+        response: web.StreamResponse = web.Response(
+            status=403, text="Send the form from this server's own /staff page."
+        )
+    elif request.path not in PUBLIC_PATHS and not site.signed_in(request):
+        if request.method == "GET" and request.headers.get("Upgrade", "").lower() != "websocket":
+            raise web.HTTPSeeOther(STAFF_PREFIX)
+        response = web.Response(status=401, text="Log in at /staff first.")
+    else:
+        response = await handler(request)
+    if not response.prepared:
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on posts.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def make_staff_app(db_path: Path, event: Event, *, command: str | None = None) -> web.Application:
+    """The /staff sub-application (mount it with `app.add_subapp(STAFF_PREFIX, ...)`)."""
+    site = StaffSite(db_path, event, command=command)
+    app = web.Application(middlewares=[gate])
+    app[STAFF_SITE] = site
+    app.on_startup.append(site.open)
+    app.on_shutdown.append(site.shutdown)
+    app.on_cleanup.append(site.close)
+    app.router.add_get("", site.index)  # the bare /staff, before the phone site's /{code}
+    app.router.add_get("/", site.index)
+    app.router.add_post("/login", site.login)
+    app.router.add_get("/login", site.back_to_form)  # a reload after a wrong passcode
+    app.router.add_post("/logout", site.logout)
+    app.router.add_get("/ws", site.websocket)
+    app.router.add_static("/static", TEXTUAL_SERVE / "static")
+    return app
