@@ -25,6 +25,7 @@ BENCHMARKS = {
     "allocate": "Workshop allocation (issue 3)",
     "search": "Desk search, keystrokes and check-ins (issue 4)",
     "web": "Phone site throughput and latency (issue 6)",
+    "room_refresh": "Room screen refresh (issue 5)",
     "propagation": "Live propagation across processes (issue 7)",
 }
 
