@@ -232,7 +232,7 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
 @station_option
 @click.option(
     "--mode",
-    type=click.Choice(["timetable"]),
+    type=click.Choice(["timetable", "desk"]),
     default="timetable",
     show_default=True,
     help="Which station screen to open.",
@@ -245,6 +245,68 @@ def run(event_file: Path, db_path: Path | None, station: str, mode: str) -> None
     open_existing(ctx).close()
     app = make_app(ctx.db_path, station=station, mode=mode, event=ctx.event)
     app.run()
+
+
+def _one_person(db, text: str, tz):
+    """The single attendee `text` names (badge, name, email); Refused listing several or none."""
+    from bigconv.data.search import MIN_QUERY, fold, lookup
+
+    if len(fold(text).replace(" ", "")) < MIN_QUERY:
+        raise BadInput(f"{text!r}: give a badge code or at least {MIN_QUERY} letters of a name")
+    found = lookup(db, text)
+    if not found:
+        raise Refused(f"{text}: no attendee matches this badge, name or email")
+    if len(found) > 1:
+        lines = [f"{text}: {len(found)} attendees match; give a badge code or more of the name:"]
+        lines += [f"  {_who(m.person)}" + _state(m, tz) for m in found]
+        raise Refused("\n".join(lines))
+    return found[0].person
+
+
+def _who(person) -> str:
+    return (
+        f"{person.badge}  {person.name} ({', '.join(x for x in (person.school, person.role) if x)})"
+    )
+
+
+def _state(match, tz) -> str:
+    if not match.checked_in_at:
+        return ""
+    return f"  checked in {store.parse_iso(match.checked_in_at).astimezone(tz):%H:%M} at {match.checked_in_by}"
+
+
+@cli.command()
+@event_argument
+@click.argument("query", metavar="QUERY_OR_BADGE")
+@station_option
+def checkin(event_file: Path, db_path: Path | None, query: str, station: str) -> None:
+    """Check one person in by badge code, name or email (exit 1 if refused)."""
+    from bigconv.data.checkin import check_in
+
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    person = _one_person(db, query, ctx.event.tz)
+    result = check_in(db, person.id, station=station)
+    when = f"{store.parse_iso(result.at).astimezone(ctx.event.tz):%H:%M}"
+    if not result.checked_in:
+        raise Refused(f"Already checked in: {_who(person)} at {when} by {result.station}")
+    click.echo(f"Checked in: {_who(person)} at {when} by {station}")
+
+
+@cli.command("undo-checkin")
+@event_argument
+@click.argument("query", metavar="QUERY_OR_BADGE")
+@station_option
+def undo_checkin_command(event_file: Path, db_path: Path | None, query: str, station: str) -> None:
+    """Undo one person's check-in (kept in the records, stamped undone; exit 1 if not checked in)."""
+    from bigconv.data.checkin import undo_checkin
+
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    person = _one_person(db, query, ctx.event.tz)
+    if not undo_checkin(db, person.id, station=station):
+        raise Refused(f"Not checked in: {_who(person)}")
+    click.echo(f"Check-in undone: {_who(person)}")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.watch import ChangeWatcher
+from bigconv.tui.screens.desk import DeskScreen
 from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
@@ -22,9 +23,10 @@ class BigconvApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "bigconv"
-    MODES = {"timetable": TimetableScreen}
+    MODES = {"timetable": TimetableScreen, "desk": DeskScreen}
     BINDINGS = [
         Binding("f2", "switch_mode('timetable')", "Timetable"),
+        Binding("f3", "switch_mode('desk')", "Desk"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
