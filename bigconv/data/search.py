@@ -121,7 +121,7 @@ class AttendeeIndex:
     def _current_signature(self) -> tuple:
         return tuple(
             self.db.execute(
-                "SELECT count(*), max(id), (SELECT value FROM meta WHERE key = 'attendees_version') FROM attendees"
+                "SELECT max(id), (SELECT value FROM meta WHERE key = 'attendees_version') FROM attendees"
             ).fetchone()
         )
 
@@ -188,8 +188,16 @@ class AttendeeIndex:
             return self._ranked_groups(per_term[0], limit)
         matched = [set().union(*(people for _, people in groups)) for groups in per_term]
         candidates = set.intersection(*sorted(matched, key=len))
-        scored = [(-self._score(i, per_term), i) for i in candidates]
-        return [(self.people[i], -s) for s, i in heapq.nsmallest(limit, scored)]
+        totals = dict.fromkeys(candidates, 0.0)
+        for groups in per_term:
+            left = set(candidates)
+            for score, people in groups:  # best group first: each person scores once per term
+                hit = left & people
+                left -= hit
+                for i in hit:
+                    totals[i] += score
+        best = heapq.nsmallest(limit, totals.items(), key=lambda item: (-item[1], item[0]))
+        return [(self.people[i], score) for i, score in best]
 
     def _ranked_groups(self, groups, limit: int) -> list[tuple[Person, float]]:
         out: list[tuple[Person, float]] = []
@@ -201,10 +209,6 @@ class AttendeeIndex:
             if len(out) >= limit:
                 break
         return out
-
-    @staticmethod
-    def _score(i: int, per_term) -> float:
-        return sum(next(score for score, people in groups if i in people) for groups in per_term)
 
 
 def checkin_states(db: sqlite_utils.Database, ids: list[int]) -> dict[int, tuple[str, str]]:

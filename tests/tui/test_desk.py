@@ -313,3 +313,17 @@ async def test_f3_reaches_the_desk_from_the_timetable(small_db):
         await pilot.pause()
         assert app.current_mode == "desk"
         assert app.focused.id == "search"
+
+
+async def test_a_scan_after_half_typed_text_checks_in_the_badge_not_the_highlight(small_db):
+    ada, zoe = person(small_db, "ada lovelace"), person(small_db, "zoe")
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, "lov")
+        assert rows(app)[0][0] == "Ada Lovelace"
+        await type_text(pilot, zoe.badge)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Zoë O'Brien-Müller" in banner(app)[1]
+    assert state(small_db, zoe.id) is not None
+    assert state(small_db, ada.id) is None

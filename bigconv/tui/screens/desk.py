@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from rich.text import Text
 from textual import on
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input
 
 from bigconv.data import desk
 from bigconv.data.checkin import CheckInResult, check_in, last_checkin_by, undo_checkin
+from bigconv.data.codes import ALPHABET, BADGE_PREFIX, normalise_code
 from bigconv.data.search import (
     MIN_QUERY,
     AttendeeIndex,
@@ -31,7 +33,13 @@ from bigconv.tui.widgets.counters import Counters
 DOUBLE_READ = dt.timedelta(seconds=2)  # scanners often send the same badge twice
 RECENT = dt.timedelta(minutes=10)
 LIMIT = 30  # the top few dozen: drawing more only slows every keystroke
-READY = "Type part of a name, school or email (two letters or more), or scan a badge."
+READY = (
+    "Type part of a name, school or email (two letters or more), or scan a badge.",
+    "↑ ↓ move, Enter checks in the highlighted person, Esc clears.",
+    "F6 registers a walk-in, F8 undoes this desk's last check-in.",
+)
+# A scan landing after half-typed text: the badge is at the end ("sarBC7KQ2M").
+BADGE_AT_END = re.compile(rf"({BADGE_PREFIX}[{ALPHABET}]{{5}})$")
 
 
 class DeskScreen(LiveScreen):
@@ -75,7 +83,7 @@ class DeskScreen(LiveScreen):
         table.add_column("Role", key="role", width=22)
         table.add_column("Checked in", key="state", width=20)
         table.can_focus = False  # keys stay in the search box; arrows move this table's cursor
-        self.query_one(Banner).show("info", "", [READY])
+        self.query_one(Banner).show("info", "", READY)
         self.show_results(False)
         self.refresh_data()
         self.set_interval(15, self.refresh_counters)  # "last 10 minutes" slides with the clock
@@ -151,7 +159,7 @@ class DeskScreen(LiveScreen):
         text = text.strip()
         if not text:
             return
-        person = find_badge(self.db, text)
+        person = self.badge_in(text)
         if person is not None:
             self.scanned(person)
         elif self.matches:
@@ -162,6 +170,13 @@ class DeskScreen(LiveScreen):
                 "error", text, ["Nobody matches this name or badge. F6 registers a walk-in."]
             )
         self.action_clear()
+
+    def badge_in(self, text: str) -> Person | None:
+        """The person whose badge `text` is, or ends with (a scan after half-typed text)."""
+        person = find_badge(self.db, text)
+        if person is None and (found := BADGE_AT_END.search(normalise_code(text))):
+            person = find_badge(self.db, found.group(1))
+        return person
 
     def scanned(self, person: Person) -> None:
         now = self.now()

@@ -50,11 +50,14 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Label("Register a walk-in", id="title")
+            yield Label("Enter moves to the next field (and takes a suggested school).", id="help")
             for key, label in self.FIELDS:
                 suggester = (
                     SuggestFromList(self.schools, case_sensitive=False) if key == "school" else None
                 )
-                yield Input(placeholder=label, id=key, suggester=suggester)
+                field = Input(placeholder=label, id=key, suggester=suggester)
+                field.border_title = label  # still says what it is once typed in
+                yield field
             yield Static("", id="problem", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Register and check in", variant="primary", id="save")
@@ -66,6 +69,8 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.cursor_at_end:
+            event.input.action_cursor_right()  # Enter takes the suggested school, as → does
         keys = [key for key, _ in self.FIELDS]
         position = keys.index(event.input.id)
         if position + 1 < len(keys):

@@ -7,6 +7,8 @@ from textual.widgets import Static
 
 from bigconv.data.desk import Arrivals
 
+NAME_WIDTH = 28  # fits the 42-column panel beside the counts
+
 
 class Counters(Static):
     """Always-visible numbers; school names come from a CSV, so they are plain text."""
@@ -21,5 +23,7 @@ class Counters(Static):
         text.append("By school\n", style="bold")
         for school, arrived, expected in numbers.schools:
             text.append(f"{arrived:>4}/{expected:<4} ", style="bold" if arrived == expected else "")
-            text.append(f"{school or '(no school)'}\n")
+            name = school or "(no school)"
+            text.append(name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…")
+            text.append("\n")
         self.update(text)
