@@ -159,7 +159,7 @@ def allocate_places(
         for sid in session_ids:
             place = free.get(sid)
             if place is None:
-                raise PlaceTaken(f"session {sid} has no places left")
+                raise PlaceTaken("a session filled up (or was removed) before the place was given")
             if place.slot_id in busy:
                 raise PlaceTaken(f"{place.title}: already has a place in {place.slot}")
             busy.add(place.slot_id)

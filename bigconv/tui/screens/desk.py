@@ -240,7 +240,7 @@ class DeskScreen(LiveScreen):
                 self.db, **form.fields(), station=self.bigconv.station, at=self.now()
             )
         except desk.WalkInError as exc:
-            self.query_one(Banner).show("error", "Walk-in not saved", [str(exc)])
+            self.query_one(Banner).show("error", "", [str(exc)], word="WALK-IN NOT SAVED")
             return
         self.index.refresh()
         self.walk_in_id = attendee_id

@@ -17,9 +17,16 @@ KINDS = {
 class Banner(Static):
     """A large panel saying what just happened, in plain text (names are never markup)."""
 
-    def show(self, kind: str, headline: str = "", lines: tuple[str, ...] | list[str] = ()) -> None:
+    def show(
+        self,
+        kind: str,
+        headline: str = "",
+        lines: tuple[str, ...] | list[str] = (),
+        word: str | None = None,
+    ) -> None:
         """Replace the banner: `kind` picks icon, word and colour; `headline` is the big line."""
-        icon, word = KINDS[kind]
+        icon, default_word = KINDS[kind]
+        word = word or default_word
         text = Text(f"{icon}  {word}", style="bold")
         if headline:
             text.append("\n\n")
