@@ -289,7 +289,10 @@ async def test_markup_in_names_shows_literally_and_does_nothing(small_db):
         await pilot.press("escape")
         await pilot.pause()
         assert "[@click=app.quit] [bold red]x[/]" in banner(app)[1]
-        await pilot.click(Banner)
+        # What is drawn, not just what was passed: the brackets are on screen.
+        assert "[@click=app.quit]" in app.export_screenshot()
+        # Click right on the name: were it markup, this would be a live link to app.quit.
+        await pilot.click(Banner, offset=(4, 4))
         await pilot.pause()
         assert app.is_running
         await type_text(pilot, "click")
@@ -327,3 +330,17 @@ async def test_a_scan_after_half_typed_text_checks_in_the_badge_not_the_highligh
         assert "Zoë O'Brien-Müller" in banner(app)[1]
     assert state(small_db, zoe.id) is not None
     assert state(small_db, ada.id) is None
+
+
+async def test_two_different_badges_in_quick_succession_both_check_in(small_db):
+    clock = Clock()
+    ada, zoe = person(small_db, "ada lovelace"), person(small_db, "zoe")
+    app = desk_app(small_db, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for who in (ada, zoe):
+            await type_text(pilot, who.badge)
+            await pilot.press("enter")
+            clock.advance(0.4)
+        await pilot.pause()
+        assert "Zoë O'Brien-Müller" in banner(app)[1]
+    assert state(small_db, ada.id) and state(small_db, zoe.id)
