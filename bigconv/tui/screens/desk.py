@@ -29,6 +29,7 @@ from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.walkin import PlacesScreen, WalkIn, WalkInScreen
 from bigconv.tui.widgets.banner import Banner
 from bigconv.tui.widgets.counters import Counters
+from bigconv.tui.widgets.searchbox import SearchBox
 
 DOUBLE_READ = dt.timedelta(seconds=2)  # scanners often send the same badge twice
 RECENT = dt.timedelta(minutes=10)
@@ -52,7 +53,6 @@ class DeskScreen(LiveScreen):
         Binding("up", "move(-1)", "Previous", show=False),
         Binding("pagedown", "move(10)", show=False),
         Binding("pageup", "move(-10)", show=False),
-        Binding("enter", "check_in_highlighted", "Check in", show=True),
         Binding("escape", "clear", "Clear"),
         Binding("f6", "walk_in", "Walk-in"),
         Binding("f8", "undo", "Undo last"),
@@ -62,7 +62,7 @@ class DeskScreen(LiveScreen):
         yield Header()
         with Horizontal():
             with Vertical(id="main"):
-                yield Input(
+                yield SearchBox(
                     placeholder="Name, school, email, or scan a badge",
                     id="search",
                     select_on_focus=False,
@@ -78,10 +78,11 @@ class DeskScreen(LiveScreen):
         self.shown_query = ""  # what the list shows now (the benchmark waits for it)
         self.last_scan: tuple[str, dt.datetime] | None = None
         table = self.query_one("#results", DataTable)
-        table.add_column("Name", key="name", width=32)
-        table.add_column("School", key="school", width=30)
+        # The check-in state comes second so a narrow terminal still shows it.
+        table.add_column("Name", key="name", width=30)
+        table.add_column("Checked in", key="state", width=17)
+        table.add_column("School", key="school", width=28)
         table.add_column("Role", key="role", width=22)
-        table.add_column("Checked in", key="state", width=20)
         table.can_focus = False  # keys stay in the search box; arrows move this table's cursor
         self.query_one(Banner).show("info", "", READY)
         self.show_results(False)
@@ -125,7 +126,7 @@ class DeskScreen(LiveScreen):
             state = Text(f"✔ {when:%H:%M} {match.checked_in_by}", style="green")
         else:
             state = Text("· not yet", style="dim")
-        return [Text(p.name, style="bold"), Text(p.school), Text(p.role), state]
+        return [Text(p.name, style="bold"), state, Text(p.school), Text(p.role)]
 
     def show_results(self, visible: bool) -> None:
         """The list while typing, the banner otherwise: nobody's list is on show to the queue."""
@@ -142,17 +143,16 @@ class DeskScreen(LiveScreen):
 
     # Checking in
 
-    @on(Input.Submitted, "#search")
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.enter(event.value)
-
-    def action_check_in_highlighted(self) -> None:
-        self.enter(self.query_one("#search", Input).value)
+    @on(SearchBox.Entered, "#search")
+    def entered(self, event: SearchBox.Entered) -> None:
+        self.enter(event.text)
+        # The box may already hold the next person's first letters: show their results.
+        self.run_search(self.query_one("#search", Input).value)
 
     @on(DataTable.RowSelected, "#results")
     def clicked(self, event: DataTable.RowSelected) -> None:
         self.check_in_person(self.matches[event.cursor_row].person)
+        self.action_clear()
 
     def enter(self, text: str) -> None:
         """Enter: a badge code checks in at once; otherwise the highlighted person."""
@@ -162,14 +162,16 @@ class DeskScreen(LiveScreen):
         person = self.badge_in(text)
         if person is not None:
             self.scanned(person)
-        elif self.matches:
+            return
+        if self.shown_query != text:  # keys raced ahead of the list: search what was entered
+            self.run_search(text)
+        if self.matches:
             row = self.query_one("#results", DataTable).cursor_row
             self.check_in_person(self.matches[row].person)
         elif len(fold(text).replace(" ", "")) >= MIN_QUERY:
             self.query_one(Banner).show(
                 "error", text, ["Nobody matches this name or badge. F6 registers a walk-in."]
             )
-        self.action_clear()
 
     def badge_in(self, text: str) -> Person | None:
         """The person whose badge `text` is, or ends with (a scan after half-typed text)."""
@@ -192,7 +194,6 @@ class DeskScreen(LiveScreen):
     def check_in_person(self, person: Person) -> None:
         result = check_in(self.db, person.id, station=self.bigconv.station, at=self.now())
         self.show_check_in(person, result)  # only after the commit returned
-        self.action_clear()
 
     def show_check_in(self, person: Person, result: CheckInResult) -> None:
         lines = [" · ".join(x for x in (person.school, person.role) if x)]
