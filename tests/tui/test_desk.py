@@ -363,3 +363,14 @@ async def test_keys_after_a_scan_go_to_the_next_search_not_the_scan(small_db):
         assert [r[0] for r in rows(app)] == ["Sarah Khan", "Sarah Khan"]
     assert state(small_db, ada.id) and state(small_db, zoe.id)
     assert "checkin_refused" not in log_actions(small_db)
+
+
+async def test_arrows_enter_and_escape_keep_the_order_they_were_pressed_in(small_db):
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        burst(app, [*"zz", "escape", *"khan", "down", "enter", *"lo"])
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#search", Input).value == "lo"
+    beta = [m.person for m in lookup_all(small_db, "khan") if m.person.school == "Beta School"][0]
+    assert state(small_db, beta.id) is not None
+    assert log_actions(small_db).count("checkin") == 1

@@ -49,10 +49,6 @@ class DeskScreen(LiveScreen):
     CSS_PATH = "desk.tcss"
     AUTO_FOCUS = "#search"
     BINDINGS = [
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("pagedown", "move(10)", show=False),
-        Binding("pageup", "move(-10)", show=False),
         Binding("escape", "clear", "Clear"),
         Binding("f6", "walk_in", "Walk-in"),
         Binding("f8", "undo", "Undo last"),
@@ -133,10 +129,12 @@ class DeskScreen(LiveScreen):
         self.query_one("#results").display = visible
         self.query_one(Banner).display = not visible
 
-    def action_move(self, step: int) -> None:
+    @on(SearchBox.Moved, "#search")
+    def move(self, event: SearchBox.Moved) -> None:
         if self.matches:
             table = self.query_one("#results", DataTable)
-            table.move_cursor(row=max(0, min(len(self.matches) - 1, table.cursor_row + step)))
+            row = max(0, min(len(self.matches) - 1, table.cursor_row + event.step))
+            table.move_cursor(row=row, animate=False)
 
     def action_clear(self) -> None:
         self.query_one("#search", Input).value = ""

@@ -6,14 +6,16 @@ from textual import events
 from textual.message import Message
 from textual.widgets import Input
 
+MOVES = {"down": 1, "up": -1, "pagedown": 10, "pageup": -10}
+
 
 class SearchBox(Input):
-    """Enter hands over what was typed and empties the box in the same step.
+    """Enter hands over what was typed and empties the box in the same step; arrows move the list.
 
     Key bindings run only after the key has bubbled up to the app, by which time the letters
-    typed or scanned straight after Enter are already in the box. Handling Enter here, in the
-    box's own queue of keys, keeps the order: the code before Enter is this person, whatever
-    follows is the next search.
+    typed or scanned straight after Enter are already in the box, and an Enter typed straight
+    after an arrow would act before the arrow. Handling these keys here, in the box's own queue
+    of keys, keeps the order the person pressed them in.
     """
 
     class Entered(Message):
@@ -28,11 +30,28 @@ class SearchBox(Input):
         def control(self) -> SearchBox:
             return self.box
 
+    class Moved(Message):
+        """An arrow or page key: move the highlight in the results by `step` rows."""
+
+        def __init__(self, box: SearchBox, step: int):
+            super().__init__()
+            self.box = box
+            self.step = step
+
+        @property
+        def control(self) -> SearchBox:
+            return self.box
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
-            event.stop()
-            event.prevent_default()
             self.post_message(self.Entered(self, self.value))
             self.value = ""
+        elif event.key in MOVES:
+            self.post_message(self.Moved(self, MOVES[event.key]))
+        elif event.key == "escape":
+            self.value = ""
+        else:
+            await super()._on_key(event)
             return
-        await super()._on_key(event)
+        event.stop()
+        event.prevent_default()
