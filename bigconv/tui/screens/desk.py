@@ -49,6 +49,9 @@ class DeskScreen(LiveScreen):
     CSS_PATH = "desk.tcss"
     AUTO_FOCUS = "#search"
     BINDINGS = [
+        # Enter and Esc are handled by the search box itself (see SearchBox); these show them in
+        # the footer and act only if the focus is somewhere else.
+        Binding("enter", "check_in", "Check in"),
         Binding("escape", "clear", "Clear"),
         Binding("f6", "walk_in", "Walk-in"),
         Binding("f8", "undo", "Undo last"),
@@ -136,6 +139,11 @@ class DeskScreen(LiveScreen):
             row = max(0, min(len(self.matches) - 1, table.cursor_row + event.step))
             table.move_cursor(row=row, animate=False)
 
+    def action_check_in(self) -> None:
+        box = self.query_one("#search", Input)
+        text, box.value = box.value, ""
+        self.enter(text)
+
     def action_clear(self) -> None:
         self.query_one("#search", Input).value = ""
 
@@ -192,6 +200,7 @@ class DeskScreen(LiveScreen):
     def check_in_person(self, person: Person) -> None:
         result = check_in(self.db, person.id, station=self.bigconv.station, at=self.now())
         self.show_check_in(person, result)  # only after the commit returned
+        self.refresh_counters()  # now, not at the next poll
 
     def show_check_in(self, person: Person, result: CheckInResult) -> None:
         lines = [" · ".join(x for x in (person.school, person.role) if x)]
@@ -224,6 +233,7 @@ class DeskScreen(LiveScreen):
             person = get_person(self.db, attendee_id)
             name = person.name if person else f"attendee {attendee_id}"
             banner.show("undo", name, ["Not checked in now; they can be checked in again."])
+            self.refresh_counters()
         self.action_clear()
 
     # Walk-ins
@@ -245,6 +255,7 @@ class DeskScreen(LiveScreen):
         self.walk_in_id = attendee_id
         person = get_person(self.db, attendee_id)
         self.show_check_in(person, result)
+        self.refresh_counters()
         self.app.push_screen(PlacesScreen(desk.openings(self.db)), self.places_chosen)
 
     def places_chosen(self, session_ids: list[int] | None) -> None:

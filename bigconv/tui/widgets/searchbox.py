@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
@@ -17,6 +18,9 @@ class SearchBox(Input):
     after an arrow would act before the arrow. Handling these keys here, in the box's own queue
     of keys, keeps the order the person pressed them in.
     """
+
+    # Shown in the footer; the keys themselves are taken in _on_key, before any binding.
+    BINDINGS = [Binding("enter", "hand_over", "Check in")]
 
     class Entered(Message):
         """Enter was pressed with `text` in the box (the box is already empty again)."""
@@ -42,10 +46,13 @@ class SearchBox(Input):
         def control(self) -> SearchBox:
             return self.box
 
+    def action_hand_over(self) -> None:
+        self.post_message(self.Entered(self, self.value))
+        self.value = ""
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
-            self.post_message(self.Entered(self, self.value))
-            self.value = ""
+            self.action_hand_over()
         elif event.key in MOVES:
             self.post_message(self.Moved(self, MOVES[event.key]))
         elif event.key == "escape":
