@@ -126,31 +126,56 @@ class AttendeeIndex:
         )
 
     def refresh(self) -> None:
-        """Rebuild if anyone changed attendees since the last build."""
+        """Catch up with the file: add new attendees (walk-ins), or rebuild after any other change."""
         signature = self._current_signature()
         if signature == self._signature:
             return
+        added = self._added_since(signature)
+        if added is None:
+            self._rebuild()
+        else:
+            for person in added:  # after everyone else: ties with them rank last
+                self.people.append(person)
+                self._add(len(self.people) - 1, person)
+            self._vocabularies()
         self._signature = signature
+
+    def _added_since(self, signature: tuple) -> list[Person] | None:
+        """The new people, if inserts were the only change since the last build; else None."""
+        if self._signature is None or None in self._signature or None in signature:
+            return None
+        rows = self.db.execute(
+            PERSON_SQL + " WHERE id > ? ORDER BY id", [self._signature[0]]
+        ).fetchall()
+        if int(signature[1]) - int(self._signature[1]) != len(rows):
+            return None  # someone was also changed or removed
+        return [Person(*row) for row in rows]
+
+    def _rebuild(self) -> None:
         self.people = [
             Person(*row)
             for row in self.db.execute(PERSON_SQL + " ORDER BY last_name, first_name, id")
         ]
-        names: dict[str, list[int]] = defaultdict(list)
-        others: dict[str, list[int]] = defaultdict(list)
-        joined: dict[str, list[int]] = defaultdict(list)
-        for i, p in enumerate(self.people):
-            words = fold(p.name).split()
-            for w in set(words):
-                names[w].append(i)
-            joined["".join(words)].append(i)
-            for w in set(tokens(f"{p.school} {p.role} {p.email}")) - set(words):
-                others[w].append(i)
-        self.names, self.others, self.joined = (
-            _Vocabulary(names),
-            _Vocabulary(others),
-            _Vocabulary(joined),
-        )
-        self.words_vocab = _Vocabulary({**others, **names})  # for typos
+        self._names: dict[str, list[int]] = defaultdict(list)
+        self._others: dict[str, list[int]] = defaultdict(list)
+        self._joined: dict[str, list[int]] = defaultdict(list)
+        for i, person in enumerate(self.people):
+            self._add(i, person)
+        self._vocabularies()
+
+    def _add(self, i: int, person: Person) -> None:
+        words = fold(person.name).split()
+        for w in set(words):
+            self._names[w].append(i)
+        self._joined["".join(words)].append(i)
+        for w in set(tokens(f"{person.school} {person.role} {person.email}")) - set(words):
+            self._others[w].append(i)
+
+    def _vocabularies(self) -> None:
+        self.names = _Vocabulary(self._names)
+        self.others = _Vocabulary(self._others)
+        self.joined = _Vocabulary(self._joined)
+        self.words_vocab = _Vocabulary({**self._others, **self._names})  # for typos
 
     def _term(self, term: str, fuzzy: bool) -> list[tuple[float, set[int]]]:
         """(score, people) groups for one term, best first; empty when nothing matches."""

@@ -103,3 +103,16 @@ def test_lookup_prefers_exact_over_typos(db):
     assert [m.person.name for m in lookup(db, "Ada Lovelace")] == ["Ada Lovelace"]
     assert len(lookup(db, "sarah khan")) == 2
     assert [m.person.name for m in lookup(db, "ada lovelcae")] == ["Ada Lovelace"]
+
+
+def test_index_follows_changed_and_added_people(small_db, db):
+    from bigconv.data import store
+
+    index = AttendeeIndex(db)
+    other = store.connect(small_db)
+    ada = lookup(other, "ada lovelace")[0].person
+    other["attendees"].update(ada.id, {"last_name": "King"})  # a correction made elsewhere
+    register_walk_in(other, first_name="Ada", last_name="Byron", station="Desk 2")
+    other.close()
+    assert [p.name for p, _ in index.search("ada")] == ["Ada Byron", "Ada King"]
+    assert index.search("lovelace") == []
