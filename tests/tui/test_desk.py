@@ -374,3 +374,18 @@ async def test_arrows_enter_and_escape_keep_the_order_they_were_pressed_in(small
     beta = [m.person for m in lookup_all(small_db, "khan") if m.person.school == "Beta School"][0]
     assert state(small_db, beta.id) is not None
     assert log_actions(small_db).count("checkin") == 1
+
+
+async def test_walk_in_form_typed_faster_than_the_screen_draws(small_db):
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        fields = ["Omar", "Farouk", "Gamma School", "Teacher", "o.f@g.sch.uk"]
+        burst(app, [key for value in fields for key in [*value, "enter"]])
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, PlacesScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+    omar = person(small_db, "omar farouk")
+    assert (omar.first_name, omar.last_name, omar.school, omar.role, omar.email) == tuple(fields)

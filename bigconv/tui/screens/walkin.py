@@ -34,7 +34,12 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
     """Name, school, role, email; Enter moves on, and saves from the last field."""
 
     CSS_PATH = "walkin.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Priority: Enter is taken in the order keys arrive, before the letters typed after it are
+    # handed to a field, so a fast typist's next letters land in the next field.
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "next_field", "Next field", priority=True),
+    ]
     FIELDS = (
         ("first_name", "First name"),
         ("last_name", "Surname"),
@@ -66,17 +71,23 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
     def on_mount(self) -> None:
         self.query_one("#first_name", Input).focus()
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.cursor_at_end:
-            event.input.action_cursor_right()  # Enter takes the suggested school, as → does
+    def action_next_field(self) -> None:
+        field = self.focused
+        if isinstance(field, Button):
+            field.press()
+            return
+        if not isinstance(field, Input):
+            return
+        # The field may still hold letters it has not taken in: act after them, in its queue.
+        if field.cursor_at_end:
+            field.call_later(field.action_cursor_right)  # takes a suggested school, as → does
         keys = [key for key, _ in self.FIELDS]
-        position = keys.index(event.input.id)
+        position = keys.index(field.id)
         if position + 1 < len(keys):
-            self.query_one(f"#{keys[position + 1]}", Input).focus()
+            # set_focus acts now; focus() would wait until the queued letters were handed out.
+            self.set_focus(self.query_one(f"#{keys[position + 1]}", Input))
         else:
-            self.save()
+            field.call_later(self.save)
 
     @on(Button.Pressed, "#save")
     def save(self) -> None:
@@ -127,8 +138,12 @@ class PlacesScreen(ModalScreen[list[int] | None]):
     def on_mount(self) -> None:
         self.query_one("#choices").focus()
 
-    @on(Button.Pressed, "#done")
     def action_done(self) -> None:
+        # Ticks typed just before Enter may still be queued in the list: decide after them.
+        self.query_one("#choices", SelectionList).call_later(self.give_places)
+
+    @on(Button.Pressed, "#done")
+    def give_places(self) -> None:
         chosen = self.query_one("#choices", SelectionList).selected
         slots = [o.slot_id for o in self.openings if o.session_id in chosen]
         if len(slots) != len(set(slots)):
