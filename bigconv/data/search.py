@@ -278,13 +278,17 @@ def get_person(db: sqlite_utils.Database, attendee_id: int) -> Person | None:
 
 
 def lookup(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[Match]:
-    """Who `text` means, for scripts: a badge code, else exact matches, else near misses.
+    """Who `text` means, for scripts: a badge code or email, else exact matches, else near misses.
 
     Typo matches are only offered when nothing matches exactly, so a full name stays unique.
     """
     person = find_badge(db, text)
     if person is not None:
         return search_attendees_for([person], db)
+    if "@" in text:  # a whole email address names one person, even where initials are shared
+        rows = db.execute(PERSON_SQL + " WHERE lower(email) = lower(?)", [text.strip()]).fetchall()
+        if rows:
+            return search_attendees_for([Person(*row) for row in rows], db)
     index = AttendeeIndex(db)
     found = index.search(text, limit, fuzzy=False) or index.search(text, limit)
     return search_attendees_for([p for p, _ in found], db)

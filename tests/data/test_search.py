@@ -116,3 +116,10 @@ def test_index_follows_changed_and_added_people(small_db, db):
     other.close()
     assert [p.name for p, _ in index.search("ada")] == ["Ada Byron", "Ada King"]
     assert index.search("lovelace") == []
+
+
+def test_lookup_by_whole_email_even_when_initials_are_shared(db):
+    register_walk_in(db, first_name="Sam", last_name="Khan", email="s.khan@c.sch.uk", station="t")
+    register_walk_in(db, first_name="Sid", last_name="Khan", email="S.Khan2@c.sch.uk", station="t")
+    assert [m.person.first_name for m in lookup(db, "s.khan@c.sch.uk")] == ["Sam"]
+    assert [m.person.first_name for m in lookup(db, " s.khan2@C.sch.uk ")] == ["Sid"]
