@@ -11,9 +11,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, SelectionList, Static
+from textual.widgets import Button, Input, Label, Static
 
 from bigconv.data.desk import EMAIL_RE, Opening
+from bigconv.tui.widgets.placepicker import PlacePicker
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,7 @@ class PlacesScreen(ModalScreen[list[int] | None]):
     """Sessions with room left, by slot; space ticks, Enter gives the places, Escape none."""
 
     CSS_PATH = "walkin.tcss"
-    BINDINGS = [
-        Binding("escape", "skip", "Leave unallocated"),
-        Binding("enter", "done", "Give places", priority=True),
-    ]
+    BINDINGS = [Binding("escape", "skip", "Leave unallocated")]
 
     def __init__(self, openings: list[Opening]):
         super().__init__()
@@ -123,9 +121,7 @@ class PlacesScreen(ModalScreen[list[int] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="places"):
             yield Label("Places with room left: space to tick (one per slot), Enter to give them")
-            yield SelectionList[int](
-                *[(self.label(o), o.session_id) for o in self.openings], id="choices"
-            )
+            yield PlacePicker(*[(self.label(o), o.session_id) for o in self.openings], id="choices")
             yield Static("", id="problem", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Give places", variant="primary", id="done")
@@ -138,13 +134,10 @@ class PlacesScreen(ModalScreen[list[int] | None]):
     def on_mount(self) -> None:
         self.query_one("#choices").focus()
 
-    def action_done(self) -> None:
-        # Ticks typed just before Enter may still be queued in the list: decide after them.
-        self.query_one("#choices", SelectionList).call_later(self.give_places)
-
+    @on(PlacePicker.Done)
     @on(Button.Pressed, "#done")
     def give_places(self) -> None:
-        chosen = self.query_one("#choices", SelectionList).selected
+        chosen = self.query_one("#choices", PlacePicker).selected
         slots = [o.slot_id for o in self.openings if o.session_id in chosen]
         if len(slots) != len(set(slots)):
             self.query_one("#problem", Static).update("Only one session per slot, please.")
