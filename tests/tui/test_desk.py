@@ -48,6 +48,16 @@ def rows(app) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+async def until(pilot, condition, timeout: float = 5.0) -> None:
+    """Wait in small steps for what happens on a timer or after a burst; fail if it never does."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            break
+        await pilot.pause(0.05)
+    assert condition()
+    await pilot.pause()
+
+
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
     await pilot.pause()
@@ -190,8 +200,7 @@ async def test_a_check_in_elsewhere_updates_counters_and_rows(small_db):
         other = store.connect(small_db)
         check_in(other, person(small_db, "ada lovelace").id, station="Desk 4", at=T0)
         other.close()
-        await pilot.pause(0.6)
-        assert rows(app)[0][1] == "✔ 08:30 Desk 4"
+        await until(pilot, lambda: rows(app)[0][1] == "✔ 08:30 Desk 4")  # the next poll
         counters = str(app.screen.query_one(Counters).content)
         assert "1 / 5" in counters and "Last 10 minutes: 1" in counters
 
@@ -358,8 +367,7 @@ async def test_keys_after_a_scan_go_to_the_next_search_not_the_scan(small_db):
     app = desk_app(small_db)
     async with app.run_test(size=(120, 40)) as pilot:
         burst(app, [*ada.badge, "enter", *zoe.badge, "enter", *"khan"])
-        await pilot.pause(0.3)
-        assert app.screen.query_one("#search", Input).value == "khan"
+        await until(pilot, lambda: app.screen.query_one("#search", Input).value == "khan")
         assert [r[0] for r in rows(app)] == ["Sarah Khan", "Sarah Khan"]
     assert state(small_db, ada.id) and state(small_db, zoe.id)
     assert "checkin_refused" not in log_actions(small_db)
@@ -369,8 +377,7 @@ async def test_arrows_enter_and_escape_keep_the_order_they_were_pressed_in(small
     app = desk_app(small_db)
     async with app.run_test(size=(120, 40)) as pilot:
         burst(app, [*"zz", "escape", *"khan", "down", "enter", *"lo"])
-        await pilot.pause(0.3)
-        assert app.screen.query_one("#search", Input).value == "lo"
+        await until(pilot, lambda: app.screen.query_one("#search", Input).value == "lo")
     beta = [m.person for m in lookup_all(small_db, "khan") if m.person.school == "Beta School"][0]
     assert state(small_db, beta.id) is not None
     assert log_actions(small_db).count("checkin") == 1
@@ -383,11 +390,10 @@ async def test_walk_in_form_typed_faster_than_the_screen_draws(small_db):
         await pilot.pause()
         fields = ["Omar", "Farouk", "Gamma School", "Teacher", "o.f@g.sch.uk"]
         burst(app, [key for value in fields for key in [*value, "enter"]])
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, PlacesScreen)
+        await until(pilot, lambda: isinstance(app.screen, PlacesScreen))
         second = app.screen.openings[1]
         burst(app, ["down", "space", "enter"])
-        await pilot.pause(0.3)
+        await until(pilot, lambda: not isinstance(app.screen, PlacesScreen))
         assert second.title in banner(app)[1]
     omar = person(small_db, "omar farouk")
     assert (omar.first_name, omar.last_name, omar.school, omar.role, omar.email) == tuple(fields)
