@@ -248,7 +248,7 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
 @station_option
 @click.option(
     "--mode",
-    type=click.Choice(["timetable", "dashboard", "room", "setup"]),
+    type=click.Choice(["timetable", "desk", "dashboard", "room", "setup"]),
     default="timetable",
     show_default=True,
     help="Which station screen to open.",
@@ -478,6 +478,40 @@ def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     click.echo(f"{out_dir / 'certificates.html'}: {len(found)} certificates, one page each")
 
 
+def _one_person(db, text: str, tz):
+    """The single attendee `text` names (badge, name, email); Refused listing several or none."""
+    from bigconv.data.attendance import looks_like_badge
+    from bigconv.data.search import MIN_QUERY, fold, lookup
+
+    if len(fold(text).replace(" ", "")) < MIN_QUERY:
+        raise BadInput(f"{text!r}: give a badge code or at least {MIN_QUERY} letters of a name")
+    found = lookup(db, text)
+    if not found and looks_like_badge(text):
+        raise Refused(f"{text}: unknown badge code (a badge-shaped code is never taken for a name)")
+    exact = [m for m in found if fold(m.person.name) == fold(text)]
+    if len(exact) == 1:
+        found = exact
+    if not found:
+        raise Refused(f"{text}: no attendee matches this badge, name or email")
+    if len(found) > 1:
+        lines = [f"{text}: {len(found)} attendees match; give a badge code or more of the name:"]
+        lines += [f"  {_who(m.person)}" + _state(m, tz) for m in found]
+        raise Refused("\n".join(lines))
+    return found[0].person
+
+
+def _who(person) -> str:
+    return (
+        f"{person.badge}  {person.name} ({', '.join(x for x in (person.school, person.role) if x)})"
+    )
+
+
+def _state(match, tz) -> str:
+    if not match.checked_in_at:
+        return ""
+    return f"  checked in {store.parse_iso(match.checked_in_at).astimezone(tz):%H:%M} at {match.checked_in_by}"
+
+
 @cli.command()
 @event_argument
 @click.argument("session_code", metavar="SESSION_CODE")
@@ -501,7 +535,7 @@ def attend(
     session = session_by_code(db, session_code)
     if session is None:
         raise BadInput(f"no session with code {session_code!r} (see `bigconv sessions`)")
-    person = _one_person(db, query)
+    person = _one_person(db, query, ctx.event.tz)
     result = attendance.mark_present(db, session.id, person.id, station=station, override=override)
     tz = ctx.event.tz
     when = store.parse_iso(result.at).astimezone(tz)
@@ -529,33 +563,6 @@ def attend(
         + (f" ({'; '.join(notes)})" if notes else "")
         + "."
     )
-
-
-def _one_person(db, query: str):
-    """The one person a badge code or name means; exit 1 listing candidates if not exactly one."""
-    from bigconv.data.search import find_badge, fold, search_attendees
-
-    if not query.strip():
-        raise BadInput("QUERY_OR_BADGE is empty")
-    person = find_badge(db, query)
-    if person:
-        return person
-    from bigconv.data.attendance import looks_like_badge
-
-    if looks_like_badge(query):
-        raise Refused(f"unknown badge code {query!r}")
-    matches = search_attendees(db, query, limit=11)
-    exact = [m for m in matches if fold(m.person.name) == fold(query)]
-    if len(exact) == 1 or len(matches) == 1:
-        return (exact or matches)[0].person
-    if not matches:
-        raise Refused(f"no one matches {query!r}")
-    lines = [f"{len(matches) if len(matches) <= 10 else 'over 10'} people match {query!r}:"]
-    for m in matches[:10]:
-        p = m.person
-        lines.append(f"  {p.badge}  {p.name}, {p.role}, {p.school}")
-    lines.append("Give a badge code or more of the name.")
-    raise Refused("\n".join(lines))
 
 
 @cli.command()
@@ -752,6 +759,40 @@ def passcode(
         raise BadInput(f"--set: {exc}") from None
     click.echo(f"New staff passcode: {code}")
     click.echo("Every browser station logs out now: give staff the new passcode.")
+
+
+@cli.command()
+@event_argument
+@click.argument("query", metavar="QUERY_OR_BADGE")
+@station_option
+def checkin(event_file: Path, db_path: Path | None, query: str, station: str) -> None:
+    """Check one person in by badge code, name or email (exit 1 if refused)."""
+    from bigconv.data.checkin import check_in
+
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    person = _one_person(db, query, ctx.event.tz)
+    result = check_in(db, person.id, station=station)
+    when = f"{store.parse_iso(result.at).astimezone(ctx.event.tz):%H:%M}"
+    if not result.checked_in:
+        raise Refused(f"Already checked in: {_who(person)} at {when} by {result.station}")
+    click.echo(f"Checked in: {_who(person)} at {when} by {station}")
+
+
+@cli.command("undo-checkin")
+@event_argument
+@click.argument("query", metavar="QUERY_OR_BADGE")
+@station_option
+def undo_checkin_command(event_file: Path, db_path: Path | None, query: str, station: str) -> None:
+    """Undo one person's check-in (kept in the records, stamped undone; exit 1 if not checked in)."""
+    from bigconv.data.checkin import undo_checkin
+
+    ctx = load(event_file, db_path)
+    db = open_existing(ctx)
+    person = _one_person(db, query, ctx.event.tz)
+    if not undo_checkin(db, person.id, station=station):
+        raise Refused(f"Not checked in: {_who(person)}")
+    click.echo(f"Check-in undone: {_who(person)}")
 
 
 def main() -> None:

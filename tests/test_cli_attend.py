@@ -57,12 +57,12 @@ def test_attend_several_or_no_matches_and_bad_input(small_event, small_db):
     code = codes(small_db)["Phonics/Room A"]
     several = run_cli("attend", small_event, code, "Sarah Khan")
     assert several.returncode == 1
-    assert "2 people match" in several.stderr and "Alpha School" in several.stderr
+    assert "2 attendees match" in several.stderr and "Alpha School" in several.stderr
     assert "Beta School" in several.stderr
     nobody = run_cli("attend", small_event, code, "Nobody Atall")
-    assert nobody.returncode == 1 and "no one matches" in nobody.stderr
+    assert nobody.returncode == 1 and "no attendee matches" in nobody.stderr
     badge = run_cli("attend", small_event, code, "bc-22222")
-    assert badge.returncode == 1 and "unknown badge code 'bc-22222'" in badge.stderr
+    assert badge.returncode == 1 and "bc-22222: unknown badge code" in badge.stderr
     unknown = run_cli("attend", small_event, "ZZZZ", "Ada")
     assert unknown.returncode == 2 and "no session with code 'ZZZZ'" in unknown.stderr
     assert "Traceback" not in unknown.stderr + several.stderr + nobody.stderr

@@ -17,6 +17,7 @@ from bigconv.data.backup import PeriodicBackup
 from bigconv.data.watch import ALL, ChangeWatcher
 from bigconv.net import phone_base_url
 from bigconv.tui.screens.dashboard import DashboardScreen
+from bigconv.tui.screens.desk import DeskScreen
 from bigconv.tui.screens.room import RoomScreen
 from bigconv.tui.screens.setup import StationSetupScreen
 from bigconv.tui.screens.timetable import TimetableScreen
@@ -32,12 +33,14 @@ class BigconvApp(App):
     TITLE = "bigconv"
     MODES = {
         "timetable": TimetableScreen,
+        "desk": DeskScreen,
         "dashboard": DashboardScreen,
         "room": RoomScreen,
         "setup": StationSetupScreen,
     }
     BINDINGS = [
         Binding("f2", "switch_mode('timetable')", "Timetable"),
+        Binding("f3", "switch_mode('desk')", "Desk"),
         Binding("f4", "switch_mode('room')", "Room"),
         Binding("f5", "switch_mode('dashboard')", "Dashboard"),
         Binding("ctrl+q", "quit", "Quit", priority=True),

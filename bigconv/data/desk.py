@@ -1,0 +1,205 @@
+"""What the registration desk reads and writes besides check-in itself: a person's day, walk-ins,
+places left in sessions, and arrival counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bigconv.data import codes
+from bigconv.data.checkin import CheckInResult, check_in
+from bigconv.data.store import immediate, iso, log
+
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class WalkInError(ValueError):
+    """The walk-in form cannot be saved as filled in; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class DaySession:
+    """One session a person is allocated to, for the desk's banner."""
+
+    session_id: int
+    code: str
+    title: str
+    room: str
+    slot: str
+    starts_at: str
+    ends_at: str
+
+
+DAY_SQL = """
+SELECT s.id, s.code, s.title, r.name, t.label, t.starts_at, t.ends_at
+FROM allocations a
+JOIN sessions s ON s.id = a.session_id
+JOIN rooms r ON r.id = s.room_id
+JOIN slots t ON t.id = s.slot_id
+WHERE a.attendee_id = ?
+ORDER BY t.starts_at, s.position, s.id
+"""
+
+
+def day_sessions(db: sqlite_utils.Database, attendee_id: int) -> list[DaySession]:
+    """The sessions this person is allocated to, in time order."""
+    return [DaySession(*row) for row in db.execute(DAY_SQL, [attendee_id])]
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A session that still has places, for offering to a walk-in."""
+
+    session_id: int
+    code: str
+    title: str
+    room: str
+    slot_id: int
+    slot: str
+    starts_at: str
+    capacity: int
+    allocated: int
+
+    @property
+    def left(self) -> int:
+        return self.capacity - self.allocated
+
+
+OPENINGS_SQL = """
+SELECT s.id, s.code, s.title, r.name, t.id, t.label, t.starts_at,
+       coalesce(s.capacity, r.capacity) AS cap,
+       (SELECT count(*) FROM allocations a WHERE a.session_id = s.id) AS taken
+FROM sessions s JOIN rooms r ON r.id = s.room_id JOIN slots t ON t.id = s.slot_id
+WHERE t.kind != 'plenary' AND taken < cap
+ORDER BY t.starts_at, s.position, s.title
+"""
+
+
+def openings(db: sqlite_utils.Database) -> list[Opening]:
+    """Workshop sessions with room left (capacity: the session's, else its room's)."""
+    return [Opening(*row) for row in db.execute(OPENINGS_SQL)]
+
+
+def _badge_taken(db: sqlite_utils.Database):
+    return lambda code: db.execute("SELECT 1 FROM attendees WHERE badge = ?", [code]).fetchone()
+
+
+def register_walk_in(
+    db: sqlite_utils.Database,
+    *,
+    first_name: str,
+    last_name: str = "",
+    school: str = "",
+    role: str = "",
+    email: str = "",
+    station: str,
+    at: dt.datetime | None = None,
+) -> tuple[int, CheckInResult]:
+    """Add a walk-in (with a new badge) and check them in, in one transaction."""
+    first_name, last_name = first_name.strip(), last_name.strip()
+    email = email.strip()
+    if not first_name:
+        raise WalkInError("First name: needed")
+    if email and not EMAIL_RE.fullmatch(email):
+        raise WalkInError(f"Email: not an email address: {email!r}")
+    when = iso(at)
+    with immediate(db):
+        identity = email or f"walk-in:{first_name} {last_name}:{school}:{when}"
+        badge = codes.badge_code(identity, _badge_taken(db))
+        record = {
+            "badge": badge,
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "school": school.strip(),
+            "role": role.strip(),
+            "source": "walk-in",
+            "created_at": when,
+        }
+        attendee_id = db["attendees"].insert(record).last_pk
+        log(
+            db,
+            "walk_in_registered",
+            station=station,
+            at=when,
+            attendee_id=attendee_id,
+            detail={"badge": badge},
+        )
+        result = check_in(db, attendee_id, station=station, at=at, via="walk-in")
+    return attendee_id, result
+
+
+class PlaceTaken(Exception):
+    """A session filled up (or clashes with another choice) before the place was given."""
+
+
+def allocate_places(
+    db: sqlite_utils.Database,
+    attendee_id: int,
+    session_ids: list[int],
+    *,
+    station: str,
+    at: dt.datetime | None = None,
+) -> list[DaySession]:
+    """Give a walk-in places in these sessions, all or none, re-checking capacity and clashes."""
+    when = iso(at)
+    with immediate(db):
+        free = {o.session_id: o for o in openings(db)}
+        busy = {
+            row[0]
+            for row in db.execute(
+                "SELECT s.slot_id FROM allocations a JOIN sessions s ON s.id = a.session_id"
+                " WHERE a.attendee_id = ?",
+                [attendee_id],
+            )
+        }
+        for sid in session_ids:
+            place = free.get(sid)
+            if place is None:
+                raise PlaceTaken("a session filled up (or was removed) before the place was given")
+            if place.slot_id in busy:
+                raise PlaceTaken(f"{place.title}: already has a place in {place.slot}")
+            busy.add(place.slot_id)
+            db.execute(
+                "INSERT INTO allocations (attendee_id, session_id, at, source) VALUES (?, ?, ?, 'walk-in')",
+                [attendee_id, sid, when],
+            )
+            log(db, "allocated", station=station, at=when, attendee_id=attendee_id, session_id=sid)
+    return day_sessions(db, attendee_id)
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """The desk's counters: checked in / expected, recent arrivals, and per school."""
+
+    checked_in: int
+    expected: int
+    recent: int
+    schools: list[tuple[str, int, int]]  # (school, checked in, expected)
+
+
+def arrivals(db: sqlite_utils.Database, since: dt.datetime) -> Arrivals:
+    """Counts for the desk; `recent` counts check-ins at or after `since`."""
+    checked_in, expected, recent = db.execute(
+        "SELECT (SELECT count(*) FROM checkins), (SELECT count(*) FROM attendees),"
+        " (SELECT count(*) FROM checkins WHERE at >= ?)",
+        [iso(since)],
+    ).fetchone()
+    schools = db.execute(
+        "SELECT a.school, count(c.attendee_id), count(*) FROM attendees a"
+        " LEFT JOIN checkins c ON c.attendee_id = a.id GROUP BY a.school ORDER BY a.school"
+    ).fetchall()
+    return Arrivals(checked_in, expected, recent, [tuple(row) for row in schools])
+
+
+def schools(db: sqlite_utils.Database) -> list[str]:
+    """Every school named so far, for the walk-in form's suggestions."""
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT school FROM attendees WHERE school != '' ORDER BY school"
+        )
+    ]

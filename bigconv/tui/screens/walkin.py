@@ -1,0 +1,149 @@
+"""Walk-ins at the desk: a short form, then places in sessions that still have room."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, Static
+
+from bigconv.data.desk import EMAIL_RE, Opening
+from bigconv.tui.widgets.placepicker import PlacePicker
+
+
+@dataclass(frozen=True)
+class WalkIn:
+    """What the form collected."""
+
+    first_name: str
+    last_name: str
+    school: str
+    role: str
+    email: str
+
+    def fields(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class WalkInScreen(ModalScreen[WalkIn | None]):
+    """Name, school, role, email; Enter moves on, and saves from the last field."""
+
+    CSS_PATH = "walkin.tcss"
+    # Priority: Enter is taken in the order keys arrive, before the letters typed after it are
+    # handed to a field, so a fast typist's next letters land in the next field.
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "next_field", "Next field", priority=True),
+    ]
+    FIELDS = (
+        ("first_name", "First name"),
+        ("last_name", "Surname"),
+        ("school", "School"),
+        ("role", "Role"),
+        ("email", "Email (optional)"),
+    )
+
+    def __init__(self, schools: list[str]):
+        super().__init__()
+        self.schools = schools
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Label("Register a walk-in", id="title")
+            yield Label("Enter moves to the next field (and takes a suggested school).", id="help")
+            for key, label in self.FIELDS:
+                suggester = (
+                    SuggestFromList(self.schools, case_sensitive=False) if key == "school" else None
+                )
+                field = Input(placeholder=label, id=key, suggester=suggester)
+                field.border_title = label  # still says what it is once typed in
+                yield field
+            yield Static("", id="problem", markup=False)
+            with Horizontal(id="buttons"):
+                yield Button("Register and check in", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#first_name", Input).focus()
+
+    def action_next_field(self) -> None:
+        field = self.focused
+        if isinstance(field, Button):
+            field.press()
+            return
+        if not isinstance(field, Input):
+            return
+        # The field may still hold letters it has not taken in: act after them, in its queue.
+        if field.cursor_at_end:
+            field.call_later(field.action_cursor_right)  # takes a suggested school, as → does
+        keys = [key for key, _ in self.FIELDS]
+        position = keys.index(field.id)
+        if position + 1 < len(keys):
+            # set_focus acts now; focus() would wait until the queued letters were handed out.
+            self.set_focus(self.query_one(f"#{keys[position + 1]}", Input))
+        else:
+            field.call_later(self.save)
+
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        values = {key: self.query_one(f"#{key}", Input).value.strip() for key, _ in self.FIELDS}
+        problem = self.query_one("#problem", Static)
+        if not values["first_name"]:
+            problem.update("First name is needed.")
+            self.query_one("#first_name", Input).focus()
+        elif values["email"] and not EMAIL_RE.fullmatch(values["email"]):
+            problem.update(f"Email: {values['email']} is not an email address.")
+            self.query_one("#email", Input).focus()
+        else:
+            self.dismiss(WalkIn(**values))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PlacesScreen(ModalScreen[list[int] | None]):
+    """Sessions with room left, by slot; space ticks, Enter gives the places, Escape none."""
+
+    CSS_PATH = "walkin.tcss"
+    BINDINGS = [Binding("escape", "skip", "Leave unallocated")]
+
+    def __init__(self, openings: list[Opening]):
+        super().__init__()
+        self.openings = openings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="places"):
+            yield Label("Places with room left: space to tick (one per slot), Enter to give them")
+            yield PlacePicker(*[(self.label(o), o.session_id) for o in self.openings], id="choices")
+            yield Static("", id="problem", markup=False)
+            with Horizontal(id="buttons"):
+                yield Button("Give places", variant="primary", id="done")
+                yield Button("Leave unallocated", id="skip")
+
+    @staticmethod
+    def label(o: Opening) -> Text:
+        return Text(f"{o.slot:<14} {o.title[:44]:<44} {o.room[:16]:<16} {o.left:>3} left")
+
+    def on_mount(self) -> None:
+        self.query_one("#choices").focus()
+
+    @on(PlacePicker.Done)
+    @on(Button.Pressed, "#done")
+    def give_places(self) -> None:
+        chosen = self.query_one("#choices", PlacePicker).selected
+        slots = [o.slot_id for o in self.openings if o.session_id in chosen]
+        if len(slots) != len(set(slots)):
+            self.query_one("#problem", Static).update("Only one session per slot, please.")
+            return
+        self.dismiss(list(chosen))
+
+    @on(Button.Pressed, "#skip")
+    def action_skip(self) -> None:
+        self.dismiss([])

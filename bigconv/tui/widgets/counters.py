@@ -1,0 +1,29 @@
+"""Arrival counters for the desk: checked in / expected, the last ten minutes, per school."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from bigconv.data.desk import Arrivals
+
+NAME_WIDTH = 28  # fits the 42-column panel beside the counts
+
+
+class Counters(Static):
+    """Always-visible numbers; school names come from a CSV, so they are plain text."""
+
+    def show(self, numbers: Arrivals) -> None:
+        share = round(100 * numbers.checked_in / numbers.expected) if numbers.expected else 0
+        text = Text("Checked in\n", style="bold")
+        text.append(f"{numbers.checked_in} / {numbers.expected}", style="bold")
+        text.append(f"  ({share}%)\n")
+        text.append("Last 10 minutes: ", style="bold")
+        text.append(f"{numbers.recent}\n\n")
+        text.append("By school\n", style="bold")
+        for school, arrived, expected in numbers.schools:
+            text.append(f"{arrived:>4}/{expected:<4} ", style="bold" if arrived == expected else "")
+            name = school or "(no school)"
+            text.append(name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…")
+            text.append("\n")
+        self.update(text)

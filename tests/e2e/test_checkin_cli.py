@@ -1,0 +1,60 @@
+"""`bigconv checkin` and `bigconv undo-checkin` as scripts and kiosks run them."""
+
+from __future__ import annotations
+
+from bigconv.data import store
+from bigconv.data.checkin import current_checkin
+from bigconv.data.search import lookup
+from tests.conftest import run_cli
+
+
+def badge_of(small_db, query):
+    db = store.connect(small_db)
+    try:
+        return lookup(db, query)[0].person
+    finally:
+        db.close()
+
+
+def test_check_in_by_name_then_refused_then_undo(small_event, small_db):
+    ada = badge_of(small_db, "ada lovelace")
+    done = run_cli("checkin", small_event, "Ada Lovelace", "--station", "Kiosk")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Checked in: {ada.badge}  Ada Lovelace (Alpha School, Teacher)")
+    assert "by Kiosk" in done.stdout
+    again = run_cli("checkin", small_event, ada.badge.lower(), "--station", "Desk 2")
+    assert again.returncode == 1
+    assert again.stderr.startswith("Already checked in:") and "by Kiosk" in again.stderr
+    undone = run_cli("undo-checkin", small_event, ada.badge, "--station", "Desk 2")
+    assert undone.returncode == 0 and "Check-in undone" in undone.stdout
+    db = store.connect(small_db)
+    assert current_checkin(db, ada.id) is None
+    db.close()
+    twice = run_cli("undo-checkin", small_event, ada.badge)
+    assert twice.returncode == 1 and "Not checked in" in twice.stderr
+
+
+def test_several_matches_are_listed_and_nothing_changes(small_event, small_db):
+    result = run_cli("checkin", small_event, "sarah khan")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "sarah khan: 2 attendees match; give a badge code or more of the name:"
+    assert "Alpha School" in lines[1] and "Beta School" in lines[2]
+    db = store.connect(small_db)
+    assert db.execute("SELECT count(*) FROM checkins").fetchone()[0] == 0
+    db.close()
+
+
+def test_no_match_is_refused_and_bad_input_is_exit_2(small_event, small_db):
+    none = run_cli("checkin", small_event, "Nobody Atall")
+    assert none.returncode == 1 and "no attendee matches" in none.stderr
+    bad = run_cli("checkin", small_event, " x ")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+    missing = run_cli("checkin", small_event.with_name("nope.toml"), "ada")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_accented_name_with_a_typo_from_the_command_line(small_event, small_db):
+    result = run_cli("checkin", small_event, "zoe obrein")
+    assert result.returncode == 0, result.stderr
+    assert "Zoë O'Brien-Müller" in result.stdout

@@ -1,0 +1,16 @@
+"""The desk at a fixed size: results for a partial name, and the banner after a check-in."""
+
+from __future__ import annotations
+
+from bigconv.tui.app import make_app
+from tests.tui.test_desk import Clock
+
+
+def test_desk_results_snapshot(small_db, snap_compare):
+    app = make_app(small_db, station="Desk 1", mode="desk", clock=Clock())
+    assert snap_compare(app, terminal_size=(120, 32), press=[*"khan"])
+
+
+def test_desk_checked_in_snapshot(small_db, snap_compare):
+    app = make_app(small_db, station="Desk 1", mode="desk", clock=Clock())
+    assert snap_compare(app, terminal_size=(120, 32), press=[*"ada", "enter"])
