@@ -39,8 +39,13 @@ def check_in(
     """Check a person in, or report the existing check-in; returns after the commit."""
     when = iso(at)
     with immediate(db):
-        existing = current_checkin(db, attendee_id)
-        if existing:
+        # The partial unique index allows one current check-in; the trigger logs the new one.
+        inserted = db.conn.execute(
+            "INSERT OR IGNORE INTO checkin_records (attendee_id, at, station, via) VALUES (?, ?, ?, ?)",
+            [attendee_id, when, station, via],
+        ).rowcount
+        if not inserted:
+            existing = current_checkin(db, attendee_id)
             log(
                 db,
                 "checkin_refused",
@@ -50,11 +55,6 @@ def check_in(
                 detail={"already_at": existing[0], "already_by": existing[1]},
             )
             return CheckInResult(attendee_id, False, *existing)
-        db.execute(
-            "INSERT INTO checkin_records (attendee_id, at, station, via) VALUES (?, ?, ?, ?)",
-            [attendee_id, when, station, via],
-        )
-        log(db, "checkin", station=station, at=when, attendee_id=attendee_id, detail={"via": via})
     return CheckInResult(attendee_id, True, when, station)
 
 

@@ -64,13 +64,13 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             yield db
         return
     check_file(db)
-    db.execute("BEGIN IMMEDIATE")
+    db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
     except BaseException:
         db.rollback()
         raise
-    db.execute("COMMIT")
+    db.conn.execute("COMMIT")
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
