@@ -258,6 +258,7 @@ def search_attendees(
 ) -> list[Match]:
     """Ranked matches for a desk query, each with its current check-in state."""
     index = index or AttendeeIndex(db)
+    index.db = db  # a station that reconnected after a database problem passes its new connection
     found = index.search(query, limit)
     states = checkin_states(db, [p.id for p, _ in found])
     return [Match(p, score, *states.get(p.id, (None, None))) for p, score in found]

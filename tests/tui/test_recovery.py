@@ -109,3 +109,33 @@ async def test_disk_full_is_reported_and_nothing_half_written(small_db):
         assert await wait_for(lambda: app.problem is None)
         fill()
         assert app.db.execute("SELECT count(*) FROM reactions").fetchone()[0] == 2000
+
+
+async def test_desk_scan_while_locked_says_not_saved_then_works(small_db):
+    from bigconv.tui.widgets.banner import Banner
+
+    ada = (
+        store.connect(small_db)
+        .execute("SELECT badge, id FROM attendees WHERE first_name = 'Ada'")
+        .fetchone()
+    )
+    app = make_app(small_db, station="Desk 1", mode="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.db.execute("PRAGMA busy_timeout = 100")
+        other = sqlite3.connect(small_db, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        await pilot.press(*ada[0], "enter")
+        assert await wait_for(lambda: app.screen.query_one(Banner).kind == "error")
+        assert "NOT SAVED" in str(app.screen.query_one(Banner).content)
+        assert "locked" in problem(app) and app.is_running
+        other.execute("ROLLBACK")
+        other.close()
+        assert await wait_for(lambda: app.problem is None)
+        await pilot.press(*ada[0], "enter")
+        assert await wait_for(lambda: app.screen.query_one(Banner).kind == "ok")
+        assert (
+            app.db.execute(
+                "SELECT count(*) FROM checkins WHERE attendee_id = ?", [ada[1]]
+            ).fetchone()[0]
+            == 1
+        )

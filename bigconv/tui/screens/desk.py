@@ -195,12 +195,25 @@ class DeskScreen(LiveScreen):
         ):
             return  # the scanner's second read of the same badge: ignore silently
         self.last_scan = (person.badge, now)
-        self.check_in_person(person)
+        if not self.check_in_person(person):
+            self.last_scan = None  # nothing was stored: the next read of this badge must count
 
-    def check_in_person(self, person: Person) -> None:
-        result = check_in(self.db, person.id, station=self.bigconv.station, at=self.now())
+    def check_in_person(self, person: Person) -> bool:
+        """Check in and show the banner; False if the database failed and nothing was stored."""
+        result = self.guarded(
+            check_in, self.db, person.id, station=self.bigconv.station, at=self.now()
+        )
+        if result is None:  # the database failed: nothing was recorded, and the header says why
+            self.query_one(Banner).show(
+                "error",
+                person.name,
+                ["Not checked in: the database has a problem (see the top line). Try again."],
+                word="NOT SAVED",
+            )
+            return False
         self.show_check_in(person, result)  # only after the commit returned
         self.refresh_counters()  # now, not at the next poll
+        return True
 
     def show_check_in(self, person: Person, result: CheckInResult) -> None:
         lines = [" · ".join(x for x in (person.school, person.role) if x)]
@@ -225,8 +238,8 @@ class DeskScreen(LiveScreen):
         station = self.bigconv.station
         attendee_id = last_checkin_by(self.db, station)
         banner = self.query_one(Banner)
-        if attendee_id is None or not undo_checkin(
-            self.db, attendee_id, station=station, at=self.now()
+        if attendee_id is None or not self.guarded(
+            undo_checkin, self.db, attendee_id, station=station, at=self.now()
         ):
             banner.show("info", "", [f"Nothing to undo: {station} has no check-in standing."])
         else:
@@ -245,12 +258,25 @@ class DeskScreen(LiveScreen):
         if form is None:
             return
         try:
-            attendee_id, result = desk.register_walk_in(
-                self.db, **form.fields(), station=self.bigconv.station, at=self.now()
+            saved = self.guarded(
+                desk.register_walk_in,
+                self.db,
+                **form.fields(),
+                station=self.bigconv.station,
+                at=self.now(),
             )
         except desk.WalkInError as exc:
             self.query_one(Banner).show("error", "", [str(exc)], word="WALK-IN NOT SAVED")
             return
+        if saved is None:
+            self.query_one(Banner).show(
+                "error",
+                "",
+                ["The database has a problem (see the top line). Try again."],
+                word="WALK-IN NOT SAVED",
+            )
+            return
+        attendee_id, result = saved
         self.index.refresh()
         self.walk_in_id = attendee_id
         person = get_person(self.db, attendee_id)
@@ -262,8 +288,13 @@ class DeskScreen(LiveScreen):
         person = get_person(self.db, self.walk_in_id)
         if session_ids:
             try:
-                desk.allocate_places(
-                    self.db, person.id, session_ids, station=self.bigconv.station, at=self.now()
+                self.guarded(
+                    desk.allocate_places,
+                    self.db,
+                    person.id,
+                    session_ids,
+                    station=self.bigconv.station,
+                    at=self.now(),
                 )
             except desk.PlaceTaken as exc:
                 self.notify(f"Place not given: {exc}", severity="warning", markup=False)

@@ -300,7 +300,8 @@ class RoomScreen(LiveScreen):
         s = self.session
         if s is None:
             return
-        result = attendance.mark_present(
+        result = self.guarded(
+            attendance.mark_present,
             self.db,
             s.id,
             attendee_id,
@@ -308,6 +309,8 @@ class RoomScreen(LiveScreen):
             at=self.now(),
             override=override,
         )
+        if result is None:  # the database failed; the header says why and nothing was marked
+            return
         person = search.get_person(self.db, attendee_id)
         if result.status == FULL:
             message = (
@@ -332,8 +335,13 @@ class RoomScreen(LiveScreen):
         if self.session is None or attendee_id is None:
             return
         person = search.get_person(self.db, attendee_id)
-        undone = attendance.undo_mark(
-            self.db, self.session.id, attendee_id, station=self.bigconv.station, at=self.now()
+        undone = self.guarded(
+            attendance.undo_mark,
+            self.db,
+            self.session.id,
+            attendee_id,
+            station=self.bigconv.station,
+            at=self.now(),
         )
         if undone is None:
             self.notify(f"{person.name} is not marked present here.", markup=False)
