@@ -24,6 +24,8 @@ def busy_template(sample_template: Path, tmp_path_factory) -> Path:
             shutil.copy(item, folder / item.name)
     event = load_event(folder / "sample_event.toml")
     db = store.connect(folder / "sample_event.db")
+    with store.immediate(db):  # a fixed phone address, so pictures do not depend on this machine's
+        store.set_meta(db, "base_url", "http://192.0.2.10:8000")
     allocate.write(db, allocate.allocate(db, event.audiences, seed=0), station="setup")
     rng = random.Random(7)
     start = dt.datetime(2026, 11, 27, 8, 20, tzinfo=dt.UTC)
