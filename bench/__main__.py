@@ -78,6 +78,8 @@ def main() -> None:
         print(f"running bench.{name} ...", file=sys.stderr, flush=True)
         output, seconds, code = run(name, args.quick)
         failed += bool(code)
+        if "|-" not in output:
+            output = f"```text\n{output}\n```"  # aligned columns, kept as printed
         sections += [
             "",
             f"## {BENCHMARKS[name]}",
