@@ -64,6 +64,16 @@ def station_option(func):
     )(func)
 
 
+def out_option(func):
+    return click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder to write into (created if needed).",
+    )(func)
+
+
 def load(event_file: Path, db_path: Path | None) -> Context:
     """Load and validate the event file; every mistake is printed, exit 2."""
     try:
@@ -410,13 +420,7 @@ def restore(event_file: Path, db_path: Path | None, backup_file: Path) -> None:
 
 @cli.command()
 @event_argument
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the CSV files (created if needed).",
-)
+@out_option
 @click.option("--raw", is_flag=True, help="Do not guard cells that Excel would run as formulas.")
 def export(event_file: Path, db_path: Path | None, out_dir: Path, raw: bool) -> None:
     """Write one CSV per table and view (UTF-8 with BOM, opens in Excel)."""
@@ -453,13 +457,7 @@ def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
 
 @cli.command()
 @event_argument
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for cpd.csv and certificates.html (created if needed).",
-)
+@out_option
 def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     """Write everyone's CPD record: cpd.csv and printable certificates.html (a page each)."""
     from bigconv.data.cpd import records
@@ -618,19 +616,9 @@ def serve(
         ) from None
 
 
-def _out_option(func):
-    return click.option(
-        "--out",
-        "out_dir",
-        required=True,
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Folder to write into (created if needed).",
-    )(func)
-
-
 @cli.command("qr")
 @event_argument
-@_out_option
+@out_option
 @click.option(
     "--port", default=8000, show_default=True, help="Phone-site port, when base_url is not set."
 )
@@ -661,7 +649,7 @@ def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int)
 
 @cli.command()
 @event_argument
-@_out_option
+@out_option
 def badges(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     """Write printable badge sheets (badges.html, A4) and one QR code PNG per badge."""
     from bigconv.data.printing import badge_rows

@@ -167,6 +167,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture
+async def browser():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    chromium = require_tool("chromium")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
 def require_tool(name: str) -> str:
     """The path of a system tool; skip if absent, except in CI (BIGCONV_REQUIRE_TOOLS=1) where it fails."""
     path = shutil.which(name)

@@ -5,27 +5,13 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bigconv.data import store
 from bigconv.data.cpd import records
 from bigconv.data.report import build
 from bigconv.report import render_certificates, render_report
 from tests.after.day import HOSTILE, MARKUP
-from tests.conftest import CHROMIUM_ARGS, require_tool
 
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-async def browser():
-    chromium = require_tool("chromium")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def open_page(browser, path, width: int = 1100):

@@ -13,7 +13,7 @@ from bigconv.data import store
 from bigconv.data.timetable import sessions
 from bigconv.printables import write_session_codes
 from bigconv.web.app import make_web_app
-from tests.conftest import CHROMIUM_ARGS, require_tool
+from tests.conftest import require_tool
 from tests.web.conftest import Clock, table
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -38,15 +38,6 @@ async def site(small_event: Path, small_db: Path, tmp_path: Path):
     assert read.stdout.strip() == f"{base}/{phonics[0].code}"
     yield read.stdout.strip()
     await server.close()
-
-
-@pytest.fixture
-async def browser():
-    chromium = require_tool("chromium")
-    async with playwright_api.async_playwright() as p:
-        b = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
 
 
 async def test_taps_and_feedback_with_javascript(browser, site, small_db, tmp_path):

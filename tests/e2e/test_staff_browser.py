@@ -11,27 +11,6 @@ from bigconv.config import load_event
 from bigconv.data import staff, store
 from bigconv.web.app import STAFF_APP, make_web_app
 from bigconv.web.staff import STAFF_SITE
-from tests.conftest import require_tool
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-async def browser():
-    chromium = require_tool("chromium")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture
