@@ -17,7 +17,8 @@ WINDOW = dt.timedelta(minutes=10)
 NEGATIVE_MIN = 5
 NEGATIVE_SHARE = 0.4
 EMPTY_AFTER = dt.timedelta(minutes=10)
-NEARLY_EMPTY = 0.25  # present below this share of allocated, once the session has started
+NEARLY_EMPTY = 0.25
+GROUP_EMPTY = 3  # more empty rooms than this are reported in one line  # present below this share of allocated, once the session has started
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,19 @@ def alerts(db: sqlite_utils.Database, now: dt.datetime) -> list[Alert]:
     """Plain-words alerts: rooms at capacity, sessions losing people, empty sessions."""
     out = []
     _slot, loads = room_loads(db, now)
+    empty = [
+        load.session for load in loads if load.state == "empty" and now < load.session.end_time
+    ]
+    if len(empty) > GROUP_EMPTY:  # one line, not a wall, when whole slots are not being marked
+        minutes = int((now - empty[0].start_time).total_seconds() // 60)
+        rooms = ", ".join(s.room for s in empty)
+        out.append(
+            Alert(
+                "warning",
+                f"Nobody marked present in {len(empty)} rooms, {minutes} minutes after the start: {rooms}",
+            )
+        )
+        loads = [load for load in loads if load.state != "empty"]
     for load in loads:
         s = load.session
         if load.state in ("over", "full"):

@@ -136,3 +136,11 @@ def test_session_roster_present_first(db):
         ("Bob [bold]Bob[/]", False, True),
         ("Ada Lovelace", True, False),
     ]
+
+
+def test_many_empty_rooms_are_one_alert(sample_event):
+    db = store.connect(sample_event.with_suffix(".db"))
+    at = dt.datetime(2026, 11, 27, 10, 5, tzinfo=dt.UTC)  # Workshops 1, twenty minutes in
+    found = [a.text for a in dashboard.alerts(db, at)]
+    assert len(found) == 1
+    assert found[0].startswith("Nobody marked present in 20 rooms, 20 minutes after the start: ")

@@ -148,7 +148,10 @@ class DashboardScreen(LiveScreen):
         for stats in reactions.values():
             for kind, n in stats.total.items():
                 totals[kind] = totals.get(kind, 0) + n
-        words = "  ".join(f"{e} {label} {totals.get(k, 0)}" for k, e, label in kinds)
+        # Emoji and count, three to a line, so nothing breaks in the narrow panel; the labels
+        # are in each session's detail (Enter).
+        items = [f"{e} {totals.get(k, 0)}" for k, e, _label in kinds]
+        words = "\n".join("   ".join(items[i : i + 3]) for i in range(0, len(items), 3))
         self.query_one("#reaction-totals", Static).update(
             f"{sum(totals.values())} reactions today\n{words}"
         )
