@@ -44,6 +44,19 @@ ORDER BY t.starts_at, s.position, s.id
 """
 
 
+PLENARY_SQL = """
+SELECT s.id, s.code, s.title, r.name, t.label, t.starts_at, t.ends_at
+FROM sessions s JOIN rooms r ON r.id = s.room_id JOIN slots t ON t.id = s.slot_id
+WHERE t.kind = 'plenary'
+ORDER BY t.starts_at, s.position, s.id
+"""
+
+
+def plenaries(db: sqlite_utils.Database) -> list[DaySession]:
+    """The plenary sessions everyone attends (never in `allocations`)."""
+    return [DaySession(*row) for row in db.execute(PLENARY_SQL)]
+
+
 def day_sessions(db: sqlite_utils.Database, attendee_id: int) -> list[DaySession]:
     """The sessions this person is allocated to, in time order."""
     return [DaySession(*row) for row in db.execute(DAY_SQL, [attendee_id])]

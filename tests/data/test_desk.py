@@ -127,3 +127,7 @@ def test_arrival_counters(db):
     assert (numbers.checked_in, numbers.expected, numbers.recent) == (3, 5, 2)
     assert numbers.schools == [("Alpha School", 2, 3), ("Beta School", 1, 2)]
     assert desk.schools(db) == ["Alpha School", "Beta School"]
+
+
+def test_plenaries_are_everyone_s(db):
+    assert [(s.title, s.slot) for s in desk.plenaries(db)] == [("Welcome", "Plenary")]

@@ -224,10 +224,11 @@ class DeskScreen(LiveScreen):
         self.query_one(Banner).show("ok" if result.checked_in else "warn", person.name, lines)
 
     def day_lines(self, attendee_id: int) -> list[str]:
-        sessions = desk.day_sessions(self.db, attendee_id)
-        if not sessions:
-            return ["", "No workshops allocated."]
-        lines = ["", "Today:"]
+        workshops = desk.day_sessions(self.db, attendee_id)
+        sessions = sorted(workshops + desk.plenaries(self.db), key=lambda s: s.starts_at)
+        lines = ["", "Today:"] if sessions else [""]
+        if not workshops:
+            lines.append("No workshops allocated.")
         for s in sessions:
             lines.append(
                 f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.slot}: {s.title} — {s.room}"
