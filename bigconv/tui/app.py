@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import TypeVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 
 from bigconv.config import Event
 from bigconv.data import store
@@ -187,8 +189,11 @@ class BigconvApp(App):
         screen = self.screen
         wanted = getattr(screen, "WATCHES", ALL)
         refresh = getattr(screen, "refresh_data", None)
-        if refresh and topics & wanted:
-            self.guarded(refresh)
+        if refresh and topics & wanted and screen.is_mounted:
+            # While a screen is being built or taken down its widgets may be missing; the
+            # next poll refreshes it.
+            with contextlib.suppress(NoMatches):
+                self.guarded(refresh)
 
     def local(self, moment: dt.datetime | str) -> dt.datetime:
         """A stored UTC time in the event's time zone."""
