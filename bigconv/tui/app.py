@@ -161,9 +161,7 @@ class BigconvApp(App):
         self.problem = None
         self.show_station()
         self.notify("The database works again; carry on.", title="Recovered", timeout=6)
-        refresh = getattr(self.screen, "refresh_data", None)
-        if refresh:
-            self.guarded(refresh)
+        self.refresh_screen(self.screen)
 
     async def start_phone_site(self) -> None:
         """Serve the phone site in this app's loop and show where phones should go."""
@@ -188,8 +186,13 @@ class BigconvApp(App):
             return
         screen = self.screen
         wanted = getattr(screen, "WATCHES", ALL)
+        if topics & wanted:
+            self.refresh_screen(screen)
+
+    def refresh_screen(self, screen) -> None:
+        """Have a station screen re-read what it shows (if it is one, and is up)."""
         refresh = getattr(screen, "refresh_data", None)
-        if refresh and topics & wanted and screen.is_mounted:
+        if refresh and screen.is_mounted:
             # While a screen is being built or taken down its widgets may be missing; the
             # next poll refreshes it.
             with contextlib.suppress(NoMatches):
