@@ -64,6 +64,17 @@ def station_option(func):
     )(func)
 
 
+def backup_option(func):
+    """--backup-minutes, for the commands that keep a day running (run, serve)."""
+    return click.option(
+        "--backup-minutes",
+        type=click.FloatRange(min=0),
+        default=5,
+        show_default=True,
+        help="Back up the database this often into backups/ beside it (0: never).",
+    )(func)
+
+
 def out_option(func):
     return click.option(
         "--out",
@@ -269,13 +280,7 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     metavar="HH:MM",
     help="Rehearse: start the clock at this local time on the event day.",
 )
-@click.option(
-    "--backup-minutes",
-    type=click.FloatRange(min=0),
-    default=5,
-    show_default=True,
-    help="Back up the database this often into backups/ beside it (0: never).",
-)
+@backup_option
 @click.option("--room", "room", metavar="NAME", help="The room for --mode room (default: ask).")
 @click.option("--no-server", is_flag=True, help="Do not serve the phone site from this app.")
 @click.option(
@@ -332,8 +337,7 @@ def allocate_new_day(ctx: Context, db) -> None:
     have real rosters at once; `bigconv allocate --replace` redoes it any time."""
     from bigconv.data import allocate as al
 
-    has_choices = db.execute("SELECT count(*) FROM preferences").fetchone()[0]
-    if not has_choices or al.previous_count(db):
+    if not al.has_choices(db) or al.previous_count(db):
         return
     try:
         written = al.write(db, al.allocate(db, ctx.event.audiences), station="run")
@@ -569,13 +573,7 @@ def attend(
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
-@click.option(
-    "--backup-minutes",
-    type=click.FloatRange(min=0),
-    default=5,
-    show_default=True,
-    help="Back up the database this often into backups/ beside it (0: never).",
-)
+@backup_option
 @click.option("--no-staff", is_flag=True, help="Serve only the phone site: no /staff stations.")
 def serve(
     event_file: Path,

@@ -37,13 +37,21 @@ def qr_png(text: str, *, box_size: int = 10, border: int = 4) -> bytes:
     return buffer.getvalue()
 
 
-def qr_halfblocks(text: str, border: int = 2) -> list[str]:
-    """Terminal lines drawing the code with half blocks, two module rows per line."""
-    matrix = qr_matrix(text, border)
-    if len(matrix) % 2:
-        matrix.append([False] * len(matrix[0]))
-    glyphs = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
+HALF_BLOCKS = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
+
+
+def half_block_lines(matrix: list[list[bool]], scale: int = 1) -> list[str]:
+    """Terminal lines, two module rows per line; each module `scale` cells wide and `scale`
+    half-cells tall, so it looks square."""
+    rows = [[dark for dark in row for _ in range(scale)] for row in matrix for _ in range(scale)]
+    if len(rows) % 2:
+        rows.append([False] * len(rows[0]))
     return [
-        "".join(glyphs[top, bottom] for top, bottom in zip(upper, lower, strict=True))
-        for upper, lower in zip(matrix[::2], matrix[1::2], strict=True)
+        "".join(HALF_BLOCKS[pair] for pair in zip(top, bottom, strict=True))
+        for top, bottom in zip(rows[::2], rows[1::2], strict=True)
     ]
+
+
+def qr_halfblocks(text: str, border: int = 2) -> list[str]:
+    """Terminal lines drawing the code for `text` with half blocks."""
+    return half_block_lines(qr_matrix(text, border))

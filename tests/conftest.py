@@ -111,6 +111,13 @@ def small_db(small_event: Path) -> Path:
     return ctx.db_path
 
 
+def copy_day(source: Path, target: Path) -> None:
+    """Copy an event folder's event file, staff CSV and (closed, checkpointed) database."""
+    for item in source.iterdir():
+        if item.suffix in (".toml", ".csv", ".db"):
+            shutil.copy(item, target / item.name)
+
+
 @pytest.fixture(scope="session")
 def sample_template(tmp_path_factory) -> Path:
     """The real sample day initialised once per test run (copy it before writing)."""
@@ -125,9 +132,7 @@ def sample_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def sample_event(sample_template: Path, tmp_path: Path) -> Path:
     """A private copy of the initialised sample day; returns the event file path."""
-    for item in sample_template.iterdir():
-        if item.suffix in (".toml", ".csv", ".db"):
-            shutil.copy(item, tmp_path / item.name)
+    copy_day(sample_template, tmp_path)
     return tmp_path / "sample_event.toml"
 
 

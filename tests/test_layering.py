@@ -30,3 +30,16 @@ def test_data_layer_imports_no_ui_or_web():
         if any(module == f or module.startswith(f + ".") for f in FORBIDDEN)
     ]
     assert offenders == []
+
+
+def test_every_sql_statement_lives_in_the_data_layer():
+    package = DATA.parent
+    outside = [p for p in package.rglob("*.py") if DATA not in p.parents]
+    assert outside, "no modules outside bigconv/data found"
+    offenders = [
+        str(path.relative_to(package))
+        for path in outside
+        if ".execute(" in path.read_text(encoding="utf-8")
+        or "rows_where(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -518,6 +518,11 @@ def allocate(
     return result
 
 
+def has_choices(db: sqlite_utils.Database) -> bool:
+    """Whether anyone's ranked choices have been imported."""
+    return db.execute("SELECT 1 FROM preferences LIMIT 1").fetchone() is not None
+
+
 def previous_count(db: sqlite_utils.Database) -> int:
     """How many allocation rows exist now."""
     return db.execute("SELECT count(*) FROM allocations").fetchone()[0]

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from bigconv.data import timetable
+from bigconv.data import desk, timetable
+from bigconv.data.feedback import LATEST_FEEDBACK, reaction_kinds
 from bigconv.data.store import iso, parse_iso
 
 WINDOW = dt.timedelta(minutes=10)
@@ -32,25 +33,15 @@ class Arrivals:
 
 def arrivals(db: sqlite_utils.Database, now: dt.datetime, minutes: int = 60) -> Arrivals:
     """Check-ins against expected, the last ten minutes, a per-minute series and per school."""
-    expected, checked_in = db.execute(
-        "SELECT (SELECT count(*) FROM attendees), (SELECT count(*) FROM checkins)"
-    ).fetchone()
-    since = iso(now - WINDOW)
-    last = db.execute(
-        "SELECT count(*) FROM checkins WHERE at > ? AND at <= ?", [since, iso(now)]
-    ).fetchone()[0]
-    schools = db.execute(
-        "SELECT a.school, count(c.attendee_id), count(*) FROM attendees a"
-        " LEFT JOIN checkins c ON c.attendee_id = a.id GROUP BY a.school ORDER BY a.school"
-    ).fetchall()
-    times = [
-        r[0]
-        for r in db.execute(
-            "SELECT at FROM checkins WHERE at > ?", [iso(now - dt.timedelta(minutes=minutes))]
-        )
-    ]
+    counts = desk.arrivals(db, now - WINDOW)  # the desk's counters, plus a per-minute series
+    since = iso(now - dt.timedelta(minutes=minutes))
+    times = [r[0] for r in db.execute("SELECT at FROM checkins WHERE at > ?", [since])]
     return Arrivals(
-        checked_in, expected, last, per_minute(times, now, minutes), [tuple(s) for s in schools]
+        counts.checked_in,
+        counts.expected,
+        counts.recent,
+        per_minute(times, now, minutes),
+        counts.schools,
     )
 
 
@@ -142,14 +133,6 @@ class FeedbackStats:
     ratings: tuple[int, ...]  # count of 1..5
 
 
-LATEST_FEEDBACK = """
-SELECT * FROM (
-    SELECT f.*, row_number() OVER (PARTITION BY f.session_id, f.device ORDER BY f.at DESC, f.id DESC) AS newest
-    FROM feedback f
-) WHERE newest = 1
-"""
-
-
 def feedback_stats(db: sqlite_utils.Database) -> dict[int, FeedbackStats]:
     """Per session, counting only each device's latest submission."""
     ratings: dict[int, list[int]] = {}
@@ -205,10 +188,19 @@ class Alert:
     session_id: int | None = None
 
 
-def alerts(db: sqlite_utils.Database, now: dt.datetime) -> list[Alert]:
-    """Plain-words alerts: rooms at capacity, sessions losing people, empty sessions."""
+def alerts(
+    db: sqlite_utils.Database,
+    now: dt.datetime,
+    *,
+    loads: list[RoomLoad] | None = None,
+    stats: dict[int, ReactionStats] | None = None,
+) -> list[Alert]:
+    """Plain-words alerts: rooms at capacity, sessions losing people, empty sessions.
+
+    A caller that already read this moment's `room_loads` and `reaction_stats` passes them in."""
     out = []
-    _slot, loads = room_loads(db, now)
+    if loads is None:
+        _slot, loads = room_loads(db, now)
     empty = [
         load.session for load in loads if load.state == "empty" and now < load.session.end_time
     ]
@@ -242,22 +234,21 @@ def alerts(db: sqlite_utils.Database, now: dt.datetime) -> list[Alert]:
                     s.id,
                 )
             )
-    negative = {r[0] for r in db.execute("SELECT key FROM reaction_kinds WHERE negative")}
-    if negative:
-        stats = reaction_stats(db, now)
-        titles = {s.id: s for s in timetable.sessions(db)}
-        for session_id, st in stats.items():
-            recent = sum(st.recent.values())
-            bad = sum(n for kind, n in st.recent.items() if kind in negative)
-            if bad >= NEGATIVE_MIN and bad >= NEGATIVE_SHARE * recent and session_id in titles:
-                s = titles[session_id]
-                out.append(
-                    Alert(
-                        "alert",
-                        f"{s.title} ({s.room}) may be losing people: {bad} of {recent} reactions in the last 10 minutes are negative",
-                        session_id,
-                    )
+    negative = {k.key for k in reaction_kinds(db) if k.negative}
+    stats = reaction_stats(db, now) if stats is None else stats
+    for session_id, st in stats.items():
+        recent = sum(st.recent.values())
+        bad = sum(n for kind, n in st.recent.items() if kind in negative)
+        if bad < NEGATIVE_MIN or bad < NEGATIVE_SHARE * recent:
+            continue
+        for s in timetable.sessions(db, "s.id = ?", [session_id]):  # none if it was removed
+            out.append(
+                Alert(
+                    "alert",
+                    f"{s.title} ({s.room}) may be losing people: {bad} of {recent} reactions in the last 10 minutes are negative",
+                    session_id,
                 )
+            )
     return out
 
 

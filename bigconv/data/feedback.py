@@ -159,10 +159,11 @@ def badge_exists(db: sqlite_utils.Database, badge: str) -> bool:
     return db.execute("SELECT 1 FROM attendees WHERE badge = ?", [badge]).fetchone() is not None
 
 
-# The latest submission of each device for a session (ties on time: the later row).
+# Each device's latest submission per session (ties on time: the later row): what summaries,
+# the dashboard and the report count. Every submission stays in `feedback`.
 LATEST_FEEDBACK = """
 SELECT f.* FROM feedback f
-WHERE f.session_id = :sid AND f.id = (
+WHERE f.id = (
     SELECT g.id FROM feedback g WHERE g.session_id = f.session_id AND g.device = f.device
     ORDER BY g.at DESC, g.id DESC LIMIT 1)
 """
@@ -175,7 +176,9 @@ def summary(db: sqlite_utils.Database, session_id: int) -> Summary:
         "SELECT kind, count(*) FROM reactions WHERE session_id = ? GROUP BY kind", [session_id]
     ):
         reactions[kind] = n
-    latest = f"SELECT rating, count(*) FROM ({LATEST_FEEDBACK}) GROUP BY rating"
+    latest = (
+        f"SELECT rating, count(*) FROM ({LATEST_FEEDBACK}) WHERE session_id = :sid GROUP BY rating"
+    )
     ratings = {r: 0 for r in range(1, 6)}
     responses = 0
     for rating, n in db.execute(latest, {"sid": session_id}):

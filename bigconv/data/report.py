@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bigconv.data.feedback import ReactionKind
+from bigconv.data.feedback import LATEST_FEEDBACK, ReactionKind, reaction_kinds
 from bigconv.data.store import get_meta, parse_iso
 from bigconv.data.timetable import SessionRow, sessions
 
@@ -112,22 +112,11 @@ def arrivals(db: sqlite_utils.Database, tz: ZoneInfo, minutes: int = 10):
     return [(t, len(idx)) for t, idx in buckets(times, minutes)]
 
 
-def reaction_kinds(db: sqlite_utils.Database) -> list[ReactionKind]:
-    rows = db.execute(
-        "SELECT key, emoji, label, negative FROM reaction_kinds ORDER BY position, key"
-    ).fetchall()
-    return [ReactionKind(k, e, lbl, bool(n)) for k, e, lbl, n in rows]
-
-
 def latest_feedback(db: sqlite_utils.Database) -> list[tuple]:
     """(session_id, at, rating, next_step, comment) per phone and session: its latest answer."""
     return db.execute(
-        """
-        SELECT f.session_id, f.at, f.rating, f.next_step, f.comment FROM feedback f
-        WHERE f.id = (SELECT g.id FROM feedback g WHERE g.session_id = f.session_id
-                      AND g.device = f.device ORDER BY g.at DESC, g.id DESC LIMIT 1)
-        ORDER BY f.session_id, f.at
-        """
+        f"SELECT session_id, at, rating, next_step, comment FROM ({LATEST_FEEDBACK})"
+        " ORDER BY session_id, at"
     ).fetchall()
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bigconv.config import load_event
 from bigconv.data import allocate, store
+from tests.conftest import copy_day
 
 # 10:05 on the day: Workshops 1 (09:45-10:45, GMT) has been running for twenty minutes.
 BUSY_CLOCK = dt.datetime(2026, 11, 27, 10, 5, tzinfo=dt.UTC)
@@ -19,9 +19,7 @@ BUSY_CLOCK = dt.datetime(2026, 11, 27, 10, 5, tzinfo=dt.UTC)
 @pytest.fixture(scope="session")
 def busy_template(sample_template: Path, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("busy")
-    for item in sample_template.iterdir():
-        if item.suffix in (".toml", ".csv", ".db"):
-            shutil.copy(item, folder / item.name)
+    copy_day(sample_template, folder)
     event = load_event(folder / "sample_event.toml")
     db = store.connect(folder / "sample_event.db")
     with store.immediate(db):  # a fixed phone address, so pictures do not depend on this machine's
@@ -91,7 +89,5 @@ def busy_template(sample_template: Path, tmp_path_factory) -> Path:
 @pytest.fixture
 def busy_db(busy_template: Path, tmp_path: Path) -> Path:
     """A private copy of the busy sample day's database."""
-    for item in busy_template.iterdir():
-        if item.suffix in (".toml", ".csv", ".db"):
-            shutil.copy(item, tmp_path / item.name)
+    copy_day(busy_template, tmp_path)
     return tmp_path / "sample_event.db"

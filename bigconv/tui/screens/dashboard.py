@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from bigconv.data import dashboard
+from bigconv.data.feedback import reaction_kinds
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.session_detail import SessionDetailScreen
 
@@ -95,8 +96,11 @@ class DashboardScreen(LiveScreen):
     def refresh_data(self) -> None:
         now = self.now()
         self.show_arrivals(now)
-        self.show_rooms(now)
-        self.show_alerts(now)
+        # Read the rooms and reactions once; the alerts are worked out from the same figures.
+        slot, loads = dashboard.room_loads(self.db, now)
+        reactions = dashboard.reaction_stats(self.db, now)
+        self.show_rooms(now, slot, loads, reactions)
+        self.show_alerts(dashboard.alerts(self.db, now, loads=loads, stats=reactions))
         self.show_feed()
 
     def show_arrivals(self, now) -> None:
@@ -114,14 +118,10 @@ class DashboardScreen(LiveScreen):
                 Text(school or "(no school)"), Text(f"{arrived}/{expected}"), Text(f"{pct}%")
             )
 
-    def show_rooms(self, now) -> None:
-        slot, loads = dashboard.room_loads(self.db, now)
-        reactions = dashboard.reaction_stats(self.db, now)
+    def show_rooms(self, now, slot, loads, reactions) -> None:
         feedback = dashboard.feedback_stats(self.db)
-        kinds = list(
-            self.db.execute("SELECT key, emoji, label FROM reaction_kinds ORDER BY position")
-        )
-        emoji = {k: e for k, e, _ in kinds}
+        kinds = reaction_kinds(self.db)
+        emoji = {k.key: k.emoji for k in kinds}
         title = "No sessions today"
         if slot:
             start, end = self.bigconv.local(slot["starts_at"]), self.bigconv.local(slot["ends_at"])
@@ -150,7 +150,7 @@ class DashboardScreen(LiveScreen):
                 totals[kind] = totals.get(kind, 0) + n
         # Emoji and count, three to a line, so nothing breaks in the narrow panel; the labels
         # are in each session's detail (Enter).
-        items = [f"{e} {totals.get(k, 0)}" for k, e, _label in kinds]
+        items = [f"{k.emoji} {totals.get(k.key, 0)}" for k in kinds]
         words = "\n".join("   ".join(items[i : i + 3]) for i in range(0, len(items), 3))
         self.query_one("#reaction-totals", Static).update(
             f"{sum(totals.values())} reactions today\n{words}"
@@ -159,8 +159,7 @@ class DashboardScreen(LiveScreen):
             self.db, now
         )
 
-    def show_alerts(self, now) -> None:
-        found = dashboard.alerts(self.db, now)
+    def show_alerts(self, found: list[dashboard.Alert]) -> None:
         text = "\n".join(f"{'⚠' if a.level == 'warning' else '⛔'} {a.text}" for a in found)
         self.query_one("#alerts-text", Static).update(text or "✓ No alerts")
         self.query_one("#alerts").set_class(bool(found), "-active")

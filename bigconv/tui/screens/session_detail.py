@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from bigconv.data import dashboard, timetable
+from bigconv.data.feedback import reaction_kinds
 from bigconv.tui.screens.base import LiveScreen
 
 
@@ -66,13 +67,10 @@ class SessionDetailScreen(LiveScreen):
                 Text("yes" if line.allocated else "walk-in"),
             )
         stats = dashboard.reaction_stats(self.db, self.now()).get(s.id, dashboard.ReactionStats())
-        kinds = list(
-            self.db.execute("SELECT key, emoji, label FROM reaction_kinds ORDER BY position")
-        )
         self.query_one("#detail-reactions", Static).update(
             "  ".join(
-                f"{e} {label} {stats.total.get(k, 0)} (+{stats.recent.get(k, 0)})"
-                for k, e, label in kinds
+                f"{k.emoji} {k.label} {stats.total.get(k.key, 0)} (+{stats.recent.get(k.key, 0)})"
+                for k in reaction_kinds(self.db)
             )
         )
         self.query_one("#detail-spark", Sparkline).data = dashboard.reactions_per_minute(

@@ -7,22 +7,10 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bigconv.qr import qr_matrix
+from bigconv.qr import half_block_lines, qr_matrix
 
 # Fixed colours, whatever the theme: phone scanners want dark modules on a light ground.
 QR_STYLE = Style(color="#000000", bgcolor="#ffffff")
-HALF_BLOCKS = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
-
-
-def half_block_lines(matrix: list[list[bool]], scale: int = 1) -> list[str]:
-    """Each module `scale` cells wide and `scale` half-cells tall, so it looks square."""
-    rows = [[dark for dark in row for _ in range(scale)] for row in matrix for _ in range(scale)]
-    if len(rows) % 2:
-        rows.append([False] * len(rows[0]))
-    return [
-        "".join(HALF_BLOCKS[pair] for pair in zip(top, bottom, strict=True))
-        for top, bottom in zip(rows[::2], rows[1::2], strict=True)
-    ]
 
 
 class QrCode(Widget):
