@@ -161,7 +161,7 @@ class BigconvApp(App):
         self.problem = None
         self.show_station()
         self.notify("The database works again; carry on.", title="Recovered", timeout=6)
-        self.refresh_screen(self.screen)
+        self.refresh_screen(self.visible_screen())
 
     async def start_phone_site(self) -> None:
         """Serve the phone site in this app's loop and show where phones should go."""
@@ -182,12 +182,19 @@ class BigconvApp(App):
         except (sqlite3.Error, store.StoreError) as error:
             self.report_problem(error)
             return
-        if not topics:
+        screen = self.visible_screen() if topics else None
+        if screen is None:
             return
-        screen = self.screen
         wanted = getattr(screen, "WATCHES", ALL)
         if topics & wanted:
             self.refresh_screen(screen)
+
+    def visible_screen(self):
+        """The screen on top of the current mode's stack, or None while screens change (a
+        mode being switched or the app shutting down can leave the stack empty for a moment)."""
+        stacks = getattr(self, "_screen_stacks", {})
+        stack = stacks.get(self.current_mode) if self.is_running else None
+        return stack[-1] if stack else None
 
     def refresh_screen(self, screen) -> None:
         """Have a station screen re-read what it shows (if it is one, and is up)."""
