@@ -167,8 +167,29 @@ def rehearsal_clock(event: Event, text: str):
         start = dt.datetime.combine(event.date, dt.time.fromisoformat(text), event.tz)
     except ValueError:
         raise BadInput(f"--at {text}: expected a time such as 09:50") from None
-    offset = start - store.utcnow()
-    return lambda: store.utcnow() + offset
+    return store.OffsetClock(start - store.utcnow())
+
+
+def at_option(func):
+    """--at HH:MM, for the commands that keep a day running (run, serve)."""
+    return click.option(
+        "--at",
+        "at_time",
+        metavar="HH:MM",
+        help="Rehearse: start the clock at this local time on the event day "
+        "(drives the screens and the phone site served).",
+    )(func)
+
+
+def process_clock(event: Event, at_time: str | None, offset: float | None):
+    """The one clock of this process: --at, else an offset handed down by `serve`, else real."""
+    import datetime as dt
+
+    if at_time:
+        return rehearsal_clock(event, at_time)
+    if offset is not None:
+        return store.OffsetClock(dt.timedelta(seconds=offset))
+    return None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -227,14 +248,20 @@ def import_attendees(
     show_default=True,
     help="Phone-site port, for the URLs when base_url is not set.",
 )
-def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -> None:
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    show_default=True,
+    help="Phone-site listening address, for the URLs when base_url is not set.",
+)
+def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int, host: str) -> None:
     """List sessions with room, slot, code and feedback URL."""
     from bigconv.data.timetable import sessions as all_sessions
     from bigconv.net import phone_base_url, session_url
 
     ctx = load(event_file, db_path)
     db = open_existing(ctx)
-    base = phone_base_url(ctx.event.base_url, port)
+    base = phone_base_url(ctx.event.base_url, port, host)
     rows = all_sessions(db)
     tz = ctx.event.tz
     if as_json:
@@ -274,12 +301,8 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     show_default=True,
     help="Which station screen to open.",
 )
-@click.option(
-    "--at",
-    "at_time",
-    metavar="HH:MM",
-    help="Rehearse: start the clock at this local time on the event day.",
-)
+@at_option
+@click.option("--clock-offset", type=float, hidden=True)  # set by `serve` for browser stations
 @backup_option
 @click.option("--room", "room", metavar="NAME", help="The room for --mode room (default: ask).")
 @click.option("--no-server", is_flag=True, help="Do not serve the phone site from this app.")
@@ -293,23 +316,33 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     type=click.IntRange(1, 65535),
     help="Phone-site port.",
 )
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="The phone-site address to show and encode (default: base_url, else --host/--port).",
+)
 def run(
     event_file: Path,
     db_path: Path | None,
     station: str,
     mode: str,
     at_time: str | None,
+    clock_offset: float | None,
     backup_minutes: float,
     room: str | None,
     no_server: bool,
     host: str,
     port: int,
+    public_url: str | None,
 ) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
+    from bigconv.net import phone_base_url
     from bigconv.tui.app import make_app
 
     ctx = load(event_file, db_path)
-    clock = rehearsal_clock(ctx.event, at_time) if at_time else None
+    clock = process_clock(ctx.event, at_time, clock_offset)
+    if public_url is not None and not public_url.startswith(("http://", "https://")):
+        raise BadInput(f"--public-url {public_url}: must start with http:// or https://")
     fresh = not ctx.db_path.exists()
     db = open_existing(ctx)
     if fresh:
@@ -328,6 +361,7 @@ def run(
         room=room,
         serve_port=serve_port,
         serve_host=host,
+        public_url=public_url or phone_base_url(ctx.event.base_url, port, host),
     )
     app.run()
 
@@ -574,6 +608,7 @@ def attend(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
 @backup_option
+@at_option
 @click.option("--no-staff", is_flag=True, help="Serve only the phone site: no /staff stations.")
 def serve(
     event_file: Path,
@@ -581,6 +616,7 @@ def serve(
     host: str,
     port: int,
     backup_minutes: float,
+    at_time: str | None,
     no_staff: bool,
 ) -> None:
     """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
@@ -588,17 +624,22 @@ def serve(
 
     from bigconv.data.backup import default_dir
     from bigconv.data.staff import staff_passcode
-    from bigconv.net import phone_base_url
+    from bigconv.net import loopback_warning, phone_base_url
     from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
     from bigconv.web.backups import add_periodic_backups
 
     ctx = load(event_file, db_path)
+    clock = process_clock(ctx.event, at_time, None)
     db = open_existing(ctx)
     passcode = staff_passcode(db)
     db.close()
-    app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff)
-    base = phone_base_url(ctx.event.base_url, port)
+    base = phone_base_url(ctx.event.base_url, port, host)
+    app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff, clock=clock, public_url=base)
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
+    if warning := loopback_warning(host):
+        click.echo(f"Warning: {warning}", err=True)
+    if clock is not None:
+        click.echo(f"Rehearsal clock: {clock().astimezone(ctx.event.tz):%H:%M} on the event day")
     if not no_staff:
         click.echo(f"Staff stations: {base}{STAFF_PREFIX}  passcode: {passcode}")
     if backup_minutes:
@@ -620,7 +661,13 @@ def serve(
 @click.option(
     "--port", default=8000, show_default=True, help="Phone-site port, when base_url is not set."
 )
-def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int) -> None:
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    show_default=True,
+    help="Phone-site listening address, when base_url is not set.",
+)
+def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int, host: str) -> None:
     """Write each session's QR code (CODE.svg, CODE.png) and printable posters.html."""
     from bigconv.data.timetable import sessions as all_sessions
     from bigconv.net import phone_base_url
@@ -628,7 +675,7 @@ def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int)
 
     ctx = load(event_file, db_path)
     db = open_existing(ctx)
-    base = phone_base_url(ctx.event.base_url, port)
+    base = phone_base_url(ctx.event.base_url, port, host)
     rows = all_sessions(db)
     try:
         write_session_codes(out_dir, rows, base, ctx.event.tz, ctx.event.name)

@@ -291,6 +291,22 @@ def _import_row(
         [attendee_id],
     ).fetchall()
     if preferences and [tuple(p) for p in current] != preferences:
+        if current:  # the old choices are kept, with when and why
+            db.execute(
+                "INSERT INTO preferences_replaced"
+                " (attendee_id, session_id, rank, replaced_at, reason, station)"
+                " SELECT attendee_id, session_id, rank, ?, 'new choices imported', ?"
+                " FROM preferences WHERE attendee_id = ?",
+                [now, station, attendee_id],
+            )
+            log(
+                db,
+                "preferences_replaced",
+                station=station,
+                at=now,
+                attendee_id=attendee_id,
+                detail={"old": [sid for _, sid in current], "new": [sid for _, sid in preferences]},
+            )
         db.execute("DELETE FROM preferences WHERE attendee_id = ?", [attendee_id])
         for rank, sid in preferences:
             db.execute(

@@ -226,3 +226,35 @@ def m004_lighter_checkin_writes(db: Database) -> None:
     """Drop two indexes no query needs at a day's scale (a scan of a few thousand rows takes
     microseconds): each check-in commit then writes fewer pages, about 20% faster."""
     run_sql(db, "DROP INDEX IF EXISTS checkin_records_at;\nDROP INDEX IF EXISTS log_at;")
+
+
+@migrations()
+def m005_records_stay_right(db: Database) -> None:
+    """One place per person per slot (a move stamps the first mark `moved_to`); choices and
+    allocations that are replaced or removed are kept with when, why and which station."""
+    run_sql(
+        db,
+        """
+        ALTER TABLE attendance_records ADD COLUMN moved_to INTEGER;
+        CREATE TRIGGER attendance_one_place_per_slot BEFORE INSERT ON attendance_records
+        WHEN NEW.undone_at IS NULL AND EXISTS (
+            SELECT 1 FROM attendance_records p JOIN sessions s ON s.id = p.session_id
+            WHERE p.attendee_id = NEW.attendee_id AND p.undone_at IS NULL
+              AND p.session_id != NEW.session_id
+              AND s.slot_id = (SELECT slot_id FROM sessions WHERE id = NEW.session_id))
+        BEGIN
+            SELECT RAISE(ABORT, 'already present in another session of this slot');
+        END;
+        ALTER TABLE allocations_replaced ADD COLUMN reason TEXT;
+        ALTER TABLE allocations_replaced ADD COLUMN station TEXT;
+        CREATE TABLE preferences_replaced (
+            attendee_id INTEGER NOT NULL,
+            session_id INTEGER NOT NULL,
+            rank INTEGER NOT NULL,
+            replaced_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            station TEXT NOT NULL
+        );
+        CREATE INDEX preferences_replaced_attendee ON preferences_replaced(attendee_id);
+        """,
+    )

@@ -17,7 +17,7 @@ from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup
 from bigconv.data.watch import ALL, ChangeWatcher
-from bigconv.net import phone_base_url
+from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.screens.dashboard import DashboardScreen
 from bigconv.tui.screens.desk import DeskScreen
 from bigconv.tui.screens.room import RoomScreen
@@ -60,6 +60,7 @@ class BigconvApp(App):
         room: str | None = None,
         serve_port: int | None = None,
         serve_host: str = "0.0.0.0",
+        public_url: str | None = None,
     ):
         super().__init__()
         self.room = room  # the room mode's room by name; None: it asks
@@ -73,17 +74,23 @@ class BigconvApp(App):
         self.problem: str | None = None
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
+        self.tz = event.tz if event else dt.UTC
+        name = store.get_meta(self.db, "event_name") or "bigconv"
+        self.title = name
+        # The one phone address this station shows and encodes: given by the process that
+        # serves the phones (browser stations), else base_url, else where this app listens.
+        self.base_url = public_url or phone_base_url(
+            event.base_url if event else store.get_meta(self.db, "base_url") or None,
+            serve_port or DEFAULT_PORT,
+            serve_host,
+        )
         self.phone_site = None
         if serve_port is not None:
             from bigconv.tui.phone_site import PhoneSiteRunner
 
-            self.phone_site = PhoneSiteRunner(self.db_path, event, serve_host, serve_port)
-        self.tz = event.tz if event else dt.UTC
-        name = store.get_meta(self.db, "event_name") or "bigconv"
-        self.title = name
-        self.base_url = phone_base_url(
-            event.base_url if event else store.get_meta(self.db, "base_url") or None
-        )
+            self.phone_site = PhoneSiteRunner(
+                self.db_path, event, serve_host, serve_port, url=self.base_url, clock=self.clock
+            )
         self.phone_message = ""
         self.show_station()
         if not event and (tzname := store.get_meta(self.db, "timezone")):
@@ -228,10 +235,13 @@ def make_app(
     room: str | None = None,
     serve_port: int | None = None,
     serve_host: str = "0.0.0.0",
+    public_url: str | None = None,
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
 
     `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
+    `clock` drives the screens and the phone site this app serves; `public_url` overrides the
+    phone address shown (else base_url, else the address the phone site listens on).
     """
     return BigconvApp(
         db_path,
@@ -243,4 +253,5 @@ def make_app(
         room=room,
         serve_port=serve_port,
         serve_host=serve_host,
+        public_url=public_url,
     )

@@ -14,9 +14,8 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from bigconv.data import attendance, search
 from bigconv.data.attendance import FULL, MARKED, RosterEntry
-from bigconv.data.store import get_meta
 from bigconv.data.timetable import SessionRow
-from bigconv.net import phone_base_url, session_url
+from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.over_capacity import OverCapacity
 from bigconv.tui.screens.qr_view import QrView, fit_scale
@@ -236,9 +235,7 @@ class RoomScreen(LiveScreen):
         qr.scale = fit_scale(qr.modules, width // 3, height - QR_SPARE_LINES)
 
     def base_url(self) -> str:
-        event = self.bigconv.event
-        base = event.base_url if event else get_meta(self.db, "base_url")
-        return phone_base_url(base or None)
+        return self.bigconv.base_url  # the app's one phone address
 
     # -- the roster cursor --------------------------------------------------------------------
 
