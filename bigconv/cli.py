@@ -554,6 +554,12 @@ def _state(match, tz) -> str:
 @click.argument("query", metavar="QUERY_OR_BADGE")
 @station_option
 @click.option("--override", is_flag=True, help="Mark present even when the room is full.")
+@click.option(
+    "--move",
+    is_flag=True,
+    help="If they are present in another session of this slot, move them here "
+    "(the first mark is kept, stamped as moved); without it that is refused.",
+)
 def attend(
     event_file: Path,
     db_path: Path | None,
@@ -561,6 +567,7 @@ def attend(
     query: str,
     station: str,
     override: bool,
+    move: bool,
 ) -> None:
     """Mark someone present in a session, by badge code or name (checks them in if needed)."""
     from bigconv.data import attendance
@@ -572,10 +579,18 @@ def attend(
     if session is None:
         raise BadInput(f"no session with code {session_code!r} (see `bigconv sessions`)")
     person = _one_person(db, query, ctx.event.tz)
-    result = attendance.mark_present(db, session.id, person.id, station=station, override=override)
+    result = attendance.mark_present(
+        db, session.id, person.id, station=station, override=override, move=move
+    )
     tz = ctx.event.tz
     when = store.parse_iso(result.at).astimezone(tz)
     where = f"{session.code} {session.title} ({session.room})"
+    if result.status == attendance.ELSEWHERE:
+        raise Refused(
+            f"{person.name} is present in {result.other.name} since {when:%H:%M}"
+            f" ({result.station}), in the same slot: not marked;"
+            f" add --move to move them to {where}."
+        )
     if result.status == attendance.ALREADY:
         raise Refused(
             f"{person.name} is already present in {where} since {when:%H:%M} ({result.station})."
@@ -588,6 +603,7 @@ def attend(
     notes = [
         text
         for flag, text in (
+            (result.moved, f"moved from {result.other.name if result.other else ''}"),
             (result.walk_in, "walk-in"),
             (result.override, "over capacity, override logged"),
             (result.checked_in, "checked in too"),

@@ -9,11 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from bigconv.data import attendance, search
-from bigconv.data.attendance import FULL, MARKED, RosterEntry
+from bigconv.data.attendance import ELSEWHERE, FULL, MARKED, RosterEntry
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
@@ -293,7 +293,7 @@ class RoomScreen(LiveScreen):
     def row_ticked(self, event: DataTable.RowSelected) -> None:
         self.mark(int(event.row_key.value))
 
-    def mark(self, attendee_id: int, *, override: bool = False) -> None:
+    def mark(self, attendee_id: int, *, override: bool = False, move: bool = False) -> None:
         s = self.session
         if s is None:
             return
@@ -305,10 +305,22 @@ class RoomScreen(LiveScreen):
             station=self.bigconv.station,
             at=self.now(),
             override=override,
+            move=move,
         )
         if result is None:  # the database failed; the header says why and nothing was marked
             return
         person = search.get_person(self.db, attendee_id)
+        if result.status == ELSEWHERE:  # one place per slot: the host chooses
+            message = (
+                f"{person.name} is present in {result.other.name} since"
+                f" {self.bigconv.local(result.at):%H:%M} ({result.station}).\n"
+                f"Move them to {s.title} ({s.room})? The move is recorded; the first mark is kept."
+            )
+            self.app.push_screen(
+                MoveHere(message),
+                lambda ok: self.mark(attendee_id, override=override, move=True) if ok else None,
+            )
+            return
         if result.status == FULL:
             message = (
                 f"{s.room} is full: {result.present} present, capacity {result.capacity}.\n"
@@ -316,7 +328,7 @@ class RoomScreen(LiveScreen):
             )
             self.app.push_screen(
                 OverCapacity(message),
-                lambda ok: self.mark(attendee_id, override=True) if ok else None,
+                lambda ok: self.mark(attendee_id, override=True, move=move) if ok else None,
             )
             return
         self.refresh_data()
@@ -350,6 +362,23 @@ class RoomScreen(LiveScreen):
     def action_qr_view(self) -> None:
         if self.session:
             self.app.push_screen(QrView(self.url, f"{self.session.title} · {self.session.room}"))
+
+
+class MoveHere(OverCapacity):
+    """True: move the person here (their first mark is kept, stamped moved); False: leave it."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Move here"),
+        Binding("n,escape", "answer(False)", "Cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="over-capacity"):
+            yield Static("⇄ Present in another session of this slot", id="over-capacity-title")
+            yield Static(self.message, markup=False)
+            with Horizontal(id="over-capacity-buttons"):
+                yield Button("Move here (y)", variant="warning", id="yes")
+                yield Button("Cancel (n)", variant="primary", id="no")
 
 
 def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:
@@ -394,5 +423,6 @@ def mark_message(result: attendance.MarkResult, name: str, local) -> str:
             if flag
         ]
         tail = f" ({', '.join(extras)})" if extras else ""
-        return f"✓ {name} present{tail}: {result.present}/{result.capacity}"
+        moved = f" (moved from {result.other.name})" if result.moved else ""
+        return f"✓ {name} present{moved}{tail}: {result.present}/{result.capacity}"
     return f"{name} was already marked present at {local(result.at):%H:%M} by {result.station}."
