@@ -151,12 +151,17 @@ def _counts(db):
 
 def print_import(report, name: str) -> None:
     prefix = "Would import" if report.dry_run else "Imported"
+    doubts = len(report.possible_duplicates)
     click.echo(
         f"{name}: {prefix} {report.imported}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"rejected {len(report.rejected)}; choices for {report.preferences} people."
+        f"rejected {len(report.rejected)}"
+        + (f", possible duplicates {doubts}" if doubts else "")
+        + f"; choices for {report.preferences} people."
     )
     for line, reason in report.rejected:
         click.echo(f"  {name}:{line}: rejected: {reason}", err=True)
+    for line, doubt in report.possible_duplicates:
+        click.echo(f"  {name}:{line}: {doubt}", err=True)
 
 
 def rehearsal_clock(event: Event, text: str):
