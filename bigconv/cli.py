@@ -471,7 +471,7 @@ def export(event_file: Path, db_path: Path | None, out_dir: Path, raw: bool) -> 
 
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
-    for item in export_csv(db, _out_dir(out_dir), raw=raw):
+    for item in export_csv(db, _out_dir(out_dir), raw=raw, tz=ctx.event.tz):
         click.echo(f"{item.path}: {item.rows} rows")
 
 
