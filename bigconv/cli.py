@@ -526,19 +526,30 @@ def _one_person(db, text: str, tz):
 
     if len(fold(text).replace(" ", "")) < MIN_QUERY:
         raise BadInput(f"{text!r}: give a badge code or at least {MIN_QUERY} letters of a name")
-    found = lookup(db, text)
+    found = lookup(db, text, limit=MANY + 1)
     if not found and looks_like_badge(text):
         raise Refused(f"{text}: unknown badge code (a badge-shaped code is never taken for a name)")
     exact = [m for m in found if fold(m.person.name) == fold(text)]
     if len(exact) == 1:
         found = exact
     if not found:
-        raise Refused(f"{text}: no attendee matches this badge, name or email")
+        what = "email" if "@" in text else "badge, name or email"
+        raise Refused(f"{text}: no attendee matches this {what}")
     if len(found) > 1:
-        lines = [f"{text}: {len(found)} attendees match; give a badge code or more of the name:"]
-        lines += [f"  {_who(m.person)}" + _state(m, tz) for m in found]
+        count = f"more than {MANY}" if len(found) > MANY else str(len(found))
+        shown = found[:SHOWN]
+        first = f" (the first {len(shown)} shown)" if len(found) > len(shown) else ""
+        email = ", a whole email" if "@" in text else ""
+        lines = [
+            f"{text}: {count} attendees match; give a badge code{email} or more of the name{first}:"
+        ]
+        lines += [f"  {_who(m.person)}  {m.person.email}" + _state(m, tz) for m in shown]
         raise Refused("\n".join(lines))
     return found[0].person
+
+
+MANY = 50  # matches counted before `checkin` says "more than"
+SHOWN = 5  # candidates listed when a query matches several people
 
 
 def _who(person) -> str:
