@@ -101,17 +101,17 @@ def open_existing(ctx: Context):
     return ctx.connect()
 
 
-def initialise(ctx: Context, *, quiet: bool = False):
+def initialise(ctx: Context, *, quiet: bool = False, station: str = "init"):
     from bigconv.data import attendees
     from bigconv.data.sync import SyncRefused, apply_event
 
     db = ctx.connect()
     try:
         with store.immediate(db):
-            report = apply_event(db, ctx.event)
+            report = apply_event(db, ctx.event, station=station)
             imported = None
             if ctx.event.attendees_csv:
-                imported = attendees.import_csv(db, ctx.event.attendees_csv)
+                imported = attendees.import_csv(db, ctx.event.attendees_csv, station=station)
     except SyncRefused as exc:
         raise BadInput(f"{ctx.event.path.name}: {exc}") from None
     except attendees.ImportError_ as exc:
@@ -205,9 +205,10 @@ def cli() -> None:
 
 @cli.command()
 @event_argument
-def init(event_file: Path, db_path: Path | None) -> None:
+@station_option
+def init(event_file: Path, db_path: Path | None, station: str) -> None:
     """Create the database, or bring it in line with an edited event file."""
-    initialise(load(event_file, db_path))
+    initialise(load(event_file, db_path), station=station)
 
 
 @cli.command("import-attendees")
@@ -221,8 +222,9 @@ def init(event_file: Path, db_path: Path | None) -> None:
     help="Read COLUMN as FIELD (first_name, last_name, name, email, school, role, staff_id, badge, choice1, ...).",
 )
 @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@station_option
 def import_attendees(
-    event_file: Path, db_path: Path | None, csv_file: Path, mappings, dry_run: bool
+    event_file: Path, db_path: Path | None, csv_file: Path, mappings, dry_run: bool, station: str
 ) -> None:
     """Import a staff list (and ranked choices) from CSV; re-importing updates, never duplicates."""
     from bigconv.data import attendees
@@ -238,7 +240,9 @@ def import_attendees(
         raise BadInput(f"{csv_file}: file not found")
     db = open_existing(ctx)
     try:
-        report = attendees.import_csv(db, csv_file, overrides=overrides, dry_run=dry_run)
+        report = attendees.import_csv(
+            db, csv_file, overrides=overrides, dry_run=dry_run, station=station
+        )
     except attendees.ImportError_ as exc:
         raise BadInput(str(exc)) from None
     print_import(report, csv_file.name)

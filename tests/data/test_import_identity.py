@@ -185,3 +185,17 @@ def test_removing_a_session_keeps_its_allocations_and_choices(small_event, small
     synced = db.execute("SELECT station, detail FROM log WHERE action = 'event_synced'").fetchall()
     assert synced[-1][0] == "Organiser" and "Oracy" in json.loads(synced[-1][1])["removed"][0]
     db.close()
+
+
+def test_the_log_says_which_station_replaced_choices(small_event, small_db, tmp_path):
+    path = write(tmp_path, "Staff ID,Choice 1,Choice 2\nS1,Oracy,Phonics\n", "choices.csv")
+    done = run_cli("import-attendees", small_event, path, "--station", "Office laptop")
+    assert done.returncode == 0, done.stderr
+    db = store.connect(small_db)
+    assert db.execute("SELECT DISTINCT station FROM preferences_replaced").fetchall() == [
+        ("Office laptop",)
+    ]
+    assert db.execute(
+        "SELECT station FROM log WHERE action = 'preferences_replaced'"
+    ).fetchall() == [("Office laptop",)]
+    db.close()
