@@ -62,6 +62,14 @@ def day_sessions(db: sqlite_utils.Database, attendee_id: int) -> list[DaySession
     return [DaySession(*row) for row in db.execute(DAY_SQL, [attendee_id])]
 
 
+PRESENT_SQL = DAY_SQL.replace("FROM allocations a", "FROM attendance a")
+
+
+def present_sessions(db: sqlite_utils.Database, attendee_id: int) -> list[DaySession]:
+    """Where this person is marked present now, in time order: one session per slot at most."""
+    return [DaySession(*row) for row in db.execute(PRESENT_SQL, [attendee_id])]
+
+
 @dataclass(frozen=True)
 class Opening:
     """A session that still has places, for offering to a walk-in."""

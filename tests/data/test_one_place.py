@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from bigconv.data import attendance, cpd, report, store
+from bigconv.data import attendance, cpd, report, store, timetable
 from bigconv.data.attendance import ELSEWHERE, MARKED
 
 T1 = dt.datetime(2026, 11, 27, 10, 5, tzinfo=dt.UTC)
@@ -55,6 +55,11 @@ def test_move_stamps_the_first_mark_and_keeps_it(db):
     log = db.execute("SELECT action, station, session_id FROM log WHERE action LIKE 'attend%'")
     assert ("attend_moved", "B", i["Phonics/Room A"]) in log.fetchall()
     assert attendance.headcount(db, i["Phonics/Room A"]).present == 0
+    # The dashboard's and timetable's counts: one person, one place in the slot.
+    morning = [s for s in timetable.sessions(db) if s.slot == "Morning"]
+    assert sum(s.present for s in morning) == 1
+    rooms = {r.room: r.present for r in attendance.room_states(db, T2)}
+    assert (rooms["Room A"], rooms["Room B"]) == (0, 1)
 
 
 def test_another_slot_is_no_clash(db):

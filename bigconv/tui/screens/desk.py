@@ -226,12 +226,19 @@ class DeskScreen(LiveScreen):
     def day_lines(self, attendee_id: int) -> list[str]:
         workshops = desk.day_sessions(self.db, attendee_id)
         sessions = sorted(workshops + desk.plenaries(self.db), key=lambda s: s.starts_at)
+        # One place per slot: where they are marked present replaces the plan for that slot.
+        present = {s.slot: s for s in desk.present_sessions(self.db, attendee_id)}
+        planned = {s.slot for s in sessions}
+        sessions = [present.get(s.slot, s) for s in sessions]
+        sessions += [s for s in present.values() if s.slot not in planned]
+        sessions.sort(key=lambda s: s.starts_at)
         lines = ["", "Today:"] if sessions else [""]
         if not workshops:
             lines.append("No workshops allocated.")
         for s in sessions:
+            here = "  ✓ present" if present.get(s.slot) == s else ""
             lines.append(
-                f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.slot}: {s.title} — {s.room}"
+                f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.slot}: {s.title} — {s.room}{here}"
             )
         return lines
 
