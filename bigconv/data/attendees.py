@@ -247,7 +247,9 @@ def import_csv(
         )
     report = ImportReport(dry_run=dry_run)
     with contextlib.suppress(_DryRun):
-        _import_rows(db, rows, fields, choices, people, report, station)
+        _import_rows(
+            db, rows, fields, choices, people, report, station, _fallbacks(headers, fields)
+        )
     return report
 
 
@@ -255,7 +257,38 @@ class _DryRun(Exception):
     """Raised inside the import transaction to roll it back after counting."""
 
 
-def _import_rows(db, rows, fields, choices, people, report: ImportReport, station: str) -> None:
+def _fallbacks(headers: list[str], fields: dict[str, int]) -> dict[str, list[int]]:
+    """For each field, the other columns that could be it, best first: a blank "Known As"
+    falls back to "Forename", then "Legal Forename"."""
+    out: dict[str, list[int]] = {}
+    for name, column in fields.items():
+        aliases = HEADERS.get(name, ())
+        others = [
+            (aliases.index(_header_key(h)), i)
+            for i, h in enumerate(headers)
+            if i != column and _header_key(h) in aliases and i not in fields.values()
+        ]
+        if others:
+            out[name] = [i for _, i in sorted(others)]
+    return out
+
+
+def _cells(row: list[str], fields: dict[str, int], fallbacks: dict[str, list[int]]) -> dict:
+    def get(i: int) -> str:
+        return row[i].strip() if i < len(row) else ""
+
+    cell = {f: get(i) for f, i in fields.items()}
+    for f, columns in fallbacks.items():
+        for i in columns:
+            if cell[f]:
+                break
+            cell[f] = get(i)
+    return cell
+
+
+def _import_rows(
+    db, rows, fields, choices, people, report: ImportReport, station: str, fallbacks=None
+) -> None:
     with immediate(db):
         sessions = _session_lookup(db)
         seen: dict[str, int] = {}
@@ -264,7 +297,7 @@ def _import_rows(db, rows, fields, choices, people, report: ImportReport, statio
         for line, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
                 continue
-            cell = {f: (row[i].strip() if i < len(row) else "") for f, i in fields.items()}
+            cell = _cells(row, fields, fallbacks or {})
             reason = _import_row(
                 db, cell, row, choices, sessions, people, seen, names, line, now, report, station
             )

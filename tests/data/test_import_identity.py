@@ -130,6 +130,17 @@ def test_school_mis_staff_exports(db, tmp_path):
     assert (mo["first_name"], mo["last_name"], mo["school"]) == ("Mo", "Ali", "Zeta")
 
 
+def test_a_blank_preferred_name_falls_back_to_the_legal_one(db, tmp_path):
+    text = "Legal Forename,Known As,Surname,Staff Code\nElizabeth,Liz,Smith,L1\nRobert,,Jones,R1\n"
+    report = import_csv(db, write(tmp_path, text))
+    assert report.imported == 2 and report.rejected == []
+    firsts = {
+        r["staff_id"]: r["first_name"]
+        for r in db["attendees"].rows_where("staff_id IN ('L1', 'R1')")
+    }
+    assert firsts == {"L1": "Liz", "R1": "Robert"}
+
+
 def test_preferred_names_win_whatever_the_column_order():
     fields, _ = map_columns(["Legal Forename", "Surname", "Known As"], {})
     assert fields == {"first_name": 2, "last_name": 1}
