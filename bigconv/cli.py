@@ -781,6 +781,17 @@ def undo_checkin_command(event_file: Path, db_path: Path | None, query: str, sta
     click.echo(f"Check-in undone: {_who(person)}")
 
 
+def _add_followup_commands() -> None:
+    """The CPD loop's commands (bigconv/cli_followup.py): day-links, followup, schools, ..."""
+    from bigconv.cli_followup import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_add_followup_commands()
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)
