@@ -453,7 +453,10 @@ def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
 
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
-    html = render_report(build(db, ctx.event.tz))
+    from bigconv.data.impact import build_impact
+
+    evidence = build_impact(db, ctx.event.costs, ctx.event.staff_hour_cost)
+    html = render_report(build(db, ctx.event.tz), evidence)
     _out_dir(out_file.parent)
     out_file.write_text(html, encoding="utf-8")
     click.echo(f"Wrote {out_file}")
@@ -470,14 +473,21 @@ def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
     found = records(db, ctx.event.tz)
+    from bigconv.data.impact import add_followups
+
+    found = add_followups(db, found, ctx.event.tz)  # commitments, follow-ups, sessions led
     out_dir = _out_dir(out_dir)
     rows = write_cpd_csv(found, out_dir / "cpd.csv")
+    from bigconv.report import write_cpd_followups_csv
+
+    more = write_cpd_followups_csv(found, out_dir / "cpd-followups.csv")
     html = render_certificates(
         found, event=ctx.event.name, date=ctx.event.date.isoformat(), venue=ctx.event.venue
     )
     (out_dir / "certificates.html").write_text(html, encoding="utf-8")
     click.echo(f"{out_dir / 'cpd.csv'}: {rows} sessions attended by {len(found)} people")
     click.echo(f"{out_dir / 'certificates.html'}: {len(found)} certificates, one page each")
+    click.echo(f"{out_dir / 'cpd-followups.csv'}: {more} sessions led and commitments made")
 
 
 def _one_person(db, text: str, tz):

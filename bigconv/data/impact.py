@@ -410,3 +410,50 @@ def cpd_extras(db: sqlite_utils.Database, tz: ZoneInfo) -> dict[int, CpdExtras]:
             Led(code, title, room, parse_iso(starts).astimezone(tz), parse_iso(ends).astimezone(tz))
         )
     return out
+
+
+@dataclass
+class Impact:
+    """Everything the report's "from the day to practice" part shows."""
+
+    rows: list[Evidence]
+    groups: list[Evidence]  # per audience, then the whole day
+    cost: Cost
+    cuts: dict[str, list[Cut]]
+    rounds: list[str]
+
+
+def build_impact(db: sqlite_utils.Database, costs=(), hourly_cost: float | None = None) -> Impact:
+    """The evidence chain, the day's cost and the feedback cuts, read in one snapshot."""
+    db.execute("BEGIN")
+    try:
+        rows = evidence(db)
+        return Impact(
+            rows,
+            by_audience(rows),
+            cost(db, costs, hourly_cost),
+            feedback_cuts(db),
+            [r.label for r in rounds(db)],
+        )
+    finally:
+        db.execute("COMMIT")
+
+
+def add_followups(db: sqlite_utils.Database, records: list, tz: ZoneInfo) -> list:
+    """CPD records (bigconv.data.cpd) with each person's named commitments, follow-up answers
+    and sessions led; a lead or a committer not marked present at any session gets a record too."""
+    from bigconv.data.cpd import CpdRecord
+
+    extras = cpd_extras(db, tz)
+    by_id = {r.attendee_id: r for r in records}
+    for pid, extra in extras.items():
+        record = by_id.get(pid)
+        if record is None:
+            p = extra.person
+            record = CpdRecord(pid, p.badge, p.first_name, p.last_name, p.email, p.school, p.role)
+            by_id[pid] = record
+            records.append(record)
+        record.commitments = extra.commitments
+        record.led = extra.led
+    records.sort(key=lambda r: (r.last_name.casefold(), r.first_name.casefold(), r.attendee_id))
+    return records
