@@ -98,6 +98,7 @@ def render_school(digest: SchoolDigest, *, event: str, tz, generated: dt.datetim
 def write_schools(digests: list[SchoolDigest], out_dir: Path, *, event: str, tz) -> list[Path]:
     """SLUG.html and SLUG.csv per school; returns the HTML paths."""
     now = dt.datetime.now(dt.UTC)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written, used = [], set()
     for d in digests:
         slug, n = d.slug, 1
