@@ -54,7 +54,8 @@ def tally(texts) -> list[tuple[str, int]]:
 
 
 def money(amount: float) -> str:
-    return f"{amount:,.2f}"
+    """1,234 for whole amounts, 1,234.50 otherwise."""
+    return f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
 
 
 _env.filters.update(money=money)

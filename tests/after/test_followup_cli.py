@@ -116,8 +116,8 @@ def test_the_report_shows_the_evidence_chain_and_cost(committed, small_event, tm
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "From the day to practice" in html and "Was it worth it?" in html
     assert "<b>20</b><span>staff hours (4 people × 5 h 00 min)</span>" in html
-    assert "<b>500.00</b><span>Venue hire</span>" in html
-    assert "<b>1,100.00</b><span>in all</span>" in html
+    assert "<b>500</b><span>Venue hire</span>" in html
+    assert "<b>1,100</b><span>in all</span>" in html
     assert "<script>" not in html  # unnamed commitments are counted, never shown
     assert "<span>1st 2</span><span>not chosen 1</span>" in html  # Phonics
 
