@@ -106,6 +106,8 @@ def followup(event_file, db_path, label, out_dir, base_url, station, days) -> No
     from bigconv.data import followup as fu
 
     ctx = load(event_file, db_path)
+    if not fu.clean(label):
+        raise BadInput('--round: give the round a name, such as "4 weeks"')
     db = _existing_db(ctx)
     base = _base(ctx, base_url)
     now = dt.datetime.now(dt.UTC)
@@ -164,7 +166,9 @@ def schools(event_file, db_path, out_dir) -> None:
 
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
-    digests = school_digests(db)
+    found = school_digests(db)
+    digests = [d for d in found if d.staff]  # a page for each school with registered staff
+    unknown = sum(d.unnamed for d in found if not d.staff)
     try:
         written = write_schools(digests, _out_dir(out_dir), event=ctx.event.name, tz=ctx.event.tz)
     except OSError as exc:
@@ -174,6 +178,8 @@ def schools(event_file, db_path, out_dir) -> None:
             f"{path}: {len(d.named)} named, {d.unnamed} unnamed commitments, "
             f"{len(d.barriers)} barriers"
         )
+    if unknown:
+        click.echo(f"{unknown} unnamed commitments came from phones that opened no personal link.")
 
 
 @click.command("barrier-addressed")

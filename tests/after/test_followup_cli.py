@@ -69,6 +69,13 @@ def test_a_follow_up_round_from_the_command_line(committed, small_event, small_d
 
     schools = run_cli("schools", small_event, "--out", out / "schools")
     assert schools.returncode == 0, schools.stderr
+    assert sorted(p.name for p in (out / "schools").iterdir()) == [
+        "alpha-school.csv",
+        "alpha-school.html",
+        "beta-school.csv",
+        "beta-school.html",
+    ]
+    assert "2 unnamed commitments came from phones that opened no personal link" in schools.stdout
     alpha = (out / "schools" / "alpha-school.html").read_text(encoding="utf-8")
     beta = (out / "schools" / "beta-school.html").read_text(encoding="utf-8")
     assert "Ada Lovelace" in alpha and "No time to plan" in alpha and "not yet" in alpha
@@ -140,3 +147,15 @@ def test_day_links_from_the_command_line(committed, small_event, small_db, tmp_p
     ada = next(r for r in rows if r["first_name"] == "Ada")["link"].rsplit("/", 1)[1]
     assert fu.resolve_link(db, ada, at=now).person.first_name == "Ada"
     db.close()
+
+
+def test_bad_round_names_and_costs_exit_2_and_change_nothing(committed, small_event, small_db):
+    before = digest(small_db)
+    empty = run_cli("followup", small_event, "--round", "  ", "--out", small_event.parent)
+    assert empty.returncode == 2 and "give the round a name" in empty.stderr
+    text = small_event.read_text(encoding="utf-8")
+    small_event.write_text(text + '\n[[costs]]\nlabel = "Cover"\namount = -5\n')
+    bad = run_cli("report", small_event, "--out", small_event.parent / "r.html")
+    assert bad.returncode == 2 and "costs[0].amount: must not be negative" in bad.stderr
+    assert "Traceback" not in bad.stderr + empty.stderr
+    assert digest(small_db) == before

@@ -169,3 +169,46 @@ async def test_the_whole_loop_from_the_day_to_the_certificate(browser, day, smal
     await page.close()
     certificates = render_certificates(found, event="Small Test Day", date="2026-11-27", venue="")
     assert "4 weeks: Partly" in certificates and "Ran it twice; the class liked it" in certificates
+
+
+TARGETS_JS = """() => [...document.querySelectorAll(
+    'main button, .choices label, .stars label, textarea, input:not([type=radio]), .sessions a')]
+  .map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim() || e.id, r.width, r.height]; })"""
+
+
+async def check_fits(page) -> None:
+    """No sideways scrolling at 320px, tap targets of 44px, text contrast of WCAG AA."""
+    from tests.e2e.test_phone import CONTRAST_JS
+
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 320
+    sizes = await page.evaluate(TARGETS_JS)
+    small = [s for s in sizes if s[1] < 44 or s[2] < 44]
+    assert sizes and not small, small
+    checked = await page.evaluate(CONTRAST_JS)
+    failing = [c for c in checked if c[1] < c[2]]
+    assert len(checked) > 10 and not failing, failing
+
+
+async def test_personal_pages_fit_a_320px_phone_with_44px_targets_and_contrast(
+    browser, day, small_db
+):
+    base, clock, links = day["base"], day["clock"], day["links"]
+    context = await browser.new_context(viewport={"width": 320, "height": 640})
+    page = await context.new_page()
+    await page.goto(f"{base}/me/{links['Ada']}")
+    await check_fits(page)
+    await page.goto(f"{base}/{day['codes']['Phonics']}#commit")  # with "Put my name on it"
+    await expect(page.get_by_label(re.compile("Put my name on it"))).to_be_checked()
+    await page.get_by_label("What I'll try").fill("Exit tickets")
+    await page.get_by_role("button", name="Save what I'll try").click()
+    await expect(page.locator("#commit .notice")).to_contain_text("Saved, with your name")
+    clock.now = at(16, 0) + dt.timedelta(days=20)
+    db = store.connect(small_db)
+    _, issued = fu.create_round(
+        db, "4 weeks", closes=clock.now + dt.timedelta(days=28), station="Office", at=clock.now
+    )
+    db.close()
+    for path in (f"/me/{issued[0].token}", f"/{day['codes']['Phonics']}"):
+        await page.goto(base + path)
+        await check_fits(page)
+    await context.close()
