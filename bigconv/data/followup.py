@@ -432,3 +432,15 @@ def mark_addressed(
             detail={"answer": answer_id, "note": clean(note)},
         )
     return when
+
+
+def sessions_of(db: sqlite_utils.Database, attendee_id: int):
+    """The sessions a person is allocated to or was present at, in time order."""
+    from bigconv.data.timetable import sessions
+
+    return sessions(
+        db,
+        "s.id IN (SELECT session_id FROM allocations WHERE attendee_id = ?"
+        " UNION SELECT session_id FROM attendance WHERE attendee_id = ?)",
+        [attendee_id, attendee_id],
+    )

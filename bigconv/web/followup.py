@@ -126,7 +126,11 @@ def day_page(request: web.Request, link: fu.Link, token: str) -> web.Response:
     dev = device(request)
     fu.remember_device(site.db, link, dev, site.clock())
     mine = fu.commitments_of(site.db, link.person.id)
-    today = [(s, site.times(s)) for s in all_sessions(site.db) if s.kind != "plenary"]
+    # Their own sessions; a person with none (a walk-in) sees every workshop of the day.
+    theirs = fu.sessions_of(site.db, link.person.id) or [
+        s for s in all_sessions(site.db) if s.kind != "plenary"
+    ]
+    today = [(s, site.times(s)) for s in theirs]
     response = site.page(
         "me_day.html", person=link.person, commitments=mine, sessions=today, token=token
     )

@@ -176,3 +176,22 @@ async def test_a_follow_up_needs_a_choice_and_closes_with_its_round(
     late = await post(client, f"/me/{links['Bob']}", {f"tried-{cid}": "yes"})
     assert late.status == 404
     assert table(small_db, "SELECT count(*) FROM followup_answers") == [(0,)]
+
+
+async def test_the_day_page_lists_ones_own_sessions_and_forgetting_clears_the_phone(
+    client, codes, small_db
+):
+    links = make_links(small_db)
+    db = store.connect(small_db)
+    ada = db.execute("SELECT id FROM attendees WHERE first_name = 'Ada'").fetchone()[0]
+    sid = db.execute("SELECT id FROM sessions WHERE code = ?", [codes["Phonics"]]).fetchone()[0]
+    with store.immediate(db):
+        db.execute("INSERT INTO allocations (attendee_id, session_id) VALUES (?, ?)", [ada, sid])
+    db.close()
+    page = await (await client.get(f"/me/{links['AdaA']}")).text()
+    assert f'href="/{codes["Phonics"]}#commit"' in page
+    assert "Oracy" not in page  # not one of hers
+    forget = await post(client, f"/me/{links['AdaA']}", {})
+    assert forget.status == 303
+    session = await (await client.get(f"/{codes['Phonics']}")).text()
+    assert "Put my name on it" not in session
