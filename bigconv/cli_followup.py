@@ -126,6 +126,8 @@ def followup(event_file, db_path, label, out_dir, base_url, station, days) -> No
     )
     if not issued:
         click.echo("No one has named a commitment yet, so no links were made.", err=True)
+    if missing := sum(not i.person.email for i in issued):
+        click.echo(f"{missing} of them have no email address: give them their link another way.")
 
 
 @click.command("followup-status")

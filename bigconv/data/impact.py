@@ -31,6 +31,7 @@ from bigconv.data.store import parse_iso
 NO_SCHOOL = "(no school given)"
 MIN_GROUP = 3  # a group's mean rating is shown only from this many answers (no one singled out)
 RANKS = ("1st", "2nd", "3rd", "other", "not chosen")
+PLENARY = "plenary (no choice)"
 
 COMMITMENT_COLUMNS = "c.id, c.session_id, s.code, s.title, c.try_text, c.when_where, c.help, c.at"
 
@@ -336,6 +337,12 @@ def feedback_cuts(db: sqlite_utils.Database) -> dict[str, list[Cut]]:
     ranks = {
         (a, s): r for a, s, r in db.execute("SELECT attendee_id, session_id, rank FROM preferences")
     }
+    plenaries = {
+        sid
+        for (sid,) in db.execute(
+            "SELECT s.id FROM sessions s JOIN slots t ON t.id = s.slot_id WHERE t.kind = 'plenary'"
+        )
+    }
     cuts: dict[str, dict[str, Cut]] = {"rank": {}, "school": {}, "role": {}}
     for sid, rating, pid in rows:
         if pid is None:
@@ -343,7 +350,7 @@ def feedback_cuts(db: sqlite_utils.Database) -> dict[str, list[Cut]]:
         else:
             school, role = people[pid]
             keys = {
-                "rank": _rank_label(ranks.get((pid, sid))),
+                "rank": PLENARY if sid in plenaries else _rank_label(ranks.get((pid, sid))),
                 "school": _school(school),
                 "role": role.strip() or "(no role given)",
             }
@@ -353,7 +360,7 @@ def feedback_cuts(db: sqlite_utils.Database) -> dict[str, list[Cut]]:
             if rating is not None:
                 group.rated += 1
                 group.rating_sum += rating
-    order = {label: i for i, label in enumerate(RANKS)}
+    order = {label: i for i, label in enumerate((*RANKS, PLENARY))}
     return {
         "rank": sorted(cuts["rank"].values(), key=lambda c: order.get(c.group, len(order))),
         "school": sorted(cuts["school"].values(), key=lambda c: (c.group == "anonymous", c.group)),

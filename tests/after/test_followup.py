@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
+from bigconv.data import feedback, impact, store
 from bigconv.data import followup as fu
-from bigconv.data import impact, store
 from tests.after.day import at
 from tests.after.followup_day import FOUR_WEEKS, fill_commitments, start_round
 
@@ -152,13 +152,27 @@ def test_evidence_chain_counts_match_the_database(loop):
 
 
 def test_feedback_is_cut_by_the_rank_people_got_school_and_role(loop):
-    db, _ = loop
+    db, ids = loop
+    welcome = ids["sessions"]["Welcome/Plenary"]
+    feedback.record_feedback(db, welcome, "d1", rating=4, at=at(9, 25))  # Ada's phone
     cuts = impact.feedback_cuts(db)
     by_rank = {c.group: (c.responses, c.rating_sum) for c in cuts["rank"]}
-    assert by_rank == {"1st": (1, 5), "2nd": (1, 5), "not chosen": (1, 4), "anonymous": (2, 5)}
-    by_school = {c.group: c.responses for c in cuts["school"]}
-    assert by_school == {"Alpha School": 2, "Beta School": 1, "anonymous": 2}
-    assert all(c.mean_rating is None for c in cuts["school"])  # fewer than 3: not shown
+    assert by_rank == {
+        "1st": (1, 5),
+        "2nd": (1, 5),
+        "not chosen": (1, 4),
+        "plenary (no choice)": (1, 4),
+        "anonymous": (2, 5),
+    }
+    assert list(by_rank) == ["1st", "2nd", "not chosen", "plenary (no choice)", "anonymous"]
+    schools = {c.group: c for c in cuts["school"]}
+    assert {k: c.responses for k, c in schools.items()} == {
+        "Alpha School": 3,
+        "Beta School": 1,
+        "anonymous": 2,
+    }
+    assert schools["Alpha School"].mean_rating == pytest.approx((5 + 4 + 4) / 3)
+    assert schools["Beta School"].mean_rating is None  # fewer than 3 ratings: not shown
 
 
 def test_cost_counts_people_checked_in_times_the_day(loop):
