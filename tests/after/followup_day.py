@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bigconv.data import followup as fu
-from tests.after.day import at, fill_day
+from tests.after.day import IMG, at, fill_day
 
 AFTER_DAY = at(16, 0)
 FOUR_WEEKS = AFTER_DAY + dt.timedelta(days=28)
@@ -54,7 +54,7 @@ def fill_commitments(db) -> dict:
         wellbeing,
         "d5",
         try_text="Walk at lunch",
-        when_where="Tuesdays",
+        when_where="Tuesdays " + IMG,
         attendee_id=people["BobB"],
         at=at(10, 59),
     )

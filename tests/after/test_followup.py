@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bigconv.data import feedback, impact, store
 from bigconv.data import followup as fu
@@ -197,3 +200,11 @@ def test_cpd_extras_show_commitments_answers_and_sessions_led(loop, small_db):
     assert [(label, a.happened) for label, a in answers] == [("4 weeks", "Went well")]
     assert [led.title for led in ada.led] == ["Phonics"]  # Ada leads Phonics
     assert dataclasses.asdict(extras[ids["people"]["BobB"]])["led"] == []
+
+
+@given(st.text())
+def test_clean_text_has_no_control_or_bidi_characters(text):
+    cleaned = fu.clean(text)
+    assert all(ch in "\n\t" or unicodedata.category(ch) != "Cc" for ch in cleaned)
+    assert not set(cleaned) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert cleaned == cleaned.strip()

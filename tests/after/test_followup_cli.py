@@ -81,6 +81,7 @@ def test_a_follow_up_round_from_the_command_line(committed, small_event, small_d
     assert "Ada Lovelace" in alpha and "No time to plan" in alpha and "not yet" in alpha
     assert "Time to plan with a colleague" in alpha  # support asked for on the day
     assert "Ada" not in beta and "Retrieval" not in beta and "Walk at lunch" in beta
+    assert "<img" not in beta and "Tuesdays &lt;img src=x" in beta  # text, never markup
     answer_row = next(
         r for r in read_csv(out / "schools" / "alpha-school.csv") if r["what_got_in_the_way"]
     )
