@@ -94,7 +94,7 @@ async def commit_form(request: web.Request) -> web.Response:
         else:
             attendee_id = link.person.id
     if errors:
-        shown = {k: v for k, v in form.items() if k in ("try_text", "when_where", "help")}
+        shown = {k: v for k, v in form.items() if k in ("try_text", "when_where", "help", "named")}
         return site.session_page(request, s, status=400, commit_values=shown, commit_errors=errors)
     dev = device(request)
     fu.record_commitment(site.db, s.id, dev, attendee_id=attendee_id, at=site.clock(), **values)

@@ -59,9 +59,10 @@ async def commit_on_phone(page, base, code, text, where, *, named: bool):
     await page.goto(f"{base}/{code}#commit")
     await page.get_by_label("What I'll try").fill(text)
     await page.get_by_label("When and where").fill(where)
-    name_it = page.get_by_label(re.compile("Put my name on it"))
-    if not named and await name_it.count():
-        await name_it.uncheck()
+    if named:  # never ticked for them: a person chooses to put their name on it
+        name_it = page.get_by_label(re.compile("Put my name on it"))
+        await expect(name_it).not_to_be_checked()
+        await name_it.check()
     await page.get_by_role("button", name="Save what I'll try").click()
     notice = "Saved, with your name" if named else "Saved, without your name"
     await expect(page.locator("#commit .notice")).to_contain_text(notice)
@@ -198,7 +199,7 @@ async def test_personal_pages_fit_a_320px_phone_with_44px_targets_and_contrast(
     await page.goto(f"{base}/me/{links['Ada']}")
     await check_fits(page)
     await page.goto(f"{base}/{day['codes']['Phonics']}#commit")  # with "Put my name on it"
-    await expect(page.get_by_label(re.compile("Put my name on it"))).to_be_checked()
+    await page.get_by_label(re.compile("Put my name on it")).check()
     await page.get_by_label("What I'll try").fill("Exit tickets")
     await page.get_by_role("button", name="Save what I'll try").click()
     await expect(page.locator("#commit .notice")).to_contain_text("Saved, with your name")
