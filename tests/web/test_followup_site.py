@@ -64,6 +64,13 @@ async def test_opening_a_day_link_lets_this_phone_name_its_commitment(client, co
     ]
     mine = await (await client.get(f"/me/{links['AdaA']}")).text()
     assert "Retrieval quiz" in mine
+    # Holding the link but leaving the box unticked: saved without her name.
+    code2 = codes["Wellbeing/Morning"]
+    unticked = await post(client, f"/{code2}/commit", {"try_text": "Walk and talk"})
+    assert unticked.headers["Location"].endswith("committed=anonymous#commit")
+    assert table(
+        small_db, "SELECT attendee_id FROM commitments WHERE try_text = 'Walk and talk'"
+    ) == [(None,)]
 
 
 async def test_naming_without_a_valid_link_is_refused_and_nothing_is_stored(
