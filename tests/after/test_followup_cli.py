@@ -33,6 +33,8 @@ def committed(small_db):
 def answer(db_path, token: str, tried: str, obstacles: str = "", happened: str = "") -> None:
     """Answer as the link's holder would (the site's own call), at the real time now."""
     db = store.connect(db_path)
+    # Deliberate clock read: `bigconv followup` opens its round at this machine's time (faked or
+    # not) for 28 days, so an answer now falls inside it on any date.
     now = dt.datetime.now(dt.UTC)
     link = fu.resolve_link(db, token, at=now)
     (mine,) = fu.commitments_of(db, link.person.id)
@@ -143,6 +145,7 @@ def test_day_links_from_the_command_line(committed, small_event, small_db, tmp_p
     rows = read_csv(tmp_path / "day-links.csv")
     assert len(rows) == 5 and all(r["link"].startswith("http://192.0.2.10:8000/me/") for r in rows)
     db = store.connect(small_db)
+    # Deliberate clock read: `bigconv day-links --days 2` opened the links from this machine's time.
     now = dt.datetime.now(dt.UTC)
     assert fu.resolve_link(db, old, at=now) is None  # revoked by the new links
     ada = next(r for r in rows if r["first_name"] == "Ada")["link"].rsplit("/", 1)[1]
