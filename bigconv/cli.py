@@ -496,7 +496,10 @@ def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
 
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
-    html = render_report(build(db, ctx.event.tz))
+    from bigconv.data.impact import build_impact
+
+    evidence = build_impact(db, ctx.event.costs, ctx.event.staff_hour_cost)
+    html = render_report(build(db, ctx.event.tz), evidence)
     _out_dir(out_file.parent)
     out_file.write_text(html, encoding="utf-8")
     click.echo(f"Wrote {out_file}")
@@ -513,14 +516,21 @@ def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
     found = records(db, ctx.event.tz)
+    from bigconv.data.impact import add_followups
+
+    found = add_followups(db, found, ctx.event.tz)  # commitments, follow-ups, sessions led
     out_dir = _out_dir(out_dir)
     rows = write_cpd_csv(found, out_dir / "cpd.csv")
+    from bigconv.report import write_cpd_followups_csv
+
+    more = write_cpd_followups_csv(found, out_dir / "cpd-followups.csv")
     html = render_certificates(
         found, event=ctx.event.name, date=ctx.event.date.isoformat(), venue=ctx.event.venue
     )
     (out_dir / "certificates.html").write_text(html, encoding="utf-8")
     click.echo(f"{out_dir / 'cpd.csv'}: {rows} sessions attended by {len(found)} people")
     click.echo(f"{out_dir / 'certificates.html'}: {len(found)} certificates, one page each")
+    click.echo(f"{out_dir / 'cpd-followups.csv'}: {more} sessions led and commitments made")
 
 
 def _one_person(db, text: str, tz):
@@ -862,6 +872,17 @@ def undo_checkin_command(event_file: Path, db_path: Path | None, query: str, sta
     if not undo_checkin(db, person.id, station=station):
         raise Refused(f"Not checked in: {_who(person)}")
     click.echo(f"Check-in undone: {_who(person)}")
+
+
+def _add_followup_commands() -> None:
+    """The CPD loop's commands (bigconv/cli_followup.py): day-links, followup, schools, ..."""
+    from bigconv.cli_followup import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_add_followup_commands()
 
 
 def main() -> None:

@@ -38,6 +38,11 @@ def test_help_lists_every_command():
         "export",
         "report",
         "cpd",
+        "day-links",
+        "followup",
+        "followup-status",
+        "schools",
+        "barrier-addressed",
     )
     listed = [
         line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()

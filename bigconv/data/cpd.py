@@ -42,6 +42,10 @@ class CpdRecord:
     school: str
     role: str
     sessions: list[Attended] = field(default_factory=list)
+    # Filled by bigconv.data.impact.add_followups: named commitments with follow-up answers,
+    # and the sessions this person led (leading colleagues' CPD is recorded CPD too).
+    commitments: list = field(default_factory=list)
+    led: list = field(default_factory=list)
 
     @property
     def name(self) -> str:

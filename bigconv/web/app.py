@@ -114,6 +114,9 @@ class PhoneSite:
         context.setdefault("notice", None)
         context.setdefault("notice_class", "")
         context.setdefault("notice_at", "")
+        from bigconv.web.followup import commit_context  # the commitment form (CPD loop)
+
+        context = {**commit_context(request), **context}
         response = self.page(
             "session.html",
             status,
@@ -496,4 +499,7 @@ def make_web_app(
     app.router.add_get("/{code}", site.session_view)
     app.router.add_post("/{code}/react", site.react_form)
     app.router.add_post("/{code}/feedback", site.feedback_form)
+    from bigconv.web.followup import add_routes as add_followup_routes
+
+    add_followup_routes(app)  # /me/TOKEN and /{code}/commit
     return app

@@ -18,7 +18,7 @@ from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.over_capacity import OverCapacity
-from bigconv.tui.screens.qr_view import QrView, fit_scale
+from bigconv.tui.screens.qr_view import COMMIT_PROMPT, QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
 from bigconv.tui.widgets.qr import QrCode
 
@@ -42,6 +42,8 @@ class RoomScreen(LiveScreen):
         Binding("f7", "step(1)", "Next"),
         Binding("f8", "qr_view", "Big QR"),
         Binding("f9", "pick_room", "Rooms"),
+        # Near the end of a session: the QR code with "before you go: one thing you'll try".
+        Binding("f10", "qr_commit", show=False),
         Binding("ctrl+z", "undo", "Undo"),
         Binding("down", "roster('down')", show=False),
         Binding("up", "roster('up')", show=False),
@@ -362,6 +364,11 @@ class RoomScreen(LiveScreen):
     def action_qr_view(self) -> None:
         if self.session:
             self.app.push_screen(QrView(self.url, f"{self.session.title} · {self.session.room}"))
+
+    def action_qr_commit(self) -> None:
+        if self.session:
+            title = f"{self.session.title} · {self.session.room}"
+            self.app.push_screen(QrView(f"{self.url}#commit", title, COMMIT_PROMPT))
 
 
 class MoveHere(OverCapacity):
