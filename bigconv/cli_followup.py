@@ -33,6 +33,12 @@ def _base(ctx, base_url: str | None, port: int = 8000) -> str:
 
     if base_url and not base_url.startswith(("http://", "https://")):
         raise BadInput(f"--base-url: must start with http:// or https://, got {base_url!r}")
+    if not (base_url or ctx.event.base_url):
+        click.echo(
+            "Note: no --base-url and no base_url in the event file, so the links use this "
+            "computer's current address; give --base-url with the address people will open.",
+            err=True,
+        )
     return (base_url or phone_base_url(ctx.event.base_url, port)).rstrip("/")
 
 
