@@ -104,20 +104,22 @@ async def test_room_qr_header_and_phone_site_share_the_served_port(local_event, 
 
 
 class Pane:
-    """A real terminal (tmux) running one command; named wt13-... so only ours is ever killed."""
+    """A real terminal running one command, on a tmux server of its own: started from this
+    process, it passes on this process's environment (a faked clock too), and stopping it
+    touches no one else's sessions."""
 
     def __init__(self, command: str, cwd: Path, size=(120, 40)):
-        self.tmux = require_tool("tmux")
-        self.name = f"wt13-{os.getpid()}-{time.monotonic_ns()}"
+        self.name = f"bigconv-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.tmux = [require_tool("tmux"), "-L", self.name, "-f", "/dev/null"]
         subprocess.run(
-            [self.tmux, "new-session", "-d", "-s", self.name, "-x", str(size[0]),
+            [*self.tmux, "new-session", "-d", "-s", "station", "-x", str(size[0]),
              "-y", str(size[1]), "-c", str(cwd), command],
             check=True,
         )  # fmt: skip
 
     def text(self) -> str:
         out = subprocess.run(
-            [self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+            [*self.tmux, "capture-pane", "-p", "-t", "station"], capture_output=True, text=True
         )
         return out.stdout
 
@@ -130,7 +132,7 @@ class Pane:
         raise AssertionError(f"{needle!r} never appeared:\n{self.text()}")
 
     def close(self) -> None:
-        subprocess.run([self.tmux, "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
 def qr_from_pane(text: str) -> list[str]:
