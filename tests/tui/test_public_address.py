@@ -133,6 +133,8 @@ class Pane:
 
     def close(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (folder / self.name).unlink(missing_ok=True)  # the socket the server leaves behind
 
 
 def qr_from_pane(text: str) -> list[str]:
