@@ -41,13 +41,17 @@ def test_name_and_school_find_someone_known_and_fill_in_what_was_missing(db, tmp
         db,
         write(
             tmp_path,
-            "Forename,Surname,Email,School\nAMY,NOEMAIL,amy@g.sch.uk,gamma school\n",
+            "Forename,Surname,Email,School,Role\nAMY,NOEMAIL,amy@g.sch.uk,gamma school,SENCO\n",
             "b.csv",
         ),
     )
     assert (later.imported, later.updated) == (0, 1)
     (amy,) = people(db, "AMY", "NOEMAIL")
-    assert amy["email"] == "amy@g.sch.uk"
+    assert (amy["email"], amy["role"]) == ("amy@g.sch.uk", "SENCO")
+    logged = json.loads(
+        db.execute("SELECT detail FROM log WHERE action = 'attendee_updated'").fetchone()[0]
+    )
+    assert logged["was"]["first_name"] == "Amy" and logged["was"]["email"] == ""
 
 
 def test_a_row_that_might_be_someone_known_is_reported_not_added(db, tmp_path):
