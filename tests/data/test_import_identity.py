@@ -214,3 +214,14 @@ def test_the_log_says_which_station_replaced_choices(small_event, small_db, tmp_
         "SELECT station FROM log WHERE action = 'preferences_replaced'"
     ).fetchall() == [("Office laptop",)]
     db.close()
+
+
+def test_a_walk_in_with_a_known_email_is_refused_naming_them(db):
+    import pytest
+
+    from bigconv.data.desk import WalkInError, register_walk_in
+
+    count = db["attendees"].count
+    with pytest.raises(WalkInError, match=r"ADA@a.sch.uk is already Ada Lovelace \(BC"):
+        register_walk_in(db, first_name="Ada", last_name="L", email="ADA@a.sch.uk", station="D")
+    assert db["attendees"].count == count
