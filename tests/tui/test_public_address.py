@@ -242,3 +242,19 @@ def test_serve_at_drives_the_phone_site_and_stamps_feedback(local_event, tmp_pat
     db.close()
     start = dt.datetime(2026, 11, 27, 10, 15, tzinfo=ctx.event.tz)
     assert start <= at < start + dt.timedelta(minutes=10)
+
+
+def test_qr_and_sessions_follow_host_and_port_and_warn_on_loopback(local_event, tmp_path):
+    from tests.conftest import run_cli
+
+    code = phonics_code(load(local_event, None).db_path)
+    listed = run_cli("sessions", local_event, "--json", "--host", "127.0.0.1", "--port", "8765")
+    assert listed.returncode == 0, listed.stderr
+    assert f"http://127.0.0.1:8765/{code}" in listed.stdout
+    made = run_cli(
+        "qr", local_event, "--out", tmp_path / "print", "--host", "127.0.0.1", "--port", "8765"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "no phone can open these codes" in made.stderr
+    require_tool("zbarimg")
+    assert zbar(tmp_path / "print" / f"{code}.png") == f"http://127.0.0.1:8765/{code}"
