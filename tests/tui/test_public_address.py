@@ -177,6 +177,8 @@ def test_browser_station_shows_the_serving_address_and_clock(local_event, tmp_pa
     """The command `serve` starts for each browser station carries its address and clock."""
     require_tool("zbarimg")
     ctx = load(local_event, None)
+    # Deliberate clock read: `serve --at` hands its stations an offset from this machine's
+    # clock (faked or not), which the station process adds to the same clock.
     offset = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC) - store.utcnow()
     public = "http://192.0.2.44:8765"
     web_app = make_web_app(
