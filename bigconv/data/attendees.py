@@ -454,17 +454,27 @@ class _NameIndex:
 
     def __init__(self, db):
         self.db = db
-        self.by_name: dict[str, list[int]] = {}
+        self._by_name: dict[str, list[int]] | None = None  # read when first needed
         self.lines: dict[int, int] = {}  # attendee id -> line of this file that added them
-        for aid, first, last in db.execute("SELECT id, first_name, last_name FROM attendees"):
-            self.by_name.setdefault(_full(first, last), []).append(aid)
+
+    @property
+    def by_name(self) -> dict[str, list[int]]:
+        if self._by_name is None:
+            self._by_name = {}
+            for aid, first, last in self.db.execute(
+                "SELECT id, first_name, last_name FROM attendees"
+            ):
+                self._by_name.setdefault(_full(first, last), []).append(aid)
+        return self._by_name
 
     def add(self, attendee_id: int, line: int) -> None:
+        self.lines[attendee_id] = line
+        if self._by_name is None:
+            return  # the first read will find them in the table
         row = self.db.execute(
             "SELECT first_name, last_name FROM attendees WHERE id = ?", [attendee_id]
         ).fetchone()
-        self.by_name.setdefault(_full(*row), []).append(attendee_id)
-        self.lines[attendee_id] = line
+        self._by_name.setdefault(_full(*row), []).append(attendee_id)
 
     def identify(
         self, first, last, school, badge, staff_id, email
