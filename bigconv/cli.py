@@ -716,7 +716,7 @@ def serve(
 def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int, host: str) -> None:
     """Write each session's QR code (CODE.svg, CODE.png) and printable posters.html."""
     from bigconv.data.timetable import sessions as all_sessions
-    from bigconv.net import phone_base_url
+    from bigconv.net import is_loopback, phone_base_url
     from bigconv.printables import write_session_codes
 
     ctx = load(event_file, db_path)
@@ -736,6 +736,10 @@ def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int,
             "current address; set base_url to the address phones will use at the venue.",
             err=True,
         )
+        if is_loopback(host):
+            click.echo(
+                f"Warning: {base} is this laptop only: no phone can open these codes.", err=True
+            )
 
 
 @cli.command()

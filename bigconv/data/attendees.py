@@ -388,13 +388,14 @@ def _import_row(
             if any(existing[k] != v for k, v in record.items()):
                 db["attendees"].update(attendee_id, record)
                 report.updated += 1
+                was = {k: existing[k] for k, v in record.items() if existing[k] != v}
                 log(
                     db,
                     "attendee_updated",
                     station=station,
                     at=now,
                     attendee_id=attendee_id,
-                    detail=record,
+                    detail={**record, "was": was},  # the old values stay in the log
                 )
             else:
                 report.unchanged += 1
@@ -451,21 +452,29 @@ class _NameIndex:
     """Attendees by folded full name, to tell whether a row without a matching badge, staff ID
     or email is someone already known (same name and school) or only might be."""
 
-    COLUMNS = ("id", "badge", "first_name", "last_name", "email", "school", "staff_id")
-
     def __init__(self, db):
         self.db = db
-        self.by_name: dict[str, list[int]] = {}
+        self._by_name: dict[str, list[int]] | None = None  # read when first needed
         self.lines: dict[int, int] = {}  # attendee id -> line of this file that added them
-        for aid, first, last in db.execute("SELECT id, first_name, last_name FROM attendees"):
-            self.by_name.setdefault(_full(first, last), []).append(aid)
+
+    @property
+    def by_name(self) -> dict[str, list[int]]:
+        if self._by_name is None:
+            self._by_name = {}
+            for aid, first, last in self.db.execute(
+                "SELECT id, first_name, last_name FROM attendees"
+            ):
+                self._by_name.setdefault(_full(first, last), []).append(aid)
+        return self._by_name
 
     def add(self, attendee_id: int, line: int) -> None:
+        self.lines[attendee_id] = line
+        if self._by_name is None:
+            return  # the first read will find them in the table
         row = self.db.execute(
             "SELECT first_name, last_name FROM attendees WHERE id = ?", [attendee_id]
         ).fetchone()
-        self.by_name.setdefault(_full(*row), []).append(attendee_id)
-        self.lines[attendee_id] = line
+        self._by_name.setdefault(_full(*row), []).append(attendee_id)
 
     def identify(
         self, first, last, school, badge, staff_id, email
@@ -475,12 +484,7 @@ class _NameIndex:
         if not ids:
             return None, None
         marks = ", ".join("?" for _ in ids)
-        rows = [
-            dict(zip(self.COLUMNS, r, strict=True))
-            for r in self.db.execute(
-                f"SELECT {', '.join(self.COLUMNS)} FROM attendees WHERE id IN ({marks})", ids
-            )
-        ]
+        rows = list(self.db["attendees"].rows_where(f"id IN ({marks})", ids, order_by="id"))
         mine = {"badge": badge, "staff_id": staff_id, "email": email.casefold() or None}
         # A different badge or staff ID on both sides: certainly someone else.
         rows = [r for r in rows if not _differs(r, mine, ("badge", "staff_id"))]

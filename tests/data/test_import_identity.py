@@ -41,13 +41,17 @@ def test_name_and_school_find_someone_known_and_fill_in_what_was_missing(db, tmp
         db,
         write(
             tmp_path,
-            "Forename,Surname,Email,School\nAMY,NOEMAIL,amy@g.sch.uk,gamma school\n",
+            "Forename,Surname,Email,School,Role\nAMY,NOEMAIL,amy@g.sch.uk,gamma school,SENCO\n",
             "b.csv",
         ),
     )
     assert (later.imported, later.updated) == (0, 1)
     (amy,) = people(db, "AMY", "NOEMAIL")
-    assert amy["email"] == "amy@g.sch.uk"
+    assert (amy["email"], amy["role"]) == ("amy@g.sch.uk", "SENCO")
+    logged = json.loads(
+        db.execute("SELECT detail FROM log WHERE action = 'attendee_updated'").fetchone()[0]
+    )
+    assert logged["was"]["first_name"] == "Amy" and logged["was"]["email"] == ""
 
 
 def test_a_row_that_might_be_someone_known_is_reported_not_added(db, tmp_path):
@@ -210,3 +214,14 @@ def test_the_log_says_which_station_replaced_choices(small_event, small_db, tmp_
         "SELECT station FROM log WHERE action = 'preferences_replaced'"
     ).fetchall() == [("Office laptop",)]
     db.close()
+
+
+def test_a_walk_in_with_a_known_email_is_refused_naming_them(db):
+    import pytest
+
+    from bigconv.data.desk import WalkInError, register_walk_in
+
+    count = db["attendees"].count
+    with pytest.raises(WalkInError, match=r"ADA@a.sch.uk is already Ada Lovelace \(BC"):
+        register_walk_in(db, first_name="Ada", last_name="L", email="ADA@a.sch.uk", station="D")
+    assert db["attendees"].count == count

@@ -104,20 +104,22 @@ async def test_room_qr_header_and_phone_site_share_the_served_port(local_event, 
 
 
 class Pane:
-    """A real terminal (tmux) running one command; named wt13-... so only ours is ever killed."""
+    """A real terminal running one command, on a tmux server of its own: started from this
+    process, it passes on this process's environment (a faked clock too), and stopping it
+    touches no one else's sessions."""
 
     def __init__(self, command: str, cwd: Path, size=(120, 40)):
-        self.tmux = require_tool("tmux")
-        self.name = f"wt13-{os.getpid()}-{time.monotonic_ns()}"
+        self.name = f"bigconv-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.tmux = [require_tool("tmux"), "-L", self.name, "-f", "/dev/null"]
         subprocess.run(
-            [self.tmux, "new-session", "-d", "-s", self.name, "-x", str(size[0]),
+            [*self.tmux, "new-session", "-d", "-s", "station", "-x", str(size[0]),
              "-y", str(size[1]), "-c", str(cwd), command],
             check=True,
         )  # fmt: skip
 
     def text(self) -> str:
         out = subprocess.run(
-            [self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+            [*self.tmux, "capture-pane", "-p", "-t", "station"], capture_output=True, text=True
         )
         return out.stdout
 
@@ -130,7 +132,9 @@ class Pane:
         raise AssertionError(f"{needle!r} never appeared:\n{self.text()}")
 
     def close(self) -> None:
-        subprocess.run([self.tmux, "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (folder / self.name).unlink(missing_ok=True)  # the socket the server leaves behind
 
 
 def qr_from_pane(text: str) -> list[str]:
@@ -173,6 +177,8 @@ def test_browser_station_shows_the_serving_address_and_clock(local_event, tmp_pa
     """The command `serve` starts for each browser station carries its address and clock."""
     require_tool("zbarimg")
     ctx = load(local_event, None)
+    # Deliberate clock read: `serve --at` hands its stations an offset from this machine's
+    # clock (faked or not), which the station process adds to the same clock.
     offset = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC) - store.utcnow()
     public = "http://192.0.2.44:8765"
     web_app = make_web_app(
@@ -238,3 +244,19 @@ def test_serve_at_drives_the_phone_site_and_stamps_feedback(local_event, tmp_pat
     db.close()
     start = dt.datetime(2026, 11, 27, 10, 15, tzinfo=ctx.event.tz)
     assert start <= at < start + dt.timedelta(minutes=10)
+
+
+def test_qr_and_sessions_follow_host_and_port_and_warn_on_loopback(local_event, tmp_path):
+    from tests.conftest import run_cli
+
+    code = phonics_code(load(local_event, None).db_path)
+    listed = run_cli("sessions", local_event, "--json", "--host", "127.0.0.1", "--port", "8765")
+    assert listed.returncode == 0, listed.stderr
+    assert f"http://127.0.0.1:8765/{code}" in listed.stdout
+    made = run_cli(
+        "qr", local_event, "--out", tmp_path / "print", "--host", "127.0.0.1", "--port", "8765"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "no phone can open these codes" in made.stderr
+    require_tool("zbarimg")
+    assert zbar(tmp_path / "print" / f"{code}.png") == f"http://127.0.0.1:8765/{code}"
