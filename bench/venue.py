@@ -333,7 +333,11 @@ class Station:
         self.stream = pyte.ByteStream(self.screen)
 
     def text(self) -> str:
-        return "\n".join(self.screen.display)
+        # Not `screen.display`: it fails on a cell left empty by a zero-width character (❤️).
+        buffer, width = self.screen.buffer, self.screen.columns
+        return "\n".join(
+            "".join(buffer[y][x].data for x in range(width)) for y in range(self.screen.lines)
+        )
 
     async def read(self) -> None:
         import aiohttp
@@ -376,6 +380,15 @@ def station_mix(n: int, rooms: list[str], observed: str) -> list[Station]:
 
 
 DOWN = "\x1b[B"
+
+
+async def press(station: Station, *keys: str) -> None:
+    """Keys one at a time, at a person's pace."""
+    for key in keys:
+        await asyncio.sleep(0.2)
+        await station.send(key)
+
+
 MARKERS = {"desk": "By school", "dashboard": "Rooms now", "room": "Expected here"}
 
 
@@ -388,15 +401,19 @@ async def open_station(client, base: str, station: Station, rooms: list[str]) ->
         raise SystemExit(f"{station.name}: no set-up screen\n{station.text()}")
     await station.send(station.name)
     await station.wait_for(lambda t: station.name in t, 30)
-    keys = ["\r"]  # a desk is the set-up screen's first choice
-    if station.kind == "dashboard":
-        keys = ["\t", DOWN, DOWN, " ", "\t", "\r"]
-    elif station.kind == "room":
-        keys = ["\t", DOWN, " ", "\t", "\r", *[DOWN] * (rooms.index(station.room) + 1)]
-        keys += ["\r", "\t", "\r"]
-    for key in keys:  # one at a time, as a person presses them
-        await asyncio.sleep(0.3)
-        await station.send(key)
+    if station.kind == "desk":
+        await station.send("\r")  # a desk is the set-up screen's first choice
+    else:
+        await press(station, "\t", DOWN, *[DOWN] * (station.kind == "dashboard"), " ")
+        await asyncio.sleep(1.0)  # the mode's change enables the room list
+    if station.kind == "room":
+        await press(station, "\t", "\r")
+        if await station.wait_for(lambda t: "Dismiss menu" in t, 60) is None:
+            raise SystemExit(f"{station.name}: the room list did not open\n{station.text()}")
+        await press(station, *[DOWN] * (rooms.index(station.room) + 1), "\r")
+        await station.wait_for(lambda t: "Dismiss menu" not in t, 60)
+    if station.kind != "desk":
+        await press(station, "\t", "\r")
     marker = MARKERS[station.kind]
     if await station.wait_for(lambda t: marker in t, 120) is None:
         raise SystemExit(f"{station.name}: did not open\n{station.text()}")
