@@ -332,3 +332,64 @@ def m008_link_devices_device(db: Database) -> None:
     """Feedback is attributed to groups by device: look a device's personal link up by index
     (the report's feedback cuts went from about 90 ms to 20 ms on the sample day)."""
     run_sql(db, "CREATE INDEX IF NOT EXISTS link_devices_device ON link_devices(device);")
+
+
+@migrations()
+def m007_reaction_tallies(db: Database) -> None:
+    """Reaction counts kept by triggers as they arrive, so a station's figures cost the same at
+    the day's 50,000th reaction as at its first: totals per session and kind, counts per clock
+    minute (for the per-minute charts), and an index for the last ten minutes' counts."""
+    run_sql(
+        db,
+        """
+        CREATE TABLE reaction_totals (
+            session_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (session_id, kind)
+        ) WITHOUT ROWID;
+        CREATE TABLE reaction_minutes (
+            minute TEXT NOT NULL,
+            session_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (minute, session_id, kind)
+        ) WITHOUT ROWID;
+        CREATE INDEX reaction_minutes_session ON reaction_minutes(session_id, minute);
+        CREATE INDEX reactions_at ON reactions(at, session_id, kind);
+        INSERT INTO reaction_totals (session_id, kind, n)
+            SELECT session_id, kind, count(*) FROM reactions GROUP BY session_id, kind;
+        INSERT INTO reaction_minutes (minute, session_id, kind, n)
+            SELECT substr(at, 1, 16), session_id, kind, count(*) FROM reactions
+            GROUP BY substr(at, 1, 16), session_id, kind;
+        CREATE TRIGGER reactions_tally_insert AFTER INSERT ON reactions
+        BEGIN
+            INSERT INTO reaction_totals (session_id, kind, n) VALUES (NEW.session_id, NEW.kind, 1)
+                ON CONFLICT (session_id, kind) DO UPDATE SET n = n + 1;
+            INSERT INTO reaction_minutes (minute, session_id, kind, n)
+                VALUES (substr(NEW.at, 1, 16), NEW.session_id, NEW.kind, 1)
+                ON CONFLICT (minute, session_id, kind) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER reactions_tally_delete AFTER DELETE ON reactions
+        BEGIN
+            UPDATE reaction_totals SET n = n - 1
+                WHERE session_id = OLD.session_id AND kind = OLD.kind;
+            UPDATE reaction_minutes SET n = n - 1
+                WHERE minute = substr(OLD.at, 1, 16) AND session_id = OLD.session_id
+                AND kind = OLD.kind;
+        END;
+        CREATE TRIGGER reactions_tally_update AFTER UPDATE OF session_id, kind, at ON reactions
+        BEGIN
+            UPDATE reaction_totals SET n = n - 1
+                WHERE session_id = OLD.session_id AND kind = OLD.kind;
+            UPDATE reaction_minutes SET n = n - 1
+                WHERE minute = substr(OLD.at, 1, 16) AND session_id = OLD.session_id
+                AND kind = OLD.kind;
+            INSERT INTO reaction_totals (session_id, kind, n) VALUES (NEW.session_id, NEW.kind, 1)
+                ON CONFLICT (session_id, kind) DO UPDATE SET n = n + 1;
+            INSERT INTO reaction_minutes (minute, session_id, kind, n)
+                VALUES (substr(NEW.at, 1, 16), NEW.session_id, NEW.kind, 1)
+                ON CONFLICT (minute, session_id, kind) DO UPDATE SET n = n + 1;
+        END;
+        """,
+    )

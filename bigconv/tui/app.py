@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -16,7 +17,7 @@ from textual.css.query import NoMatches
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup
-from bigconv.data.watch import ALL, ChangeWatcher
+from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.screens.dashboard import DashboardScreen
 from bigconv.tui.screens.desk import DeskScreen
@@ -84,6 +85,10 @@ class BigconvApp(App):
             serve_port or DEFAULT_PORT,
             serve_host,
         )
+        self.pending: Changes = NOTHING  # gathered for `pending_for` until it may refresh
+        self.pending_for = None
+        self.refreshed_at = 0.0
+        self.refreshes = 0  # live refreshes of the visible screen (the tests count them)
         self.phone_site = None
         if serve_port is not None:
             from bigconv.tui.phone_site import PhoneSiteRunner
@@ -179,22 +184,34 @@ class BigconvApp(App):
         self.notify(message, markup=False, timeout=10)
 
     def poll_changes(self) -> None:
-        """Tell the visible screen when anyone (another process, or this one) committed."""
+        """Tell the visible screen what anyone (another process, or this one) committed, if it
+        shows any of it; changes arriving faster than the screen's MIN_REFRESH are gathered."""
         if self.problem:
             self.try_recover()
             return
         try:
-            topics = self.watcher.poll()
+            changes = self.watcher.poll()
             store.check_file(self.db)
         except (sqlite3.Error, store.StoreError) as error:
             self.report_problem(error)
             return
-        screen = self.visible_screen() if topics else None
-        if screen is None:
+        screen = self.visible_screen()
+        if screen is not self.pending_for:
+            self.pending, self.pending_for = NOTHING, screen
+        changes = self.pending | changes
+        if screen is None or not changes:
             return
-        wanted = getattr(screen, "WATCHES", ALL)
-        if topics & wanted:
-            self.refresh_screen(screen)
+        wants = getattr(screen, "wants", None)
+        if not (wants(changes) if wants else changes.touches(ALL)):
+            self.pending = NOTHING
+            return
+        if time.monotonic() - self.refreshed_at < getattr(screen, "MIN_REFRESH", 0.0):
+            self.pending = changes
+            return
+        self.pending = NOTHING
+        self.refreshed_at = time.monotonic()
+        self.refreshes += 1
+        self.refresh_screen(screen)
 
     def visible_screen(self):
         """The screen on top of the current mode's stack, or None while screens change (a

@@ -88,6 +88,10 @@ class DeskScreen(LiveScreen):
         self.refresh_data()
         self.set_interval(15, self.refresh_counters)  # "last 10 minutes" slides with the clock
 
+    def wants(self, changes) -> bool:
+        """Check-ins, walk-ins and imports change what a desk shows; reactions do not."""
+        return changes.everything or bool(changes.attendees) or "attendees" in changes.topics
+
     def refresh_data(self) -> None:
         """Another desk (or this one) committed: fresh counters and check-in states."""
         self.refresh_counters()
@@ -95,7 +99,10 @@ class DeskScreen(LiveScreen):
             self.run_search(self.query_one("#search", Input).value, keep_cursor=True)
 
     def refresh_counters(self) -> None:
-        self.query_one(Counters).show(desk.arrivals(self.db, self.now() - RECENT))
+        numbers = desk.arrivals(self.db, self.now() - RECENT)
+        if numbers != getattr(self, "counted", None):  # unchanged: paint nothing
+            self.counted = numbers
+            self.query_one(Counters).show(numbers)
 
     # Searching
 
@@ -112,8 +119,12 @@ class DeskScreen(LiveScreen):
             return
         row = table.cursor_row if keep_cursor else 0
         self.matches = search_attendees(self.db, query, LIMIT, index=self.index)
+        rows = [self.cells(m) for m in self.matches]
+        if keep_cursor and rows == getattr(self, "rows", None):
+            return  # a refresh that changed none of these rows paints nothing
+        self.rows = rows
         table.clear()
-        table.add_rows([self.cells(m) for m in self.matches])
+        table.add_rows(rows)
         if self.matches:
             table.move_cursor(row=min(row, len(self.matches) - 1), animate=False)
         self.show_results(True)

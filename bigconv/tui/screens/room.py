@@ -75,6 +75,15 @@ class RoomScreen(LiveScreen):
                 yield Static(id="reactions", markup=False)
         yield Footer()
 
+    def wants(self, changes) -> bool:
+        """Only changes to this session (reactions, feedback, marks) or to the people listed:
+        twenty rooms do not repaint for another room's reactions."""
+        if self.room is None or self.session is None:
+            return changes.everything
+        if changes.everything or self.session.id in changes.sessions:
+            return True
+        return not changes.attendees.isdisjoint(row[0] for row in self.shown)
+
     def on_mount(self) -> None:
         roster = self.query_one("#roster", DataTable)
         for label, key in (
@@ -130,7 +139,7 @@ class RoomScreen(LiveScreen):
     def refresh_data(self) -> None:
         """Re-read the session, roster and reactions; redraw only what changed."""
         if self.room is None:
-            self.query_one("#session-info", Static).update("No room chosen: press F9.")
+            self.show("#session-info", "No room chosen: press F9.")
             return
         if self.follow_clock:
             self.session = attendance.current_session(self.db, self.room["id"], self.now())
@@ -143,11 +152,12 @@ class RoomScreen(LiveScreen):
 
     def show_info(self) -> None:
         s = self.session
-        info = self.query_one("#session-info", Static)
         count = self.query_one("#headcount", Static)
         if s is None:
-            info.update(Text(f"{self.room['name']}: no sessions in this room today."))
-            count.update("")
+            self.show(
+                "#session-info", Text(f"{self.room['name']}: no sessions in this room today.")
+            )
+            self.show("#headcount", "")
             return
         app = self.bigconv
         text = Text(s.title, style="bold")
@@ -155,8 +165,8 @@ class RoomScreen(LiveScreen):
         text.append(f" · {s.room}")
         text.append(f"\ncode {s.code} · {self.when_label(s)}", style="italic")
         text.append(f" · led by {s.leads}" if s.leads else " · lead to be confirmed")
-        info.update(text)
-        count.update(headcount_text(attendance.headcount(self.db, s.id), self.roster))
+        self.show("#session-info", text)
+        self.show("#headcount", headcount_text(attendance.headcount(self.db, s.id), self.roster))
         count.set_class(s.present >= s.capacity, "full")
 
     def when_label(self, s: SessionRow) -> str:
@@ -177,16 +187,14 @@ class RoomScreen(LiveScreen):
 
     def show_list(self) -> None:
         query = self.query_one("#search", Input).value.strip()
-        title = self.query_one("#list-title", Static)
         if len(query) >= search.MIN_QUERY and self.session:
             entries = self.matches(query)
-            title.update(
-                Text(f"Matches for “{query}”: Enter marks the highlighted one", style="bold")
-            )
+            title = Text(f"Matches for “{query}”: Enter marks the highlighted one", style="bold")
         else:
             entries = self.roster
             missing = sum(1 for e in entries if e.allocated and not e.present)
-            title.update(Text(f"Expected here: {missing} still missing", style="bold"))
+            title = Text(f"Expected here: {missing} still missing", style="bold")
+        self.show("#list-title", title)
         self.fill(entries)
 
     def matches(self, query: str) -> list[RosterEntry]:
@@ -215,17 +223,17 @@ class RoomScreen(LiveScreen):
         qr = self.query_one("#qr", QrCode)
         if s is None:
             qr.text = ""
-            self.query_one("#url", Static).update("")
-            self.query_one("#reactions", Static).update("")
+            self.show("#url", "")
+            self.show("#reactions", "")
             return
         self.url = session_url(self.base_url(), s.code)
         qr.text = self.url
         self.fit_qr()
-        self.query_one("#url", Static).update(Text(self.url, style="bold", justify="center"))
+        self.show("#url", Text(self.url, style="bold", justify="center"))
         text = Text("Reactions\n", style="bold")
         for c in attendance.reaction_counts(self.db, s.id):
             text.append(f"{c.emoji} {c.label}".ljust(20) + f"{c.count:>4}\n", style="")
-        self.query_one("#reactions", Static).update(text)
+        self.show("#reactions", text)
 
     def on_resize(self) -> None:
         self.fit_qr()
