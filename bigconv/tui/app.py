@@ -46,6 +46,10 @@ class BigconvApp(App):
         Binding("f4", "switch_mode('room')", "Room"),
         Binding("f5", "switch_mode('dashboard')", "Dashboard"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # Priority: the focus moves when the key arrives, so letters typed straight after Tab
+        # land in the next field, not the one being left (see widgets/searchbox.py).
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(

@@ -19,13 +19,17 @@ check_in(db, int(sys.argv[2]), station="Desk 1")
 
 # A second room screen in its own process: it scans a badge through its own screen.
 OTHER_ROOM_SCREEN = """
-import asyncio, sys
+import asyncio, datetime as dt, sys
 from bigconv.cli import load
 from bigconv.tui.app import make_app
 
 async def main():
     ctx = load(sys.argv[1], None)
-    app = make_app(ctx.db_path, station="Door 2", mode="room", room="Room A", event=ctx.event)
+    morning = dt.datetime(2026, 11, 27, 10, 20, tzinfo=dt.UTC)  # the suite passes on any date
+    app = make_app(
+        ctx.db_path, station="Door 2", mode="room", room="Room A", event=ctx.event,
+        clock=lambda: morning,
+    )
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         await pilot.press(*sys.argv[2], "enter")

@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Input
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from bigconv.data import desk
 from bigconv.data.checkin import CheckInResult, check_in, last_checkin_by, undo_checkin
@@ -66,6 +66,7 @@ class DeskScreen(LiveScreen):
                     id="search",
                     select_on_focus=False,
                 )
+                yield Static(id="choose", markup=False)
                 yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
                 yield Banner(id="banner")
             yield Counters(id="counters")
@@ -75,6 +76,8 @@ class DeskScreen(LiveScreen):
         self.index = AttendeeIndex(self.db)
         self.matches: list[Match] = []
         self.shown_query = ""  # what the list shows now (the benchmark waits for it)
+        self.chosen_for: str | None = None  # the search for which the clerk chose a row
+        self.warned_for: str | None = None  # the search for which equal matches were pointed out
         self.last_scan: tuple[str, dt.datetime] | None = None
         table = self.query_one("#results", DataTable)
         # The check-in state comes second so a narrow terminal still shows it.
@@ -117,6 +120,32 @@ class DeskScreen(LiveScreen):
         if self.matches:
             table.move_cursor(row=min(row, len(self.matches) - 1), animate=False)
         self.show_results(True)
+        self.show_choose()
+
+    def tied(self) -> bool:
+        """True if the highlighted match is no better than another: Enter must not guess."""
+        if len(self.matches) < 2:
+            return False
+        row = self.query_one("#results", DataTable).cursor_row
+        score = self.matches[row].score
+        return sum(1 for m in self.matches if m.score == score) > 1
+
+    def show_choose(self) -> None:
+        """Over the list: a warning while equally good matches wait for the clerk's choice."""
+        query = self.shown_query.strip()
+        waiting = bool(self.matches) and self.chosen_for != query and self.tied()
+        same = sum(1 for m in self.matches if m.score == self.matches[0].score) if waiting else 0
+        line = self.query_one("#choose", Static)
+        line.display = waiting
+        if waiting:
+            then = "Enter checks in the highlighted one" if self.warned_for == query else "Enter"
+            line.update(
+                Text(
+                    f"⚠ {same} people match “{query}” equally well: check the school "
+                    f"and role, ↑ ↓ to choose, then {then}.",
+                    style="bold",
+                )
+            )
 
     def cells(self, match: Match) -> list[Text]:
         p = match.person
@@ -131,6 +160,8 @@ class DeskScreen(LiveScreen):
         """The list while typing, the banner otherwise: nobody's list is on show to the queue."""
         self.query_one("#results").display = visible
         self.query_one(Banner).display = not visible
+        if not visible:
+            self.query_one("#choose").display = False
 
     @on(SearchBox.Moved, "#search")
     def move(self, event: SearchBox.Moved) -> None:
@@ -138,6 +169,8 @@ class DeskScreen(LiveScreen):
             table = self.query_one("#results", DataTable)
             row = max(0, min(len(self.matches) - 1, table.cursor_row + event.step))
             table.move_cursor(row=row, animate=False)
+            self.chosen_for = self.shown_query.strip()  # the clerk picked a row for this search
+            self.show_choose()
 
     def action_check_in(self) -> None:
         box = self.query_one("#search", Input)
@@ -169,8 +202,13 @@ class DeskScreen(LiveScreen):
         if person is not None:
             self.scanned(person)
             return
-        if self.shown_query != text:  # keys raced ahead of the list: search what was entered
+        if self.shown_query.strip() != text:  # never act on a list drawn for other text
             self.run_search(text)
+        if self.matches and text not in (self.chosen_for, self.warned_for) and self.tied():
+            # Equally good matches (two Sarah Khans): make the difference visible, let them choose.
+            self.warned_for = text
+            self.give_back(text)
+            return
         if self.matches:
             row = self.query_one("#results", DataTable).cursor_row
             self.check_in_person(self.matches[row].person)
@@ -178,6 +216,12 @@ class DeskScreen(LiveScreen):
             self.query_one(Banner).show(
                 "error", text, ["Nobody matches this name or badge. F6 registers a walk-in."]
             )
+
+    def give_back(self, text: str) -> None:
+        """Put the search back in the box (unless keys typed since are already there)."""
+        box = self.query_one("#search", Input)
+        if not box.value:
+            box.value = text
 
     def badge_in(self, text: str) -> Person | None:
         """The person whose badge `text` is, or ends with (a scan after half-typed text)."""

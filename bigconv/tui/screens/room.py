@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from bigconv.data import attendance, search
@@ -22,16 +22,16 @@ from bigconv.tui.screens.over_capacity import OverCapacity
 from bigconv.tui.screens.qr_view import QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
 from bigconv.tui.widgets.qr import QrCode
+from bigconv.tui.widgets.searchbox import SearchBox
 
 SEARCH_LIMIT = 30
 QR_SPARE_LINES = 6  # header, footer, URL, reactions heading and a blank line or two
 CLOCK_SECONDS = 20  # how often to look at the clock for the next session, without any commit
 
 
-class RosterTable(DataTable):
-    """The roster; space ticks the highlighted person like Enter does."""
-
-    BINDINGS = [Binding("space", "select_cursor", "Tick", show=False)]
+class RosterTable(DataTable, can_focus=False):
+    """The roster. It never takes the focus: every key (a scanner's too) goes to the search box,
+    whose arrows move this table's cursor and whose Enter or space ticks its highlighted row."""
 
 
 class RoomScreen(LiveScreen):
@@ -44,9 +44,7 @@ class RoomScreen(LiveScreen):
         Binding("f8", "qr_view", "Big QR"),
         Binding("f9", "pick_room", "Rooms"),
         Binding("ctrl+z", "undo", "Undo"),
-        Binding("down", "roster('down')", show=False),
-        Binding("up", "roster('up')", show=False),
-        Binding("escape", "clear_search", show=False),
+        Binding("enter", "tick", "Tick"),
     ]
 
     def __init__(self) -> None:
@@ -57,6 +55,12 @@ class RoomScreen(LiveScreen):
         self.index: search.AttendeeIndex | None = None
         self.roster: list[RosterEntry] = []
         self.shown: list[tuple] = []  # rows on screen, so an unchanged refresh redraws nothing
+        self.query_text = ""  # the search the list was last drawn for ("" = the roster)
+        self.entries: list[RosterEntry] = []  # the list as drawn
+        self.last_marked: int | None = None  # where the cursor goes back to on the roster
+        self.scores: dict[int, float] = {}  # the search's score of each match
+        self.chosen_for: str | None = None  # the search for which the host moved the highlight
+        self.warned_for: str | None = None  # the search for which equal matches were pointed out
         self.url = ""
 
     def compose(self) -> ComposeResult:
@@ -65,7 +69,11 @@ class RoomScreen(LiveScreen):
             with Vertical(id="room-left"):
                 yield Static(id="session-info", markup=False)
                 yield Static(id="headcount", markup=False)
-                yield Input(placeholder="Scan a badge, or type a name + Enter", id="search")
+                yield SearchBox(
+                    placeholder="Scan a badge, or type a name + Enter",
+                    id="search",
+                    space_hands_over=True,
+                )
                 yield Static(id="list-title", markup=False)
                 yield RosterTable(id="roster", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="room-right"):
@@ -84,7 +92,9 @@ class RoomScreen(LiveScreen):
         ):
             roster.add_column(Text(label), key=key)
         self.set_interval(CLOCK_SECONDS, self.refresh_data)
-        self.query_one("#search", Input).focus()
+        # Only the search box takes the focus, so a scan always lands in it (see RosterTable).
+        self.query_one("#room-right").can_focus = False
+        self.query_one("#search", SearchBox).focus()
         room = attendance.find_room(self.db, self.bigconv.room) if self.bigconv.room else None
         if room:
             self.choose_room(room["id"])
@@ -121,7 +131,7 @@ class RoomScreen(LiveScreen):
         self.session = session
         if changed:
             self.shown = []
-            self.query_one("#search", Input).value = ""
+            self.query_one("#search", SearchBox).value = ""
         self.refresh_data()
 
     # -- drawing -----------------------------------------------------------------------------
@@ -175,33 +185,53 @@ class RoomScreen(LiveScreen):
         return "finished"
 
     def show_list(self) -> None:
-        query = self.query_one("#search", Input).value.strip()
+        """The roster, or the matches for the search as last typed (see search_changed)."""
+        query = self.query_text
         title = self.query_one("#list-title", Static)
         if len(query) >= search.MIN_QUERY and self.session:
             entries = self.matches(query)
-            title.update(
-                Text(f"Matches for “{query}”: Enter marks the highlighted one", style="bold")
-            )
+            if self.chosen_for == query or not self.tied(entries):
+                words, style = "Enter marks the highlighted one", "bold"
+            elif self.warned_for == query:
+                words, style = "⚠ equally good matches: check the school; Enter marks it", "bold"
+            else:
+                words, style = "⚠ equally good matches: check the school, ↑ ↓, Enter", "bold"
+            title.update(Text(f"Matches for “{query}”: {words}", style=style))
         else:
             entries = self.roster
             missing = sum(1 for e in entries if e.allocated and not e.present)
-            title.update(Text(f"Expected here: {missing} still missing", style="bold"))
+            title.update(
+                Text(f"Expected here: {missing} still missing · Enter or space ticks", style="bold")
+            )
+        self.entries = entries
         self.fill(entries)
 
     def matches(self, query: str) -> list[RosterEntry]:
         if self.index is None:
             self.index = search.AttendeeIndex(self.db)
         found = search.search_attendees(self.db, query, SEARCH_LIMIT, index=self.index)
+        self.scores = {m.person.id: m.score for m in found}
         entries = attendance.entries_for(self.db, self.session.id, [m.person.id for m in found])
         # people expected here first, then the rest in the search's own ranking
         return sorted(entries, key=lambda e: not e.allocated)
+
+    def tied(self, entries: list[RosterEntry]) -> bool:
+        """True if the first match is no better than another: Enter must not guess between them."""
+        if len(entries) < 2:
+            return False
+        first = entries[0]
+        return any(
+            e.allocated == first.allocated
+            and self.scores.get(e.person.id) == self.scores.get(first.person.id)
+            for e in entries[1:]
+        )
 
     def fill(self, entries: list[RosterEntry]) -> None:
         rows = [(e.person.id, *row_cells(e, self.bigconv.local)) for e in entries]
         if rows == self.shown:
             return
         table = self.query_one("#roster", DataTable)
-        keep = self.highlighted_id()
+        keep = self.highlighted_id() or self.last_marked
         table.clear()
         for pid, *cells in rows:
             table.add_row(*(Text(c) for c in cells), key=str(pid))
@@ -254,43 +284,77 @@ class RoomScreen(LiveScreen):
         with contextlib.suppress(RowDoesNotExist):  # not in this list (any more)
             table.move_cursor(row=table.get_row_index(str(attendee_id)))
 
-    def action_roster(self, direction: str) -> None:
-        table = self.query_one("#roster", DataTable)
-        table.action_cursor_down() if direction == "down" else table.action_cursor_up()
-
-    def action_clear_search(self) -> None:
-        self.query_one("#search", Input).value = ""
-
     # -- marking -------------------------------------------------------------------------------
 
-    @on(Input.Changed, "#search")
-    def search_changed(self, event: Input.Changed) -> None:
+    @on(SearchBox.Changed, "#search")
+    def search_changed(self, event: SearchBox.Changed) -> None:
+        """Draw the list for this text (the box itself may already hold later keys)."""
+        self.query_text = event.value.strip()
         if self.session is None:
             return
         self.show_list()
         table = self.query_one("#roster", DataTable)
-        if event.value.strip() and table.row_count:
+        if self.query_text and table.row_count:
             table.move_cursor(row=0)  # the best match, which Enter marks
 
-    @on(Input.Submitted, "#search")
-    def search_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text or self.session is None:
+    @on(SearchBox.Moved, "#search")
+    def moved(self, event: SearchBox.Moved) -> None:
+        table = self.query_one("#roster", DataTable)
+        if table.row_count:
+            row = max(0, min(table.row_count - 1, table.cursor_row + event.step))
+            table.move_cursor(row=row)
+        if self.query_text and self.chosen_for != self.query_text:
+            self.chosen_for = self.query_text  # the host picked a row for this search
+            self.show_list()
+
+    def action_tick(self) -> None:
+        """Enter with the focus somewhere else (it never is, but the footer shows the key)."""
+        self.query_one("#search", SearchBox).action_hand_over()
+
+    @on(SearchBox.Entered, "#search")
+    def entered(self, event: SearchBox.Entered) -> None:
+        """A badge marks that person; a name, the match highlighted for exactly that text;
+        an empty box (Enter or space), the highlighted roster row."""
+        text = event.text.strip()
+        if self.session is None:
+            return
+        if not text:
+            if not self.query_text and (person_id := self.highlighted_id()) is not None:
+                self.mark(person_id)
             return
         person = search.find_badge(self.db, text)
-        if person is None and attendance.looks_like_badge(text):
-            self.notify(f"Unknown badge code “{text}”.", severity="warning", markup=False)
-            event.input.value = ""
+        if person is not None:
+            self.mark(person.id)
             return
-        if person is None and len(text) >= search.MIN_QUERY:
-            person_id = self.highlighted_id()
-        else:
-            person_id = person.id if person else None
-        if person_id is None:
+        if attendance.looks_like_badge(text):
+            self.notify(f"Unknown badge code “{text}”.", severity="warning", markup=False)
+            return
+        if len(text) < search.MIN_QUERY:
             self.notify(f"No one matches “{text}”.", severity="warning", markup=False)
             return
-        event.input.value = ""
-        self.mark(person_id)
+        if self.query_text != text:  # never act on a list drawn for other text
+            self.search_changed(SearchBox.Changed(event.box, text))
+        entries = self.current_entries()
+        if not entries:
+            self.notify(f"No one matches “{text}”.", severity="warning", markup=False)
+            return
+        if text not in (self.chosen_for, self.warned_for) and self.tied(entries):
+            # Equally good matches: show them with their schools and let the host choose.
+            self.warned_for = text
+            self.show_list()
+            self.give_back(event.box, text)
+            return
+        person_id = self.highlighted_id()
+        if person_id is not None:
+            self.mark(person_id)
+
+    def current_entries(self) -> list[RosterEntry]:
+        return self.entries if self.query_text else []
+
+    def give_back(self, box: SearchBox, text: str) -> None:
+        """Put the search back in the box (unless keys typed since are already there)."""
+        if not box.value:
+            box.value = text
 
     @on(DataTable.RowSelected, "#roster")
     def row_ticked(self, event: DataTable.RowSelected) -> None:
@@ -322,6 +386,7 @@ class RoomScreen(LiveScreen):
                 lambda ok: self.mark(attendee_id, override=True) if ok else None,
             )
             return
+        self.last_marked = attendee_id
         self.refresh_data()
         self.move_to(attendee_id)
         self.notify(

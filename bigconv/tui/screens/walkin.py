@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from bigconv.data.desk import EMAIL_RE, Opening
 from bigconv.tui.widgets.placepicker import PlacePicker
+from bigconv.tui.widgets.searchbox import OrderedInput
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
                 suggester = (
                     SuggestFromList(self.schools, case_sensitive=False) if key == "school" else None
                 )
-                field = Input(placeholder=label, id=key, suggester=suggester)
+                field = OrderedInput(placeholder=label, id=key, suggester=suggester)
                 field.border_title = label  # still says what it is once typed in
                 yield field
             yield Static("", id="problem", markup=False)
