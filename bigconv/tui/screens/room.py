@@ -21,9 +21,11 @@ from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.over_capacity import OverCapacity
 from bigconv.tui.screens.qr_view import QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
+from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, widest
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.tui.widgets.searchbox import SearchBox
 
+ROSTER_COLUMNS = (("Here", "here"), ("Name", "name"), ("Note", "note"), ("School", "school"))
 SEARCH_LIMIT = 30
 QR_SPARE_LINES = 6  # header, footer, URL, reactions heading and a blank line or two
 CLOCK_SECONDS = 20  # how often to look at the clock for the next session, without any commit
@@ -32,6 +34,12 @@ CLOCK_SECONDS = 20  # how often to look at the clock for the next session, witho
 class RosterTable(DataTable, can_focus=False):
     """The roster. It never takes the focus: every key (a scanner's too) goes to the search box,
     whose arrows move this table's cursor and whose Enter or space ticks its highlighted row."""
+
+
+class RoomSearch(SearchBox):
+    """The room's search box: Enter marks (the footer says so)."""
+
+    BINDINGS = [Binding("enter", "hand_over", "Mark present")]
 
 
 class RoomScreen(LiveScreen):
@@ -44,7 +52,6 @@ class RoomScreen(LiveScreen):
         Binding("f8", "qr_view", "Big QR"),
         Binding("f9", "pick_room", "Rooms"),
         Binding("ctrl+z", "undo", "Undo"),
-        Binding("enter", "tick", "Tick"),
     ]
 
     def __init__(self) -> None:
@@ -57,6 +64,7 @@ class RoomScreen(LiveScreen):
         self.shown: list[tuple] = []  # rows on screen, so an unchanged refresh redraws nothing
         self.query_text = ""  # the search the list was last drawn for ("" = the roster)
         self.entries: list[RosterEntry] = []  # the list as drawn
+        self.widths: list[int] = []  # the roster's column widths as drawn
         self.last_marked: int | None = None  # where the cursor goes back to on the roster
         self.scores: dict[int, float] = {}  # the search's score of each match
         self.chosen_for: str | None = None  # the search for which the host moved the highlight
@@ -69,7 +77,7 @@ class RoomScreen(LiveScreen):
             with Vertical(id="room-left"):
                 yield Static(id="session-info", markup=False)
                 yield Static(id="headcount", markup=False)
-                yield SearchBox(
+                yield RoomSearch(
                     placeholder="Scan a badge, or type a name + Enter",
                     id="search",
                     space_hands_over=True,
@@ -83,14 +91,6 @@ class RoomScreen(LiveScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        roster = self.query_one("#roster", DataTable)
-        for label, key in (
-            ("Here", "here"),
-            ("Name", "name"),
-            ("Note", "note"),
-            ("School", "school"),
-        ):
-            roster.add_column(Text(label), key=key)
         self.set_interval(CLOCK_SECONDS, self.refresh_data)
         # Only the search box takes the focus, so a scan always lands in it (see RosterTable).
         self.query_one("#room-right").can_focus = False
@@ -201,7 +201,7 @@ class RoomScreen(LiveScreen):
             entries = self.roster
             missing = sum(1 for e in entries if e.allocated and not e.present)
             title.update(
-                Text(f"Expected here: {missing} still missing · Enter or space ticks", style="bold")
+                Text(f"Expected: {missing} still missing · Enter or space ticks", style="bold")
             )
         self.entries = entries
         self.fill(entries)
@@ -228,16 +228,44 @@ class RoomScreen(LiveScreen):
 
     def fill(self, entries: list[RosterEntry]) -> None:
         rows = [(e.person.id, *row_cells(e, self.bigconv.local)) for e in entries]
-        if rows == self.shown:
+        widths = self.roster_widths(rows)
+        if rows == self.shown and widths == self.widths:
             return
         table = self.query_one("#roster", DataTable)
         keep = self.highlighted_id() or self.last_marked
-        table.clear()
+        table.clear(columns=widths != self.widths)
+        if widths != self.widths:
+            # Fixed widths worked out here: auto widths drew names four letters wide when the
+            # screen was filled from the room picker, and a long note pushed names off screen.
+            for (label, key), width in zip(ROSTER_COLUMNS, widths, strict=True):
+                table.add_column(Text(label), key=key, width=width)
+            self.widths = widths
         for pid, *cells in rows:
-            table.add_row(*(Text(c) for c in cells), key=str(pid))
+            table.add_row(
+                *(Text(clip(c, w)) for c, w in zip(cells, widths, strict=True)), key=str(pid)
+            )
         self.shown = rows
         if keep is not None:
             self.move_to(keep)
+
+    def roster_widths(self, rows: list[tuple]) -> list[int]:
+        """Here and the full name first, then school and note as far as the width allows."""
+        table = self.query_one("#roster", DataTable)
+        available = (table.size.width or self.size.width * 2 // 3) - 2  # the scrollbar
+        here, name, note, school = (widest((r[i] for r in rows), 4) for i in range(1, 5))
+        # Matches for a search: the whole school tells people of one name apart. The roster:
+        # the school at least begins, then the note (arrived, walk-in), then the rest.
+        start = school if self.query_text else min(8, school)
+        wants = [(here, here), (min(name, 30), name), (start, start), (0, note)]
+        here, name, start, note = fit_widths(available, wants)
+        note = note if note >= 11 else 0
+        rest = available - here - name - start - note - PADDING * (4 if note else 3)
+        return [here, name, note, start + max(0, min(rest, school - start))]
+
+    def refit(self) -> None:
+        """After a resize: widths for the new size (redrawn only if they changed)."""
+        if self.room is not None:
+            self.fill(self.entries)
 
     def show_qr_and_reactions(self) -> None:
         s = self.session
@@ -258,6 +286,7 @@ class RoomScreen(LiveScreen):
 
     def on_resize(self) -> None:
         self.fit_qr()
+        self.call_after_refresh(self.refit)
 
     def fit_qr(self) -> None:
         """As large as a third of the width and the height left over from the URL allow."""
@@ -306,10 +335,6 @@ class RoomScreen(LiveScreen):
         if self.query_text and self.chosen_for != self.query_text:
             self.chosen_for = self.query_text  # the host picked a row for this search
             self.show_list()
-
-    def action_tick(self) -> None:
-        """Enter with the focus somewhere else (it never is, but the footer shows the key)."""
-        self.query_one("#search", SearchBox).action_hand_over()
 
     @on(SearchBox.Entered, "#search")
     def entered(self, event: SearchBox.Entered) -> None:
