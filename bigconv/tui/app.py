@@ -45,7 +45,7 @@ class BigconvApp(App):
         Binding("f3", "switch_mode('desk')", "Desk"),
         Binding("f4", "switch_mode('room')", "Room"),
         Binding("f5", "switch_mode('dashboard')", "Dashboard"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # in the palette and README
         # Priority: the focus moves when the key arrives, so letters typed straight after Tab
         # land in the next field, not the one being left (see widgets/searchbox.py).
         Binding("tab", "focus_next", show=False, priority=True),

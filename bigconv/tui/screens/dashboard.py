@@ -7,12 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
 from bigconv.data import dashboard
 from bigconv.data.feedback import reaction_kinds
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.session_detail import SessionDetailScreen
+from bigconv.tui.widgets.footer import StationFooter
 
 STATE_LABELS = {
     "over": ("⛔ OVER", "bold white on red"),
@@ -77,7 +78,7 @@ class DashboardScreen(LiveScreen):
             yield DataTable(id="schools", cursor_type="none", classes="panel")
             with VerticalScroll(id="feed", classes="panel"):
                 yield Static(id="feed-text", markup=False)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         rooms = self.query_one("#rooms", DataTable)

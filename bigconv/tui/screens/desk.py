@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from bigconv.data import desk
 from bigconv.data.checkin import CheckInResult, check_in, last_checkin_by, undo_checkin
@@ -28,9 +29,12 @@ from bigconv.data.search import (
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.walkin import PlacesScreen, WalkIn, WalkInScreen
 from bigconv.tui.widgets.banner import Banner
+from bigconv.tui.widgets.columns import PADDING, clip_text, fit_widths, widest
 from bigconv.tui.widgets.counters import Counters
+from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.searchbox import SearchBox
 
+RESULT_COLUMNS = ("Name", "Checked in", "School", "Role")
 DOUBLE_READ = dt.timedelta(seconds=2)  # scanners often send the same badge twice
 RECENT = dt.timedelta(minutes=10)
 LIMIT = 30  # the top few dozen: drawing more only slows every keystroke
@@ -48,18 +52,21 @@ class DeskScreen(LiveScreen):
 
     CSS_PATH = "desk.tcss"
     AUTO_FOCUS = "#search"
+    # Below 100 columns the counters become one line under the results (see desk.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         # Enter and Esc are handled by the search box itself (see SearchBox); these show them in
         # the footer and act only if the focus is somewhere else.
         Binding("enter", "check_in", "Check in"),
-        Binding("escape", "clear", "Clear"),
+        Binding("escape", "clear", "Clear", show=False),
         Binding("f6", "walk_in", "Walk-in"),
         Binding("f8", "undo", "Undo last"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
+        with Horizontal(id="desk-body"):
             with Vertical(id="main"):
                 yield SearchBox(
                     placeholder="Name, school, email, or scan a badge",
@@ -70,7 +77,7 @@ class DeskScreen(LiveScreen):
                 yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
                 yield Banner(id="banner")
             yield Counters(id="counters")
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         self.index = AttendeeIndex(self.db)
@@ -79,12 +86,8 @@ class DeskScreen(LiveScreen):
         self.chosen_for: str | None = None  # the search for which the clerk chose a row
         self.warned_for: str | None = None  # the search for which equal matches were pointed out
         self.last_scan: tuple[str, dt.datetime] | None = None
+        self.widths: list[int] = []  # the results' column widths as drawn (see fit_columns)
         table = self.query_one("#results", DataTable)
-        # The check-in state comes second so a narrow terminal still shows it.
-        table.add_column("Name", key="name", width=30)
-        table.add_column("Checked in", key="state", width=17)
-        table.add_column("School", key="school", width=28)
-        table.add_column("Role", key="role", width=22)
         table.can_focus = False  # keys stay in the search box; arrows move this table's cursor
         self.query_one(Banner).show("info", "", READY)
         self.show_results(False)
@@ -96,6 +99,10 @@ class DeskScreen(LiveScreen):
         self.refresh_counters()
         if self.matches:
             self.run_search(self.query_one("#search", Input).value, keep_cursor=True)
+
+    def on_resize(self) -> None:
+        if self.matches:  # widths for the new size
+            self.call_after_refresh(self.run_search, self.shown_query, True)
 
     def refresh_counters(self) -> None:
         self.query_one(Counters).show(desk.arrivals(self.db, self.now() - RECENT))
@@ -115,8 +122,10 @@ class DeskScreen(LiveScreen):
             return
         row = table.cursor_row if keep_cursor else 0
         self.matches = search_attendees(self.db, query, LIMIT, index=self.index)
+        cells = [self.cells(m) for m in self.matches]
+        self.fit_columns(table, cells)
         table.clear()
-        table.add_rows([self.cells(m) for m in self.matches])
+        table.add_rows([self.fitted(row_) for row_ in cells])
         if self.matches:
             table.move_cursor(row=min(row, len(self.matches) - 1), animate=False)
         self.show_results(True)
@@ -155,6 +164,43 @@ class DeskScreen(LiveScreen):
         else:
             state = Text("· not yet", style="dim")
         return [Text(p.name, style="bold"), state, Text(p.school), Text(p.role)]
+
+    def fitted(self, cells: list[Text]) -> list[Text]:
+        """Cells cut to the column widths; a check-in too long for its column keeps its time."""
+        name, state, school, role = cells
+        if cell_len(state.plain) > self.widths[1]:
+            state = Text(state.plain[:7], style=state.style)  # "✔ 10:15", not half a desk
+        return [
+            clip_text(c, w) for c, w in zip((name, state, school, role), self.widths, strict=True)
+        ]
+
+    def fit_columns(self, table: DataTable, cells: list[list[Text]]) -> None:
+        """Widths for these results: the whole name, the time checked in and the whole school
+        first (they tell people apart), then the desk and the role as far as the width allows."""
+        # The list's width (the main column less its margins; the list itself may be hidden
+        # until now), less a scrollbar.
+        available = self.query_one("#main").size.width - 2 - 2
+        name, state, school, role = (
+            widest((row[i].plain for row in cells), len(label))
+            for i, label in enumerate(RESULT_COLUMNS)
+        )
+        short = min(9, state)  # "✔ 10:15" or "· not yet"; the desk's name if there is room
+        name, when, school, rest, role = fit_widths(
+            available,
+            [
+                (name, name),
+                (short, short),
+                (min(school, 33), school),
+                (0, state - short),
+                (0, role),
+            ],
+        )
+        widths = [name, when + rest + (PADDING if rest else 0), school, role]
+        if widths != self.widths:
+            table.clear(columns=True)
+            for label, width in zip(RESULT_COLUMNS, widths, strict=True):
+                table.add_column(label, key=label, width=width)
+            self.widths = widths
 
     def show_results(self, visible: bool) -> None:
         """The list while typing, the banner otherwise: nobody's list is on show to the queue."""

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from bigconv.data import attendance, search
@@ -22,6 +22,7 @@ from bigconv.tui.screens.over_capacity import OverCapacity
 from bigconv.tui.screens.qr_view import QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
 from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, widest
+from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.tui.widgets.searchbox import SearchBox
 
@@ -39,7 +40,7 @@ class RosterTable(DataTable, can_focus=False):
 class RoomSearch(SearchBox):
     """The room's search box: Enter marks (the footer says so)."""
 
-    BINDINGS = [Binding("enter", "hand_over", "Mark present")]
+    BINDINGS = [Binding("enter", "hand_over", "Mark present", show=False)]  # the list title says
 
 
 class RoomScreen(LiveScreen):
@@ -51,7 +52,7 @@ class RoomScreen(LiveScreen):
         Binding("f7", "step(1)", "Next"),
         Binding("f8", "qr_view", "Big QR"),
         Binding("f9", "pick_room", "Rooms"),
-        Binding("ctrl+z", "undo", "Undo"),
+        Binding("ctrl+z", "undo", "Undo", show=False),  # the list title says
     ]
 
     def __init__(self) -> None:
@@ -88,7 +89,7 @@ class RoomScreen(LiveScreen):
                 yield QrCode(id="qr")
                 yield Static(id="url", markup=False)
                 yield Static(id="reactions", markup=False)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         self.set_interval(CLOCK_SECONDS, self.refresh_data)
@@ -201,7 +202,10 @@ class RoomScreen(LiveScreen):
             entries = self.roster
             missing = sum(1 for e in entries if e.allocated and not e.present)
             title.update(
-                Text(f"Expected: {missing} still missing · Enter or space ticks", style="bold")
+                Text(
+                    f"Expected: {missing} still missing · Enter or space ticks · ctrl+z undoes",
+                    style="bold",
+                )
             )
         self.entries = entries
         self.fill(entries)
@@ -237,13 +241,14 @@ class RoomScreen(LiveScreen):
         if widths != self.widths:
             # Fixed widths worked out here: auto widths drew names four letters wide when the
             # screen was filled from the room picker, and a long note pushed names off screen.
+            # A column with no room (the note, on a narrow terminal) is left out.
             for (label, key), width in zip(ROSTER_COLUMNS, widths, strict=True):
-                table.add_column(Text(label), key=key, width=width)
+                if width:
+                    table.add_column(Text(label), key=key, width=width)
             self.widths = widths
         for pid, *cells in rows:
-            table.add_row(
-                *(Text(clip(c, w)) for c, w in zip(cells, widths, strict=True)), key=str(pid)
-            )
+            shown = [Text(clip(c, w)) for c, w in zip(cells, widths, strict=True) if w]
+            table.add_row(*shown, key=str(pid))
         self.shown = rows
         if keep is not None:
             self.move_to(keep)
@@ -251,7 +256,9 @@ class RoomScreen(LiveScreen):
     def roster_widths(self, rows: list[tuple]) -> list[int]:
         """Here and the full name first, then school and note as far as the width allows."""
         table = self.query_one("#roster", DataTable)
-        available = (table.size.width or self.size.width * 2 // 3) - 2  # the scrollbar
+        if not table.size.width:  # not laid out yet: guess, and fit again once it is
+            self.call_after_refresh(self.refit)
+        available = (table.size.width or self.size.width // 2) - 2  # the scrollbar
         here, name, note, school = (widest((r[i] for r in rows), 4) for i in range(1, 5))
         # Matches for a search: the whole school tells people of one name apart. The roster:
         # the school at least begins, then the note (arrived, walk-in), then the rest.

@@ -6,10 +6,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from bigconv.data import attendance
 from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.widgets.footer import StationFooter
 
 
 class RoomPicker(LiveScreen):
@@ -26,7 +27,7 @@ class RoomPicker(LiveScreen):
             markup=False,
         )
         yield DataTable(id="rooms", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#rooms", DataTable)

@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
 from bigconv.data import dashboard, timetable
 from bigconv.data.feedback import reaction_kinds
 from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.widgets.footer import StationFooter
 
 
 class SessionDetailScreen(LiveScreen):
@@ -34,7 +35,7 @@ class SessionDetailScreen(LiveScreen):
                 yield Sparkline([], id="detail-spark")
                 yield Static("Reactions per minute over the last two hours", classes="caption")
                 yield DataTable(id="detail-feedback", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail-roster", DataTable).add_columns(

@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Label,
     RadioButton,
@@ -18,6 +17,7 @@ from textual.widgets import (
 
 from bigconv.data import timetable
 from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.searchbox import OrderedInput
 
 MODES = (
@@ -48,7 +48,7 @@ class StationSetupScreen(LiveScreen):
             yield Select([], id="room", prompt="Choose the room", disabled=True)
             yield Static("", id="setup-error", markup=False)
             yield Button("Open station", id="start", variant="primary")
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         rooms = [(room["name"], room["name"]) for room in timetable.rooms(self.db)]

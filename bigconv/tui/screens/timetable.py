@@ -6,12 +6,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from bigconv.data import timetable
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.widgets.footer import StationFooter
 
 
 def cell(session: SessionRow | None, width: int) -> Text:
@@ -41,7 +42,7 @@ class TimetableScreen(LiveScreen):
         with Vertical():
             yield DataTable(id="grid", cursor_type="cell", zebra_stripes=True, header_height=2)
             yield Static(id="detail", markup=False)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         self.refresh_data()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.text import Text
 
 PADDING = 2  # a DataTable cell's padding, one column each side
 
@@ -37,3 +38,10 @@ def clip(text: str, width: int) -> str:
             break
         out += ch
     return out + "…"
+
+
+def clip_text(text: Text, width: int) -> Text:
+    """A styled cell cut like `clip` (its style kept)."""
+    if cell_len(text.plain) <= width:
+        return text
+    return Text(clip(text.plain, width), style=text.style)
