@@ -67,3 +67,22 @@ async def test_room_roster_names_are_never_cut(busy_db, size):
             assert entry.person.name in text
         assert "Present" in text and "seats" in text  # the headcount
         assert "/" in text.split("http", 1)[1][:40]  # the phone address under the QR code
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_dashboard_shows_each_rooms_numbers_and_rating(busy_db, size):
+    app = make_app(busy_db, station="Organiser", mode="dashboard", clock=lambda: BUSY_CLOCK)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#rooms", DataTable)
+        await until(pilot, lambda: table.row_count > 0)
+        lines = screen_text(app).splitlines()
+        visible = min(table.row_count, table.size.height - 1)
+        assert visible >= 8
+        for i in range(visible):
+            cells = [c.plain for c in table.get_row_at(i)]
+            room, numbers, rating = cells[1], cells[3].split()[-1], cells[-1]
+            line = next(x for x in lines if f" {room} " in x)
+            assert numbers in line and rating in line, line
+        text = "\n".join(lines)
+        assert "checked in" in text and "Alerts" in text
