@@ -46,6 +46,7 @@ class BigconvApp(App):
         Binding("f4", "switch_mode('room')", "Room"),
         Binding("f5", "switch_mode('dashboard')", "Dashboard"),
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # in the palette and README
+        Binding("f12", "show_passcode", show=False),
         # Priority: the focus moves when the key arrives, so letters typed straight after Tab
         # land in the next field, not the one being left (see widgets/searchbox.py).
         Binding("tab", "focus_next", show=False, priority=True),
@@ -127,6 +128,16 @@ class BigconvApp(App):
         if room is not None:
             self.room = room
         self.switch_mode(mode)
+
+    def action_show_passcode(self) -> None:
+        """The staff passcode in a dialog until dismissed (never in the header or a toast)."""
+        from bigconv.data.staff import staff_passcode
+        from bigconv.tui.screens.passcode import PasscodeScreen
+        from bigconv.web.app import STAFF_PREFIX
+
+        passcode = self.guarded(staff_passcode, self.db)
+        if passcode is not None:
+            self.push_screen(PasscodeScreen(passcode, f"{self.base_url}{STAFF_PREFIX}"))
 
     def guarded(self, action: Callable[..., T], *args, **kwargs) -> T | None:
         """Run a database action; if the database fails (locked, read-only, disk full, damaged,
