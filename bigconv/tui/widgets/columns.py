@@ -45,3 +45,8 @@ def clip_text(text: Text, width: int) -> Text:
     if cell_len(text.plain) <= width:
         return text
     return Text(clip(text.plain, width), style=text.style)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal cells."""
+    return text + " " * max(0, width - cell_len(text))
