@@ -21,7 +21,7 @@ from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.over_capacity import OverCapacity
 from bigconv.tui.screens.qr_view import QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
-from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, widest
+from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, pad, widest
 from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.tui.widgets.searchbox import SearchBox
@@ -288,7 +288,8 @@ class RoomScreen(LiveScreen):
         self.query_one("#url", Static).update(Text(self.url, style="bold", justify="center"))
         text = Text("Reactions\n", style="bold")
         for c in attendance.reaction_counts(self.db, s.id):
-            text.append(f"{c.emoji} {c.label}".ljust(20) + f"{c.count:>4}\n", style="")
+            # padded by terminal cells, not characters: ❤️ is two characters, 👍 one
+            text.append(pad(f"{c.emoji} {c.label}", 20) + f"{c.count:>4}\n", style="")
         self.query_one("#reactions", Static).update(text)
 
     def on_resize(self) -> None:
