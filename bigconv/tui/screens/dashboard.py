@@ -46,7 +46,11 @@ def reactions_cell(stats: dashboard.ReactionStats | None, emoji: dict[str, str])
         for kind, n in sorted(stats.total.items(), key=lambda kv: -kv[1])
     ]
     recent = sum(stats.recent.values())
-    return Text(" ".join(parts[:4]) + (f"  (+{recent} 10m)" if recent else ""))
+    # The last ten minutes first, so a narrow column cuts the older totals, not the news.
+    text = Text(f"+{recent:<3} " if recent else "     ", style="bold", no_wrap=True)
+    text.overflow = "ellipsis"
+    text.append(" ".join(parts[:4]), style="")
+    return text
 
 
 def rating_cell(stats: dashboard.FeedbackStats | None) -> Text:
@@ -127,10 +131,17 @@ class DashboardScreen(LiveScreen):
         self.widths = widths
         rooms = self.query_one("#rooms", DataTable)
         rooms.clear(columns=True)
-        labels = ("State", "Room", "Session", "Present/allocated/seats", "Reactions", "Rating")
+        labels = (
+            "State",
+            "Room",
+            "Session",
+            "Present/allocated/seats",
+            "New · reactions",
+            "Rating",
+        )
         for label, w in zip(labels, widths, strict=False):
             if w:
-                rooms.add_column(label if len(label) <= w else label.split("/")[0], width=w)
+                rooms.add_column(label if len(label) <= w else label.split("/")[0][:w], width=w)
         schools = self.query_one("#schools", DataTable)
         schools.clear(columns=True)
         schools.add_column("School", width=school)

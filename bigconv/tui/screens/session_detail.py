@@ -39,9 +39,7 @@ class SessionDetailScreen(LiveScreen):
 
     def on_mount(self) -> None:
         # The school last: on a narrow terminal it is the one cut, not who is here.
-        self.query_one("#detail-roster", DataTable).add_columns(
-            "Here", "Name", "Booked", "School"
-        )
+        self.query_one("#detail-roster", DataTable).add_columns("Here", "Name", "Booked", "School")
         self.text_width = 0
         self.fit_feedback()
         self.refresh_data()
