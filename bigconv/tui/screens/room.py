@@ -262,8 +262,9 @@ class RoomScreen(LiveScreen):
         here, name, note, school = (widest((r[i] for r in rows), 4) for i in range(1, 5))
         # Matches for a search: the whole school tells people of one name apart. The roster:
         # the school at least begins, then the note (arrived, walk-in), then the rest.
-        start = school if self.query_text else min(8, school)
-        wants = [(here, here), (min(name, 30), name), (start, start), (0, note)]
+        start = min(8, school)
+        wants = [(here, here), (min(name, 30), name), (start, school if self.query_text else start)]
+        wants.append((0, note))
         here, name, start, note = fit_widths(available, wants)
         note = note if note >= 11 else 0
         rest = available - here - name - start - note - PADDING * (4 if note else 3)
