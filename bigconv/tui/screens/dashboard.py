@@ -119,7 +119,7 @@ class DashboardScreen(LiveScreen):
         state, room, numbers, rating, title, reactions, bar_, more = fit_widths(
             width - 4,
             [(8, 8), (room, room), (numbers, numbers), (13, 13)]
-            + [(12, 30), (0, 28), (0, BAR_WIDTH + 1), (0, 16)],
+            + [(12, 30), (0, 28), (0, BAR_WIDTH + 1), (0, 60)],
         )
         self.bar_width = bar_ - 1 if bar_ > 4 else 0
         numbers += bar_ + (2 if bar_ else 0)
