@@ -120,8 +120,12 @@ class DeskScreen(LiveScreen):
             self.matches = []
             self.show_results(False)
             return
-        row = table.cursor_row if keep_cursor else 0
+        # A refresh keeps the highlight on the same person, not the same row: a list that
+        # changed under the clerk's finger must not hand Enter to someone else.
+        was = self.matches[table.cursor_row].person.id if keep_cursor and self.matches else None
         self.matches = search_attendees(self.db, query, LIMIT, index=self.index)
+        ids = [m.person.id for m in self.matches]
+        row = ids.index(was) if was in ids else 0
         cells = [self.cells(m) for m in self.matches]
         self.fit_columns(table, cells)
         table.clear()
