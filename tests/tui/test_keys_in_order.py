@@ -189,3 +189,24 @@ async def test_room_equal_matches_wait_for_the_host(seeded, small_event):  # noq
         await pilot.press("down", "enter")
         await until(pilot, lambda: len(marks(seeded["db"])) == 1)
         assert table.get_row_at(1)[-1].plain in roster_rows(screen)["Sarah Khan"]
+
+
+async def test_room_a_key_of_the_screen_keeps_its_place_before_a_scan(seeded, small_event):  # noqa: F811
+    """F7 (the next session) then a scan, in one burst: the scan marks in the next session."""
+    ada = seeded["people"]["LovelaceAda"]
+    app = app_for(small_event, room="Room A")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert "Phonics" in str(app.screen.query_one("#session-info").render())
+        burst(app, ["f7", *ada["badge"], "enter"])
+        await until(pilot, lambda: len(marks(seeded["db"])) == 1)
+    [mark] = marks(seeded["db"])
+    afternoon = (
+        seeded["db"]
+        .execute(
+            "SELECT s.id FROM sessions s JOIN rooms r ON r.id = s.room_id"
+            " WHERE r.name = 'Room A' AND s.title = 'Wellbeing'"
+        )
+        .fetchone()[0]
+    )
+    assert (mark["attendee_id"], mark["session_id"]) == (ada["id"], afternoon)

@@ -4,15 +4,16 @@ Textual's Input inserts letters in its own `_on_key`, but runs its editing keys 
 Delete, ctrl+u, ctrl+w, Home, End, ← →, Enter ...) as key bindings, and those run only once the
 key has bubbled up to the app. By then the letters typed after the editing key may already be in
 the box: a burst that clears the box and types a name keeps the wrong letters (Textualize/textual
-#6605). `KeysInOrder` runs the widget's own bindings inline, in the widget's own queue of keys,
-as Textual's proposed fix does (Textualize/textual PR #6631). Every text box in bigconv is an
-`OrderedInput` or a `SearchBox`; lists that take keys (PlacePicker) use the same mixin.
+#6605). `KeysInOrder` runs the bindings inline, in the widget's own queue of keys, as Textual's
+proposed fix does for the widget's own bindings (Textualize/textual PR #6631), and goes one step
+further: the screen's and the app's bindings too (F-keys, ctrl+z), so they keep their place
+among the letters as well. Every text box in bigconv is an `OrderedInput` or a `SearchBox`;
+lists that take keys (PlacePicker) use the same mixin.
 """
 
 from __future__ import annotations
 
 from textual import events
-from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
@@ -21,23 +22,25 @@ from textual.widgets import Input
 MOVES = {"down": 1, "up": -1, "pagedown": 10, "pageup": -10}
 
 
-async def run_own_binding(widget: Widget, key: str) -> bool:
-    """Run `widget`'s own (non-priority) binding for `key` now; True if one ran.
+async def run_binding_in_order(widget: Widget, key: str) -> bool:
+    """Run the binding for `key` now, as the app would once the key had bubbled up; True if
+    one ran.
 
-    Priority bindings have already run (the app checks them before the key reaches the widget);
-    bindings of the screen and the app still run as usual, after the key bubbles up.
+    Non-priority bindings are looked up exactly as Textual does (the focused widget's own
+    first, then its containers', the screen's and the app's), but run here, in the focused
+    widget's own queue of keys, so an F-key or ctrl+z typed before a scan acts before it.
+    Priority bindings have already run: the app checks them before the key reaches the widget.
+    A key still queued here after the focus moved on (Tab or Enter in a form) runs only this
+    widget's own binding: it was typed into this widget, not the one focused now.
     """
+    if widget.app.focused is widget:
+        return await widget.app._check_bindings(key)
     bindings = widget._bindings.copy()
     if widget.app._keymap:
         bindings.apply_keymap(widget.app._keymap)
     for binding in bindings.key_to_bindings.get(key, ()):
-        if binding.priority:
-            continue
-        try:
-            if await widget.app.run_action(binding.action, widget):
-                return True
-        except SkipAction:
-            continue
+        if not binding.priority and await widget.app.run_action(binding.action, widget):
+            return True
     return False
 
 
@@ -56,7 +59,7 @@ class KeysInOrder:
 
     async def key_in_order(self, event: events.Key) -> bool:
         """Handle a key now, in this widget's queue; True if it was handled (override to add)."""
-        return await run_own_binding(self, event.key)  # type: ignore[arg-type]
+        return await run_binding_in_order(self, event.key)  # type: ignore[arg-type]
 
 
 class OrderedInput(KeysInOrder, Input):
