@@ -22,6 +22,7 @@ STATIONS = {
     "room": ("room", "Science Lab 2", []),
     "dashboard": ("dashboard", None, []),
     "timetable": ("timetable", None, []),
+    "setup": ("setup", None, [*"Desk 2"]),
 }
 
 

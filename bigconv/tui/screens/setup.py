@@ -33,6 +33,7 @@ class StationSetupScreen(LiveScreen):
 
     CSS_PATH = "setup.tcss"
     WATCHES = frozenset()
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def compose(self) -> ComposeResult:
         yield Header()
