@@ -324,8 +324,9 @@ class DeskScreen(LiveScreen):
         if not workshops:
             lines.append("No workshops allocated.")
         for s in sessions:
+            # The room first: it is where to send them, and a narrow banner wraps the title.
             lines.append(
-                f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.slot}: {s.title} — {s.room}"
+                f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.room} · {s.slot}: {s.title}"
             )
         return lines
 
