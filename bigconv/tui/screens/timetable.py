@@ -116,7 +116,7 @@ class TimetableScreen(LiveScreen):
             f"{s.room} · {s.slot} {app.local(s.starts_at):%H:%M}-{app.local(s.ends_at):%H:%M} · code {s.code} · {session_url(app.base_url, s.code)}",
             f"Led by {s.leads or 'to be confirmed'} · for {s.audience} · "
             + (
-                f"for everyone (no allocation) · {s.capacity} seats · present {s.present}"
+                f"a plenary, so nobody is allocated · {s.capacity} seats · present {s.present}"
                 if s.kind == "plenary"
                 else f"allocated {s.allocated} of {s.capacity} · present {s.present}"
             ),
