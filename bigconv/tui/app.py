@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -17,8 +18,8 @@ from textual.css.query import NoMatches
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup
-from bigconv.data.watch import ALL, ChangeWatcher
-from bigconv.net import phone_base_url
+from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
+from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.screens.dashboard import DashboardScreen
 from bigconv.tui.screens.desk import DeskScreen
 from bigconv.tui.screens.room import RoomScreen
@@ -76,6 +77,7 @@ class BigconvApp(App):
         room: str | None = None,
         serve_port: int | None = None,
         serve_host: str = "0.0.0.0",
+        public_url: str | None = None,
     ):
         super().__init__()
         self.room = room  # the room mode's room by name; None: it asks
@@ -89,17 +91,27 @@ class BigconvApp(App):
         self.problem: str | None = None
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
+        self.tz = event.tz if event else dt.UTC
+        name = store.get_meta(self.db, "event_name") or "bigconv"
+        self.title = name
+        # The one phone address this station shows and encodes: given by the process that
+        # serves the phones (browser stations), else base_url, else where this app listens.
+        self.base_url = public_url or phone_base_url(
+            event.base_url if event else store.get_meta(self.db, "base_url") or None,
+            serve_port or DEFAULT_PORT,
+            serve_host,
+        )
+        self.pending: Changes = NOTHING  # gathered for `pending_for` until it may refresh
+        self.pending_for = None
+        self.refreshed_at = 0.0
+        self.refreshes = 0  # live refreshes of the visible screen (the tests count them)
         self.phone_site = None
         if serve_port is not None:
             from bigconv.tui.phone_site import PhoneSiteRunner
 
-            self.phone_site = PhoneSiteRunner(self.db_path, event, serve_host, serve_port)
-        self.tz = event.tz if event else dt.UTC
-        name = store.get_meta(self.db, "event_name") or "bigconv"
-        self.title = name
-        self.base_url = phone_base_url(
-            event.base_url if event else store.get_meta(self.db, "base_url") or None
-        )
+            self.phone_site = PhoneSiteRunner(
+                self.db_path, event, serve_host, serve_port, url=self.base_url, clock=self.clock
+            )
         self.phone_message = ""
         self.show_station()
         if not event and (tzname := store.get_meta(self.db, "timezone")):
@@ -220,22 +232,34 @@ class BigconvApp(App):
         self.notify(message, markup=False, timeout=10)
 
     def poll_changes(self) -> None:
-        """Tell the visible screen when anyone (another process, or this one) committed."""
+        """Tell the visible screen what anyone (another process, or this one) committed, if it
+        shows any of it; changes arriving faster than the screen's MIN_REFRESH are gathered."""
         if self.problem:
             self.try_recover()
             return
         try:
-            topics = self.watcher.poll()
+            changes = self.watcher.poll()
             store.check_file(self.db)
         except (sqlite3.Error, store.StoreError) as error:
             self.report_problem(error)
             return
-        screen = self.visible_screen() if topics else None
-        if screen is None:
+        screen = self.visible_screen()
+        if screen is not self.pending_for:
+            self.pending, self.pending_for = NOTHING, screen
+        changes = self.pending | changes
+        if screen is None or not changes:
             return
-        wanted = getattr(screen, "WATCHES", ALL)
-        if topics & wanted:
-            self.refresh_screen(screen)
+        wants = getattr(screen, "wants", None)
+        if not (wants(changes) if wants else changes.touches(ALL)):
+            self.pending = NOTHING
+            return
+        if time.monotonic() - self.refreshed_at < getattr(screen, "MIN_REFRESH", 0.0):
+            self.pending = changes
+            return
+        self.pending = NOTHING
+        self.refreshed_at = time.monotonic()
+        self.refreshes += 1
+        self.refresh_screen(screen)
 
     def visible_screen(self):
         """The screen on top of the current mode's stack, or None while screens change (a
@@ -276,10 +300,13 @@ def make_app(
     room: str | None = None,
     serve_port: int | None = None,
     serve_host: str = "0.0.0.0",
+    public_url: str | None = None,
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
 
     `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
+    `clock` drives the screens and the phone site this app serves; `public_url` overrides the
+    phone address shown (else base_url, else the address the phone site listens on).
     """
     return BigconvApp(
         db_path,
@@ -291,4 +318,5 @@ def make_app(
         room=room,
         serve_port=serve_port,
         serve_host=serve_host,
+        public_url=public_url,
     )
