@@ -207,17 +207,15 @@ class RoomScreen(LiveScreen):
                 words, style = "⚠ equally good matches: check the school; Enter marks it", "bold"
             else:
                 words, style = "⚠ equally good matches: check the school, ↑ ↓, Enter", "bold"
-            self.show("#list-title", Text(f"Matches for “{query}”: {words}", style=style))
+            title = Text(f"Matches for “{query}”: {words}", style=style)
         else:
             entries = self.roster
             missing = sum(1 for e in entries if e.allocated and not e.present)
-            self.show(
-                "#list-title",
-                Text(
-                    f"Expected: {missing} still missing · Enter or space ticks · ctrl+z undoes",
-                    style="bold",
-                ),
+            title = Text(
+                f"Expected: {missing} still missing · Enter or space ticks · ctrl+z undoes",
+                style="bold",
             )
+        self.show("#list-title", title)
         self.entries = entries
         self.fill(entries)
 
