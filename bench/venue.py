@@ -399,6 +399,7 @@ async def open_station(client, base: str, station: Station, rooms: list[str]) ->
     station.reader = asyncio.create_task(station.read())
     if await station.wait_for(lambda t: "Set up this station" in t, 120) is None:
         raise SystemExit(f"{station.name}: no set-up screen\n{station.text()}")
+    await asyncio.sleep(0.5)  # a person reads the screen before typing
     await station.send(station.name)
     await station.wait_for(lambda t: station.name in t, 30)
     if station.kind == "desk":
@@ -419,6 +420,7 @@ async def open_station(client, base: str, station: Station, rooms: list[str]) ->
         raise SystemExit(f"{station.name}: did not open\n{station.text()}")
     if station.room and station.room not in station.text():
         raise SystemExit(f"{station.name}: not {station.room}\n{station.text()}")
+    await station.ws.send_str(json.dumps(["focus"]))  # the tab in front, as a browser says
 
 
 # -- measuring ------------------------------------------------------------------------------------
