@@ -22,6 +22,7 @@ from bigconv.tui.screens.over_capacity import OverCapacity
 from bigconv.tui.screens.qr_view import QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
 from bigconv.tui.widgets.qr import QrCode
+from bigconv.tui.widgets.rows import update_rows
 
 SEARCH_LIMIT = 30
 QR_SPARE_LINES = 6  # header, footer, URL, reactions heading and a blank line or two
@@ -210,9 +211,7 @@ class RoomScreen(LiveScreen):
             return
         table = self.query_one("#roster", DataTable)
         keep = self.highlighted_id()
-        table.clear()
-        for pid, *cells in rows:
-            table.add_row(*(Text(c) for c in cells), key=str(pid))
+        update_rows(table, [(str(pid), tuple(Text(c) for c in cells)) for pid, *cells in rows])
         self.shown = rows
         if keep is not None:
             self.move_to(keep)
