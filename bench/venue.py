@@ -408,8 +408,16 @@ async def open_station(client, base: str, station: Station, rooms: list[str]) ->
         await press(station, "\t", DOWN, *[DOWN] * (station.kind == "dashboard"), " ")
         await asyncio.sleep(1.0)  # the mode's change enables the room list
     if station.kind == "room":
-        await press(station, "\t", "\r")
-        if await station.wait_for(lambda t: "Dismiss menu" in t, 60) is None:
+        for _attempt in range(4):
+            # Down opens the room list if the mode took (the list is enabled and next in
+            # line); if not, the focus is on the button, where Down does nothing: back to
+            # the modes (shift+Tab) and choose "Room host" again.
+            await press(station, "\t", DOWN)
+            if await station.wait_for(lambda t: "Dismiss menu" in t, 10) is not None:
+                break
+            await press(station, "\x1b[Z", " ")
+            await asyncio.sleep(1.0)
+        else:
             raise SystemExit(f"{station.name}: the room list did not open\n{station.text()}")
         await press(station, *[DOWN] * (rooms.index(station.room) + 1), "\r")
         await station.wait_for(lambda t: "Dismiss menu" not in t, 60)
