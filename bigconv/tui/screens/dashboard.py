@@ -63,7 +63,7 @@ class DashboardScreen(LiveScreen):
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [Binding("enter", "open_session", "Session detail", show=True)]
-    MIN_REFRESH = 1.0  # a plenary's bursts of reactions: one refresh a second, not one a poll
+    MIN_REFRESH = 0.5  # a plenary's bursts of reactions: two refreshes a second, not four
 
     def compose(self) -> ComposeResult:
         yield Header()
