@@ -354,8 +354,9 @@ def run(
         raise BadInput(f"--public-url {public_url}: must start with http:// or https://")
     fresh = not ctx.db_path.exists()
     db = open_existing(ctx)
+    notices: list[str | None] = []  # shown in the app: it hides what was printed before it
     if fresh:
-        allocate_new_day(ctx, db)
+        notices.append(allocate_new_day(ctx, db))
     if room is not None:
         room = _room_name(db, room)
     db.close()
@@ -371,23 +372,28 @@ def run(
         serve_port=serve_port,
         serve_host=host,
         public_url=public_url or phone_base_url(ctx.event.base_url, port, host),
+        notices=[n for n in notices if n],
     )
     app.run()
 
 
-def allocate_new_day(ctx: Context, db) -> None:
+def allocate_new_day(ctx: Context, db) -> str | None:
     """A day created by `run` whose attendee list brings choices starts allocated, so rooms
-    have real rosters at once; `bigconv allocate --replace` redoes it any time."""
+    have real rosters at once; `bigconv allocate --replace` redoes it any time. Returns what
+    was done, for the app to show (the terminal's own lines are hidden while it runs)."""
     from bigconv.data import allocate as al
 
     if not al.has_choices(db) or al.previous_count(db):
-        return
+        return None
     try:
         written = al.write(db, al.allocate(db, ctx.event.audiences), station="run")
     except al.AllocationError as exc:
-        click.echo(f"Not allocated ({exc}); see `bigconv allocate`.", err=True)
-        return
-    click.echo(f"Allocated {written} workshop places from everyone's choices.")
+        message = f"Not allocated ({exc}); see `bigconv allocate`."
+        click.echo(message, err=True)
+        return message
+    message = f"Allocated {written} workshop places from everyone's choices."
+    click.echo(message)
+    return message
 
 
 def _existing_db(ctx: Context):

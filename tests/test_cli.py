@@ -193,3 +193,18 @@ def test_run_allocates_a_new_day_with_choices(small_event):
     assert placed == 5 * 2  # five people, two workshop slots
     allocate_new_day(ctx, db)  # an existing allocation is never replaced silently
     assert db["allocations"].count == placed
+
+
+def test_run_shows_what_it_did_before_the_app_opened(small_event, tmp_path):
+    """`run` allocated the new day before the app took the terminal; the app says so itself
+    (the line printed before it was hidden behind the screen until the app quit)."""
+    from tests.tui.test_public_address import Pane, bigconv
+
+    pane = Pane(
+        bigconv("run", str(small_event), "--no-server", "--at", "10:20", "--backup-minutes", "0"),
+        tmp_path,
+    )
+    try:
+        pane.wait_for("Allocated 10 workshop places")
+    finally:
+        pane.close()

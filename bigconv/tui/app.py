@@ -85,8 +85,10 @@ class BigconvApp(App):
         serve_port: int | None = None,
         serve_host: str = "0.0.0.0",
         public_url: str | None = None,
+        notices: Iterable[str] = (),
     ):
         super().__init__()
+        self.notices = list(notices)  # what `run` said before the app took the terminal
         self.room = room  # the room mode's room by name; None: it asks
         self.backup_every = backup_every
         self.backups = PeriodicBackup(db_path, every=backup_every) if backup_every else None
@@ -133,6 +135,12 @@ class BigconvApp(App):
             self.set_interval(self.backup_every, self.start_backup)
         if self.phone_site:
             self.run_worker(self.start_phone_site(), name="phone-site")
+        # After the first screen is up: a toast raised before it would go with the default one.
+        self.call_after_refresh(self.show_notices)
+
+    def show_notices(self) -> None:
+        for notice in self.notices:
+            self.notify(notice, markup=False, timeout=30)
 
     def start_backup(self) -> None:
         """Back up in a thread (it opens its own connections); skip if one is still running."""
@@ -308,6 +316,7 @@ def make_app(
     serve_port: int | None = None,
     serve_host: str = "0.0.0.0",
     public_url: str | None = None,
+    notices: Iterable[str] = (),
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
 
@@ -326,4 +335,5 @@ def make_app(
         serve_port=serve_port,
         serve_host=serve_host,
         public_url=public_url,
+        notices=notices,
     )
