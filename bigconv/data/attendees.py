@@ -14,6 +14,7 @@ import sqlite_utils
 from bigconv.data import codes
 from bigconv.data.store import immediate, iso, log
 from bigconv.data.sync import match_leads
+from bigconv.data.text import clean_line
 
 FIELDS = ("first_name", "last_name", "name", "email", "school", "role", "staff_id", "badge")
 
@@ -158,7 +159,8 @@ def import_csv(
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    # The untrusted-text rule (data/text.py): every cell one clean line, whatever the file held.
+    rows = [[clean_line(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ImportError_(f"{path.name}: empty file, or no header row")
     headers = [h.strip() for h in rows[0]]

@@ -18,6 +18,7 @@ from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup
 from bigconv.data.watch import ALL, ChangeWatcher
 from bigconv.net import phone_base_url
+from bigconv.tui.plaintext import PlainText
 from bigconv.tui.screens.dashboard import DashboardScreen
 from bigconv.tui.screens.desk import DeskScreen
 from bigconv.tui.screens.room import RoomScreen
@@ -25,6 +26,7 @@ from bigconv.tui.screens.setup import StationSetupScreen
 from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
+PLAIN_TEXT = PlainText()
 T = TypeVar("T")
 
 
@@ -90,6 +92,11 @@ class BigconvApp(App):
             import zoneinfo
 
             self.tz = zoneinfo.ZoneInfo(tzname)
+
+    def get_line_filters(self):
+        """Textual's filters, then ours: no control character or bidi override reaches the
+        terminal from any widget (bigconv/data/text.py has the rule)."""
+        return [*super().get_line_filters(), PLAIN_TEXT]
 
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)

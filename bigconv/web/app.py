@@ -18,6 +18,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from bigconv.config import Event
 from bigconv.data import feedback, store
 from bigconv.data.codes import normalise_code
+from bigconv.data.text import clean, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
 from bigconv.web.render import render
 
@@ -32,8 +33,6 @@ STAFF_PREFIX = "/staff"  # the staff stations' sub-application (bigconv/web/staf
 MAX_BODY = 16 * 1024  # a feedback form is well under 2 KB; anything larger is refused with 413
 BADGE_MAX = 16
 STATIC = Path(__file__).parent / "static"
-# Control characters other than tab and newline have no place in a comment.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -83,16 +82,16 @@ class PhoneSite:
 
     def session(self, code: str) -> SessionRow:
         """The session for a code typed in any case, or a helpful 404."""
-        clean = normalise_code(code)
-        found = session_by_code(self.db, clean) if clean.isalnum() and len(clean) <= 8 else None
+        wanted = normalise_code(code)
+        found = session_by_code(self.db, wanted) if is_code(wanted) else None
         if found is None:
             raise NotFound(code)
         return found
 
     def session_ref(self, code: str) -> feedback.SessionRef:
         """The API's lighter lookup (id, code, title) for a code in any case, or a 404."""
-        clean = normalise_code(code)
-        found = feedback.find_session(self.db, clean) if len(clean) <= 8 else None
+        wanted = normalise_code(code)
+        found = feedback.find_session(self.db, wanted) if is_code(wanted) else None
         if found is None:
             raise NotFound(code)
         return found
@@ -223,7 +222,7 @@ class PhoneSite:
     ) -> tuple[feedback.ReactionResult, str]:
         dev = device(request)
         try:
-            if not isinstance(kind, str):
+            if not (isinstance(kind, str) and len(kind) <= 40 and is_clean(kind)):
                 raise feedback.UnknownKind(kind)
             result = feedback.record_reaction(
                 self.db, s.id, kind, dev, at=self.clock(), cooldown=self.cooldown
@@ -301,6 +300,11 @@ class FormErrors(Exception):
         self.values = values
 
 
+def is_code(text: str) -> bool:
+    """Could be a session code: a few ASCII letters and digits (nothing SQLite cannot bind)."""
+    return len(text) <= 8 and text.isascii() and text.isalnum()
+
+
 def redirect(location: str) -> web.Response:
     """303 See Other: the browser shows the page again with a notice, and reload is harmless."""
     return web.Response(status=303, headers={"Location": location})
@@ -317,16 +321,17 @@ def parse_rating(value: object) -> int | None:
 
 
 def clean_text(value: object, limit: int, what: str) -> str:
-    """Trimmed text without control characters, at most `limit` characters."""
+    """Trimmed text by the untrusted-text rule (no control characters, no bidi overrides,
+    no lone surrogates), at most `limit` characters."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise Invalid(f"{what} must be text.")
     try:
-        value.encode("utf-8")
+        value.encode("utf-8")  # a lone surrogate is no character a person typed
     except UnicodeEncodeError:
         raise Invalid(f"{what} has characters that cannot be stored.") from None
-    text = CONTROL_RE.sub("", value.replace("\r\n", "\n")).strip()
+    text = clean(value).strip()  # the untrusted-text rule (bigconv/data/text.py)
     if len(text) > limit:
         raise Invalid(f"{what} is too long: at most {limit} characters, please.")
     return text
