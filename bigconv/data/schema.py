@@ -226,3 +226,22 @@ def m004_lighter_checkin_writes(db: Database) -> None:
     """Drop two indexes no query needs at a day's scale (a scan of a few thousand rows takes
     microseconds): each check-in commit then writes fewer pages, about 20% faster."""
     run_sql(db, "DROP INDEX IF EXISTS checkin_records_at;\nDROP INDEX IF EXISTS log_at;")
+
+
+@migrations()
+def m006_staff_sessions(db: Database) -> None:
+    """Browser logins to /staff, so a logout (or a new passcode) ends one on the server, not
+    only in the browser; a row is ended, never deleted."""
+    run_sql(
+        db,
+        """
+        CREATE TABLE staff_sessions (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            address TEXT NOT NULL,
+            passcode_version TEXT NOT NULL,
+            ended_at TEXT,
+            ended_by TEXT
+        );
+        """,
+    )
