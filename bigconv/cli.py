@@ -584,13 +584,14 @@ def serve(
     no_staff: bool,
 ) -> None:
     """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
-    from aiohttp import web
+    import asyncio
 
     from bigconv.data.backup import default_dir
     from bigconv.data.staff import staff_passcode
     from bigconv.net import phone_base_url
     from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
     from bigconv.web.backups import add_periodic_backups
+    from bigconv.web.limits import raise_file_limit, serve_forever
 
     ctx = load(event_file, db_path)
     db = open_existing(ctx)
@@ -606,8 +607,9 @@ def serve(
             app, ctx.db_path, backup_minutes * 60, lambda m: click.echo(m, err=True)
         )
         click.echo(f"Backups: every {backup_minutes:g} minutes into {default_dir(ctx.db_path)}")
+    raise_file_limit()  # a hall of phones needs more than the usual 1,024 descriptors
     try:
-        web.run_app(app, host=host, port=port, print=None, access_log=None, backlog=LISTEN_BACKLOG)
+        asyncio.run(serve_forever(app, host, port, backlog=LISTEN_BACKLOG))
     except OSError as exc:
         raise Refused(
             f"cannot listen on {host}:{port}: {exc.strerror or exc} (is bigconv already serving? try --port)"

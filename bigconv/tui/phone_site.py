@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -12,6 +13,7 @@ from bigconv.data import store
 from bigconv.data.staff import staff_passcode
 from bigconv.net import phone_base_url
 from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
+from bigconv.web.limits import start_site, stop_site
 
 
 async def served_by_bigconv(port: int) -> bool:
@@ -33,18 +35,18 @@ class PhoneSiteRunner:
     def __init__(self, db_path: Path, event: Event | None, host: str, port: int):
         self.db_path, self.event, self.host, self.port = db_path, event, host, port
         self.runner: web.AppRunner | None = None
+        self.sweeper: asyncio.Task | None = None
         self.url = phone_base_url(event.base_url if event else None, port)
 
     async def start(self) -> str:
         """Start serving; return a one-line message saying where phones should go."""
         staff = self.event is not None  # browser stations need the event file to start
         app = make_web_app(self.db_path, self.event, staff=staff)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port, backlog=LISTEN_BACKLOG).start()
+            runner, self.sweeper = await start_site(
+                app, self.host, self.port, backlog=LISTEN_BACKLOG
+            )
         except OSError:
-            await runner.cleanup()
             if await served_by_bigconv(self.port):
                 return f"Phones: {self.url} (served by another bigconv)"
             return f"Phone site NOT started: port {self.port} is in use (try --port)"
@@ -62,5 +64,5 @@ class PhoneSiteRunner:
 
     async def stop(self) -> None:
         if self.runner is not None:
-            await self.runner.cleanup()
+            await stop_site(self.runner, self.sweeper)
             self.runner = None

@@ -20,6 +20,7 @@ from bigconv.data import feedback, store
 from bigconv.data.codes import normalise_code
 from bigconv.data.text import clean, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
+from bigconv.web.limits import GUARD, ConnectionGuard, read_body, read_post
 from bigconv.web.render import render
 
 DEVICE_COOKIE = "bigconv_device"
@@ -342,7 +343,7 @@ async def read_form(request: web.Request) -> dict[str, str]:
     if request.content_type != "application/x-www-form-urlencoded":
         raise Invalid("Send the form from the session page.")
     try:
-        form = await request.post()
+        form = await read_post(request)
     except (ValueError, LookupError, HttpProcessingError) as exc:
         raise Invalid("The form could not be read.") from exc
     return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -350,7 +351,7 @@ async def read_form(request: web.Request) -> dict[str, str]:
 
 async def read_json(request: web.Request) -> dict:
     try:
-        body = json.loads(await request.read())
+        body = json.loads(await read_body(request))
     except (ValueError, RecursionError) as exc:
         raise Invalid("Send a JSON object.") from exc
     if not isinstance(body, dict):
@@ -459,7 +460,9 @@ def make_web_app(
     """Build the phone site over the event database (the CLI and the tests call this);
     `staff` adds the passcode-protected browser stations under /staff (needs `event`)."""
     site = PhoneSite(db_path, event, clock or store.utcnow, cooldown)
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
+    connections = ConnectionGuard()
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[connections.middleware, guard])
+    app[GUARD] = connections
     app[SITE] = site
     app.on_startup.append(site.open)
     app.on_cleanup.append(site.close)

@@ -32,6 +32,7 @@ from textual_serve.download_manager import DownloadManager
 from bigconv.config import Event
 from bigconv.data import staff, store
 from bigconv.web.app import STAFF_PREFIX
+from bigconv.web.limits import read_post
 from bigconv.web.render import render
 
 COOKIE = "bigconv_staff"
@@ -43,6 +44,7 @@ MAX_GLOBAL_FAILURES = 60  # wrong passcodes per window from everyone together (a
 DEVICE_COOKIE = "bigconv_staff_device"  # set by the passcode form: this browser's own limit
 MAX_NEW_DEVICES = 30  # device cookies handed to one address per window (a staffroom's tablets)
 MAX_STATIONS_PER_LOGIN = 4  # stations one login may have open at once
+WS_MAX_MESSAGE = 64 * 1024  # a paste into a station, at most (textual.js sends keys and sizes)
 PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
 MAX_STATIONS = 40  # each is a process of about 56 MB (measured): a cap keeps the laptop usable
 TEXTUAL_SERVE = Path(textual_serve.__file__).parent  # its xterm.js page assets
@@ -241,7 +243,7 @@ class StaffSite:
         self.limit.failed(key)  # counted now; taken back below if the passcode is right
         self.everyone.failed("*")
         try:
-            form = await request.post()
+            form = await read_post(request)
         except (ValueError, LookupError, HttpProcessingError):
             return self.page("staff_login.html", 400, error="The form could not be read.")
         attempt = form.get("passcode", "")
@@ -291,7 +293,7 @@ class StaffSite:
             raise web.HTTPTooManyRequests(
                 text=f"This login has {MAX_STATIONS_PER_LOGIN} stations open: close one first."
             )
-        ws = web.WebSocketResponse(heartbeat=15)
+        ws = web.WebSocketResponse(heartbeat=15, max_msg_size=WS_MAX_MESSAGE)
         await ws.prepare(request)
         service = AppService(
             self.command,
