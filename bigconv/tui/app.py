@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -15,7 +16,7 @@ from textual.css.query import NoMatches
 
 from bigconv.config import Event
 from bigconv.data import store
-from bigconv.data.backup import PeriodicBackup
+from bigconv.data.backup import PeriodicBackup, read_alert
 from bigconv.data.watch import ALL, ChangeWatcher
 from bigconv.net import phone_base_url
 from bigconv.tui.plaintext import PlainText
@@ -26,6 +27,7 @@ from bigconv.tui.screens.setup import StationSetupScreen
 from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
+ALERT_REPEAT = 120.0  # seconds between two showings of a standing backup alert
 PLAIN_TEXT = PlainText()
 T = TypeVar("T")
 
@@ -73,6 +75,8 @@ class BigconvApp(App):
         self.start_mode = mode
         self.clock = clock or store.utcnow
         self.problem: str | None = None
+        self.backup_alert: str | None = None
+        self.alert_shown = 0.0
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
         self.phone_site = None
@@ -178,8 +182,19 @@ class BigconvApp(App):
             self.show_station()
         self.notify(message, markup=False, timeout=10)
 
+    def check_backup_alert(self) -> None:
+        """Show the backup alert (a damaged database, data/backup.py) when it appears, and
+        again every ALERT_REPEAT seconds while it stands: whichever process backs up."""
+        alert = read_alert(self.db_path)
+        now = time.monotonic()
+        if alert and (alert != self.backup_alert or now - self.alert_shown >= ALERT_REPEAT):
+            self.notify(alert, title="Backups", severity="error", timeout=30, markup=False)
+            self.alert_shown = now
+        self.backup_alert = alert
+
     def poll_changes(self) -> None:
         """Tell the visible screen when anyone (another process, or this one) committed."""
+        self.check_backup_alert()
         if self.problem:
             self.try_recover()
             return
