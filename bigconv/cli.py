@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -789,6 +790,12 @@ def main() -> None:
     except store.StoreError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    except sqlite3.Error as exc:
+        # Locked by another program for longer than the busy timeout, read-only, disk full,
+        # damaged: nothing was changed (the transaction rolled back). One line, exit 1.
+        hint = " (try again in a moment)" if "locked" in str(exc) or "busy" in str(exc) else ""
+        click.echo(f"Not done: {store.describe(exc)}{hint}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

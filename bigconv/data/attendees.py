@@ -252,9 +252,7 @@ def _import_row(
             "staff_id": staff_id,
         }
         if existing is None:
-            identity = staff_id or email or f"{first} {last} {record['school']} {line}"
             record["badge"] = badge or codes.badge_code(
-                identity,
                 lambda c: (
                     db.execute("SELECT 1 FROM attendees WHERE badge = ?", [c]).fetchone()
                     is not None

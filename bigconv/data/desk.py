@@ -120,8 +120,7 @@ def register_walk_in(
         raise WalkInError(f"Email: not an email address: {email!r}")
     when = iso(at)
     with immediate(db):
-        identity = email or f"walk-in:{first_name} {last_name}:{school}:{when}"
-        badge = codes.badge_code(identity, _badge_taken(db))
+        badge = codes.badge_code(_badge_taken(db))
         record = {
             "badge": badge,
             "first_name": first_name,

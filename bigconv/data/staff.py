@@ -33,7 +33,7 @@ saffron sail salmon sapphire scarf shell silver sketch sky sparrow spruce squirr
 summit sunset swan tango teapot thistle thunder tiger timber tomato topaz tulip tundra turtle
 valley velvet violet walnut walrus willow window winter zebra
 """.split()
-SECRET_META = ("staff_passcode", "staff_secret")  # never exported
+SECRET_META = ("staff_passcode", "staff_secret", "device_secret")  # never exported
 MIN_LENGTH = 6
 MAX_LENGTH = 60
 _SEPARATORS = re.compile(r"[\s\-_.,/]+")

@@ -17,6 +17,7 @@ sends nothing, and waits for a body as long as the client says it is coming. So:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import signal
@@ -39,6 +40,42 @@ SERVER_LIMITS = {
     "max_field_size": 8190,
     "max_headers": 64,
 }
+
+
+class RateLimit:
+    """At most `limit` events (failures, new devices, writes) per key within `window` seconds;
+    quiet keys are forgotten, so the table stays small."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self.failures: dict[str, collections.deque[float]] = {}
+
+    def _recent(self, address: str) -> collections.deque[float]:
+        times = self.failures.setdefault(address, collections.deque())
+        while times and self.clock() - times[0] >= self.window:
+            times.popleft()
+        if not times:
+            del self.failures[address]  # forget quiet addresses: the table never grows
+            return collections.deque()
+        return times
+
+    def wait(self, address: str) -> float:
+        """Seconds until this address may try again (0: now)."""
+        times = self._recent(address)
+        if len(times) < self.limit:
+            return 0.0
+        return max(1.0, self.window - (self.clock() - times[0]))
+
+    def failed(self, address: str) -> None:
+        self._recent(address)
+        self.failures.setdefault(address, collections.deque()).append(self.clock())
+
+    def forgive(self, address: str) -> None:
+        """Take back the latest failure (the attempt it counted in advance succeeded)."""
+        if times := self.failures.get(address):
+            times.pop()
+            if not times:
+                del self.failures[address]
 
 
 class ConnectionGuard:

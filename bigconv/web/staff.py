@@ -9,7 +9,7 @@ derived from the passcode's version, so changing the passcode logs every browser
 from __future__ import annotations
 
 import asyncio
-import collections
+import contextlib
 import hashlib
 import hmac
 import json
@@ -18,7 +18,6 @@ import shlex
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,7 +31,7 @@ from textual_serve.download_manager import DownloadManager
 from bigconv.config import Event
 from bigconv.data import staff, store
 from bigconv.web.app import STAFF_PREFIX
-from bigconv.web.limits import read_post
+from bigconv.web.limits import RateLimit, read_post
 from bigconv.web.render import render
 
 COOKIE = "bigconv_staff"
@@ -44,6 +43,7 @@ MAX_GLOBAL_FAILURES = 60  # wrong passcodes per window from everyone together (a
 DEVICE_COOKIE = "bigconv_staff_device"  # set by the passcode form: this browser's own limit
 MAX_NEW_DEVICES = 30  # device cookies handed to one address per window (a staffroom's tablets)
 MAX_STATIONS_PER_LOGIN = 4  # stations one login may have open at once
+STAFF_BUSY_MS = 250  # the staff pages' database waits on the loop: at most this long
 WS_MAX_MESSAGE = 64 * 1024  # a paste into a station, at most (textual.js sends keys and sizes)
 PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
 MAX_STATIONS = 40  # each is a process of about 56 MB (measured): a cap keeps the laptop usable
@@ -58,41 +58,6 @@ def station_command(event_path: Path, db_path: Path) -> str:
         f"exec {shlex.quote(sys.executable)} -m bigconv run {shlex.quote(str(event_path))}"
         f" --db {shlex.quote(str(db_path))} --mode setup --no-server --backup-minutes 0"
     )
-
-
-class RateLimit:
-    """At most `limit` failures per client address within `window` seconds."""
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
-        self.failures: dict[str, collections.deque[float]] = {}
-
-    def _recent(self, address: str) -> collections.deque[float]:
-        times = self.failures.setdefault(address, collections.deque())
-        while times and self.clock() - times[0] >= self.window:
-            times.popleft()
-        if not times:
-            del self.failures[address]  # forget quiet addresses: the table never grows
-            return collections.deque()
-        return times
-
-    def wait(self, address: str) -> float:
-        """Seconds until this address may try again (0: now)."""
-        times = self._recent(address)
-        if len(times) < self.limit:
-            return 0.0
-        return max(1.0, self.window - (self.clock() - times[0]))
-
-    def failed(self, address: str) -> None:
-        self._recent(address)
-        self.failures.setdefault(address, collections.deque()).append(self.clock())
-
-    def forgive(self, address: str) -> None:
-        """Take back the latest failure (the attempt it counted in advance succeeded)."""
-        if times := self.failures.get(address):
-            times.pop()
-            if not times:
-                del self.failures[address]
 
 
 class StaffSite:
@@ -119,9 +84,22 @@ class StaffSite:
         self.ending: set[asyncio.Task] = set()
 
     async def open(self, app: web.Application) -> None:
-        self.db = store.connect(self.db_path)
-        staff.staff_passcode(self.db)
+        with contextlib.suppress(sqlite3.Error, store.StoreError):
+            self.connection()  # a missing or locked file at start: the first request says so
+            staff.staff_passcode(self.db)
         self.watcher = asyncio.create_task(self.watch_passcode())
+
+    def connection(self) -> sqlite_utils.Database:
+        """The connection to the file at the path now: after a restore (the file replaced) it
+        is opened again, so the passcode and logins are the restored file's, without a
+        restart. Locks are waited for briefly: this runs on the event loop."""
+        if self.db is not None and store.file_replaced(self.db):
+            self.db.close()
+            self.db = None
+        if self.db is None:
+            self.db = store.connect(self.db_path)
+            store.set_busy_timeout(self.db, STAFF_BUSY_MS)
+        return self.db
 
     async def watch_passcode(self) -> None:
         """Close the open stations when the passcode changes (`bigconv passcode`, any process)
@@ -129,7 +107,7 @@ class StaffSite:
         while True:
             await asyncio.sleep(PASSCODE_CHECK)
             try:
-                key = staff.session_key(self.db)
+                key = staff.session_key(self.connection())
                 ended = {
                     login
                     for login in set(self.logins.values())
@@ -404,6 +382,26 @@ STAFF_SITE = web.AppKey("bigconv_staff", StaffSite)
 async def gate(request: web.Request, handler) -> web.StreamResponse:
     """Nothing but the passcode form without a session; posts only from this host's own pages."""
     site = request.app[STAFF_SITE]
+    try:
+        response = await gated(request, handler, site)
+    except (sqlite3.Error, store.StoreError) as exc:
+        response = web.Response(
+            status=503,
+            text=f"The staff stations cannot open just now: {store.describe(exc)}. "
+            "Try again in a moment.",
+            headers={"Retry-After": "2"},
+        )
+    if not response.prepared:
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on posts.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+async def gated(request: web.Request, handler, site: StaffSite) -> web.StreamResponse:
+    site.connection()  # reopened if the file was replaced (a restore while serving)
     if request.method == "POST" and not same_host(
         request.headers.get("Origin") or request.headers.get("Referer"), request.host
     ):
@@ -416,12 +414,6 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
         response = web.Response(status=401, text="Log in at /staff first.")
     else:
         response = await handler(request)
-    if not response.prepared:
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on posts.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 
 
