@@ -34,7 +34,7 @@ async def test_timetable_shows_slots_rooms_and_sessions(small_db):
 
 
 async def test_timetable_mouse_selects_a_cell(small_db):
-    app = make_app(small_db, station="t")
+    app = make_app(small_db, station="t", clock=lambda: CLOCK)
     async with app.run_test(size=(140, 40)) as pilot:
         grid = app.screen.query_one("#grid", DataTable)
         region = grid.region
@@ -46,7 +46,7 @@ async def test_timetable_mouse_selects_a_cell(small_db):
 
 
 async def test_timetable_refreshes_when_the_file_changes(small_db):
-    app = make_app(small_db, station="t")
+    app = make_app(small_db, station="t", clock=lambda: CLOCK)
     async with app.run_test(size=(140, 40)) as pilot:
         other = store.connect(small_db)  # another connection, like another process
         with store.immediate(other):
@@ -62,7 +62,7 @@ async def test_titles_are_plain_text(small_db):
         db.execute(
             "UPDATE sessions SET title = '[bold red]x[/] [@click=app.quit]' WHERE title = 'Oracy'"
         )
-    app = make_app(small_db, station="t")
+    app = make_app(small_db, station="t", clock=lambda: CLOCK)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("down", "down", "right", "right")
         assert "[bold red]x[/] [@click=app.quit]" in detail_text(app)
