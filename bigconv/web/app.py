@@ -100,7 +100,9 @@ class PhoneSite:
         self.event = event
         self.clock = clock
         self.cooldown = cooldown
-        self.worker: DbWorker | None = None
+        # Two database threads: reads never queue behind a write that waits for a lock.
+        self.reader: DbWorker | None = None
+        self.writer: DbWorker | None = None
         self.worker_options = worker_options or {}
         self.tz: dt.tzinfo = event.tz if event else dt.UTC
         self.event_name = event.name if event else "bigconv"
@@ -114,7 +116,8 @@ class PhoneSite:
     # -- lifecycle --------------------------------------------------------------------------
 
     async def open(self, app: web.Application) -> None:
-        self.worker = DbWorker(self.db_path, **self.worker_options)
+        self.reader = DbWorker(self.db_path, name="bigconv-read", **self.worker_options)
+        self.writer = DbWorker(self.db_path, name="bigconv-write", **self.worker_options)
         if not self.event:
             with contextlib.suppress(Unavailable):
                 name, tzname = await self.read(
@@ -125,8 +128,10 @@ class PhoneSite:
                     self.tz = zoneinfo.ZoneInfo(tzname)
 
     async def close(self, app: web.Application) -> None:
-        if self.worker is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.worker.stop)
+        loop = asyncio.get_running_loop()
+        for worker in (self.reader, self.writer):
+            if worker is not None:
+                await loop.run_in_executor(None, worker.stop)
 
     # -- the database thread ----------------------------------------------------------------
 
@@ -139,7 +144,8 @@ class PhoneSite:
 
     async def _call(self, fn, *, write: bool):
         try:
-            return await asyncio.wrap_future(self.worker.submit(fn, write=write))
+            worker = self.writer if write else self.reader
+            return await asyncio.wrap_future(worker.submit(fn, write=write))
         except (sqlite3.Error, store.StoreError) as exc:
             self.log_failure(exc)
             raise Unavailable(store.describe(exc)) from None
@@ -542,16 +548,19 @@ async def read_json(request: web.Request) -> dict:
 
 
 def same_origin(request: web.Request) -> bool:
-    """An Origin (else Referer) header, when sent, must name this host."""
+    """An Origin (else Referer) header, when sent, must name this site (scheme, host, port)."""
     for header in ("Origin", "Referer"):
         value = request.headers.get(header)
         if value is None:
             continue
         try:
-            netloc = urlsplit(value).netloc
+            parts = urlsplit(value)
         except ValueError:
             return False
-        return netloc.lower() == request.host.lower()
+        return (
+            parts.netloc.lower() == request.host.lower()
+            and parts.scheme.lower() == request.scheme.lower()
+        )
     return True
 
 

@@ -260,7 +260,7 @@ class StaffSite:
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         """Start a station process for this browser tab, once the cookie and Origin are right."""
-        if not same_host(request.headers.get("Origin"), request.host):
+        if not same_host(request.headers.get("Origin"), request):
             raise web.HTTPForbidden(text="Open the station from this server's own /staff page.")
         login = self.login_of(request)
         if login is None:
@@ -357,15 +357,20 @@ def csp(nonce: str) -> str:
     )
 
 
-def same_host(origin: str | None, host: str) -> bool:
-    """True if an Origin header was sent and names exactly this host (and port)."""
+def same_host(origin: str | None, request: web.Request) -> bool:
+    """True if an Origin header was sent and names exactly this site: its scheme (http, or
+    https behind TLS), host and port."""
     if not origin:
         return False
     try:
-        netloc = urlsplit(origin).netloc
+        parts = urlsplit(origin)
     except ValueError:
         return False
-    return bool(netloc) and netloc.lower() == host.lower()
+    return (
+        bool(parts.netloc)
+        and parts.netloc.lower() == request.host.lower()
+        and parts.scheme.lower() == request.scheme.lower()
+    )
 
 
 def clamp_int(text: str | None, default: int, low: int, high: int) -> int:
@@ -403,7 +408,7 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
 async def gated(request: web.Request, handler, site: StaffSite) -> web.StreamResponse:
     site.connection()  # reopened if the file was replaced (a restore while serving)
     if request.method == "POST" and not same_host(
-        request.headers.get("Origin") or request.headers.get("Referer"), request.host
+        request.headers.get("Origin") or request.headers.get("Referer"), request
     ):
         response: web.StreamResponse = web.Response(
             status=403, text="Send the form from this server's own /staff page."

@@ -154,3 +154,11 @@ async def test_one_login_opens_only_a_few_stations(small_event, small_db, passco
 
 def test_the_generated_passcode_has_about_30_bits():
     assert 29 < staff.strength_bits() < 30
+
+
+async def test_a_websocket_from_another_scheme_is_refused(client, passcode):  # noqa: F811
+    assert (await log_in(client, passcode)).status == 303
+    for scheme in ("https", "ftp", "null"):
+        origin_ = {"Origin": f"{scheme}://{client.host}:{client.port}"}
+        assert await refused(client, origin_) == 403, scheme
+    assert site(client).started == 0
