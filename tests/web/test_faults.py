@@ -119,3 +119,33 @@ def test_the_cli_reports_a_lock_in_one_line(small_event, small_db):
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0 and "locked" in done.stderr
     assert table(small_db, "SELECT count(*) FROM checkin_records") == [(0,)]
+
+
+async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, small_db, tmp_path):
+    """A restore under a running server: the staff pages use the restored file at once (its
+    passcode, its logins), a new passcode there ends the old logins, and logging in works."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bigconv.config import load_event
+    from bigconv.data import staff
+    from bigconv.web.app import make_web_app
+    from tests.conftest import on_the_day
+    from tests.web.test_staff import log_in
+
+    good = backup.backup(small_db, tmp_path / "b")
+    app = make_web_app(small_db, load_event(small_event), clock=on_the_day(), staff=True)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        db = store.connect(small_db)
+        passcode = staff.staff_passcode(db)
+        db.close()
+        assert (await log_in(c, passcode)).status == 303
+        assert "textual.js" in await (await c.get("/staff")).text()
+        backup.restore(good, small_db)  # the login was made after this backup
+        assert 'name="passcode"' in await (await c.get("/staff")).text()
+        assert (await log_in(c, passcode)).status == 303  # the restored file's passcode
+        db = store.connect(small_db)
+        new = staff.set_passcode(db, None, station="organiser")  # `bigconv passcode --new`
+        db.close()
+        assert 'name="passcode"' in await (await c.get("/staff")).text()
+        assert (await log_in(c, passcode)).status == 401
+        assert (await log_in(c, new)).status == 303
