@@ -587,7 +587,7 @@ def serve(
     """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
     import asyncio
 
-    from bigconv.data.backup import default_dir
+    from bigconv.data.backup import default_dir, read_alert
     from bigconv.data.staff import staff_passcode
     from bigconv.net import phone_base_url
     from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
@@ -598,6 +598,8 @@ def serve(
     db = open_existing(ctx)
     passcode = staff_passcode(db)
     db.close()
+    if alert := read_alert(ctx.db_path):  # a damaged database found by an earlier backup
+        click.echo(alert, err=True)
     app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff)
     base = phone_base_url(ctx.event.base_url, port)
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")

@@ -45,6 +45,7 @@ DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 DEVICE_MAX_AGE = 7 * 24 * 3600
 DEVICE_WINDOW = 600.0  # the window of the limit on device tokens per address
 SUMMARY_TTL = 1.0  # seconds a session's summary may be served from memory
+REF_TTL = 10.0  # seconds a session's id and title are remembered for the API
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class PhoneSite:
         self.address_writes = RateLimit(limits.writes_per_address, 60.0)
         self.failures = OncePerInterval()  # one log line per kind of database failure
         self.summaries: dict[int, tuple[float, dict]] = {}  # session id: (when, summary)
+        self.refs: dict[str, tuple[float, feedback.SessionRef]] = {}  # code: (when, session)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -224,15 +226,19 @@ class PhoneSite:
         return found, kinds
 
     async def session_ref(self, code: str) -> feedback.SessionRef:
-        """The API's lighter lookup (id, code, title) for a code in any case, or a 404."""
+        """The API's lighter lookup (id, code, title) for a code in any case, or a 404.
+        Sessions found are remembered for REF_TTL seconds: the busiest path (a tap) then
+        makes one trip to the database threads, not two."""
         wanted = normalise_code(code)
-        found = (
-            await self.read(lambda db: feedback.find_session(db, wanted))
-            if is_code(wanted)
-            else None
-        )
+        if not is_code(wanted):
+            raise NotFound(code)
+        now = time.monotonic()
+        if (known := self.refs.get(wanted)) is not None and now - known[0] < REF_TTL:
+            return known[1]
+        found = await self.read(lambda db: feedback.find_session(db, wanted))
         if found is None:
             raise NotFound(code)
+        self.refs[wanted] = (now, found)  # only codes that exist: bounded by the timetable
         return found
 
     def times(self, s: SessionRow) -> str:
