@@ -281,7 +281,12 @@ class PhoneSite:
                 when=self.times(s),
                 kinds=kinds,
                 limits={"next_step": feedback.NEXT_STEP_MAX, "comment": feedback.COMMENT_MAX},
-                **{**context, "notice": NO_DEVICE_YET, "notice_class": "wait", "notice_at": ""},
+                **{
+                    **context,
+                    "notice": NO_DEVICE_YET,
+                    "notice_class": "wait",
+                    "notice_at": "reactions",
+                },
             )
         return response
 
