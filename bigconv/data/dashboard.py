@@ -101,28 +101,50 @@ class ReactionStats:
 
 
 def reaction_stats(db: sqlite_utils.Database, now: dt.datetime) -> dict[int, ReactionStats]:
-    """Per session: counts by kind in total and within the last ten minutes."""
+    """Per session: counts by kind in total and within the last ten minutes.
+
+    Totals come from `reaction_totals` (kept by a trigger) and the window from the `at` index,
+    so the cost follows the number of sessions and of recent reactions, not the day's total."""
     out: dict[int, ReactionStats] = {}
-    since, until = iso(now - WINDOW), iso(now)
-    rows = db.execute(
-        "SELECT session_id, kind, count(*), sum(at > ? AND at <= ?) FROM reactions GROUP BY session_id, kind",
-        [since, until],
-    )
-    for session_id, kind, total, recent in rows:
+    for session_id, kind, total in db.execute(
+        "SELECT session_id, kind, n FROM reaction_totals WHERE n > 0"
+    ):
         stats = out.setdefault(session_id, ReactionStats())
         stats.total[kind] = total
-        stats.recent[kind] = recent or 0
+        stats.recent[kind] = 0
+    since, until = iso(now - WINDOW), iso(now)
+    for session_id, kind, recent in db.execute(
+        "SELECT session_id, kind, count(*) FROM reactions WHERE at > ? AND at <= ?"
+        " GROUP BY session_id, kind",
+        [since, until],
+    ):
+        out.setdefault(session_id, ReactionStats()).recent[kind] = recent
     return out
+
+
+def minute_of(moment: dt.datetime) -> str:
+    """The clock minute a stored time falls in, as `reaction_minutes` keys it (UTC)."""
+    return iso(moment)[:16]
 
 
 def reactions_per_minute(
     db: sqlite_utils.Database, now: dt.datetime, minutes: int = 60, session_id: int | None = None
 ) -> list[int]:
-    where, params = "at > ?", [iso(now - dt.timedelta(minutes=minutes))]
+    """Reactions in each clock minute (UTC) of the last `minutes`, oldest first; the last bucket
+    is the minute running now. Read from `reaction_minutes`: at most `minutes` rows per kind."""
+    moments = [now - dt.timedelta(minutes=minutes - 1 - i) for i in range(minutes)]
+    keys = [minute_of(m) for m in moments]
+    index = {key: i for i, key in enumerate(keys)}
+    where, params = "minute >= ? AND minute <= ?", [keys[0], keys[-1]]
     if session_id is not None:
         where, params = where + " AND session_id = ?", [*params, session_id]
-    times = [r[0] for r in db.execute(f"SELECT at FROM reactions WHERE {where}", params)]
-    return per_minute(times, now, minutes)
+    buckets = [0] * minutes
+    for minute, n in db.execute(
+        f"SELECT minute, sum(n) FROM reaction_minutes WHERE {where} GROUP BY minute", params
+    ):
+        if minute in index:
+            buckets[index[minute]] += n
+    return buckets
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def summary(db: sqlite_utils.Database, session_id: int) -> Summary:
     """Reaction counts by kind and ratings of each device's latest feedback."""
     reactions = {k.key: 0 for k in reaction_kinds(db)}
     for kind, n in db.execute(
-        "SELECT kind, count(*) FROM reactions WHERE session_id = ? GROUP BY kind", [session_id]
+        "SELECT kind, n FROM reaction_totals WHERE session_id = ? AND n > 0", [session_id]
     ):
         reactions[kind] = n
     latest = (

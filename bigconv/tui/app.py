@@ -17,8 +17,8 @@ from textual.css.query import NoMatches
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup, read_alert
-from bigconv.data.watch import ALL, ChangeWatcher
-from bigconv.net import phone_base_url
+from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
+from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.plaintext import PlainText
 from bigconv.tui.screens.dashboard import DashboardScreen
 from bigconv.tui.screens.desk import DeskScreen
@@ -64,6 +64,7 @@ class BigconvApp(App):
         room: str | None = None,
         serve_port: int | None = None,
         serve_host: str = "0.0.0.0",
+        public_url: str | None = None,
     ):
         super().__init__()
         self.room = room  # the room mode's room by name; None: it asks
@@ -79,17 +80,27 @@ class BigconvApp(App):
         self.alert_shown = 0.0
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
+        self.tz = event.tz if event else dt.UTC
+        name = store.get_meta(self.db, "event_name") or "bigconv"
+        self.title = name
+        # The one phone address this station shows and encodes: given by the process that
+        # serves the phones (browser stations), else base_url, else where this app listens.
+        self.base_url = public_url or phone_base_url(
+            event.base_url if event else store.get_meta(self.db, "base_url") or None,
+            serve_port or DEFAULT_PORT,
+            serve_host,
+        )
+        self.pending: Changes = NOTHING  # gathered for `pending_for` until it may refresh
+        self.pending_for = None
+        self.refreshed_at = 0.0
+        self.refreshes = 0  # live refreshes of the visible screen (the tests count them)
         self.phone_site = None
         if serve_port is not None:
             from bigconv.tui.phone_site import PhoneSiteRunner
 
-            self.phone_site = PhoneSiteRunner(self.db_path, event, serve_host, serve_port)
-        self.tz = event.tz if event else dt.UTC
-        name = store.get_meta(self.db, "event_name") or "bigconv"
-        self.title = name
-        self.base_url = phone_base_url(
-            event.base_url if event else store.get_meta(self.db, "base_url") or None
-        )
+            self.phone_site = PhoneSiteRunner(
+                self.db_path, event, serve_host, serve_port, url=self.base_url, clock=self.clock
+            )
         self.phone_message = ""
         self.show_station()
         if not event and (tzname := store.get_meta(self.db, "timezone")):
@@ -193,23 +204,35 @@ class BigconvApp(App):
         self.backup_alert = alert
 
     def poll_changes(self) -> None:
-        """Tell the visible screen when anyone (another process, or this one) committed."""
+        """Tell the visible screen what anyone (another process, or this one) committed, if it
+        shows any of it; changes arriving faster than the screen's MIN_REFRESH are gathered."""
         self.check_backup_alert()
         if self.problem:
             self.try_recover()
             return
         try:
-            topics = self.watcher.poll()
+            changes = self.watcher.poll()
             store.check_file(self.db)
         except (sqlite3.Error, store.StoreError) as error:
             self.report_problem(error)
             return
-        screen = self.visible_screen() if topics else None
-        if screen is None:
+        screen = self.visible_screen()
+        if screen is not self.pending_for:
+            self.pending, self.pending_for = NOTHING, screen
+        changes = self.pending | changes
+        if screen is None or not changes:
             return
-        wanted = getattr(screen, "WATCHES", ALL)
-        if topics & wanted:
-            self.refresh_screen(screen)
+        wants = getattr(screen, "wants", None)
+        if not (wants(changes) if wants else changes.touches(ALL)):
+            self.pending = NOTHING
+            return
+        if time.monotonic() - self.refreshed_at < getattr(screen, "MIN_REFRESH", 0.0):
+            self.pending = changes
+            return
+        self.pending = NOTHING
+        self.refreshed_at = time.monotonic()
+        self.refreshes += 1
+        self.refresh_screen(screen)
 
     def visible_screen(self):
         """The screen on top of the current mode's stack, or None while screens change (a
@@ -250,10 +273,13 @@ def make_app(
     room: str | None = None,
     serve_port: int | None = None,
     serve_host: str = "0.0.0.0",
+    public_url: str | None = None,
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
 
     `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
+    `clock` drives the screens and the phone site this app serves; `public_url` overrides the
+    phone address shown (else base_url, else the address the phone site listens on).
     """
     return BigconvApp(
         db_path,
@@ -265,4 +291,5 @@ def make_app(
         room=room,
         serve_port=serve_port,
         serve_host=serve_host,
+        public_url=public_url,
     )

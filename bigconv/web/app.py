@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import secrets
+import shlex
 import sqlite3
 import time
 import zoneinfo
@@ -45,6 +46,7 @@ DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 DEVICE_MAX_AGE = 7 * 24 * 3600
 DEVICE_WINDOW = 600.0  # the window of the limit on device tokens per address
 SUMMARY_TTL = 1.0  # seconds a session's summary may be served from memory
+LOOP_BUSY_MS = 250  # the loop's own connection waits for another program's lock this long
 REF_TTL = 10.0  # seconds a session's id and title are remembered for the API
 
 
@@ -106,6 +108,7 @@ class PhoneSite:
         # Two database threads: reads never queue behind a write that waits for a lock.
         self.reader: DbWorker | None = None
         self.writer: DbWorker | None = None
+        self._loop_db: sqlite_utils.Database | None = None
         self.worker_options = worker_options or {}
         self.tz: dt.tzinfo = event.tz if event else dt.UTC
         self.event_name = event.name if event else "bigconv"
@@ -133,10 +136,26 @@ class PhoneSite:
                     self.tz = zoneinfo.ZoneInfo(tzname)
 
     async def close(self, app: web.Application) -> None:
+        if self._loop_db is not None:
+            self._loop_db.close()
         loop = asyncio.get_running_loop()
         for worker in (self.reader, self.writer):
             if worker is not None:
                 await loop.run_in_executor(None, worker.stop)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """A connection in the loop's own thread, for the few synchronous callers (the CPD
+        pages in web/followup.py): reopened when the file is replaced, and it waits for a
+        lock held elsewhere at most LOOP_BUSY_MS. New code: `await self.read/write(fn)`."""
+        if self._loop_db is not None and store.file_replaced(self._loop_db):
+            self._loop_db.close()
+            self._loop_db = None
+        if self._loop_db is None:
+            self._loop_db = store.connect(self.db_path)
+            store.set_busy_timeout(self._loop_db, LOOP_BUSY_MS)
+        store.check_file(self._loop_db)
+        return self._loop_db
 
     # -- the database thread ----------------------------------------------------------------
 
@@ -175,6 +194,12 @@ class PhoneSite:
         if not (DEVICE_RE.fullmatch(value) and mac.isascii() and len(mac) == 32):
             return None
         return value if hmac.compare_digest(mac, sign(await self.key(), value)) else None
+
+    def key_now(self) -> bytes:
+        """`key()` for synchronous callers (through the loop's connection)."""
+        if self.device_key is None:
+            self.device_key = feedback.device_secret(self.db).encode()
+        return self.device_key
 
     async def give_device(self, request: web.Request, response: web.StreamResponse) -> bool:
         """Give a phone without a token one (a page GET), a limited number per address; False
@@ -263,6 +288,9 @@ class PhoneSite:
         context.setdefault("notice", None)
         context.setdefault("notice_class", "")
         context.setdefault("notice_at", "")
+        from bigconv.web.followup import commit_context  # the commitment form (CPD loop)
+
+        context = {**commit_context(request), **context}
         response = self.page(
             "session.html",
             status,
@@ -568,6 +596,39 @@ async def read_json(request: web.Request) -> dict:
     return body
 
 
+NEW_DEVICE = web.RequestKey("bigconv_new_device", str) if hasattr(web, "RequestKey") else "new"
+
+
+def device(request: web.Request) -> str:
+    """This phone's device id for synchronous callers (web/followup.py): the signed token's;
+    a page GET without one gets a new id (`set_device` sets its cookie); a post without one is
+    refused (403, as for reactions and feedback)."""
+    site = request.app[SITE]
+    value, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+    well_formed = DEVICE_RE.fullmatch(value) and mac.isascii() and len(mac) == 32
+    if well_formed and hmac.compare_digest(mac, sign(site.key_now(), value)):
+        return value
+    if request.method == "POST":
+        raise NoDevice()
+    if (new := request.get(NEW_DEVICE)) is None:
+        new = request[NEW_DEVICE] = secrets.token_urlsafe(16)
+    return new
+
+
+def set_device(response: web.StreamResponse, dev: str, request: web.Request) -> None:
+    """Set the signed device cookie for an id `device` made for this request."""
+    if request.get(NEW_DEVICE) == dev:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            f"{dev}.{sign(request.app[SITE].key_now(), dev)}",
+            max_age=DEVICE_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            secure=request.secure,
+        )
+
+
 def same_origin(request: web.Request) -> bool:
     """An Origin (else Referer) header, when sent, must name this site (scheme, host, port)."""
     for header in ("Origin", "Referer"):
@@ -645,6 +706,19 @@ def http_message(exc: web.HTTPException) -> str:
     return exc.reason
 
 
+def _station_command(db_path: Path, event: Event, clock, public_url: str | None) -> str:
+    """The browser stations' command, told this server's phone address and rehearsal clock."""
+    from bigconv.web.staff import station_command
+
+    command = station_command(event.path.resolve(), Path(db_path).resolve())
+    extra = []
+    if public_url:
+        extra += ["--public-url", public_url]
+    if isinstance(clock, store.OffsetClock):
+        extra += ["--clock-offset", f"{clock.offset.total_seconds():.3f}"]
+    return " ".join([command, *map(shlex.quote, extra)])
+
+
 SITE = web.AppKey("bigconv_site", PhoneSite)
 STAFF_APP = web.AppKey("bigconv_staff_app", web.Application)
 
@@ -656,11 +730,15 @@ def make_web_app(
     clock: Callable[[], dt.datetime] | None = None,
     cooldown: dt.timedelta = feedback.COOLDOWN,
     staff: bool = False,
+    public_url: str | None = None,
     limits: PhoneLimits = PhoneLimits(),
     worker_options: dict | None = None,
 ) -> web.Application:
     """Build the phone site over the event database (the CLI and the tests call this);
-    `staff` adds the passcode-protected browser stations under /staff (needs `event`);
+    `staff` adds the passcode-protected browser stations under /staff (needs `event`).
+
+    `clock` stamps reactions and feedback and says which session is on; the browser stations
+    get the same clock (a rehearsal's offset) and `public_url`, the address phones use.
     `limits` and `worker_options` (DbWorker's) are for benchmarks."""
     site = PhoneSite(
         db_path,
@@ -682,7 +760,9 @@ def make_web_app(
         if event is None:
             raise ValueError("the staff stations need the event file (stations start from it)")
 
-        app[STAFF_APP] = make_staff_app(db_path, event)
+        app[STAFF_APP] = make_staff_app(
+            db_path, event, command=_station_command(db_path, event, clock, public_url)
+        )
         app.add_subapp(STAFF_PREFIX, app[STAFF_APP])
     app.router.add_static("/static", STATIC)
     app.router.add_get("/", site.index)
@@ -694,4 +774,7 @@ def make_web_app(
     app.router.add_get("/{code}", site.session_view)
     app.router.add_post("/{code}/react", site.react_form)
     app.router.add_post("/{code}/feedback", site.feedback_form)
+    from bigconv.web.followup import add_routes as add_followup_routes
+
+    add_followup_routes(app)  # /me/TOKEN and /{code}/commit
     return app

@@ -405,3 +405,30 @@ async def test_walk_in_form_typed_faster_than_the_screen_draws(small_db):
     db = store.connect(small_db)
     assert [s.session_id for s in day_sessions(db, omar.id)] == [second.session_id]
     db.close()
+
+
+async def test_banner_shows_one_place_per_slot_where_they_are_present(small_db):
+    """Allocated to Phonics but moved to Wellbeing (Room B) in the morning: the desk shows the
+    place they are in, once, and never both rooms for one slot."""
+    from bigconv.data.attendance import mark_present
+    from bigconv.data.desk import allocate_places
+    from bigconv.data.timetable import sessions
+
+    db = store.connect(small_db)
+    ada = lookup(db, "ada lovelace")[0].person
+    by_title = {(s.title, s.slot): s.id for s in sessions(db)}
+    allocate_places(db, ada.id, [by_title[("Phonics", "Morning")]], station="t")
+    at = T0.replace(hour=10, minute=5)
+    mark_present(db, by_title[("Phonics", "Morning")], ada.id, station="A", at=at)
+    refused = mark_present(db, by_title[("Wellbeing", "Morning")], ada.id, station="B", at=at)
+    assert refused.status == "elsewhere"
+    mark_present(db, by_title[("Wellbeing", "Morning")], ada.id, station="B", at=at, move=True)
+    db.close()
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, "ada lov")
+        await pilot.press("enter")
+        await pilot.pause()
+        _, text = banner(app)
+    assert "10:00  Morning: Wellbeing — Room B  ✓ present" in text
+    assert "Phonics" not in text and text.count("Morning:") == 1

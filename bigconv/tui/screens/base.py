@@ -6,8 +6,9 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from textual.screen import Screen
+from textual.widgets import Input
 
-from bigconv.data.watch import ALL
+from bigconv.data.watch import ALL, Changes
 
 if TYPE_CHECKING:
     from bigconv.tui.app import BigconvApp
@@ -18,6 +19,25 @@ class LiveScreen(Screen):
 
     WATCHES: frozenset[str] = ALL
     """Change topics (see bigconv.data.watch.TOPICS) that make this screen re-read."""
+    MIN_REFRESH: float = 0.0
+    """Seconds between two refreshes at least: changes in between are gathered into one."""
+
+    def wants(self, changes: Changes) -> bool:
+        """Whether these changes touch what this screen shows (screens narrow it down)."""
+        return changes.touches(self.WATCHES)
+
+    def on_mount(self) -> None:
+        # A blinking cursor redraws the screen twice a second for ever; a station whose screen
+        # did not change should cost nothing (the cursor still shows, steadily).
+        for box in self.query(Input):
+            box.cursor_blink = False
+
+    def show(self, selector: str, content) -> None:
+        """Update a Static only if what it shows changed: an unchanged refresh paints nothing."""
+        shown = self.__dict__.setdefault("_shown", {})
+        if shown.get(selector) != content:
+            shown[selector] = content
+            self.query_one(selector).update(content)
 
     @property
     def bigconv(self) -> BigconvApp:

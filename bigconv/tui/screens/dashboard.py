@@ -52,11 +52,36 @@ def rating_cell(stats: dashboard.FeedbackStats | None) -> Text:
     return Text(f"{stats.average:.1f} ±{stats.spread:.1f} ({stats.responses})")
 
 
+def set_data(spark: Sparkline, data: list[int]) -> None:
+    if list(spark.data or []) != data:
+        spark.data = data
+
+
+def update_rows(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
+    """Show these (key, cells) rows: only changed cells are updated when the rows are the same
+    ones in the same order; otherwise the table is rebuilt, keeping the cursor's row number."""
+    keys = [key for key, _ in rows]
+    shown = [row.key.value for row in table.ordered_rows]
+    if keys == shown:
+        for key, cells in rows:
+            for column, (old, new) in enumerate(zip(table.get_row(key), cells, strict=True)):
+                if old != new:
+                    table.update_cell(key, table.ordered_columns[column].key, new)
+        return
+    cursor = table.cursor_row
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if rows and table.cursor_type != "none":
+        table.move_cursor(row=min(cursor, len(rows) - 1))
+
+
 class DashboardScreen(LiveScreen):
     """Everything organisers need at a glance, refreshed whenever anything is recorded."""
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [Binding("enter", "open_session", "Session detail", show=True)]
+    MIN_REFRESH = 1.0  # a plenary's bursts of reactions: one refresh a second, not one a poll
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -106,17 +131,17 @@ class DashboardScreen(LiveScreen):
     def show_arrivals(self, now) -> None:
         a = dashboard.arrivals(self.db, now)
         share = f" ({100 * a.checked_in // a.expected}%)" if a.expected else ""
-        self.query_one("#arrivals-numbers", Static).update(
-            f"{a.checked_in} of {a.expected} checked in{share}\n{a.last_window} in the last 10 minutes"
+        self.show(
+            "#arrivals-numbers",
+            f"{a.checked_in} of {a.expected} checked in{share}\n{a.last_window} in the last 10 minutes",
         )
-        self.query_one("#arrivals-spark", Sparkline).data = a.per_minute
-        schools = self.query_one("#schools", DataTable)
-        schools.clear()
+        set_data(self.query_one("#arrivals-spark", Sparkline), a.per_minute)
+        rows = []
         for school, arrived, expected in a.per_school:
             pct = 100 * arrived // expected if expected else 0
-            schools.add_row(
-                Text(school or "(no school)"), Text(f"{arrived}/{expected}"), Text(f"{pct}%")
-            )
+            cells = (Text(school or "(no school)"), Text(f"{arrived}/{expected}"), Text(f"{pct}%"))
+            rows.append((f"school:{school}", cells))
+        update_rows(self.query_one("#schools", DataTable), rows)
 
     def show_rooms(self, now, slot, loads, reactions) -> None:
         feedback = dashboard.feedback_stats(self.db)
@@ -126,24 +151,21 @@ class DashboardScreen(LiveScreen):
         if slot:
             start, end = self.bigconv.local(slot["starts_at"]), self.bigconv.local(slot["ends_at"])
             title = f"Rooms now: {slot['label']} {start:%H:%M}-{end:%H:%M} (most urgent first; Enter for detail)"
-        self.query_one("#rooms-title", Static).update(title)
-        table = self.query_one("#rooms", DataTable)
-        cursor = table.cursor_row
-        table.clear()
+        self.show("#rooms-title", title)
+        rows = []
         for load in loads:
             s = load.session
             label, style = STATE_LABELS[load.state]
-            table.add_row(
+            cells = (
                 Text(label, style=style),
                 Text(s.room),
                 Text(s.title),
                 bar(s.present, s.allocated, s.capacity),
                 reactions_cell(reactions.get(s.id), emoji),
                 rating_cell(feedback.get(s.id)),
-                key=str(s.id),
             )
-        if loads:
-            table.move_cursor(row=min(cursor, len(loads) - 1))
+            rows.append((str(s.id), cells))
+        update_rows(self.query_one("#rooms", DataTable), rows)
         totals: dict[str, int] = {}
         for stats in reactions.values():
             for kind, n in stats.total.items():
@@ -152,16 +174,15 @@ class DashboardScreen(LiveScreen):
         # are in each session's detail (Enter).
         items = [f"{k.emoji} {totals.get(k.key, 0)}" for k in kinds]
         words = "\n".join("   ".join(items[i : i + 3]) for i in range(0, len(items), 3))
-        self.query_one("#reaction-totals", Static).update(
-            f"{sum(totals.values())} reactions today\n{words}"
-        )
-        self.query_one("#reactions-spark", Sparkline).data = dashboard.reactions_per_minute(
-            self.db, now
+        self.show("#reaction-totals", f"{sum(totals.values())} reactions today\n{words}")
+        set_data(
+            self.query_one("#reactions-spark", Sparkline),
+            dashboard.reactions_per_minute(self.db, now),
         )
 
     def show_alerts(self, found: list[dashboard.Alert]) -> None:
         text = "\n".join(f"{'⚠' if a.level == 'warning' else '⛔'} {a.text}" for a in found)
-        self.query_one("#alerts-text", Static).update(text or "✓ No alerts")
+        self.show("#alerts-text", text or "✓ No alerts")
         self.query_one("#alerts").set_class(bool(found), "-active")
 
     def show_feed(self) -> None:
@@ -169,7 +190,7 @@ class DashboardScreen(LiveScreen):
         for c in dashboard.latest_comments(self.db, limit=40):
             when = self.bigconv.local(c.at)
             lines.append(f"{when:%H:%M} {c.session_code} {c.kind}: {c.text}")
-        self.query_one("#feed-text", Static).update("\n".join(lines) or "No comments yet.")
+        self.show("#feed-text", "\n".join(lines) or "No comments yet.")
 
     @on(DataTable.RowSelected, "#rooms")
     def action_open_session(self) -> None:

@@ -88,6 +88,10 @@ class DeskScreen(LiveScreen):
         self.refresh_data()
         self.set_interval(15, self.refresh_counters)  # "last 10 minutes" slides with the clock
 
+    def wants(self, changes) -> bool:
+        """Check-ins, walk-ins and imports change what a desk shows; reactions do not."""
+        return changes.everything or bool(changes.attendees) or "attendees" in changes.topics
+
     def refresh_data(self) -> None:
         """Another desk (or this one) committed: fresh counters and check-in states."""
         self.refresh_counters()
@@ -95,7 +99,10 @@ class DeskScreen(LiveScreen):
             self.run_search(self.query_one("#search", Input).value, keep_cursor=True)
 
     def refresh_counters(self) -> None:
-        self.query_one(Counters).show(desk.arrivals(self.db, self.now() - RECENT))
+        numbers = desk.arrivals(self.db, self.now() - RECENT)
+        if numbers != getattr(self, "counted", None):  # unchanged: paint nothing
+            self.counted = numbers
+            self.query_one(Counters).show(numbers)
 
     # Searching
 
@@ -112,8 +119,12 @@ class DeskScreen(LiveScreen):
             return
         row = table.cursor_row if keep_cursor else 0
         self.matches = search_attendees(self.db, query, LIMIT, index=self.index)
+        rows = [self.cells(m) for m in self.matches]
+        if keep_cursor and rows == getattr(self, "rows", None):
+            return  # a refresh that changed none of these rows paints nothing
+        self.rows = rows
         table.clear()
-        table.add_rows([self.cells(m) for m in self.matches])
+        table.add_rows(rows)
         if self.matches:
             table.move_cursor(row=min(row, len(self.matches) - 1), animate=False)
         self.show_results(True)
@@ -226,12 +237,19 @@ class DeskScreen(LiveScreen):
     def day_lines(self, attendee_id: int) -> list[str]:
         workshops = desk.day_sessions(self.db, attendee_id)
         sessions = sorted(workshops + desk.plenaries(self.db), key=lambda s: s.starts_at)
+        # One place per slot: where they are marked present replaces the plan for that slot.
+        present = {s.slot: s for s in desk.present_sessions(self.db, attendee_id)}
+        planned = {s.slot for s in sessions}
+        sessions = [present.get(s.slot, s) for s in sessions]
+        sessions += [s for s in present.values() if s.slot not in planned]
+        sessions.sort(key=lambda s: s.starts_at)
         lines = ["", "Today:"] if sessions else [""]
         if not workshops:
             lines.append("No workshops allocated.")
         for s in sessions:
+            here = "  ✓ present" if present.get(s.slot) == s else ""
             lines.append(
-                f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.slot}: {s.title} — {s.room}"
+                f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.slot}: {s.title} — {s.room}{here}"
             )
         return lines
 

@@ -9,17 +9,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from bigconv.data import attendance, search
-from bigconv.data.attendance import FULL, MARKED, RosterEntry
-from bigconv.data.store import get_meta
+from bigconv.data.attendance import ELSEWHERE, FULL, MARKED, RosterEntry
 from bigconv.data.timetable import SessionRow
-from bigconv.net import phone_base_url, session_url
+from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.over_capacity import OverCapacity
-from bigconv.tui.screens.qr_view import QrView, fit_scale
+from bigconv.tui.screens.qr_view import COMMIT_PROMPT, QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
 from bigconv.tui.widgets.qr import QrCode
 
@@ -43,6 +42,8 @@ class RoomScreen(LiveScreen):
         Binding("f7", "step(1)", "Next"),
         Binding("f8", "qr_view", "Big QR"),
         Binding("f9", "pick_room", "Rooms"),
+        # Near the end of a session: the QR code with "before you go: one thing you'll try".
+        Binding("f10", "qr_commit", show=False),
         Binding("ctrl+z", "undo", "Undo"),
         Binding("down", "roster('down')", show=False),
         Binding("up", "roster('up')", show=False),
@@ -73,6 +74,15 @@ class RoomScreen(LiveScreen):
                 yield Static(id="url", markup=False)
                 yield Static(id="reactions", markup=False)
         yield Footer()
+
+    def wants(self, changes) -> bool:
+        """Only changes to this session (reactions, feedback, marks) or to the people listed:
+        twenty rooms do not repaint for another room's reactions."""
+        if self.room is None or self.session is None:
+            return changes.everything
+        if changes.everything or self.session.id in changes.sessions:
+            return True
+        return not changes.attendees.isdisjoint(row[0] for row in self.shown)
 
     def on_mount(self) -> None:
         roster = self.query_one("#roster", DataTable)
@@ -129,7 +139,7 @@ class RoomScreen(LiveScreen):
     def refresh_data(self) -> None:
         """Re-read the session, roster and reactions; redraw only what changed."""
         if self.room is None:
-            self.query_one("#session-info", Static).update("No room chosen: press F9.")
+            self.show("#session-info", "No room chosen: press F9.")
             return
         if self.follow_clock:
             self.session = attendance.current_session(self.db, self.room["id"], self.now())
@@ -142,11 +152,12 @@ class RoomScreen(LiveScreen):
 
     def show_info(self) -> None:
         s = self.session
-        info = self.query_one("#session-info", Static)
         count = self.query_one("#headcount", Static)
         if s is None:
-            info.update(Text(f"{self.room['name']}: no sessions in this room today."))
-            count.update("")
+            self.show(
+                "#session-info", Text(f"{self.room['name']}: no sessions in this room today.")
+            )
+            self.show("#headcount", "")
             return
         app = self.bigconv
         text = Text(s.title, style="bold")
@@ -154,8 +165,8 @@ class RoomScreen(LiveScreen):
         text.append(f" · {s.room}")
         text.append(f"\ncode {s.code} · {self.when_label(s)}", style="italic")
         text.append(f" · led by {s.leads}" if s.leads else " · lead to be confirmed")
-        info.update(text)
-        count.update(headcount_text(attendance.headcount(self.db, s.id), self.roster))
+        self.show("#session-info", text)
+        self.show("#headcount", headcount_text(attendance.headcount(self.db, s.id), self.roster))
         count.set_class(s.present >= s.capacity, "full")
 
     def when_label(self, s: SessionRow) -> str:
@@ -176,16 +187,14 @@ class RoomScreen(LiveScreen):
 
     def show_list(self) -> None:
         query = self.query_one("#search", Input).value.strip()
-        title = self.query_one("#list-title", Static)
         if len(query) >= search.MIN_QUERY and self.session:
             entries = self.matches(query)
-            title.update(
-                Text(f"Matches for “{query}”: Enter marks the highlighted one", style="bold")
-            )
+            title = Text(f"Matches for “{query}”: Enter marks the highlighted one", style="bold")
         else:
             entries = self.roster
             missing = sum(1 for e in entries if e.allocated and not e.present)
-            title.update(Text(f"Expected here: {missing} still missing", style="bold"))
+            title = Text(f"Expected here: {missing} still missing", style="bold")
+        self.show("#list-title", title)
         self.fill(entries)
 
     def matches(self, query: str) -> list[RosterEntry]:
@@ -214,17 +223,17 @@ class RoomScreen(LiveScreen):
         qr = self.query_one("#qr", QrCode)
         if s is None:
             qr.text = ""
-            self.query_one("#url", Static).update("")
-            self.query_one("#reactions", Static).update("")
+            self.show("#url", "")
+            self.show("#reactions", "")
             return
         self.url = session_url(self.base_url(), s.code)
         qr.text = self.url
         self.fit_qr()
-        self.query_one("#url", Static).update(Text(self.url, style="bold", justify="center"))
+        self.show("#url", Text(self.url, style="bold", justify="center"))
         text = Text("Reactions\n", style="bold")
         for c in attendance.reaction_counts(self.db, s.id):
             text.append(f"{c.emoji} {c.label}".ljust(20) + f"{c.count:>4}\n", style="")
-        self.query_one("#reactions", Static).update(text)
+        self.show("#reactions", text)
 
     def on_resize(self) -> None:
         self.fit_qr()
@@ -236,9 +245,7 @@ class RoomScreen(LiveScreen):
         qr.scale = fit_scale(qr.modules, width // 3, height - QR_SPARE_LINES)
 
     def base_url(self) -> str:
-        event = self.bigconv.event
-        base = event.base_url if event else get_meta(self.db, "base_url")
-        return phone_base_url(base or None)
+        return self.bigconv.base_url  # the app's one phone address
 
     # -- the roster cursor --------------------------------------------------------------------
 
@@ -296,7 +303,7 @@ class RoomScreen(LiveScreen):
     def row_ticked(self, event: DataTable.RowSelected) -> None:
         self.mark(int(event.row_key.value))
 
-    def mark(self, attendee_id: int, *, override: bool = False) -> None:
+    def mark(self, attendee_id: int, *, override: bool = False, move: bool = False) -> None:
         s = self.session
         if s is None:
             return
@@ -308,10 +315,22 @@ class RoomScreen(LiveScreen):
             station=self.bigconv.station,
             at=self.now(),
             override=override,
+            move=move,
         )
         if result is None:  # the database failed; the header says why and nothing was marked
             return
         person = search.get_person(self.db, attendee_id)
+        if result.status == ELSEWHERE:  # one place per slot: the host chooses
+            message = (
+                f"{person.name} is present in {result.other.name} since"
+                f" {self.bigconv.local(result.at):%H:%M} ({result.station}).\n"
+                f"Move them to {s.title} ({s.room})? The move is recorded; the first mark is kept."
+            )
+            self.app.push_screen(
+                MoveHere(message),
+                lambda ok: self.mark(attendee_id, override=override, move=True) if ok else None,
+            )
+            return
         if result.status == FULL:
             message = (
                 f"{s.room} is full: {result.present} present, capacity {result.capacity}.\n"
@@ -319,7 +338,7 @@ class RoomScreen(LiveScreen):
             )
             self.app.push_screen(
                 OverCapacity(message),
-                lambda ok: self.mark(attendee_id, override=True) if ok else None,
+                lambda ok: self.mark(attendee_id, override=True, move=move) if ok else None,
             )
             return
         self.refresh_data()
@@ -353,6 +372,28 @@ class RoomScreen(LiveScreen):
     def action_qr_view(self) -> None:
         if self.session:
             self.app.push_screen(QrView(self.url, f"{self.session.title} · {self.session.room}"))
+
+    def action_qr_commit(self) -> None:
+        if self.session:
+            title = f"{self.session.title} · {self.session.room}"
+            self.app.push_screen(QrView(f"{self.url}#commit", title, COMMIT_PROMPT))
+
+
+class MoveHere(OverCapacity):
+    """True: move the person here (their first mark is kept, stamped moved); False: leave it."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Move here"),
+        Binding("n,escape", "answer(False)", "Cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="over-capacity"):
+            yield Static("⇄ Present in another session of this slot", id="over-capacity-title")
+            yield Static(self.message, markup=False)
+            with Horizontal(id="over-capacity-buttons"):
+                yield Button("Move here (y)", variant="warning", id="yes")
+                yield Button("Cancel (n)", variant="primary", id="no")
 
 
 def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:
@@ -397,5 +438,6 @@ def mark_message(result: attendance.MarkResult, name: str, local) -> str:
             if flag
         ]
         tail = f" ({', '.join(extras)})" if extras else ""
-        return f"✓ {name} present{tail}: {result.present}/{result.capacity}"
+        moved = f" (moved from {result.other.name})" if result.moved else ""
+        return f"✓ {name} present{moved}{tail}: {result.present}/{result.capacity}"
     return f"{name} was already marked present at {local(result.at):%H:%M} by {result.station}."

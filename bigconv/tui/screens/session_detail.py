@@ -18,6 +18,10 @@ class SessionDetailScreen(LiveScreen):
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    MIN_REFRESH = 1.0
+
+    def wants(self, changes) -> bool:
+        return changes.everything or self.session_id in changes.sessions
 
     def __init__(self, session_id: int):
         super().__init__()

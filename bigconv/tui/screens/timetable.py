@@ -49,9 +49,17 @@ class TimetableScreen(LiveScreen):
         grid.cursor_coordinate = grid.cursor_coordinate._replace(column=1)
         grid.focus()
 
+    def wants(self, changes) -> bool:
+        """Allocations and marks (people) change the numbers shown; reactions do not."""
+        return changes.everything or bool(changes.attendees) or "attendees" in changes.topics
+
     def refresh_data(self) -> None:
         grid = self.query_one("#grid", DataTable)
         sessions = timetable.sessions(self.db)
+        shown = (sessions, timetable.slots(self.db), timetable.rooms(self.db))
+        if grid.row_count and shown == getattr(self, "shown", None):
+            return  # nothing it shows changed: rebuild nothing, paint nothing
+        self.shown = shown
         self.by_cell = {(s.room_id, s.slot_id): s for s in sessions}
         slots = timetable.slots(self.db)
         rooms = timetable.rooms(self.db)
