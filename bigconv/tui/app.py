@@ -6,11 +6,12 @@ import contextlib
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 
@@ -29,6 +30,12 @@ from bigconv.tui.screens.timetable import TimetableScreen
 POLL_SECONDS = 0.25
 ALERT_REPEAT = 120.0  # seconds between two showings of a standing backup alert
 PLAIN_TEXT = PlainText()
+STATIONS = (
+    ("timetable", "Timetable", "F2: the day's slots, rooms and sessions"),
+    ("desk", "Desk", "F3: registration desk: find or scan, check in, walk-ins"),
+    ("room", "Room", "F4: a room's roster, headcount and QR code"),
+    ("dashboard", "Dashboard", "F5: arrivals, rooms now, reactions, feedback, alerts"),
+)
 T = TypeVar("T")
 
 
@@ -49,7 +56,12 @@ class BigconvApp(App):
         Binding("f3", "switch_mode('desk')", "Desk"),
         Binding("f4", "switch_mode('room')", "Room"),
         Binding("f5", "switch_mode('dashboard')", "Dashboard"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # in the palette and README
+        Binding("f12", "show_passcode", show=False),
+        # Priority: the focus moves when the key arrives, so letters typed straight after Tab
+        # land in the next field, not the one being left (see widgets/searchbox.py).
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(
@@ -145,6 +157,38 @@ class BigconvApp(App):
         if room is not None:
             self.room = room
         self.switch_mode(mode)
+
+    def get_system_commands(self, screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): every station, every key of the screen it was opened
+        on (so "walk-in" or "undo" are found by typing), the passcode, and Textual's own."""
+        for mode, title, help_text in STATIONS:
+            yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
+        seen = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or active.node is self:
+                continue
+            seen.add(binding.action)
+            run = partial(self.run_action, binding.action, active.node)
+            yield SystemCommand(
+                binding.description, f"{self.get_key_display(binding)} on this screen", run
+            )
+        yield SystemCommand(
+            "Show the staff passcode",
+            "F12: for browser stations; shown until Esc (never on a projected screen)",
+            self.action_show_passcode,
+        )
+        yield from super().get_system_commands(screen)
+
+    def action_show_passcode(self) -> None:
+        """The staff passcode in a dialog until dismissed (never in the header or a toast)."""
+        from bigconv.data.staff import staff_passcode
+        from bigconv.tui.screens.passcode import PasscodeScreen
+        from bigconv.web.app import STAFF_PREFIX
+
+        passcode = self.guarded(staff_passcode, self.db)
+        if passcode is not None:
+            self.push_screen(PasscodeScreen(passcode, f"{self.base_url}{STAFF_PREFIX}"))
 
     def guarded(self, action: Callable[..., T], *args, **kwargs) -> T | None:
         """Run a database action; if the database fails (locked, read-only, disk full, damaged,

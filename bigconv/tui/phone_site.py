@@ -12,7 +12,6 @@ from aiohttp import web
 
 from bigconv.config import Event
 from bigconv.data import store
-from bigconv.data.staff import staff_passcode
 from bigconv.net import loopback_warning, phone_base_url
 from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
 from bigconv.web.limits import start_site, stop_site
@@ -69,16 +68,10 @@ class PhoneSiteRunner:
         tail = f" · ⚠ {warning}" if warning else ""
         if not staff:
             return f"Phones: {self.url}{tail}"
+        # The passcode is not in this line: it goes in the header, which a hall may read.
         return (
-            f"Phones: {self.url} · Staff: {self.url}{STAFF_PREFIX} passcode {self.passcode()}{tail}"
+            f"Phones: {self.url} · Staff: {self.url}{STAFF_PREFIX} (F12 shows the passcode){tail}"
         )
-
-    def passcode(self) -> str:
-        db = store.connect(self.db_path)
-        try:
-            return staff_passcode(db)
-        finally:
-            db.close()
 
     async def stop(self) -> None:
         if self.runner is not None:

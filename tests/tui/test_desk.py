@@ -143,8 +143,8 @@ async def test_banner_lists_the_persons_sessions_in_time_order(small_db):
         await pilot.press("enter")
         await pilot.pause()
         _, text = banner(app)
-        assert text.index("10:00  Morning: Phonics — Room A") < text.index(
-            "13:00  Afternoon: Oracy — Room B"
+        assert text.index("10:00  Room A · Morning: Phonics") < text.index(
+            "13:00  Room B · Afternoon: Oracy"
         )
 
 
@@ -247,7 +247,7 @@ async def test_walk_in_registered_checked_in_and_given_a_place(small_db):
         await pilot.press("space", "enter")
         await pilot.pause()
         kind, text = banner(app)
-        assert kind == "ok" and "Nia Walker" in text and "Morning: Phonics — Room A" in text
+        assert kind == "ok" and "Nia Walker" in text and "Room A · Morning: Phonics" in text
     nia = person(small_db, "nia walker")
     assert nia.school == "Gamma School"
     assert state(small_db, nia.id)[1] == "Desk 1"
@@ -430,5 +430,5 @@ async def test_banner_shows_one_place_per_slot_where_they_are_present(small_db):
         await pilot.press("enter")
         await pilot.pause()
         _, text = banner(app)
-    assert "10:00  Morning: Wellbeing — Room B  ✓ present" in text
+    assert "10:00  Room B · Morning: Wellbeing  ✓ present" in text
     assert "Phonics" not in text and text.count("Morning:") == 1
