@@ -405,6 +405,11 @@ MARKERS = {"desk": "By school", "dashboard": "Rooms now", "room": "Expected here
 
 async def open_station(client, base: str, station: Station, rooms: list[str]) -> None:
     """Open a tab and set the station up with the keys a person presses."""
+    # A login per station, as each desk's tablet logs in (one login opens at most 4 stations).
+    async with client.post(
+        f"{base}/staff/login", data={"passcode": PASSCODE}, headers={"Origin": base}
+    ) as response:
+        await response.read()
     url = f"{base}/staff/ws?width={WIDTH}&height={HEIGHT}"
     station.ws = await client.ws_connect(url, headers={"Origin": base}, max_msg_size=0)
     station.reader = asyncio.create_task(station.read())
