@@ -2,7 +2,7 @@
 
     python -m bench.venue              # N = 0, 10, 26, 40 (about 10-15 minutes)
     python -m bench.venue --quick      # N = 0 and 5, short phases (the test suite runs this)
-    python -m bench.venue --code DIR   # measure another checkout of bigconv (e.g. the old code)
+    python -m bench.venue --python VENV/bin/python   # measure another install (the old code)
 
 `bigconv serve` runs on a random free loopback port with the staff stations. This driver logs in
 as a browser does and opens N stations over textual-serve's websocket (about 4 desks, 2
@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSCODE = "venue-bench-passcode"
 WIDTH, HEIGHT = 120, 36
 SEEN_TIMEOUT = 20.0  # seconds: slower than this counts as this
+PYTHON = sys.executable  # runs bigconv: init, serve (and so the stations) and the writer
 KINDS = ["useful", "insight", "love", "question", "lost", "slower"]
 
 
@@ -112,7 +113,7 @@ def prepare(folder: Path, env: dict) -> Path:
     event.write_text(text, encoding="utf-8")
     shutil.copy(ROOT / "sample_staff.csv", folder / "sample_staff.csv")
     for args in (["init"], ["allocate"], ["passcode", "--set", PASSCODE]):
-        command = [sys.executable, "-m", "bigconv", args[0], str(event), *args[1:]]
+        command = [PYTHON, "-m", "bigconv", args[0], str(event), *args[1:]]
         subprocess.run(command, env=env, check=True, capture_output=True, cwd=folder)
     return event
 
@@ -179,7 +180,7 @@ class Writer:
 
     def __init__(self, db_path: Path, env: dict):
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db_path)],
+            [PYTHON, "-c", WRITER, str(db_path)],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -288,7 +289,7 @@ class Server:
     def __init__(self, event: Path, env: dict):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "bigconv", "serve", str(event)]
+        command = [PYTHON, "-m", "bigconv", "serve", str(event)]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--backup-minutes", "0"]
         self.proc = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -400,7 +401,7 @@ async def press(station: Station, *keys: str) -> None:
         await station.send(key)
 
 
-MARKERS = {"desk": "By school", "dashboard": "Rooms now", "room": "Expected here"}
+MARKERS = {"desk": "By school", "dashboard": "Rooms now", "room": "still missing"}
 
 
 async def open_station(client, base: str, station: Station, rooms: list[str]) -> None:
@@ -415,6 +416,7 @@ async def open_station(client, base: str, station: Station, rooms: list[str]) ->
     station.reader = asyncio.create_task(station.read())
     if await station.wait_for(lambda t: "Set up this station" in t, 120) is None:
         raise SystemExit(f"{station.name}: no set-up screen\n{station.text()}")
+    await asyncio.sleep(0.5)  # a person reads the screen before typing
     await station.send(station.name)
     await station.wait_for(lambda t: station.name in t, 30)
     if station.kind == "desk":
@@ -423,8 +425,16 @@ async def open_station(client, base: str, station: Station, rooms: list[str]) ->
         await press(station, "\t", DOWN, *[DOWN] * (station.kind == "dashboard"), " ")
         await asyncio.sleep(1.0)  # the mode's change enables the room list
     if station.kind == "room":
-        await press(station, "\t", "\r")
-        if await station.wait_for(lambda t: "Dismiss menu" in t, 60) is None:
+        for _attempt in range(4):
+            # Down opens the room list if the mode took (the list is enabled and next in
+            # line); if not, the focus is on the button, where Down does nothing: back to
+            # the modes (shift+Tab) and choose "Room host" again.
+            await press(station, "\t", DOWN)
+            if await station.wait_for(lambda t: "Dismiss menu" in t, 10) is not None:
+                break
+            await press(station, "\x1b[Z", " ")
+            await asyncio.sleep(1.0)
+        else:
             raise SystemExit(f"{station.name}: the room list did not open\n{station.text()}")
         await press(station, *[DOWN] * (rooms.index(station.room) + 1), "\r")
         await station.wait_for(lambda t: "Dismiss menu" not in t, 60)
@@ -435,6 +445,7 @@ async def open_station(client, base: str, station: Station, rooms: list[str]) ->
         raise SystemExit(f"{station.name}: did not open\n{station.text()}")
     if station.room and station.room not in station.text():
         raise SystemExit(f"{station.name}: not {station.room}\n{station.text()}")
+    await station.ws.send_str(json.dumps(["focus"]))  # the tab in front, as a browser says
 
 
 # -- measuring ------------------------------------------------------------------------------------
@@ -615,10 +626,10 @@ class Venue:
                 s.reader.cancel()
 
 
-async def measure(n: int, plan: Plan, code: Path, folder: Path) -> tuple[list[Row], tuple]:
+async def measure(n: int, plan: Plan, folder: Path) -> tuple[list[Row], tuple]:
     import aiohttp
 
-    env = {**os.environ, "PYTHONPATH": str(code)}
+    env = dict(os.environ)
     (folder / f"n{n}").mkdir()
     event = prepare(folder / f"n{n}", env)
     day = read_day(event.with_suffix(".db"))
@@ -713,7 +724,11 @@ def report(rows: list[Row], openings: dict[int, tuple]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 0 and 5, short phases")
-    parser.add_argument("--code", default=str(ROOT), help="the bigconv checkout to measure")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="the interpreter whose bigconv to measure (e.g. a venv with the old code installed)",
+    )
     parser.add_argument("--counts", help="comma-separated N to measure instead")
     parser.add_argument("--phones", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -721,6 +736,8 @@ def main() -> None:
         base, code, rate, every, size = args.phones
         asyncio.run(phones_main(base, code, float(rate), float(every), int(size)))
         return
+    global PYTHON
+    PYTHON = args.python
     plan = QUICK if args.quick else FULL
     if args.counts:
         plan.counts = [int(n) for n in args.counts.split(",")]
@@ -728,7 +745,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bigconv-venue-") as tmp:
         for n in plan.counts:
             print(f"venue: N={n} ...", file=sys.stderr, flush=True)
-            found, openings[n] = asyncio.run(measure(n, plan, Path(args.code), Path(tmp)))
+            found, openings[n] = asyncio.run(measure(n, plan, Path(tmp)))
             rows += found
     print(
         f"{os.cpu_count()} cores; stations {WIDTH}x{HEIGHT}; desks, dashboards and rooms about "

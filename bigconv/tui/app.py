@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ from typing import TypeVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.screen import Screen
 
 from bigconv.config import Event
 from bigconv.data import store
@@ -21,11 +23,6 @@ from bigconv.data.backup import PeriodicBackup, read_alert
 from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.plaintext import PlainText
-from bigconv.tui.screens.dashboard import DashboardScreen
-from bigconv.tui.screens.desk import DeskScreen
-from bigconv.tui.screens.room import RoomScreen
-from bigconv.tui.screens.setup import StationSetupScreen
-from bigconv.tui.screens.timetable import TimetableScreen
 
 POLL_SECONDS = 0.25
 ALERT_REPEAT = 120.0  # seconds between two showings of a standing backup alert
@@ -39,17 +36,27 @@ STATIONS = (
 T = TypeVar("T")
 
 
+def lazy(module: str, name: str) -> Callable[[], Screen]:
+    """A mode's screen, imported when the mode first opens: a station (one process per browser
+    tab) loads the code, and the libraries, of what it shows and nothing else."""
+
+    def make() -> Screen:
+        return getattr(importlib.import_module(f"bigconv.tui.screens.{module}"), name)()
+
+    return make
+
+
 class BigconvApp(App):
     """One station: the desk, a room, the dashboard or the timetable, over one database file."""
 
     CSS_PATH = "app.tcss"
     TITLE = "bigconv"
     MODES = {
-        "timetable": TimetableScreen,
-        "desk": DeskScreen,
-        "dashboard": DashboardScreen,
-        "room": RoomScreen,
-        "setup": StationSetupScreen,
+        "timetable": lazy("timetable", "TimetableScreen"),
+        "desk": lazy("desk", "DeskScreen"),
+        "dashboard": lazy("dashboard", "DashboardScreen"),
+        "room": lazy("room", "RoomScreen"),
+        "setup": lazy("setup", "StationSetupScreen"),
     }
     BINDINGS = [
         Binding("f2", "switch_mode('timetable')", "Timetable"),
@@ -63,6 +70,10 @@ class BigconvApp(App):
         Binding("tab", "focus_next", show=False, priority=True),
         Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
+
+    cursor_blink = True
+    """False: text boxes show a steady cursor (pictures and snapshots are then the same every
+    time, whatever instant they are taken at)."""
 
     def __init__(
         self,

@@ -46,7 +46,9 @@ MAX_STATIONS_PER_LOGIN = 4  # stations one login may have open at once
 STAFF_BUSY_MS = 250  # the staff pages' database waits on the loop: at most this long
 WS_MAX_MESSAGE = 64 * 1024  # a paste into a station, at most (textual.js sends keys and sizes)
 PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
-MAX_STATIONS = 40  # each is a process of about 56 MB (measured): a cap keeps the laptop usable
+MAX_STATIONS = 40  # each is a process of about 62 MB (bench.venue): a cap keeps the laptop usable
+STARTING_AT_ONCE = 2  # station processes starting up at the same time (each takes a core) ...
+START_WAIT = 20.0  # ... each given up to this many seconds to draw its first frame
 TEXTUAL_SERVE = Path(textual_serve.__file__).parent  # its xterm.js page assets
 PUBLIC_PATHS = {STAFF_PREFIX, STAFF_PREFIX + "/", STAFF_PREFIX + "/login"}
 
@@ -55,7 +57,7 @@ def station_command(event_path: Path, db_path: Path) -> str:
     """The shell command that runs one browser station: the set-up screen, no server, no backups
     (the serving process backs up). `exec`, so the process we watch (and may kill) is Python's."""
     return (
-        f"exec {shlex.quote(sys.executable)} -m bigconv run {shlex.quote(str(event_path))}"
+        f"exec {shlex.quote(sys.executable)} -m bigconv.station run {shlex.quote(str(event_path))}"
         f" --db {shlex.quote(str(db_path))} --mode setup --no-server --backup-minutes 0"
     )
 
@@ -82,6 +84,7 @@ class StaffSite:
         self.watcher: asyncio.Task | None = None
         self.quit_timeout = 5.0  # seconds a station gets to quit before it is killed
         self.ending: set[asyncio.Task] = set()
+        self.starting = asyncio.Semaphore(STARTING_AT_ONCE)
 
     async def open(self, app: web.Application) -> None:
         with contextlib.suppress(sqlite3.Error, store.StoreError):
@@ -273,9 +276,15 @@ class StaffSite:
             )
         ws = web.WebSocketResponse(heartbeat=15, max_msg_size=WS_MAX_MESSAGE)
         await ws.prepare(request)
+        drawn = asyncio.Event()  # the station's first frame: it has finished starting
+
+        async def write_bytes(data: bytes) -> None:
+            drawn.set()
+            await ws.send_bytes(data)
+
         service = AppService(
             self.command,
-            write_bytes=ws.send_bytes,
+            write_bytes=write_bytes,
             write_str=ws.send_str,
             close=ws.close,
             download_manager=self.downloads,
@@ -287,7 +296,13 @@ class StaffSite:
         try:
             width = clamp_int(request.query.get("width"), 80, 20, 500)
             height = clamp_int(request.query.get("height"), 24, 10, 200)
-            await service.start(width, height)
+            # A station's start-up (a Python process importing Textual) takes a core for a
+            # second or so: a few at a time, so twenty tabs opened at once leave the phones a
+            # core. Waiting here is asynchronous; the event loop never blocks on it.
+            async with self.starting:
+                await service.start(width, height)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(drawn.wait(), START_WAIT)
             await relay(ws, service)
         finally:
             # aiohttp cancels this handler when the browser goes: end the station in a task of

@@ -44,7 +44,7 @@ def direct_minutes(db, now, minutes, session_id=None):
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(stream=st.lists(reaction, max_size=80), late=st.integers(0, 120))
 def test_reaction_figures_equal_a_direct_count(db, stream, late):

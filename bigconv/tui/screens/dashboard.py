@@ -15,6 +15,7 @@ from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.session_detail import SessionDetailScreen
 from bigconv.tui.widgets.columns import fit_widths, widest
 from bigconv.tui.widgets.footer import StationFooter
+from bigconv.tui.widgets.rows import update_rows
 
 STATE_LABELS = {
     "over": ("⛔ OVER", "bold white on red"),
@@ -66,25 +67,6 @@ def set_data(spark: Sparkline, data: list[int]) -> None:
         spark.data = data
 
 
-def update_rows(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
-    """Show these (key, cells) rows: only changed cells are updated when the rows are the same
-    ones in the same order; otherwise the table is rebuilt, keeping the cursor's row number."""
-    keys = [key for key, _ in rows]
-    shown = [row.key.value for row in table.ordered_rows]
-    if keys == shown:
-        for key, cells in rows:
-            for column, (old, new) in enumerate(zip(table.get_row(key), cells, strict=True)):
-                if old != new:
-                    table.update_cell(key, table.ordered_columns[column].key, new)
-        return
-    cursor = table.cursor_row
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if rows and table.cursor_type != "none":
-        table.move_cursor(row=min(cursor, len(rows) - 1))
-
-
 class DashboardScreen(LiveScreen):
     """Everything organisers need at a glance, refreshed whenever anything is recorded."""
 
@@ -94,7 +76,7 @@ class DashboardScreen(LiveScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-medium"), (44, "-tall")]
     BINDINGS = [Binding("enter", "open_session", "Session detail", show=True)]
-    MIN_REFRESH = 1.0  # a plenary's bursts of reactions: one refresh a second, not one a poll
+    MIN_REFRESH = 0.5  # a plenary's bursts of reactions: two refreshes a second, not four
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -216,14 +198,14 @@ class DashboardScreen(LiveScreen):
         for load in loads:
             s = load.session
             label, style = STATE_LABELS[load.state]
-            cells = [
+            cells = (
                 Text(label, style=style),
                 Text(s.room),
                 Text(s.title, no_wrap=True, overflow="ellipsis"),
                 bar(s.present, s.allocated, s.capacity, self.bar_width),
                 reactions_cell(reactions.get(s.id), emoji),
                 rating_cell(feedback.get(s.id)),
-            ]
+            )
             # on a narrow terminal there is no reactions column (see fit_columns)
             cells = tuple(c for c, w in zip(cells, self.widths, strict=False) if w)
             rows.append((str(s.id), cells))
