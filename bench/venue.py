@@ -234,8 +234,19 @@ async def phones_main(base: str, code: str, rate: float, burst_every: float, bur
         connector=connector, cookie_jar=aiohttp.DummyCookieJar()
     ) as client:
 
+        async def token(n: int) -> str:
+            """A device token from the session page, as a phone gets it (issue 14); an older
+            checkout gives none, and takes any id."""
+            async with client.get(f"{base}/{code}") as response:
+                await response.read()
+                cookie = response.cookies.get("bigconv_device")
+                return cookie.value if cookie else f"venue-phone-{n:04d}-device"
+
+        # 250 phones: within the site's 300 new devices per address in 10 minutes.
+        tokens = await asyncio.gather(*(token(n) for n in range(250)))
+
         async def tap() -> None:
-            device = f"venue-phone-{random.randrange(850):04d}-device"
+            device = random.choice(tokens)
             headers = {"Cookie": f"bigconv_device={device}", "Content-Type": "application/json"}
             body = json.dumps({"kind": random.choice(KINDS)})
             start = time.perf_counter()
@@ -395,6 +406,11 @@ MARKERS = {"desk": "By school", "dashboard": "Rooms now", "room": "still missing
 
 async def open_station(client, base: str, station: Station, rooms: list[str]) -> None:
     """Open a tab and set the station up with the keys a person presses."""
+    # A login per station, as each desk's tablet logs in (one login opens at most 4 stations).
+    async with client.post(
+        f"{base}/staff/login", data={"passcode": PASSCODE}, headers={"Origin": base}
+    ) as response:
+        await response.read()
     url = f"{base}/staff/ws?width={WIDTH}&height={HEIGHT}"
     station.ws = await client.ws_connect(url, headers={"Origin": base}, max_msg_size=0)
     station.reader = asyncio.create_task(station.read())

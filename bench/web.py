@@ -3,9 +3,16 @@
     python -m bench.web            # full run: 3 repetitions of each phase
     python -m bench.web --quick    # CI-sized: 1 repetition, fewer taps
 
-Each server runs in its own process (the client in this one), on 127.0.0.1. Every phone has its
-own anonymous device cookie and posts JSON reactions to distinct (session, kind) pairs, so none
-is refused by the cooldown and every 200 is a committed row (checked against the database).
+Each server runs in its own process (the client in this one), on 127.0.0.1. Every phone first
+opens a session page for its device token (outside the timing), then posts JSON reactions to
+distinct (session, kind) pairs, so none is refused by the cooldown and every 200 is a committed
+row (checked against the database).
+
+Servers, all in the same run:
+  bare hello       a bare aiohttp handler: the baseline
+  bigconv          the real site: synchronous=FULL (durable through power loss), group commit
+  FULL, no group   the same with one commit per tap (what group commit saves)
+  NORMAL, no group the old setting (durable through a crash, not a power loss), a commit per tap
 
 Phases:
   burst  every phone sends its taps back to back: the most the server can take (throughput)
@@ -39,6 +46,19 @@ KINDS = ["useful", "insight", "love", "question", "lost", "slower"]
 # -- servers (child processes) ------------------------------------------------------------------
 
 
+VARIANTS = {  # the bigconv servers: DbWorker options
+    "bigconv": {},
+    "FULL, no group": {"max_batch": 1},
+    "NORMAL, no group": {"max_batch": 1, "synchronous": "NORMAL"},
+}
+SERVE_KINDS = {
+    "bare": "bare hello",
+    "real": "bigconv",
+    "full1": "FULL, no group",
+    "normal1": "NORMAL, no group",
+}
+
+
 def serve(kind: str, port: int, event_file: str | None) -> None:
     """Run one server until killed; print 'ready' once it listens."""
     from aiohttp import web
@@ -52,10 +72,13 @@ def serve(kind: str, port: int, event_file: str | None) -> None:
         app.router.add_route("*", "/{tail:.*}", hello)
     else:
         from bigconv.config import load_event
-        from bigconv.web.app import make_web_app
+        from bigconv.web.app import PhoneLimits, make_web_app
 
         event = load_event(event_file)
-        app = make_web_app(event.database, event)
+        # Every simulated phone shares 127.0.0.1: room for all their device tokens.
+        options = VARIANTS[SERVE_KINDS[kind]]
+        limits = PhoneLimits(new_devices=10**6, writes_per_address=10**9)
+        app = make_web_app(event.database, event, limits=limits, worker_options=options)
     from bigconv.web.app import LISTEN_BACKLOG
 
     web.run_app(
@@ -111,6 +134,14 @@ class Run:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+async def token(client, base: str, code: str) -> str:
+    """The device token a session page gives (the bare server gives none: any value will do)."""
+    async with client.get(f"{base}/{code}") as response:
+        await response.read()
+        cookie = response.cookies.get("bigconv_device")
+        return cookie.value if cookie else secrets.token_urlsafe(16)
+
+
 async def phone(client, base, device, plan, pace, deadline, latencies, statuses) -> None:
     headers = {"Cookie": f"bigconv_device={device}", "Content-Type": "application/json"}
     for code, kind in plan:
@@ -128,9 +159,7 @@ async def phone(client, base, device, plan, pace, deadline, latencies, statuses)
         statuses[response.status] += 1
 
 
-async def load(
-    base: str, plans: list[list[tuple[str, str]]], devices, pace: float, duration: float
-) -> Run:
+async def load(base: str, plans: list[list[tuple[str, str]]], pace: float, duration: float) -> Run:
     """Every phone runs its plan; paced phones stop tapping after `duration` seconds."""
     latencies: list[float] = []
     statuses: collections.Counter = collections.Counter()
@@ -138,6 +167,7 @@ async def load(
     async with aiohttp.ClientSession(
         connector=connector, cookie_jar=aiohttp.DummyCookieJar()
     ) as client:
+        devices = await asyncio.gather(*(token(client, base, plan[0][0]) for plan in plans))
         start = time.perf_counter()
         deadline = start + duration
         await asyncio.gather(
@@ -198,7 +228,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="CI-sized run")
     parser.add_argument("--phones", type=int, default=850)
     parser.add_argument("--pace", type=float, default=2.0, help="seconds between a phone's taps")
-    parser.add_argument("--serve", choices=["bare", "real"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=sorted(SERVE_KINDS), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--event", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -209,7 +239,10 @@ def main() -> None:
     burst_taps, duration = (4, 6.0) if args.quick else (12, 15.0)
     with tempfile.TemporaryDirectory() as tmp:
         event_file, codes = prepare(Path(tmp))
-        servers = {"bare hello": Server("bare"), "bigconv": Server("real", event_file)}
+        servers = {"bare hello": Server("bare")}
+        for kind, name in SERVE_KINDS.items():
+            if kind != "bare":
+                servers[name] = Server(kind, event_file)
         try:
             results = run_phases(servers, codes, args, reps, burst_taps, duration)
         finally:
@@ -231,8 +264,7 @@ def run_phases(servers, codes, args, reps, burst_taps, duration) -> dict:
             # Alternate the order so neither server always runs on a warmer machine.
             turn += 1
             for name in sorted(servers, reverse=bool(turn % 2)):
-                devices = [secrets.token_urlsafe(16) for _ in range(args.phones)]
-                run = asyncio.run(load(servers[name].base, plans, devices, pace, duration))
+                run = asyncio.run(load(servers[name].base, plans, pace, duration))
                 results[phase, name].append(run)
     return results
 
@@ -257,16 +289,17 @@ def report(results: dict, args, reps: int, stored: int) -> None:
             f"{phase:6}  {name:10}  {run.requests:>6}  {run.rate:>8.0f}  {run.pct(0.5):>7.1f}"
             f"  {run.pct(0.99):>7.1f}  {statuses}"
         )
-        if name == "bigconv":
+        if name in VARIANTS:
             ok += sum(r.statuses.get(200, 0) for r in runs)
     for phase in ("burst", "paced"):
-        real = median_run(results[phase, "bigconv"])
         bare = median_run(results[phase, "bare hello"])
-        print(
-            f"{phase}: bigconv/bare throughput {real.rate / bare.rate:.2f}, "
-            f"p99 {real.pct(0.99):.1f} ms vs {bare.pct(0.99):.1f} ms "
-            f"(ratio {real.pct(0.99) / bare.pct(0.99):.2f})"
-        )
+        for name in VARIANTS:
+            real = median_run(results[phase, name])
+            print(
+                f"{phase}: {name}/bare throughput {real.rate / bare.rate:.2f}, "
+                f"p99 {real.pct(0.99):.1f} ms vs {bare.pct(0.99):.1f} ms "
+                f"(ratio {real.pct(0.99) / bare.pct(0.99):.2f})"
+            )
     print(f"every 200 is a stored row: {ok} answered 200, {stored} rows in reactions")
     if ok != stored:
         raise SystemExit("MISMATCH between 200 answers and stored reactions")

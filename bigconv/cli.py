@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -672,19 +673,22 @@ def serve(
     no_staff: bool,
 ) -> None:
     """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
-    from aiohttp import web
+    import asyncio
 
-    from bigconv.data.backup import default_dir
+    from bigconv.data.backup import default_dir, read_alert
     from bigconv.data.staff import staff_passcode
     from bigconv.net import loopback_warning, phone_base_url
     from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
     from bigconv.web.backups import add_periodic_backups
+    from bigconv.web.limits import raise_file_limit, serve_forever
 
     ctx = load(event_file, db_path)
     clock = process_clock(ctx.event, at_time, None)
     db = open_existing(ctx)
     passcode = staff_passcode(db)
     db.close()
+    if alert := read_alert(ctx.db_path):  # a damaged database found by an earlier backup
+        click.echo(alert, err=True)
     base = phone_base_url(ctx.event.base_url, port, host)
     app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff, clock=clock, public_url=base)
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
@@ -699,8 +703,9 @@ def serve(
             app, ctx.db_path, backup_minutes * 60, lambda m: click.echo(m, err=True)
         )
         click.echo(f"Backups: every {backup_minutes:g} minutes into {default_dir(ctx.db_path)}")
+    raise_file_limit()  # a hall of phones needs more than the usual 1,024 descriptors
     try:
-        web.run_app(app, host=host, port=port, print=None, access_log=None, backlog=LISTEN_BACKLOG)
+        asyncio.run(serve_forever(app, host, port, backlog=LISTEN_BACKLOG))
     except OSError as exc:
         raise Refused(
             f"cannot listen on {host}:{port}: {exc.strerror or exc} (is bigconv already serving? try --port)"
@@ -901,6 +906,12 @@ def main() -> None:
     except store.StoreError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    except sqlite3.Error as exc:
+        # Locked by another program for longer than the busy timeout, read-only, disk full,
+        # damaged: nothing was changed (the transaction rolled back). One line, exit 1.
+        hint = " (try again in a moment)" if "locked" in str(exc) or "busy" in str(exc) else ""
+        click.echo(f"Not done: {store.describe(exc)}{hint}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

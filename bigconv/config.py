@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bigconv.data.text import clean_value
+
 DEFAULT_REACTIONS: tuple[tuple[str, str, str, bool], ...] = (
     ("useful", "👍", "Useful", False),
     ("insight", "💡", "New idea", False),
@@ -170,7 +172,9 @@ def load_event(path: str | Path) -> Event:
     except OSError as exc:
         raise ConfigError([f"{name}: cannot read: {exc.strerror}"]) from None
     try:
-        doc = tomllib.loads(raw.decode("utf-8-sig"))
+        # The untrusted-text rule (data/text.py): no control character or bidi override in
+        # any name, title or label the event file gives.
+        doc = clean_value(tomllib.loads(raw.decode("utf-8-sig")))
     except UnicodeDecodeError:
         raise ConfigError([f"{name}: not UTF-8 text"]) from None
     except tomllib.TOMLDecodeError as exc:

@@ -15,6 +15,7 @@ from bigconv.data import codes
 from bigconv.data.search import fold
 from bigconv.data.store import immediate, iso, log
 from bigconv.data.sync import match_leads
+from bigconv.data.text import clean_line
 
 FIELDS = ("first_name", "last_name", "name", "email", "school", "role", "staff_id", "badge")
 
@@ -226,7 +227,8 @@ def import_csv(
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    # The untrusted-text rule (data/text.py): every cell one clean line, whatever the file held.
+    rows = [[clean_line(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ImportError_(f"{path.name}: empty file, or no header row")
     headers = [h.strip() for h in rows[0]]
@@ -363,9 +365,7 @@ def _import_row(
             "staff_id": staff_id,
         }
         if existing is None:
-            identity = staff_id or email or f"{first} {last} {record['school']} {line}"
             record["badge"] = badge or codes.badge_code(
-                identity,
                 lambda c: (
                     db.execute("SELECT 1 FROM attendees WHERE badge = ?", [c]).fetchone()
                     is not None

@@ -13,6 +13,7 @@ and -shm files aside (never deleting them), and copies the backup into place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -23,7 +24,13 @@ from pathlib import Path
 from bigconv.data.store import BUSY_TIMEOUT_MS, StoreError
 
 DEFAULT_KEEP = 12
+KEEP_DAMAGED = 2  # copies of a damaged database kept for inspection (each is a whole file)
+ALERT_SUFFIX = ".backup-alert"  # beside the database: every station shows what it says
 _STAMP = "%Y%m%d-%H%M%S"
+
+
+class BackupDamaged(StoreError):
+    """The copy failed its check: the live database is damaged. No good backup was pruned."""
 
 
 def default_dir(db_path: str | Path) -> Path:
@@ -45,7 +52,11 @@ def _pattern(db_path: str | Path | None) -> re.Pattern[str]:
 def backup(
     db_path: str | Path, dest_dir: str | Path | None = None, *, now: dt.datetime | None = None
 ) -> Path:
-    """Copy the live database to a new timestamped file in `dest_dir`; returns its path."""
+    """Copy the live database to a new timestamped file in `dest_dir`; returns its path.
+
+    The copy is checked (`PRAGMA quick_check`) before it takes a backup's name. If it fails,
+    the live database is damaged: the copy is kept as `.damaged`, the alert beside the
+    database says what to do (every station shows it), and BackupDamaged is raised."""
     db_path = Path(db_path)
     if not db_path.is_file():
         raise StoreError(f"{db_path}: no database to back up")
@@ -58,11 +69,36 @@ def backup(
     partial = target.with_name(target.name + ".partial")
     try:
         _copy(db_path, partial)
+        verdict = check(partial, quick=True)
+        if verdict != "ok":
+            # Never under a backup's name: pruning and `restore` must not take it for one.
+            damaged = target.with_name(target.name.removesuffix(".db") + ".damaged")
+            os.replace(partial, damaged)
+            for old in _old_damaged(dest_dir, db_path):
+                old.unlink(missing_ok=True)
+            message = damaged_message(db_path, dest_dir, verdict)
+            raise_alert(db_path, message)
+            raise BackupDamaged(message)
         os.replace(partial, target)
+        clear_alert(db_path)
     except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         raise StoreError(f"{db_path}: backup to {dest_dir} failed: {exc}") from None
     return target
+
+
+def damaged_message(db_path: Path, dest_dir: Path, verdict: str) -> str:
+    """What a failed check means and what to do, for `serve`, the CLI and every station."""
+    good = newest_good(dest_dir, db_path)
+    then = (
+        f"restore the newest good backup: bigconv restore EVENT.toml {good}"
+        if good
+        else "there is no good backup to restore: export what you can (bigconv export)"
+    )
+    return (
+        f"DATABASE DAMAGED: the backup of {db_path} failed its check ({verdict[:200]}). "
+        f"Older backups are kept. Stop the stations, then {then}"
+    )
 
 
 def _copy(source_path: Path, target_path: Path) -> None:
@@ -92,12 +128,32 @@ def backups(dest_dir: str | Path, db_path: str | Path | None = None) -> list[Pat
     return sorted(found, key=lambda p: (p.name[-24:], p.name))
 
 
+def newest_good(dest_dir: str | Path, db_path: str | Path | None = None) -> Path | None:
+    """The newest backup that passes `PRAGMA quick_check` (usually the newest: one check)."""
+    for path in reversed(backups(dest_dir, db_path)):
+        if check(path, quick=True) == "ok":
+            return path
+    return None
+
+
+def _old_damaged(dest_dir: str | Path, db_path: str | Path | None) -> list[Path]:
+    """Copies of a damaged database beyond the newest KEEP_DAMAGED (the disk must not fill)."""
+    stem = Path(db_path).stem if db_path else "*"
+    damaged = sorted(Path(dest_dir).glob(f"{stem}-*.damaged"))
+    return damaged[: max(0, len(damaged) - KEEP_DAMAGED)]
+
+
 def prune(
     dest_dir: str | Path, *, keep: int = DEFAULT_KEEP, db_path: str | Path | None = None
 ) -> list[Path]:
-    """Delete all but the newest `keep` backups (of `db_path` only, if given); returns them."""
+    """Delete all but the newest `keep` backups (of `db_path` only, if given), never the
+    newest good one; returns what was deleted."""
     found = backups(dest_dir, db_path)
     doomed = found[: max(0, len(found) - max(keep, 1))]
+    if doomed:
+        good = newest_good(dest_dir, db_path)
+        doomed = [p for p in doomed if p != good]
+    doomed += _old_damaged(dest_dir, db_path)
     # A backup cut off by a crash leaves a .partial file; one an hour old is no longer running.
     pattern, cutoff = _pattern(db_path), time.time() - 3600
     doomed += [
@@ -110,15 +166,17 @@ def prune(
     return doomed
 
 
-def check(path: str | Path) -> str:
-    """'ok', or what `PRAGMA integrity_check` (or opening the file) says is wrong."""
+def check(path: str | Path, *, quick: bool = False) -> str:
+    """'ok', or what `PRAGMA integrity_check` (`quick_check` if `quick`: the same checks but
+    for index contents, much faster) or opening the file says is wrong."""
     path = Path(path)
     if not path.is_file():
         return "file not found"
     try:
         conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
+            pragma = "quick_check" if quick else "integrity_check"
+            rows = conn.execute(f"PRAGMA {pragma}").fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -143,6 +201,7 @@ def restore(backup_file: str | Path, db_path: str | Path) -> Path | None:
         if old.exists():
             os.replace(old, Path(f"{moved}{old.name[len(db_path.name) :]}"))
     _copy(backup_file, db_path)
+    clear_alert(db_path)
     return moved if any(Path(f"{moved}{s}").exists() for s in ("", "-wal", "-shm")) else None
 
 
@@ -177,7 +236,8 @@ class PeriodicBackup:
         return self.backup_now()
 
     def backup_now(self) -> Path | None:
-        """Back up and prune now; on failure remember why (in `last_error`) and return None."""
+        """Back up and prune now; on failure remember why (in `last_error`) and return None.
+        A copy that fails its check raises the alert every station shows (see `backup`)."""
         try:
             self.last_path = backup(self.db_path, self.dest_dir)
             prune(self.dest_dir, keep=self.keep, db_path=self.db_path)
@@ -186,3 +246,26 @@ class PeriodicBackup:
             return None
         self.last_error = None
         return self.last_path
+
+
+def alert_path(db_path: str | Path) -> Path:
+    return Path(f"{db_path}{ALERT_SUFFIX}")
+
+
+def raise_alert(db_path: str | Path, message: str) -> None:
+    """Write the alert beside the database (not in it: it may be the damaged part)."""
+    # On a full or read-only disk this fails: the process that backs up still reports it.
+    with contextlib.suppress(OSError):
+        alert_path(db_path).write_text(message + "\n", encoding="utf-8")
+
+
+def read_alert(db_path: str | Path) -> str | None:
+    """The backup alert in force for this database, if any (a stat, then a small read)."""
+    try:
+        return alert_path(db_path).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def clear_alert(db_path: str | Path) -> None:
+    alert_path(db_path).unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 
 # No 0/O, 1/I/L: nothing a person can misread on a poster or mistype on a phone.
@@ -39,11 +40,17 @@ def session_code(title: str, slot: str, taken: Callable[[str], bool]) -> str:
     return derive(f"session:{title.casefold()}:{slot.casefold()}", taken)
 
 
-def badge_code(identity: str, taken: Callable[[str], bool]) -> str:
-    """A badge code such as BC7KQ2M, derived from the person's email or staff ID."""
-    return BADGE_PREFIX + derive(
-        f"badge:{identity.casefold()}", lambda c: taken(BADGE_PREFIX + c), 5
-    )
+BADGE_LENGTH = 5  # after the prefix: 31^5, about 28.6 million codes
+
+
+def badge_code(taken: Callable[[str], bool]) -> str:
+    """A new random badge code such as BC7KQ2M (stored with the person; never derived from
+    an email or staff ID, which anyone could compute it from)."""
+    for _ in range(1000):
+        code = BADGE_PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(BADGE_LENGTH))
+        if not taken(code):
+            return code
+    raise RuntimeError("no free badge code found")  # 850 of 28.6 million: unreachable
 
 
 def normalise_code(text: str) -> str:

@@ -139,8 +139,7 @@ def register_walk_in(
             raise WalkInError(
                 f"Email: {email} is already {known[0]} {known[1]} ({known[2]}): search for them"
             )
-        identity = email or f"walk-in:{first_name} {last_name}:{school}:{when}"
-        badge = codes.badge_code(identity, _badge_taken(db))
+        badge = codes.badge_code(_badge_taken(db))
         record = {
             "badge": badge,
             "first_name": first_name,

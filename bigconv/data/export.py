@@ -19,6 +19,7 @@ import sqlite_utils
 
 from bigconv.data.staff import SECRET_META
 from bigconv.data.store import get_meta, parse_iso
+from bigconv.data.text import clean
 
 # Excel runs a cell that starts with one of these as a formula (CSV injection);
 # text typed on a phone must stay text.
@@ -41,10 +42,18 @@ def exportable(db: sqlite_utils.Database) -> list[str]:
 
 
 def safe_cell(value):
-    """Text that would start a spreadsheet formula gets a leading apostrophe; the rest as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    """Text cleaned by the untrusted-text rule; if it would start a spreadsheet formula, with a
+    leading apostrophe; other values as they are."""
+    if isinstance(value, str):
+        value = clean(value)
+        if value.startswith(FORMULA_START):
+            return "'" + value
     return value
+
+
+def plain_cell(value):
+    """`--raw`: formulas left as they are, but never a control character or bidi override."""
+    return clean(value) if isinstance(value, str) else value
 
 
 def export_csv(
@@ -162,6 +171,6 @@ def _write(db: sqlite_utils.Database, name: str, path: Path, raw: bool, readable
         writer.writerow(header)
         for row in cursor:
             row = _with_extras(row, extras)
-            writer.writerow(row if raw else [safe_cell(v) for v in row])
+            writer.writerow([plain_cell(v) for v in row] if raw else [safe_cell(v) for v in row])
             count += 1
     return count

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from bigconv.data.store import immediate, iso, log, parse_iso, utcnow
+from bigconv.data.store import get_meta, immediate, iso, log, parse_iso, set_meta, utcnow
 from bigconv.data.timetable import SessionRow, sessions
 
 # One tap per device, session and kind in this window: enough to stop a stuck finger or a
@@ -155,8 +156,14 @@ def record_feedback(
     return when
 
 
-def badge_exists(db: sqlite_utils.Database, badge: str) -> bool:
-    return db.execute("SELECT 1 FROM attendees WHERE badge = ?", [badge]).fetchone() is not None
+def device_secret(db: sqlite_utils.Database) -> str:
+    """The secret the phone site signs device tokens with (made once; never exported)."""
+    if (secret := get_meta(db, "device_secret")) is not None:
+        return secret
+    with immediate(db):
+        if get_meta(db, "device_secret") is None:
+            set_meta(db, "device_secret", secrets.token_hex(32))
+    return get_meta(db, "device_secret")
 
 
 # Each device's latest submission per session (ties on time: the later row): what summaries,

@@ -261,6 +261,25 @@ def m005_records_stay_right(db: Database) -> None:
 
 
 @migrations()
+def m006_staff_sessions(db: Database) -> None:
+    """Browser logins to /staff, so a logout (or a new passcode) ends one on the server, not
+    only in the browser; a row is ended, never deleted."""
+    run_sql(
+        db,
+        """
+        CREATE TABLE staff_sessions (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            address TEXT NOT NULL,
+            passcode_version TEXT NOT NULL,
+            ended_at TEXT,
+            ended_by TEXT
+        );
+        """,
+    )
+
+
+@migrations()
 def m008_followup(db: Database) -> None:
     """The CPD loop: commitments made on the day, personal links, follow-up rounds and answers,
     and barriers marked addressed. Rows are never deleted: a later commitment or answer replaces

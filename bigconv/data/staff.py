@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 
@@ -32,7 +33,7 @@ saffron sail salmon sapphire scarf shell silver sketch sky sparrow spruce squirr
 summit sunset swan tango teapot thistle thunder tiger timber tomato topaz tulip tundra turtle
 valley velvet violet walnut walrus willow window winter zebra
 """.split()
-SECRET_META = ("staff_passcode", "staff_secret")  # never exported
+SECRET_META = ("staff_passcode", "staff_secret", "device_secret")  # never exported
 MIN_LENGTH = 6
 MAX_LENGTH = 60
 _SEPARATORS = re.compile(r"[\s\-_.,/]+")
@@ -47,9 +48,17 @@ def normalise(text: str) -> str:
     return _SEPARATORS.sub("-", text.strip().casefold()).strip("-")
 
 
+PASSCODE_WORDS = 4  # 167 words: 4 give log2(167**4) = 29.5 bits (3 gave 22)
+
+
 def generate() -> str:
-    """Three random words joined by dashes, e.g. 'maple-otter-comet'."""
-    return "-".join(secrets.choice(WORDS) for _ in range(3))
+    """Four random words joined by dashes, e.g. 'maple-otter-comet-piano'."""
+    return "-".join(secrets.choice(WORDS) for _ in range(PASSCODE_WORDS))
+
+
+def strength_bits() -> float:
+    """How many bits a generated passcode has: log2 of the number of possible passcodes."""
+    return PASSCODE_WORDS * math.log2(len(set(WORDS)))
 
 
 def _ensure(db: sqlite_utils.Database) -> None:
@@ -97,6 +106,42 @@ def session_key(db: sqlite_utils.Database) -> bytes:
     secret = get_meta(db, "staff_secret") or ""
     version = get_meta(db, "staff_passcode_version") or "1"
     return hashlib.sha256(f"{secret}:{version}".encode()).digest()
+
+
+def start_session(db: sqlite_utils.Database, address: str) -> str:
+    """A new /staff login under the current passcode: its random id (the cookie names it)."""
+    session_id = secrets.token_urlsafe(18)
+    with immediate(db):
+        version = get_meta(db, "staff_passcode_version") or "1"
+        db.execute(
+            "INSERT INTO staff_sessions (id, started_at, address, passcode_version)"
+            " VALUES (?, ?, ?, ?)",
+            [session_id, iso(), address, version],
+        )
+    return session_id
+
+
+def session_live(db: sqlite_utils.Database, session_id: str) -> bool:
+    """True while the login has not ended and the passcode it was made under still holds."""
+    row = db.execute(
+        "SELECT s.ended_at IS NULL AND s.passcode_version = coalesce("
+        "(SELECT value FROM meta WHERE key = 'staff_passcode_version'), '1')"
+        " FROM staff_sessions s WHERE s.id = ?",
+        [session_id],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def end_session(db: sqlite_utils.Database, session_id: str, *, by: str, station: str) -> bool:
+    """End a login (logout): every cookie naming it stops working at once; the row is kept."""
+    with immediate(db):
+        cursor = db.execute(
+            "UPDATE staff_sessions SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL",
+            [iso(), by, session_id],
+        )
+        if cursor.rowcount:
+            log(db, "staff_logout", station=station, at=iso(), detail={"by": by})
+    return bool(cursor.rowcount)
 
 
 def record_login(

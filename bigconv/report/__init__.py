@@ -14,10 +14,12 @@ from bigconv.data.impact import MIN_GROUP
 from bigconv.data.impact import RANKS as RANK_LABELS
 from bigconv.data.report import Report, SessionReport
 from bigconv.report import svg
+from bigconv.web.render import plain
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("bigconv.report", "templates"),
     autoescape=True,  # every comment, name and title is escaped
+    finalize=plain,  # ... and cleaned of control characters and bidi overrides
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,

@@ -19,11 +19,14 @@ from textual.screen import Screen
 
 from bigconv.config import Event
 from bigconv.data import store
-from bigconv.data.backup import PeriodicBackup
+from bigconv.data.backup import PeriodicBackup, read_alert
 from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
+from bigconv.tui.plaintext import PlainText
 
 POLL_SECONDS = 0.25
+ALERT_REPEAT = 120.0  # seconds between two showings of a standing backup alert
+PLAIN_TEXT = PlainText()
 STATIONS = (
     ("timetable", "Timetable", "F2: the day's slots, rooms and sessions"),
     ("desk", "Desk", "F3: registration desk: find or scan, check in, walk-ins"),
@@ -98,6 +101,8 @@ class BigconvApp(App):
         self.start_mode = mode
         self.clock = clock or store.utcnow
         self.problem: str | None = None
+        self.backup_alert: str | None = None
+        self.alert_shown = 0.0
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
         self.tz = event.tz if event else dt.UTC
@@ -127,6 +132,11 @@ class BigconvApp(App):
             import zoneinfo
 
             self.tz = zoneinfo.ZoneInfo(tzname)
+
+    def get_line_filters(self):
+        """Textual's filters, then ours: no control character or bidi override reaches the
+        terminal from any widget (bigconv/data/text.py has the rule)."""
+        return [*super().get_line_filters(), PLAIN_TEXT]
 
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
@@ -246,9 +256,20 @@ class BigconvApp(App):
             self.show_station()
         self.notify(message, markup=False, timeout=10)
 
+    def check_backup_alert(self) -> None:
+        """Show the backup alert (a damaged database, data/backup.py) when it appears, and
+        again every ALERT_REPEAT seconds while it stands: whichever process backs up."""
+        alert = read_alert(self.db_path)
+        now = time.monotonic()
+        if alert and (alert != self.backup_alert or now - self.alert_shown >= ALERT_REPEAT):
+            self.notify(alert, title="Backups", severity="error", timeout=30, markup=False)
+            self.alert_shown = now
+        self.backup_alert = alert
+
     def poll_changes(self) -> None:
         """Tell the visible screen what anyone (another process, or this one) committed, if it
         shows any of it; changes arriving faster than the screen's MIN_REFRESH are gathered."""
+        self.check_backup_alert()
         if self.problem:
             self.try_recover()
             return

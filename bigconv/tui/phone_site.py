@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from bigconv.config import Event
 from bigconv.data import store
 from bigconv.net import loopback_warning, phone_base_url
 from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
+from bigconv.web.limits import start_site, stop_site
 
 
 async def served_by_bigconv(port: int) -> bool:
@@ -43,6 +45,7 @@ class PhoneSiteRunner:
     ):
         self.db_path, self.event, self.host, self.port = db_path, event, host, port
         self.runner: web.AppRunner | None = None
+        self.sweeper: asyncio.Task | None = None
         self.url = url or phone_base_url(event.base_url if event else None, port, host)
         self.clock = clock or store.utcnow  # the app's clock: a rehearsal (--at) drives both
 
@@ -52,12 +55,11 @@ class PhoneSiteRunner:
         app = make_web_app(
             self.db_path, self.event, staff=staff, clock=self.clock, public_url=self.url
         )
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port, backlog=LISTEN_BACKLOG).start()
+            runner, self.sweeper = await start_site(
+                app, self.host, self.port, backlog=LISTEN_BACKLOG
+            )
         except OSError:
-            await runner.cleanup()
             if await served_by_bigconv(self.port):
                 return f"Phones: {self.url} (served by another bigconv)"
             return f"Phone site NOT started: port {self.port} is in use (try --port)"
@@ -73,5 +75,5 @@ class PhoneSiteRunner:
 
     async def stop(self) -> None:
         if self.runner is not None:
-            await self.runner.cleanup()
+            await stop_site(self.runner, self.sweeper)
             self.runner = None

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import json
+import logging
 import re
 import secrets
 import shlex
+import sqlite3
+import time
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -19,22 +28,46 @@ from aiohttp.http_exceptions import HttpProcessingError
 from bigconv.config import Event
 from bigconv.data import feedback, store
 from bigconv.data.codes import normalise_code
+from bigconv.data.text import clean, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
+from bigconv.data.worker import DbWorker
+from bigconv.web.limits import (
+    GUARD,
+    ConnectionGuard,
+    OncePerInterval,
+    RateLimit,
+    read_body,
+    read_post,
+)
 from bigconv.web.render import render
 
 DEVICE_COOKIE = "bigconv_device"
 DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 DEVICE_MAX_AGE = 7 * 24 * 3600
-DEVICE_KEY = web.RequestKey("bigconv_device", str) if hasattr(web, "RequestKey") else "device"
+DEVICE_WINDOW = 600.0  # the window of the limit on device tokens per address
+SUMMARY_TTL = 1.0  # seconds a session's summary may be served from memory
+LOOP_BUSY_MS = 250  # the loop's own connection waits for another program's lock this long
+REF_TTL = 10.0  # seconds a session's id and title are remembered for the API
+
+
+@dataclass(frozen=True)
+class PhoneLimits:
+    """What one phone, or one address, may cause (benchmarks raise them: every simulated
+    phone there shares 127.0.0.1)."""
+
+    new_devices: int = 300  # device tokens per address per DEVICE_WINDOW: a staffroom of 60
+    writes_per_device: int = 60  # reactions and feedback stored per device a minute
+    writes_per_address: int = 1200  # ... and per address a minute (20 a second)
+
+
+LOG = logging.getLogger("bigconv.web")
+T = TypeVar("T")
 # A whole hall scanning the poster at once: room for every phone's connection in the queue
 # (the default 128 makes the rest retry after a second).
 LISTEN_BACKLOG = 1024
 STAFF_PREFIX = "/staff"  # the staff stations' sub-application (bigconv/web/staff.py)
 MAX_BODY = 16 * 1024  # a feedback form is well under 2 KB; anything larger is refused with 413
-BADGE_MAX = 16
 STATIC = Path(__file__).parent / "static"
-# Control characters other than tab and newline have no place in a comment.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -49,8 +82,14 @@ class Invalid(ValueError):
     """Input a person can fix: the message says how."""
 
 
+class Unavailable(Exception):
+    """The database cannot take this request just now (missing, locked, full, read-only,
+    damaged): the phone gets 503 and "not saved, please try again"."""
+
+
 class PhoneSite:
-    """State and handlers of one running phone site (one SQLite connection, the loop's thread)."""
+    """State and handlers of one running phone site. Every database call runs in the site's
+    database thread (`bigconv/data/worker.py`), so the event loop never waits on SQLite."""
 
     def __init__(
         self,
@@ -58,44 +97,173 @@ class PhoneSite:
         event: Event | None,
         clock: Callable[[], dt.datetime],
         cooldown: dt.timedelta,
+        *,
+        limits: PhoneLimits = PhoneLimits(),
+        worker_options: dict | None = None,
     ):
         self.db_path = Path(db_path)
         self.event = event
         self.clock = clock
         self.cooldown = cooldown
-        self.db: sqlite_utils.Database | None = None
+        # Two database threads: reads never queue behind a write that waits for a lock.
+        self.reader: DbWorker | None = None
+        self.writer: DbWorker | None = None
+        self._loop_db: sqlite_utils.Database | None = None
+        self.worker_options = worker_options or {}
         self.tz: dt.tzinfo = event.tz if event else dt.UTC
         self.event_name = event.name if event else "bigconv"
+        self.device_key: bytes | None = None
+        # Abuse limits that hold for scripts as well as phones (bigconv/web/limits.py):
+        self.new_devices = RateLimit(limits.new_devices, DEVICE_WINDOW)
+        self.device_writes = RateLimit(limits.writes_per_device, 60.0)
+        self.address_writes = RateLimit(limits.writes_per_address, 60.0)
+        self.failures = OncePerInterval()  # one log line per kind of database failure
+        self.summaries: dict[int, tuple[float, dict]] = {}  # session id: (when, summary)
+        self.refs: dict[str, tuple[float, feedback.SessionRef]] = {}  # code: (when, session)
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def open(self, app: web.Application) -> None:
-        self.db = store.connect(self.db_path)
+        self.reader = DbWorker(self.db_path, name="bigconv-read", **self.worker_options)
+        self.writer = DbWorker(self.db_path, name="bigconv-write", **self.worker_options)
         if not self.event:
-            self.event_name = store.get_meta(self.db, "event_name") or self.event_name
-            if tzname := store.get_meta(self.db, "timezone"):
-                self.tz = zoneinfo.ZoneInfo(tzname)
+            with contextlib.suppress(Unavailable):
+                name, tzname = await self.read(
+                    lambda db: (store.get_meta(db, "event_name"), store.get_meta(db, "timezone"))
+                )
+                self.event_name = name or self.event_name
+                if tzname:
+                    self.tz = zoneinfo.ZoneInfo(tzname)
 
     async def close(self, app: web.Application) -> None:
-        if self.db is not None:
-            self.db.close()
+        if self._loop_db is not None:
+            self._loop_db.close()
+        loop = asyncio.get_running_loop()
+        for worker in (self.reader, self.writer):
+            if worker is not None:
+                await loop.run_in_executor(None, worker.stop)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """A connection in the loop's own thread, for the few synchronous callers (the CPD
+        pages in web/followup.py): reopened when the file is replaced, and it waits for a
+        lock held elsewhere at most LOOP_BUSY_MS. New code: `await self.read/write(fn)`."""
+        if self._loop_db is not None and store.file_replaced(self._loop_db):
+            self._loop_db.close()
+            self._loop_db = None
+        if self._loop_db is None:
+            self._loop_db = store.connect(self.db_path)
+            store.set_busy_timeout(self._loop_db, LOOP_BUSY_MS)
+        store.check_file(self._loop_db)
+        return self._loop_db
+
+    # -- the database thread ----------------------------------------------------------------
+
+    async def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        return await self._call(fn, write=False)
+
+    async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Run `fn` in a write transaction, committed (durably) before this returns."""
+        return await self._call(fn, write=True)
+
+    async def _call(self, fn, *, write: bool):
+        try:
+            worker = self.writer if write else self.reader
+            return await asyncio.wrap_future(worker.submit(fn, write=write))
+        except (sqlite3.Error, store.StoreError) as exc:
+            self.log_failure(exc)
+            raise Unavailable(store.describe(exc)) from None
+
+    def log_failure(self, exc: BaseException) -> None:
+        record = logging.LogRecord(
+            "bigconv.web", logging.ERROR, "", 0, type(exc).__name__, (), None
+        )
+        if self.failures.filter(record):
+            LOG.error("phone site: not saved: %s", store.describe(exc))
+
+    # -- devices ----------------------------------------------------------------------------
+
+    async def key(self) -> bytes:
+        if self.device_key is None:
+            self.device_key = (await self.read(feedback.device_secret)).encode()
+        return self.device_key
+
+    async def known_device(self, request: web.Request) -> str | None:
+        """The device id of a token this site issued (the cookie), else None."""
+        value, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+        if not (DEVICE_RE.fullmatch(value) and mac.isascii() and len(mac) == 32):
+            return None
+        return value if hmac.compare_digest(mac, sign(await self.key(), value)) else None
+
+    def key_now(self) -> bytes:
+        """`key()` for synchronous callers (through the loop's connection)."""
+        if self.device_key is None:
+            self.device_key = feedback.device_secret(self.db).encode()
+        return self.device_key
+
+    async def give_device(self, request: web.Request, response: web.StreamResponse) -> bool:
+        """Give a phone without a token one (a page GET), a limited number per address; False
+        if this address has had its share for now."""
+        if await self.known_device(request) is not None:
+            return True
+        address = request.remote or "unknown"
+        if self.new_devices.wait(address):
+            return False
+        self.new_devices.failed(address)
+        value = secrets.token_urlsafe(16)
+        response.set_cookie(
+            DEVICE_COOKIE,
+            f"{value}.{sign(await self.key(), value)}",
+            max_age=DEVICE_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            secure=request.secure,
+        )
+        return True
+
+    async def device(self, request: web.Request) -> str:
+        """The device a reaction or feedback counts for; 403 without a token from this site,
+        429 past the per-device or per-address limit of stored rows."""
+        dev = await self.known_device(request)
+        if dev is None:
+            raise NoDevice()
+        address = request.remote or "unknown"
+        wait = max(self.device_writes.wait(dev), self.address_writes.wait(address))
+        if wait:
+            raise TooMany(wait)
+        self.device_writes.failed(dev)
+        self.address_writes.failed(address)
+        return dev
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def session(self, code: str) -> SessionRow:
-        """The session for a code typed in any case, or a helpful 404."""
-        clean = normalise_code(code)
-        found = session_by_code(self.db, clean) if clean.isalnum() and len(clean) <= 8 else None
+    async def session(self, code: str) -> tuple[SessionRow, list[feedback.ReactionKind]]:
+        """The session for a code typed in any case (and the event's reactions), or a 404."""
+        wanted = normalise_code(code)
+        if not is_code(wanted):
+            raise NotFound(code)
+        found, kinds = await self.read(
+            lambda db: (session_by_code(db, wanted), feedback.reaction_kinds(db))
+        )
         if found is None:
             raise NotFound(code)
-        return found
+        return found, kinds
 
-    def session_ref(self, code: str) -> feedback.SessionRef:
-        """The API's lighter lookup (id, code, title) for a code in any case, or a 404."""
-        clean = normalise_code(code)
-        found = feedback.find_session(self.db, clean) if len(clean) <= 8 else None
+    async def session_ref(self, code: str) -> feedback.SessionRef:
+        """The API's lighter lookup (id, code, title) for a code in any case, or a 404.
+        Sessions found are remembered for REF_TTL seconds: the busiest path (a tap) then
+        makes one trip to the database threads, not two."""
+        wanted = normalise_code(code)
+        if not is_code(wanted):
+            raise NotFound(code)
+        now = time.monotonic()
+        if (known := self.refs.get(wanted)) is not None and now - known[0] < REF_TTL:
+            return known[1]
+        found = await self.read(lambda db: feedback.find_session(db, wanted))
         if found is None:
             raise NotFound(code)
+        self.refs[wanted] = (now, found)  # only codes that exist: bounded by the timetable
         return found
 
     def times(self, s: SessionRow) -> str:
@@ -106,8 +274,14 @@ class PhoneSite:
         html = render(name, event_name=self.event_name, **context)
         return web.Response(text=html, status=status, content_type="text/html")
 
-    def session_page(
-        self, request: web.Request, s: SessionRow, *, status: int = 200, **context
+    async def session_page(
+        self,
+        request: web.Request,
+        s: SessionRow,
+        kinds: list[feedback.ReactionKind],
+        *,
+        status: int = 200,
+        **context,
     ) -> web.Response:
         context.setdefault("values", {})
         context.setdefault("errors", {})
@@ -122,65 +296,101 @@ class PhoneSite:
             status,
             s=s,
             when=self.times(s),
-            kinds=feedback.reaction_kinds(self.db),
+            kinds=kinds,
             limits={"next_step": feedback.NEXT_STEP_MAX, "comment": feedback.COMMENT_MAX},
             **context,
         )
-        device(request, response)
+        if not await self.give_device(request, response) and not context["notice"]:
+            # Rendered again with the notice: rare (an address past its share of new phones).
+            response = self.page(
+                "session.html",
+                status,
+                s=s,
+                when=self.times(s),
+                kinds=kinds,
+                limits={"next_step": feedback.NEXT_STEP_MAX, "comment": feedback.COMMENT_MAX},
+                **{
+                    **context,
+                    "notice": NO_DEVICE_YET,
+                    "notice_class": "wait",
+                    "notice_at": "reactions",
+                },
+            )
         return response
 
     # -- pages ------------------------------------------------------------------------------
 
     async def index(self, request: web.Request) -> web.Response:
         now = self.clock()
-        running = [(s, self.times(s)) for s in feedback.sessions_now(self.db, now)]
-        return self.page("index.html", running=running)
+        found = await self.read(lambda db: feedback.sessions_now(db, now))
+        return self.page("index.html", running=[(s, self.times(s)) for s in found])
 
     async def go(self, request: web.Request) -> web.Response:
         """The 'type a code' box: redirect to the session page."""
-        s = self.session(request.query.get("code", ""))
+        s, _ = await self.session(request.query.get("code", ""))
         raise web.HTTPSeeOther(f"/{s.code}")
 
     async def session_view(self, request: web.Request) -> web.Response:
-        s = self.session(request.match_info["code"])
-        kinds = {k.key: k for k in feedback.reaction_kinds(self.db)}
+        s, kinds = await self.session(request.match_info["code"])
+        by_key = {k.key: k for k in kinds}
         notice, notice_at = None, ""
-        if (kind := kinds.get(request.query.get("counted", ""))) is not None:
+        if (kind := by_key.get(request.query.get("counted", ""))) is not None:
             notice, notice_at = f"Counted: {kind.emoji} {kind.label}. Thank you!", "reactions"
         elif request.query.get("sent") == "1":
             notice = "Thank you! Your feedback is saved. Sending it again replaces it."
             notice_at = "feedback"
-        return self.session_page(request, s, notice=notice, notice_at=notice_at)
+        return await self.session_page(request, s, kinds, notice=notice, notice_at=notice_at)
 
     async def react_form(self, request: web.Request) -> web.Response:
-        s = self.session(request.match_info["code"])
+        s, kinds = await self.session(request.match_info["code"])
         form = await read_form(request)
-        result, dev = self.react(request, s, form.get("kind"))
-        if not result.counted:
-            response = self.session_page(
+        try:
+            result = await self.react(request, s, form.get("kind"))
+        except (NoDevice, TooMany) as exc:
+            return await self.session_page(
                 request,
                 s,
-                status=429,
-                notice=self.cooldown_message(result),
+                kinds,
+                status=exc.status,
+                notice=exc.message,
                 notice_at="reactions",
                 notice_class="wait",
             )
-        else:
-            response = redirect(f"/{s.code}?counted={result.kind}#reactions")
-        set_device(response, dev, request)
-        return response
+        if not result.counted:
+            return await self.session_page(
+                request,
+                s,
+                kinds,
+                status=429,
+                notice=cooldown_message(kinds, result),
+                notice_at="reactions",
+                notice_class="wait",
+            )
+        return redirect(f"/{s.code}?counted={result.kind}#reactions")
 
     async def feedback_form(self, request: web.Request) -> web.Response:
-        s = self.session(request.match_info["code"])
+        s, kinds = await self.session(request.match_info["code"])
         form = await read_form(request)
         try:
-            values = self.feedback_values(form)
+            values = feedback_values(form)
         except FormErrors as exc:
-            return self.session_page(request, s, status=400, values=exc.values, errors=exc.errors)
-        dev = self.store_feedback(request, s, values)
-        response = redirect(f"/{s.code}?sent=1#feedback")
-        set_device(response, dev, request)
-        return response
+            return await self.session_page(
+                request, s, kinds, status=400, values=exc.values, errors=exc.errors
+            )
+        try:
+            await self.store_feedback(request, s, values)
+        except (NoDevice, TooMany) as exc:
+            return await self.session_page(
+                request,
+                s,
+                kinds,
+                status=exc.status,
+                notice=exc.message,
+                notice_at="feedback",
+                notice_class="wait",
+                values=form,
+            )
+        return redirect(f"/{s.code}?sent=1#feedback")
 
     # -- JSON API ---------------------------------------------------------------------------
 
@@ -188,106 +398,129 @@ class PhoneSite:
         return web.json_response({"app": "bigconv", "event": self.event_name})
 
     async def api_react(self, request: web.Request) -> web.Response:
-        s = self.session_ref(request.match_info["code"])
+        s = await self.session_ref(request.match_info["code"])
         body = await read_json(request)
-        result, dev = self.react(request, s, body.get("kind"))
+        result = await self.react(request, s, body.get("kind"))
         if result.counted:
-            response = web.json_response({"counted": True, "kind": result.kind, "at": result.at})
-        else:
-            wait = max(1, round(result.retry_after))
-            response = web.json_response(
-                {"counted": False, "error": self.cooldown_message(result), "retry_after": wait},
-                status=429,
-                headers={"Retry-After": str(wait)},
-            )
-        set_device(response, dev, request)
-        return response
+            return web.json_response({"counted": True, "kind": result.kind, "at": result.at})
+        kinds = await self.read(feedback.reaction_kinds)
+        wait = max(1, round(result.retry_after))
+        return web.json_response(
+            {"counted": False, "error": cooldown_message(kinds, result), "retry_after": wait},
+            status=429,
+            headers={"Retry-After": str(wait)},
+        )
 
     async def api_feedback(self, request: web.Request) -> web.Response:
-        s = self.session_ref(request.match_info["code"])
+        s = await self.session_ref(request.match_info["code"])
         body = await read_json(request)
         try:
-            values = self.feedback_values(body)
+            values = feedback_values(body)
         except FormErrors as exc:
             raise Invalid(" ".join(exc.errors.values())) from None
-        dev = self.store_feedback(request, s, values)
-        response = web.json_response({"saved": True}, status=201)
-        set_device(response, dev, request)
-        return response
+        await self.store_feedback(request, s, values)
+        return web.json_response({"saved": True}, status=201)
 
     async def api_summary(self, request: web.Request) -> web.Response:
-        s = self.session_ref(request.match_info["code"])
-        data = {"code": s.code, "title": s.title, **feedback.summary(self.db, s.id).as_dict()}
-        return web.json_response(data)
+        """A session's aggregate counts, at most SUMMARY_TTL seconds old: however many phones
+        ask, each session's summary is computed at most once a second (about 0.1 s of the
+        reading thread at 100,000 rows)."""
+        s = await self.session_ref(request.match_info["code"])
+        now = time.monotonic()
+        cached = self.summaries.get(s.id)
+        if cached is None or now - cached[0] >= SUMMARY_TTL:
+            summary = await self.read(lambda db: feedback.summary(db, s.id))
+            cached = self.summaries[s.id] = (now, summary.as_dict())
+        return web.json_response({"code": s.code, "title": s.title, **cached[1]})
 
     # -- actions ----------------------------------------------------------------------------
 
-    def react(
+    async def react(
         self, request: web.Request, s: SessionRow | feedback.SessionRef, kind: object
-    ) -> tuple[feedback.ReactionResult, str]:
-        dev = device(request)
+    ) -> feedback.ReactionResult:
+        if not (isinstance(kind, str) and len(kind) <= 40 and is_clean(kind)):
+            raise Invalid(UNKNOWN_KIND)
+        dev = await self.device(request)
+        at, cooldown = self.clock(), self.cooldown
         try:
-            if not isinstance(kind, str):
-                raise feedback.UnknownKind(kind)
-            result = feedback.record_reaction(
-                self.db, s.id, kind, dev, at=self.clock(), cooldown=self.cooldown
+            return await self.write(
+                lambda db: feedback.record_reaction(db, s.id, kind, dev, at=at, cooldown=cooldown)
             )
         except feedback.UnknownKind:
-            raise Invalid("Unknown reaction: please use one of the buttons on the page.") from None
-        return result, dev
+            raise Invalid(UNKNOWN_KIND) from None
 
-    def cooldown_message(self, result: feedback.ReactionResult) -> str:
-        kind = next(k for k in feedback.reaction_kinds(self.db) if k.key == result.kind)
-        wait = max(1, round(result.retry_after))
-        return (
-            f"Already counted: {kind.emoji} {kind.label} was sent a moment ago. "
-            f"You can send it again in {wait} s."
-        )
-
-    def store_feedback(
+    async def store_feedback(
         self, request: web.Request, s: SessionRow | feedback.SessionRef, values: dict
-    ) -> str:
-        dev = device(request)
-        feedback.record_feedback(self.db, s.id, dev, at=self.clock(), **values)
-        return dev
+    ) -> None:
+        dev = await self.device(request)
+        at = self.clock()
+        await self.write(lambda db: feedback.record_feedback(db, s.id, dev, at=at, **values))
 
-    def feedback_values(self, data) -> dict:
-        """Checked feedback fields from a form or a JSON object; FormErrors lists each problem."""
-        raw = {k: data.get(k) for k in ("rating", "next_step", "comment", "badge")}
-        errors: dict[str, str] = {}
-        values: dict = {}
-        checks = (
-            ("rating", parse_rating),
-            ("next_step", lambda v: clean_text(v, feedback.NEXT_STEP_MAX, "One thing I'll try")),
-            ("comment", lambda v: clean_text(v, feedback.COMMENT_MAX, "The comment")),
-            ("badge", self.parse_badge),
-        )
-        for name, check in checks:
-            try:
-                values[name] = check(raw[name])
-            except Invalid as exc:
-                errors[name] = str(exc)
-        if (
-            not errors
-            and values["rating"] is None
-            and not (values["next_step"] or values["comment"])
-        ):
-            errors["rating"] = "Choose a rating or write something before sending."
-        if errors:
-            shown = {k: v if isinstance(v, str) else "" for k, v in raw.items()}
-            raise FormErrors(errors, shown)
-        return values
 
-    def parse_badge(self, value: object) -> str | None:
-        text = clean_text(value, BADGE_MAX, "The badge code")
-        if not text:
-            return None
-        badge = normalise_code(text)
-        if not feedback.badge_exists(self.db, badge):
-            raise Invalid(
-                "We don't know that badge code: check it on your badge, or leave it empty."
-            )
-        return badge
+UNKNOWN_KIND = "Unknown reaction: please use one of the buttons on the page."
+NO_DEVICE_YET = (
+    "Many phones joined from this network just now: reload this page in a minute to react "
+    "or send feedback."
+)
+
+
+class NoDevice(Exception):
+    status = 403
+    message = "Reload the session page first (it lets this phone react), then try again."
+
+
+class TooMany(Exception):
+    status = 429
+    message = "That is a lot at once from this phone or network: please wait a moment."
+
+    def __init__(self, wait: float):
+        super().__init__(self.message)
+        self.wait = wait
+
+
+def sign(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def cooldown_message(kinds: list[feedback.ReactionKind], result: feedback.ReactionResult) -> str:
+    kind = next(k for k in kinds if k.key == result.kind)
+    wait = max(1, round(result.retry_after))
+    return (
+        f"Already counted: {kind.emoji} {kind.label} was sent a moment ago. "
+        f"You can send it again in {wait} s."
+    )
+
+
+def feedback_values(data) -> dict:
+    """Checked feedback fields from a form or a JSON object; FormErrors lists each problem."""
+    raw = {k: data.get(k) for k in ("rating", "next_step", "comment", "badge")}
+    errors: dict[str, str] = {}
+    values: dict = {}
+    checks = (
+        ("rating", parse_rating),
+        ("next_step", lambda v: clean_text(v, feedback.NEXT_STEP_MAX, "One thing I'll try")),
+        ("comment", lambda v: clean_text(v, feedback.COMMENT_MAX, "The comment")),
+    )
+    for name, check in checks:
+        try:
+            values[name] = check(raw[name])
+        except Invalid as exc:
+            errors[name] = str(exc)
+    if raw["badge"] not in (None, ""):
+        # No oracle and no attaching to someone's record by a code anyone can read off a
+        # badge: the same answer for every badge, real or not (README, "Badges").
+        errors["badge"] = BADGE_REFUSED
+    if not errors and values["rating"] is None and not (values["next_step"] or values["comment"]):
+        errors["rating"] = "Choose a rating or write something before sending."
+    if errors:
+        shown = {k: v if isinstance(v, str) else "" for k, v in raw.items()}
+        raise FormErrors(errors, shown)
+    return values
+
+
+BADGE_REFUSED = (
+    "Badge codes are not taken here: your feedback stays anonymous. Leave the badge out."
+)
 
 
 class NotFound(web.HTTPNotFound):
@@ -303,6 +536,11 @@ class FormErrors(Exception):
         super().__init__("; ".join(errors.values()))
         self.errors = errors
         self.values = values
+
+
+def is_code(text: str) -> bool:
+    """Could be a session code: a few ASCII letters and digits (nothing SQLite cannot bind)."""
+    return len(text) <= 8 and text.isascii() and text.isalnum()
 
 
 def redirect(location: str) -> web.Response:
@@ -321,16 +559,17 @@ def parse_rating(value: object) -> int | None:
 
 
 def clean_text(value: object, limit: int, what: str) -> str:
-    """Trimmed text without control characters, at most `limit` characters."""
+    """Trimmed text by the untrusted-text rule (no control characters, no bidi overrides,
+    no lone surrogates), at most `limit` characters."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise Invalid(f"{what} must be text.")
     try:
-        value.encode("utf-8")
+        value.encode("utf-8")  # a lone surrogate is no character a person typed
     except UnicodeEncodeError:
         raise Invalid(f"{what} has characters that cannot be stored.") from None
-    text = CONTROL_RE.sub("", value.replace("\r\n", "\n")).strip()
+    text = clean(value).strip()  # the untrusted-text rule (bigconv/data/text.py)
     if len(text) > limit:
         raise Invalid(f"{what} is too long: at most {limit} characters, please.")
     return text
@@ -341,7 +580,7 @@ async def read_form(request: web.Request) -> dict[str, str]:
     if request.content_type != "application/x-www-form-urlencoded":
         raise Invalid("Send the form from the session page.")
     try:
-        form = await request.post()
+        form = await read_post(request)
     except (ValueError, LookupError, HttpProcessingError) as exc:
         raise Invalid("The form could not be read.") from exc
     return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -349,7 +588,7 @@ async def read_form(request: web.Request) -> dict[str, str]:
 
 async def read_json(request: web.Request) -> dict:
     try:
-        body = json.loads(await request.read())
+        body = json.loads(await read_body(request))
     except (ValueError, RecursionError) as exc:
         raise Invalid("Send a JSON object.") from exc
     if not isinstance(body, dict):
@@ -357,24 +596,31 @@ async def read_json(request: web.Request) -> dict:
     return body
 
 
-def device(request: web.Request, response: web.StreamResponse | None = None) -> str:
-    """This phone's anonymous device id: the cookie's, else a new random one (kept per request)."""
-    if (known := request.get(DEVICE_KEY)) is not None:
-        dev = known
-    else:
-        cookie = request.cookies.get(DEVICE_COOKIE, "")
-        dev = cookie if DEVICE_RE.fullmatch(cookie) else secrets.token_urlsafe(16)
-        request[DEVICE_KEY] = dev
-    if response is not None:
-        set_device(response, dev, request)
-    return dev
+NEW_DEVICE = web.RequestKey("bigconv_new_device", str) if hasattr(web, "RequestKey") else "new"
+
+
+def device(request: web.Request) -> str:
+    """This phone's device id for synchronous callers (web/followup.py): the signed token's;
+    a page GET without one gets a new id (`set_device` sets its cookie); a post without one is
+    refused (403, as for reactions and feedback)."""
+    site = request.app[SITE]
+    value, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+    well_formed = DEVICE_RE.fullmatch(value) and mac.isascii() and len(mac) == 32
+    if well_formed and hmac.compare_digest(mac, sign(site.key_now(), value)):
+        return value
+    if request.method == "POST":
+        raise NoDevice()
+    if (new := request.get(NEW_DEVICE)) is None:
+        new = request[NEW_DEVICE] = secrets.token_urlsafe(16)
+    return new
 
 
 def set_device(response: web.StreamResponse, dev: str, request: web.Request) -> None:
-    if request.cookies.get(DEVICE_COOKIE) != dev:
+    """Set the signed device cookie for an id `device` made for this request."""
+    if request.get(NEW_DEVICE) == dev:
         response.set_cookie(
             DEVICE_COOKIE,
-            dev,
+            f"{dev}.{sign(request.app[SITE].key_now(), dev)}",
             max_age=DEVICE_MAX_AGE,
             path="/",
             httponly=True,
@@ -384,16 +630,19 @@ def set_device(response: web.StreamResponse, dev: str, request: web.Request) -> 
 
 
 def same_origin(request: web.Request) -> bool:
-    """An Origin (else Referer) header, when sent, must name this host."""
+    """An Origin (else Referer) header, when sent, must name this site (scheme, host, port)."""
     for header in ("Origin", "Referer"):
         value = request.headers.get(header)
         if value is None:
             continue
         try:
-            netloc = urlsplit(value).netloc
+            parts = urlsplit(value)
         except ValueError:
             return False
-        return netloc.lower() == request.host.lower()
+        return (
+            parts.netloc.lower() == request.host.lower()
+            and parts.scheme.lower() == request.scheme.lower()
+        )
     return True
 
 
@@ -401,8 +650,12 @@ def is_api(request: web.Request) -> bool:
     return request.path.startswith("/api/")
 
 
+NOT_SAVED = "Not saved: the server cannot store anything just now. Please try again in a moment."
+
+
 def error_response(request: web.Request, status: int, message: str, **extra) -> web.Response:
     site = request.app[SITE]
+    extra.pop("detail", None)  # what went wrong inside goes to the log, not to phones
     if is_api(request):
         return web.json_response({"error": message}, status=status)
     context = {"code": "", "not_found": False, **extra}
@@ -425,6 +678,16 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
             )
         except Invalid as exc:
             response = error_response(request, 400, str(exc))
+        except (NoDevice, TooMany) as exc:
+            response = error_response(request, exc.status, exc.message)
+        except Unavailable as exc:
+            # Nothing was stored (a failed transaction is rolled back as a whole).
+            response = error_response(request, 503, NOT_SAVED, detail=str(exc))
+            response.headers["Retry-After"] = "2"
+        except (sqlite3.Error, store.StoreError) as exc:  # a database call outside the thread
+            request.app[SITE].log_failure(exc)
+            response = error_response(request, 503, NOT_SAVED, detail=store.describe(exc))
+            response.headers["Retry-After"] = "2"
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -468,14 +731,26 @@ def make_web_app(
     cooldown: dt.timedelta = feedback.COOLDOWN,
     staff: bool = False,
     public_url: str | None = None,
+    limits: PhoneLimits = PhoneLimits(),
+    worker_options: dict | None = None,
 ) -> web.Application:
     """Build the phone site over the event database (the CLI and the tests call this);
     `staff` adds the passcode-protected browser stations under /staff (needs `event`).
 
     `clock` stamps reactions and feedback and says which session is on; the browser stations
-    get the same clock (a rehearsal's offset) and `public_url`, the address phones use."""
-    site = PhoneSite(db_path, event, clock or store.utcnow, cooldown)
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
+    get the same clock (a rehearsal's offset) and `public_url`, the address phones use.
+    `limits` and `worker_options` (DbWorker's) are for benchmarks."""
+    site = PhoneSite(
+        db_path,
+        event,
+        clock or store.utcnow,
+        cooldown,
+        limits=limits,
+        worker_options=worker_options,
+    )
+    connections = ConnectionGuard()
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[connections.middleware, guard])
+    app[GUARD] = connections
     app[SITE] = site
     app.on_startup.append(site.open)
     app.on_cleanup.append(site.close)

@@ -68,7 +68,7 @@ def commit_context(request: web.Request) -> dict:
 async def commit_form(request: web.Request) -> web.Response:
     """POST /{code}/commit: one thing I'll try, optionally with my name (via my personal link)."""
     site = _site(request)
-    s = site.session(request.match_info["code"])
+    s, kinds = await site.session(request.match_info["code"])
     form = await read_form(request)
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
@@ -95,7 +95,9 @@ async def commit_form(request: web.Request) -> web.Response:
             attendee_id = link.person.id
     if errors:
         shown = {k: v for k, v in form.items() if k in ("try_text", "when_where", "help", "named")}
-        return site.session_page(request, s, status=400, commit_values=shown, commit_errors=errors)
+        return await site.session_page(
+            request, s, kinds, status=400, commit_values=shown, commit_errors=errors
+        )
     dev = device(request)
     fu.record_commitment(site.db, s.id, dev, attendee_id=attendee_id, at=site.clock(), **values)
     response = redirect(f"/{s.code}?committed={'named' if attendee_id else 'anonymous'}#commit")

@@ -5,6 +5,19 @@ from __future__ import annotations
 import functools
 
 import jinja2
+from markupsafe import Markup
+
+from bigconv.data.text import clean
+
+
+def plain(value):
+    """Every value a template prints, cleaned by the untrusted-text rule before autoescaping
+    (Markup our own code built stays Markup, cleaned the same way)."""
+    if isinstance(value, Markup):
+        return Markup(clean(str(value)))
+    if isinstance(value, str):
+        return clean(value)
+    return value
 
 
 @functools.cache
@@ -13,6 +26,7 @@ def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("bigconv.web", "templates"),
         autoescape=True,
+        finalize=plain,
         trim_blocks=True,
         lstrip_blocks=True,
     )

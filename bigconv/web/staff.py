@@ -9,7 +9,6 @@ derived from the passcode's version, so changing the passcode logs every browser
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import hashlib
 import hmac
@@ -19,26 +18,33 @@ import shlex
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlite_utils
 import textual_serve
 from aiohttp import WSMsgType, web
+from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from bigconv.config import Event
 from bigconv.data import staff, store
 from bigconv.web.app import STAFF_PREFIX
+from bigconv.web.limits import RateLimit, read_post
 from bigconv.web.render import render
 
 COOKIE = "bigconv_staff"
 COOKIE_MAX_AGE = 24 * 3600
 LOGIN_STATION = "staff-web"
-MAX_FAILURES = 5  # wrong passcodes per client address ...
+MAX_FAILURES = 5  # wrong passcodes per device (or per address, without a device cookie) ...
 FAILURE_WINDOW = 60.0  # ... per this many seconds, then 429 until the oldest ages out
+MAX_GLOBAL_FAILURES = 60  # wrong passcodes per window from everyone together (a hard ceiling)
+DEVICE_COOKIE = "bigconv_staff_device"  # set by the passcode form: this browser's own limit
+MAX_NEW_DEVICES = 30  # device cookies handed to one address per window (a staffroom's tablets)
+MAX_STATIONS_PER_LOGIN = 4  # stations one login may have open at once
+STAFF_BUSY_MS = 250  # the staff pages' database waits on the loop: at most this long
+WS_MAX_MESSAGE = 64 * 1024  # a paste into a station, at most (textual.js sends keys and sizes)
 PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
 MAX_STATIONS = 40  # each is a process of about 62 MB (bench.venue): a cap keeps the laptop usable
 STARTING_AT_ONCE = 2  # station processes starting up at the same time (each takes a core) ...
@@ -56,34 +62,6 @@ def station_command(event_path: Path, db_path: Path) -> str:
     )
 
 
-class RateLimit:
-    """At most `limit` failures per client address within `window` seconds."""
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
-        self.failures: dict[str, collections.deque[float]] = {}
-
-    def _recent(self, address: str) -> collections.deque[float]:
-        times = self.failures.setdefault(address, collections.deque())
-        while times and self.clock() - times[0] >= self.window:
-            times.popleft()
-        if not times:
-            del self.failures[address]  # forget quiet addresses: the table never grows
-            return collections.deque()
-        return times
-
-    def wait(self, address: str) -> float:
-        """Seconds until this address may try again (0: now)."""
-        times = self._recent(address)
-        if len(times) < self.limit:
-            return 0.0
-        return max(1.0, self.window - (self.clock() - times[0]))
-
-    def failed(self, address: str) -> None:
-        self._recent(address)
-        self.failures.setdefault(address, collections.deque()).append(self.clock())
-
-
 class StaffSite:
     """State and handlers of the /staff sub-application (one SQLite connection, the loop's thread)."""
 
@@ -91,12 +69,17 @@ class StaffSite:
         self.db_path = Path(db_path)
         self.event = event
         self.db: sqlite_utils.Database | None = None
-        self.limit = RateLimit(MAX_FAILURES, FAILURE_WINDOW)
+        self.limit = RateLimit(MAX_FAILURES, FAILURE_WINDOW)  # per device, else per address
+        self.everyone = RateLimit(MAX_GLOBAL_FAILURES, FAILURE_WINDOW)
+        self.new_devices = RateLimit(MAX_NEW_DEVICES, FAILURE_WINDOW)
+        self.blocked_logged: RateLimit = RateLimit(1, FAILURE_WINDOW)  # one log row per window
+        self.device_key = secrets.token_bytes(32)  # device cookies hold for this process only
         self.command = command or station_command(event.path.resolve(), self.db_path.resolve())
         # textual.js fetches downloads from the site's root, outside /staff: bigconv offers none.
         self.downloads = DownloadManager()
         self.running: dict[AppService, web.WebSocketResponse] = {}
         self.keys: dict[AppService, bytes] = {}  # the session key each station was opened under
+        self.logins: dict[AppService, str] = {}  # the login (staff_sessions.id) that opened it
         self.started = 0  # station processes started since the server started
         self.watcher: asyncio.Task | None = None
         self.quit_timeout = 5.0  # seconds a station gets to quit before it is killed
@@ -104,21 +87,44 @@ class StaffSite:
         self.starting = asyncio.Semaphore(STARTING_AT_ONCE)
 
     async def open(self, app: web.Application) -> None:
-        self.db = store.connect(self.db_path)
-        staff.staff_passcode(self.db)
+        with contextlib.suppress(sqlite3.Error, store.StoreError):
+            self.connection()  # a missing or locked file at start: the first request says so
+            staff.staff_passcode(self.db)
         self.watcher = asyncio.create_task(self.watch_passcode())
 
+    def connection(self) -> sqlite_utils.Database:
+        """The connection to the file at the path now: after a restore (the file replaced) it
+        is opened again, so the passcode and logins are the restored file's, without a
+        restart. Locks are waited for briefly: this runs on the event loop."""
+        if self.db is not None and store.file_replaced(self.db):
+            self.db.close()
+            self.db = None
+        if self.db is None:
+            self.db = store.connect(self.db_path)
+            store.set_busy_timeout(self.db, STAFF_BUSY_MS)
+        return self.db
+
     async def watch_passcode(self) -> None:
-        """Close the open stations when the passcode changes (`bigconv passcode`, any process)."""
+        """Close the open stations when the passcode changes (`bigconv passcode`, any process)
+        or their login ended (a logout in any tab)."""
         while True:
             await asyncio.sleep(PASSCODE_CHECK)
             try:
-                key = staff.session_key(self.db)
+                key = staff.session_key(self.connection())
+                ended = {
+                    login
+                    for login in set(self.logins.values())
+                    if not staff.session_live(self.db, login)
+                }
             except (sqlite3.Error, store.StoreError):
                 continue  # the stations show the database problem themselves; check again later
             for service, old in list(self.keys.items()):
-                if old != key and (ws := self.running.get(service)) is not None:
-                    await ws.close(message=b"The staff passcode changed: log in again.")
+                if old != key or self.logins.get(service) in ended:
+                    await self.close_station(service, b"Logged out: log in again.")
+
+    async def close_station(self, service: AppService, message: bytes) -> None:
+        if (ws := self.running.get(service)) is not None:
+            await ws.close(message=message)
 
     async def close(self, app: web.Application) -> None:
         if self.db is not None:
@@ -126,21 +132,58 @@ class StaffSite:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def new_token(self) -> str:
-        """`ISSUED-RANDOM.MAC`: the login time and a random part, signed under the passcode."""
-        body = f"{int(time.time())}-{secrets.token_urlsafe(18)}"
+    def new_token(self, login: str) -> str:
+        """`ISSUED-LOGIN.MAC`: the login time and its id (a `staff_sessions` row), signed
+        under the passcode."""
+        body = f"{int(time.time())}-{login}"
         return f"{body}.{self.sign(body)}"
 
     def sign(self, body: str) -> str:
         return hmac.new(staff.session_key(self.db), body.encode(), hashlib.sha256).hexdigest()
 
-    def signed_in(self, request: web.Request) -> bool:
-        """True for a session cookie signed under the current passcode, less than a day old."""
+    def login_of(self, request: web.Request) -> str | None:
+        """The login a session cookie names, if it is signed under the current passcode, less
+        than a day old, and not ended on the server (logout, new passcode); else None."""
         body, _, mac = request.cookies.get(COOKIE, "").partition(".")
-        issued, _, _ = body.partition("-")
-        if not (mac and issued.isdigit() and 0 <= time.time() - int(issued) < COOKIE_MAX_AGE):
-            return False
-        return hmac.compare_digest(mac, self.sign(body))
+        issued, _, login = body.partition("-")
+        if not (mac.isascii() and body.isascii() and issued.isdigit() and login):
+            return None  # a cookie with other bytes is no cookie of ours (and no 500)
+        if not 0 <= time.time() - int(issued) < COOKIE_MAX_AGE:
+            return None
+        if not hmac.compare_digest(mac, self.sign(body)):
+            return None
+        return login if staff.session_live(self.db, login) else None
+
+    def signed_in(self, request: web.Request) -> bool:
+        return self.login_of(request) is not None
+
+    # -- devices, for the passcode limit ------------------------------------------------------
+
+    def device_of(self, request: web.Request) -> str | None:
+        """This browser's device id, from a cookie the passcode form set (signed by us)."""
+        value, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+        if not (value.isascii() and mac.isascii() and len(value) == 22):
+            return None
+        expected = hmac.new(self.device_key, value.encode(), hashlib.sha256).hexdigest()
+        return value if hmac.compare_digest(mac, expected) else None
+
+    def give_device(self, request: web.Request, response: web.StreamResponse) -> None:
+        """A device cookie for a browser without one, a limited number per address a minute."""
+        address = request.remote or "unknown"
+        if self.device_of(request) is not None or self.new_devices.wait(address):
+            return
+        self.new_devices.failed(address)
+        value = secrets.token_urlsafe(16)
+        mac = hmac.new(self.device_key, value.encode(), hashlib.sha256).hexdigest()
+        response.set_cookie(
+            DEVICE_COOKIE,
+            f"{value}.{mac}",
+            max_age=COOKIE_MAX_AGE,
+            path=STAFF_PREFIX,
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure,
+        )
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -154,7 +197,9 @@ class StaffSite:
     async def index(self, request: web.Request) -> web.Response:
         """The station (terminal in the page) when signed in, else only the passcode form."""
         if not self.signed_in(request):
-            return self.page("staff_login.html", error=None)
+            response = self.page("staff_login.html", error=None)
+            self.give_device(request, response)
+            return response
         scheme = "wss" if request.secure else "ws"
         return self.page(
             "staff_station.html",
@@ -164,21 +209,35 @@ class StaffSite:
         )
 
     async def login(self, request: web.Request) -> web.Response:
+        """Check a passcode. The attempt counts against the limits before anything is awaited,
+        so a burst of requests cannot all pass the check while their bodies are on the way."""
         address = request.remote or "unknown"
-        if wait := self.limit.wait(address):
-            staff.record_login(self.db, False, address=address, station=LOGIN_STATION, blocked=True)
+        device = self.device_of(request)
+        key = f"device:{device}" if device else f"address:{address}"
+        if wait := max(self.limit.wait(key), self.everyone.wait("*")):
+            if not self.blocked_logged.wait(key):  # one log row per window, not one per try
+                self.blocked_logged.failed(key)
+                staff.record_login(
+                    self.db, False, address=address, station=LOGIN_STATION, blocked=True
+                )
             return self.page("staff_login.html", 429, error=None, wait=round(wait))
-        form = await request.post()
+        self.limit.failed(key)  # counted now; taken back below if the passcode is right
+        self.everyone.failed("*")
+        try:
+            form = await read_post(request)
+        except (ValueError, LookupError, HttpProcessingError):
+            return self.page("staff_login.html", 400, error="The form could not be read.")
         attempt = form.get("passcode", "")
         ok = isinstance(attempt, str) and staff.check_passcode(self.db, attempt)
         staff.record_login(self.db, ok, address=address, station=LOGIN_STATION)
         if not ok:
-            self.limit.failed(address)
             return self.page("staff_login.html", 401, error="That is not the passcode.")
+        self.limit.forgive(key)
+        self.everyone.forgive("*")
         response = web.HTTPSeeOther(STAFF_PREFIX)
         response.set_cookie(
             COOKIE,
-            self.new_token(),
+            self.new_token(staff.start_session(self.db, address)),
             max_age=COOKIE_MAX_AGE,
             path=STAFF_PREFIX,
             httponly=True,
@@ -191,17 +250,31 @@ class StaffSite:
         raise web.HTTPSeeOther(STAFF_PREFIX)
 
     async def logout(self, request: web.Request) -> web.Response:
+        """End the login on the server (a copy of the cookie no longer works) and close its
+        stations, then forget the cookie in this browser."""
+        if (login := self.login_of(request)) is not None:
+            staff.end_session(self.db, login, by="logout", station=LOGIN_STATION)
+            for service, owner in list(self.logins.items()):
+                if owner == login:
+                    await self.close_station(service, b"Logged out.")
         response = web.HTTPSeeOther(STAFF_PREFIX)
         response.del_cookie(COOKIE, path=STAFF_PREFIX)
         raise response
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         """Start a station process for this browser tab, once the cookie and Origin are right."""
-        if not same_host(request.headers.get("Origin"), request.host):
+        if not same_host(request.headers.get("Origin"), request):
             raise web.HTTPForbidden(text="Open the station from this server's own /staff page.")
+        login = self.login_of(request)
+        if login is None:
+            raise web.HTTPUnauthorized(text="Log in at /staff first.")
         if len(self.running) >= MAX_STATIONS:
             raise web.HTTPServiceUnavailable(text="Too many stations are open: close one first.")
-        ws = web.WebSocketResponse(heartbeat=15)
+        if sum(owner == login for owner in self.logins.values()) >= MAX_STATIONS_PER_LOGIN:
+            raise web.HTTPTooManyRequests(
+                text=f"This login has {MAX_STATIONS_PER_LOGIN} stations open: close one first."
+            )
+        ws = web.WebSocketResponse(heartbeat=15, max_msg_size=WS_MAX_MESSAGE)
         await ws.prepare(request)
         drawn = asyncio.Event()  # the station's first frame: it has finished starting
 
@@ -218,6 +291,7 @@ class StaffSite:
         )
         self.running[service] = ws
         self.keys[service] = staff.session_key(self.db)
+        self.logins[service] = login
         self.started += 1
         try:
             width = clamp_int(request.query.get("width"), 80, 20, 500)
@@ -243,6 +317,7 @@ class StaffSite:
         """Ask the station to quit, then make sure its process is gone (killed if it hangs)."""
         ws = self.running.pop(service, None)
         self.keys.pop(service, None)
+        self.logins.pop(service, None)
         if ws is None:
             return
         await ws.close()
@@ -297,15 +372,20 @@ def csp(nonce: str) -> str:
     )
 
 
-def same_host(origin: str | None, host: str) -> bool:
-    """True if an Origin header was sent and names exactly this host (and port)."""
+def same_host(origin: str | None, request: web.Request) -> bool:
+    """True if an Origin header was sent and names exactly this site: its scheme (http, or
+    https behind TLS), host and port."""
     if not origin:
         return False
     try:
-        netloc = urlsplit(origin).netloc
+        parts = urlsplit(origin)
     except ValueError:
         return False
-    return bool(netloc) and netloc.lower() == host.lower()
+    return (
+        bool(parts.netloc)
+        and parts.netloc.lower() == request.host.lower()
+        and parts.scheme.lower() == request.scheme.lower()
+    )
 
 
 def clamp_int(text: str | None, default: int, low: int, high: int) -> int:
@@ -322,8 +402,28 @@ STAFF_SITE = web.AppKey("bigconv_staff", StaffSite)
 async def gate(request: web.Request, handler) -> web.StreamResponse:
     """Nothing but the passcode form without a session; posts only from this host's own pages."""
     site = request.app[STAFF_SITE]
+    try:
+        response = await gated(request, handler, site)
+    except (sqlite3.Error, store.StoreError) as exc:
+        response = web.Response(
+            status=503,
+            text=f"The staff stations cannot open just now: {store.describe(exc)}. "
+            "Try again in a moment.",
+            headers={"Retry-After": "2"},
+        )
+    if not response.prepared:
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on posts.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+async def gated(request: web.Request, handler, site: StaffSite) -> web.StreamResponse:
+    site.connection()  # reopened if the file was replaced (a restore while serving)
     if request.method == "POST" and not same_host(
-        request.headers.get("Origin") or request.headers.get("Referer"), request.host
+        request.headers.get("Origin") or request.headers.get("Referer"), request
     ):
         response: web.StreamResponse = web.Response(
             status=403, text="Send the form from this server's own /staff page."
@@ -334,12 +434,6 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
         response = web.Response(status=401, text="Log in at /staff first.")
     else:
         response = await handler(request)
-    if not response.prepared:
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on posts.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 
 

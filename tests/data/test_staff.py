@@ -10,7 +10,9 @@ from bigconv.data import staff
 def test_the_passcode_is_made_once_and_kept(db):
     code = staff.staff_passcode(db)
     assert staff.staff_passcode(db) == code
-    assert len(code.split("-")) == 3 and all(w in staff.WORDS for w in code.split("-"))
+    assert len(code.split("-")) == staff.PASSCODE_WORDS == 4 and all(
+        w in staff.WORDS for w in code.split("-")
+    )
     assert len(set(staff.WORDS)) == len(staff.WORDS) >= 160
 
 

@@ -55,6 +55,8 @@ async def phone(url: str, codes: list[str], kinds: list[str], acks: list[Ack], n
     """One phone (its own cookie jar, so its own device id) reacting and sending feedback."""
     jar = aiohttp.CookieJar(unsafe=True)  # unsafe: accept cookies from an IP address
     async with aiohttp.ClientSession(cookie_jar=jar) as client:
+        async with client.get(f"{url}/{codes[0]}") as r:  # the page gives the device token
+            await r.read()
         for step in range(ACTIONS_PER_PHONE):
             code = codes[step % len(codes)]
             if step % 3 == 2:
@@ -73,7 +75,8 @@ async def phone(url: str, codes: list[str], kinds: list[str], acks: list[Ack], n
 
 
 def device(jar: aiohttp.CookieJar) -> str:
-    return next(c.value for c in jar if c.key == DEVICE_COOKIE)
+    """The device id the token names (the token is `ID.SIGNATURE`)."""
+    return next(c.value for c in jar if c.key == DEVICE_COOKIE).partition(".")[0]
 
 
 async def storm(url: str, codes, kinds, acks: list[Ack], proc: subprocess.Popen) -> None:

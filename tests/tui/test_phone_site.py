@@ -40,10 +40,13 @@ async def test_app_serves_phones_and_stops_on_exit(small_event, small_db):
     url = f"http://127.0.0.1:{port}"
     async with app.run_test() as pilot:
         assert "Phones: http://192.0.2.10:8000" in await started(app, pilot)
-        async with aiohttp.ClientSession() as client:
+        jar = aiohttp.CookieJar(unsafe=True)  # keeps the device token of an IP address
+        async with aiohttp.ClientSession(cookie_jar=jar) as client:
             async with client.get(f"{url}/api/about") as r:
                 assert (await r.json())["app"] == "bigconv"
             code = app.db.execute("SELECT code FROM sessions LIMIT 1").fetchone()[0]
+            async with client.get(f"{url}/{code}") as r:  # the page gives the device token
+                assert r.status == 200
             async with client.post(f"{url}/api/{code}/reactions", json={"kind": "love"}) as r:
                 assert r.status == 200
         assert app.db.execute("SELECT kind FROM reactions").fetchall() == [("love",)]

@@ -86,7 +86,8 @@ async def test_room_qr_header_and_phone_site_share_the_served_port(local_event, 
         assert f"Phones: http://127.0.0.1:{port}" in header
         assert "127.0.0.1 only" in header  # nothing off this machine can reach it
         lines = rendered_lines(app.screen.query_one("#qr", QrCode))
-        async with aiohttp.ClientSession() as client:
+        # unsafe: keeps the device token the session page gives, though the host is an address
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
             async with client.get(url) as r:
                 assert r.status == 200 and "Phonics" in await r.text()
             async with client.get(f"http://127.0.0.1:{port}/") as r:
@@ -227,10 +228,12 @@ def test_serve_at_drives_the_phone_site_and_stamps_feedback(local_event, tmp_pat
     try:
         index = wait_get(f"http://127.0.0.1:{port}/")
         assert f'href="/{code}"' in index
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{code}", timeout=10) as page:
+            token = page.headers["Set-Cookie"].split(";")[0]  # the device token it gives
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/{code}/feedback",
             data=json.dumps({"rating": 5, "comment": "good"}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Cookie": token},
         )
         with urllib.request.urlopen(request, timeout=10) as r:
             assert r.status == 201

@@ -35,9 +35,23 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def client(small_event: Path, small_db: Path, clock: Clock):
+    """A phone: it has opened a session page, so it holds the device token the page gives."""
+    app = make_web_app(small_db, load_event(small_event), clock=clock)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        await c.get(f"/{first_code(small_db)}")
+        yield c
+
+
+@pytest.fixture
+async def stranger(small_event: Path, small_db: Path, clock: Clock):
+    """A client that never opened a session page (no device token)."""
     app = make_web_app(small_db, load_event(small_event), clock=clock)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         yield c
+
+
+def first_code(db_path: Path) -> str:
+    return table(db_path, "SELECT code FROM sessions ORDER BY id LIMIT 1")[0][0]
 
 
 @pytest.fixture

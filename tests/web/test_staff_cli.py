@@ -34,12 +34,12 @@ def current(db_path: Path) -> str:
         db.close()
 
 
-def test_init_makes_a_passcode_of_three_words_once(small_event):
+def test_init_makes_a_passcode_of_four_words_once(small_event):
     first = run_cli("init", small_event)
     assert first.returncode == 0, first.stderr
     code = current(small_event.with_suffix(".db"))
     words = code.split("-")
-    assert len(words) == 3 and all(w in staff.WORDS for w in words)
+    assert len(words) == 4 and all(w in staff.WORDS for w in words)
     assert f"Staff passcode (stations in a browser, /staff): {code}" in first.stdout
     assert code in run_cli("init", small_event).stdout  # the same one: init never changes it
 

@@ -56,8 +56,7 @@
       var body = {
         rating: rating ? parseInt(rating, 10) : null,
         next_step: data.get("next_step") || "",
-        comment: data.get("comment") || "",
-        badge: data.get("badge") || ""
+        comment: data.get("comment") || ""
       };
       send(form.getAttribute("data-api"), body).then(function (res) {
         if (res.ok) {

@@ -1,0 +1,248 @@
+"""Limits on every connection, so one client (or a thousand idle ones) cannot take the site down.
+
+aiohttp times out neither a client that sends its headers slowly nor a new connection that
+sends nothing, and waits for a body as long as the client says it is coming. So:
+
+- a middleware notes which connections are in the middle of a request (a websocket is, for
+  as long as it is open); a sweeper closes every other connection that has been silent for
+  `IDLE_TIMEOUT` (slow headers, a new connection sending nothing, an idle keep-alive), and
+  the oldest idle ones at once when there are more than `MAX_IDLE`;
+- a body must arrive within `BODY_TIMEOUT` (`read_body`: 408, never a wait without end);
+- the header sizes are capped (`SERVER_LIMITS`);
+- `raise_file_limit` lifts the soft limit on open files to the hard one, so a hall of phones
+  does not run out of descriptors at 1,024;
+- `quiet_logs` lets through at most one log line per kind of failure per interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable
+
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+
+IDLE_TIMEOUT = 10.0  # seconds a connection may sit without a complete request
+BODY_TIMEOUT = 10.0  # seconds for a request body (a feedback form is under 2 KB)
+SWEEP_EVERY = 1.0
+MAX_IDLE = 2000  # idle connections kept at most (each holds a file descriptor)
+WANTED_FILES = 65536  # the soft limit on open files `serve` asks for
+LOG_INTERVAL = 10.0  # seconds between two log lines of the same kind
+# Passed to the AppRunner: idle keep-alive ends after IDLE_TIMEOUT; headers stay small.
+SERVER_LIMITS = {
+    "keepalive_timeout": IDLE_TIMEOUT,
+    "max_line_size": 8190,
+    "max_field_size": 8190,
+    "max_headers": 64,
+}
+
+
+class RateLimit:
+    """At most `limit` events (failures, new devices, writes) per key within `window` seconds;
+    quiet keys are forgotten, so the table stays small."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self.failures: dict[str, collections.deque[float]] = {}
+
+    def _recent(self, address: str) -> collections.deque[float]:
+        times = self.failures.setdefault(address, collections.deque())
+        while times and self.clock() - times[0] >= self.window:
+            times.popleft()
+        if not times:
+            del self.failures[address]  # forget quiet addresses: the table never grows
+            return collections.deque()
+        return times
+
+    def wait(self, address: str) -> float:
+        """Seconds until this address may try again (0: now)."""
+        times = self._recent(address)
+        if len(times) < self.limit:
+            return 0.0
+        return max(1.0, self.window - (self.clock() - times[0]))
+
+    def failed(self, address: str) -> None:
+        self._recent(address)
+        self.failures.setdefault(address, collections.deque()).append(self.clock())
+
+    def forgive(self, address: str) -> None:
+        """Take back the latest failure (the attempt it counted in advance succeeded)."""
+        if times := self.failures.get(address):
+            times.pop()
+            if not times:
+                del self.failures[address]
+
+
+class ConnectionGuard:
+    """Closes connections that hold a descriptor without sending a request."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.busy: dict[RequestHandler, int] = {}  # requests in progress per connection
+        self.last: dict[RequestHandler, float] = {}  # when each was last seen active
+        self.closed = 0  # connections closed for idling (for tests and the log)
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler) -> web.StreamResponse:
+        conn = request.protocol
+        self.busy[conn] = self.busy.get(conn, 0) + 1
+        try:
+            return await handler(request)
+        finally:
+            self.busy[conn] -= 1
+            if not self.busy[conn]:
+                del self.busy[conn]
+            self.last[conn] = self.clock()
+
+    def sweep(self, connections: list[RequestHandler]) -> int:
+        """Close the silent connections among `connections`; returns how many."""
+        now = self.clock()
+        alive = set(connections)
+        for conn in list(self.last):
+            if conn not in alive:
+                del self.last[conn]  # gone: forget it, the tables never grow
+        idle = []
+        for conn in connections:
+            if conn in self.busy:
+                continue
+            since = self.last.setdefault(conn, now)
+            idle.append((since, conn))
+        idle.sort(key=lambda pair: pair[0])
+        excess = max(0, len(idle) - MAX_IDLE)
+        doomed = [
+            c for i, (since, c) in enumerate(idle) if i < excess or now - since > IDLE_TIMEOUT
+        ]
+        for conn in doomed:
+            conn.force_close()
+            self.last.pop(conn, None)
+        self.closed += len(doomed)
+        return len(doomed)
+
+    async def run(self, server: web.Server) -> None:
+        """Sweep `server`'s connections every SWEEP_EVERY seconds until cancelled."""
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            self.sweep(server.connections)
+
+
+GUARD = web.AppKey("bigconv_connection_guard", ConnectionGuard)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, or 408 if it does not arrive within BODY_TIMEOUT (a slow client, or one
+    whose Content-Length promised more than it sends)."""
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            return await request.read()
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(text="The request took too long to arrive.") from None
+
+
+async def read_post(request: web.Request):
+    """`request.post()` with the same deadline as `read_body`."""
+    await read_body(request)  # post() parses what read() has already buffered
+    return await request.post()
+
+
+async def start_site(
+    app: web.Application, host: str, port: int, *, backlog: int
+) -> tuple[web.AppRunner, asyncio.Task]:
+    """Serve `app` with an AppRunner and the connection limits; returns the runner and the
+    sweeper's task (cancel it, then `runner.cleanup()`)."""
+    runner = web.AppRunner(app, access_log=None, **SERVER_LIMITS)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port, backlog=backlog).start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    return runner, asyncio.create_task(app[GUARD].run(runner.server))
+
+
+async def serve_forever(app: web.Application, host: str, port: int, *, backlog: int) -> None:
+    """`bigconv serve`: serve until SIGINT or SIGTERM, then close every connection cleanly."""
+    loop = asyncio.get_running_loop()
+    quiet_logs(loop)
+    runner, sweeper = await start_site(app, host, port, backlog=backlog)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await stop_site(runner, sweeper)
+
+
+async def stop_site(runner: web.AppRunner, sweeper: asyncio.Task) -> None:
+    sweeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeper
+    await runner.cleanup()
+
+
+def raise_file_limit(wanted: int = WANTED_FILES) -> tuple[int, int]:
+    """Raise the soft limit on open files towards `wanted` (never past the hard limit);
+    returns the (soft, hard) limits now in force."""
+    try:
+        import resource
+    except ImportError:  # not on this OS
+        return (0, 0)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+class OncePerInterval(logging.Filter):
+    """Lets one record of each kind (logger and message) through per `interval` seconds."""
+
+    def __init__(self, interval: float = LOG_INTERVAL, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.interval, self.clock = interval, clock
+        self.seen: dict[tuple[str, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = (record.name, str(record.msg)[:80])
+        now = self.clock()
+        if now - self.seen.get(kind, -self.interval) < self.interval:
+            return False
+        if len(self.seen) > 1000:
+            self.seen.clear()  # bounded: a flood of distinct messages cannot grow it
+        self.seen[kind] = now
+        record.exc_info = None  # one line, not a traceback per failure
+        record.exc_text = None
+        return True
+
+
+QUIET = OncePerInterval()
+# A filter binds only the logger it is added to, not its children: name each one.
+LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.internal", "aiohttp.access", "asyncio")
+
+
+def quiet_logs(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """At most one line per kind of failure per interval from aiohttp and asyncio, including
+    the loop's own errors (an accept() that ran out of descriptors, a dropped connection)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if QUIET not in logger.filters:
+            logger.addFilter(QUIET)
+    if loop is not None:
+
+        def handler(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+            record = logging.LogRecord(
+                "asyncio", logging.ERROR, __file__, 0, context.get("message", "error"), (), None
+            )
+            if QUIET.filter(record):
+                logging.getLogger("bigconv.web").error(
+                    "%s (%s)", context.get("message"), context.get("exception")
+                )
+
+        loop.set_exception_handler(handler)

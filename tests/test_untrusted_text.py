@@ -1,0 +1,164 @@
+"""The one rule for untrusted text, where text enters and on every path where it leaves.
+
+No C0 or C1 control other than newline and tab, no bidi override, isolate or mark, no lone
+surrogate: checked here with `unicodedata`, independently of bigconv/data/text.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import unicodedata
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.segment import Segment
+from textual.color import Color
+
+from bigconv.config import load_event
+from bigconv.data import store
+from bigconv.data.attendees import import_csv
+from bigconv.data.cpd import Attended, CpdRecord
+from bigconv.data.export import export_csv
+from bigconv.data.printing import BadgeRow
+from bigconv.data.text import clean, clean_line, is_clean
+from bigconv.printables import write_badges
+from bigconv.report import render_certificates, write_cpd_csv
+from bigconv.tui.plaintext import PlainText
+from bigconv.web.render import render
+
+BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# What the review sent: OSC title, clear screen, C1 CSI colour, C1 OSC 8 link, bidi override.
+DIRTY = (
+    "Ada\x1b]0;pwned\x07\x1b[2J\x9b31m\x9d8;;http://evil.example\x9cclick\x9d8;;\x9c"
+    "\u202eecilA\u202c\u2066x\u2069\u200e\u200f\u061c\x00\x7f\x85\r\n\ud800end"
+)
+STORABLE = DIRTY.replace("\ud800", "")  # what a file or SQLite can hold
+PIECES = [
+    "\x1b",
+    "\x1b[2J",
+    "\x9b",
+    "\x9d",
+    "\x07",
+    "\x85",
+    "\r",
+    "\r\n",
+    "\u2028",
+    "\u202e",
+    "\u2066",
+    "\u200f",
+    "\ud800",
+    "\udfff",
+    "<",
+    "&",
+    "[b]",
+    "=",
+    "é",
+    "عربي",
+    "😀",
+]
+# Every code point class, lone surrogates included (hypothesis leaves them out by default).
+any_text = st.lists(
+    st.text(st.characters(exclude_categories=()), max_size=8) | st.sampled_from(PIECES),
+    max_size=8,
+).map("".join) | st.just(DIRTY)
+
+
+def unsafe(text: str, *, allowed: str = "\t\n") -> list[str]:
+    return [
+        ch
+        for ch in text
+        if (unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed) or ch in BIDI
+    ]
+
+
+FAST = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@FAST
+@given(any_text)
+def test_clean_leaves_nothing_unsafe_and_is_stable(text):
+    out = clean(text)
+    assert unsafe(out) == [] and "\r" not in out
+    assert clean(out) == out and is_clean(out)
+    assert unsafe(clean_line(text), allowed="") == []
+    kept = [ch for ch in text if not unsafe(ch) and ch not in "\r\u2028\u2029"]
+    assert [ch for ch in out if ch != "\n"] == [ch for ch in kept if ch != "\n"]
+
+
+def test_clean_keeps_every_script_and_turns_returns_into_newlines():
+    assert clean("Zoë O'Brien-Müller — عربي 😀\tx") == "Zoë O'Brien-Müller — عربي 😀\tx"
+    assert clean("a\r\nb\rc\u2028d") == "a\nb\nc\nd"
+    assert clean(DIRTY) == "Ada]0;pwned[2J31m8;;http://evil.exampleclick8;;ecilAx\nend"
+
+
+@FAST
+@given(any_text)
+def test_html_pages_and_printables_print_only_safe_text(text):
+    html = render("error.html", event_name=text, message=text, code=text, not_found=True)
+    assert unsafe(html) == []
+
+
+@FAST
+@given(any_text)
+def test_terminal_cells_never_carry_a_control(text):
+    segments = [Segment(text), Segment("ok"), Segment(text, None, None)]
+    out = PlainText().apply(segments, Color(0, 0, 0))
+    assert all(unsafe(s.text, allowed="") == [] for s in out)
+    assert [s.text for s in out][1] == "ok"
+
+
+def test_certificates_badges_and_cpd_csv_from_a_dirty_row(tmp_path: Path):
+    when = dt.datetime(2026, 11, 27, 10, tzinfo=dt.UTC)
+    visit = Attended("ABCD", DIRTY, DIRTY, DIRTY, DIRTY, when, when, when, DIRTY)
+    record = CpdRecord(1, "BCABCDE", DIRTY, DIRTY, DIRTY, DIRTY, DIRTY, [visit])
+    html = render_certificates([record], event=DIRTY, date="2026-11-27", venue=DIRTY)
+    assert "ecilA" in html and unsafe(html) == []
+    write_cpd_csv([record], tmp_path / "cpd.csv")
+    assert unsafe((tmp_path / "cpd.csv").read_text(encoding="utf-8-sig")) == []
+    written = write_badges(tmp_path / "badges", [BadgeRow("BCABCDE", DIRTY, DIRTY, DIRTY)], DIRTY)
+    sheet = written[-1].read_text(encoding="utf-8")
+    assert "pwned" in sheet and unsafe(sheet) == []
+
+
+def test_export_cleans_a_dirty_row_another_tool_wrote(small_db: Path, tmp_path: Path):
+    db = store.connect(small_db)
+    with store.immediate(db):
+        db.execute(
+            "UPDATE attendees SET first_name = ?, school = ?", [DIRTY[:-4], "=1+1" + DIRTY[:-4]]
+        )  # SQLite stores no lone surrogate
+    for raw in (False, True):
+        for done in export_csv(db, tmp_path / f"out-{raw}", raw=raw):
+            text = done.path.read_text(encoding="utf-8-sig")
+            # csv quotes a cell with a newline, so only the cells themselves are checked
+            cells = [c for row in csv.reader(text.splitlines()) for c in row]
+            assert all(unsafe(c) == [] for c in cells), done.name
+    db.close()
+
+
+def test_csv_import_and_event_file_store_clean_text(small_event: Path, small_db: Path):
+    staff = small_event.parent / "dirty.csv"
+    staff.write_text(
+        "Staff ID,First name,Surname,Email,School\n"
+        f'S9,"{STORABLE}",Evil\x1b[2J,e@x.sch.uk,"Al\u202epha\nSchool"\n',
+        encoding="utf-8",
+    )
+    db = store.connect(small_db)
+    report = import_csv(db, staff)
+    assert report.imported == 1
+    row = db.execute(
+        "SELECT first_name, last_name, school FROM attendees WHERE email = 'e@x.sch.uk'"
+    ).fetchone()
+    assert all(unsafe(v, allowed="") == [] for v in row)
+    assert row[1] == "Evil[2J" and row[2] == "Alpha School"
+    db.close()
+    toml = small_event.read_text(encoding="utf-8")
+    dirty_event = small_event.parent / "dirty.toml"
+    name = next(line for line in toml.splitlines() if line.startswith("name"))
+    dirty_event.write_text(
+        toml.replace(name, 'name = "Big\\u001b[2J \\u202eDay\\u0085"', 1), encoding="utf-8"
+    )
+    assert load_event(dirty_event).name == "Big[2J Day"

@@ -1,0 +1,36 @@
+"""A name with terminal control codes, written by another tool, never reaches the terminal."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from bigconv.data import store
+from tests.test_untrusted_text import STORABLE, unsafe
+from tests.tui.test_desk import desk_app
+
+
+def screen_text(app) -> str:
+    """Every line every visible widget draws, as the compositor asks for it (after the app's
+    line filters), which is what becomes terminal bytes."""
+    lines = []
+    for widget in app.screen.walk_children(with_self=True):
+        if widget.display and widget.size.height:
+            lines += [strip.text for strip in widget.render_lines(widget.size.region)]
+    return "\n".join(lines)
+
+
+async def test_dirty_name_in_the_desk_results_is_drawn_without_controls(small_db):
+    db = store.connect(small_db)
+    with store.immediate(db):  # as a hostile CSV once stored it, before the rule existed
+        db.execute("UPDATE attendees SET last_name = ? WHERE first_name = 'Ada'", [STORABLE])
+    db.close()
+    app = desk_app(small_db)
+    async with app.run_test(size=(160, 45)) as pilot:
+        app.screen.query_one(Input).focus()
+        await pilot.press("a", "d", "a")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if "pwned" in (text := screen_text(app)):
+                break
+        assert "pwned" in text
+        assert unsafe(text.replace("\n", ""), allowed="") == []

@@ -1,0 +1,151 @@
+"""Faults answer clearly: 503 and "not saved", never a 500; the site reopens a restored file;
+a lock held by another program stalls neither the loop nor the pages that need no write."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+from bigconv.data import backup, store
+from tests.conftest import run_cli
+from tests.web.conftest import table
+
+LOCKER = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('locker', 'x')")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    conn.execute("ROLLBACK")
+    """
+)
+
+
+def hold_write_lock(db_path, seconds: float) -> subprocess.Popen:
+    """Another program holding the write lock for `seconds` (returns once it holds it)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(db_path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+async def test_a_deleted_database_gets_503_and_a_restore_works_without_restart(
+    client, codes, small_db, tmp_path
+):
+    url = f"/api/{codes['Phonics']}/reactions"
+    assert (await client.post(url, json={"kind": "useful"})).status == 200
+    good = backup.backup(small_db, tmp_path / "b")
+    for suffix in ("", "-wal", "-shm"):
+        (small_db.parent / (small_db.name + suffix)).unlink(missing_ok=True)
+    for path in (url, f"/api/{codes['Phonics']}/feedback"):
+        response = await client.post(path, json={"kind": "love", "rating": 4})
+        assert response.status == 503
+        assert "Not saved" in (await response.json())["error"]
+        assert response.headers["Retry-After"]
+    page = await client.post(f"/{codes['Phonics']}/react", data={"kind": "love"})
+    assert page.status == 503 and "Not saved" in await page.text()
+    backup.restore(good, small_db)  # as `bigconv restore` does, while the site keeps running
+    assert (await client.post(url, json={"kind": "love"})).status == 200
+    assert table(small_db, "SELECT kind FROM reactions ORDER BY id") == [("useful",), ("love",)]
+
+
+async def test_a_replaced_file_is_reopened(client, codes, small_db, tmp_path):
+    url = f"/api/{codes['Phonics']}/reactions"
+    copy = tmp_path / "copy.db"
+    shutil.copy(small_db, copy)
+    os.replace(copy, small_db)  # a different file at the same path
+    assert (await client.post(url, json={"kind": "useful"})).status == 200
+    assert table(small_db, "SELECT count(*) FROM reactions") == [(1,)]
+
+
+async def test_a_read_only_database_gets_503(client, codes, small_db):
+    db = store.connect(small_db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    os.chmod(small_db, 0o444)
+    try:
+        if os.access(small_db, os.W_OK):  # root ignores permissions: make it read-only itself
+            conn = sqlite3.connect(small_db)
+            conn.execute("PRAGMA query_only = 1")
+            conn.close()
+        response = await client.post(
+            f"/api/{codes['Phonics']}/feedback", json={"rating": 4, "comment": "x"}
+        )
+        assert response.status in (201, 503)  # never a 500, and a 201 only when stored
+        stored = table(small_db, "SELECT count(*) FROM feedback")[0][0]
+        assert (response.status == 201) == (stored == 1)
+    finally:
+        os.chmod(small_db, 0o644)
+
+
+async def test_a_lock_held_elsewhere_stalls_nothing_but_writes(client, codes, small_db):
+    url = f"/api/{codes['Phonics']}/reactions"
+    locker = hold_write_lock(small_db, 6)
+    try:
+        async with asyncio.timeout(3):  # liveness, not speed: the loop is free
+            about = await client.get("/api/about")
+            summary = await client.get(f"/api/{codes['Phonics']}/summary")
+            page = await client.get(f"/{codes['Phonics']}")
+        assert (about.status, summary.status, page.status) == (200, 200, 200)
+        response = await client.post(url, json={"kind": "useful"})
+        assert response.status == 503 and "Not saved" in (await response.json())["error"]
+    finally:
+        locker.kill()
+        locker.wait()
+    async with asyncio.timeout(20):
+        while (await client.post(url, json={"kind": "useful"})).status != 200:
+            await asyncio.sleep(0.1)
+    assert table(small_db, "SELECT count(*) FROM reactions") == [(1,)]
+
+
+def test_the_cli_reports_a_lock_in_one_line(small_event, small_db):
+    locker = hold_write_lock(small_db, 30)
+    try:
+        done = run_cli("checkin", small_event, "Zoë")
+    finally:
+        locker.kill()
+        locker.wait()
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "locked" in done.stderr
+    assert table(small_db, "SELECT count(*) FROM checkin_records") == [(0,)]
+
+
+async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, small_db, tmp_path):
+    """A restore under a running server: the staff pages use the restored file at once (its
+    passcode, its logins), a new passcode there ends the old logins, and logging in works."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bigconv.config import load_event
+    from bigconv.data import staff
+    from bigconv.web.app import make_web_app
+    from tests.conftest import on_the_day
+    from tests.web.test_staff import log_in
+
+    good = backup.backup(small_db, tmp_path / "b")
+    app = make_web_app(small_db, load_event(small_event), clock=on_the_day(), staff=True)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        db = store.connect(small_db)
+        passcode = staff.staff_passcode(db)
+        db.close()
+        assert (await log_in(c, passcode)).status == 303
+        assert "textual.js" in await (await c.get("/staff")).text()
+        backup.restore(good, small_db)  # the login was made after this backup
+        assert 'name="passcode"' in await (await c.get("/staff")).text()
+        assert (await log_in(c, passcode)).status == 303  # the restored file's passcode
+        db = store.connect(small_db)
+        new = staff.set_passcode(db, None, station="organiser")  # `bigconv passcode --new`
+        db.close()
+        assert 'name="passcode"' in await (await c.get("/staff")).text()
+        assert (await log_in(c, passcode)).status == 401
+        assert (await log_in(c, new)).status == 303

@@ -1,0 +1,101 @@
+"""Timeouts and limits on every connection, over a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+
+import aiohttp
+import pytest
+
+from bigconv.config import load_event
+from bigconv.web import limits
+from bigconv.web.app import make_web_app
+from bigconv.web.limits import OncePerInterval, raise_file_limit, start_site, stop_site
+
+
+@pytest.fixture
+async def served(small_event, small_db, monkeypatch, unused_tcp_port):
+    monkeypatch.setattr(limits, "IDLE_TIMEOUT", 1.0)
+    monkeypatch.setattr(limits, "BODY_TIMEOUT", 1.0)
+    monkeypatch.setattr(limits, "SWEEP_EVERY", 0.1)
+    app = make_web_app(small_db, load_event(small_event))
+    runner, sweeper = await start_site(app, "127.0.0.1", unused_tcp_port, backlog=128)
+    yield app, f"http://127.0.0.1:{unused_tcp_port}", unused_tcp_port
+    await stop_site(runner, sweeper)
+
+
+async def closed_by_server(reader: asyncio.StreamReader, deadline: float = 20) -> bytes:
+    """What the server sent before closing the connection (fails if it never closes)."""
+    async with asyncio.timeout(deadline):
+        return await reader.read()
+
+
+async def about(base: str) -> int:
+    async with aiohttp.ClientSession() as s, s.get(f"{base}/api/about") as r:
+        return r.status
+
+
+async def test_slow_headers_and_silent_connections_are_closed(served):
+    app, base, port = served
+    conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(40)]
+    for i, (_, writer) in enumerate(conns):
+        if i % 2:  # half send the start of a request and then nothing more
+            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            await writer.drain()
+    assert await about(base) == 200  # the site answers beside them
+    for reader, writer in conns:
+        await closed_by_server(reader)
+        writer.close()
+    assert app[limits.GUARD].closed >= 40
+
+
+async def test_a_lying_content_length_gets_408_soon(served, codes):
+    _, base, port = served
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"POST /api/{codes['Phonics']}/feedback HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
+        + b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        + b'{"rating": 4}'
+    )
+    await writer.drain()
+    answer = await closed_by_server(reader)
+    assert answer.startswith(b"HTTP/1.1 408")
+    writer.close()
+
+
+async def test_idle_connections_beyond_the_cap_are_closed_at_once(served, monkeypatch):
+    app, base, port = served
+    monkeypatch.setattr(limits, "IDLE_TIMEOUT", 60.0)
+    monkeypatch.setattr(limits, "MAX_IDLE", 10)
+    conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(30)]
+    async with asyncio.timeout(20):
+        while app[limits.GUARD].closed < 20:
+            await asyncio.sleep(0.05)
+    assert await about(base) == 200
+    for _, writer in conns:
+        writer.close()
+
+
+def test_one_log_line_per_kind_per_interval():
+    now = [0.0]
+    quiet = OncePerInterval(10, clock=lambda: now[0])
+    logger = logging.getLogger("test.bigconv.quiet")
+    records = [
+        logger.makeRecord(
+            logger.name, logging.ERROR, __file__, 1, "Error handling request", (), None
+        )
+        for _ in range(1000)
+    ]
+    assert sum(quiet.filter(r) for r in records) == 1
+    now[0] = 11
+    assert quiet.filter(records[0]) and not quiet.filter(records[1])
+
+
+def test_the_soft_file_limit_is_raised():
+    soft, hard = raise_file_limit()
+    wanted = (
+        limits.WANTED_FILES if hard == resource.RLIM_INFINITY else min(hard, limits.WANTED_FILES)
+    )
+    assert soft >= wanted
