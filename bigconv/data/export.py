@@ -51,6 +51,19 @@ def safe_cell(value):
     return value
 
 
+def write_rows(path: str | Path, columns, rows) -> int:
+    """A CSV that Excel opens correctly (UTF-8 with BOM), every cell through `safe_cell`;
+    returns the number of rows written (the header not counted)."""
+    count = 0
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([safe_cell(v) for v in row])
+            count += 1
+    return count
+
+
 def plain_cell(value):
     """`--raw`: formulas left as they are, but never a control character or bidi override."""
     return clean(value) if isinstance(value, str) else value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -135,36 +134,32 @@ CPD_COLUMNS = (
 
 def write_cpd_csv(records: list[CpdRecord], path: Path) -> int:
     """One row per person and session attended (UTF-8 with BOM, for Excel); returns rows."""
-    from bigconv.data.export import safe_cell
+    from bigconv.data.export import write_rows
 
-    count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(CPD_COLUMNS)
-        for r in records:
-            for s in r.sessions:
-                row = (
-                    r.badge,
-                    r.first_name,
-                    r.last_name,
-                    r.email,
-                    r.school,
-                    r.role,
-                    s.code,
-                    s.title,
-                    s.leads,
-                    s.room,
-                    s.slot,
-                    f"{s.start:%Y-%m-%d}",
-                    f"{s.start:%H:%M}",
-                    f"{s.end:%H:%M}",
-                    s.minutes,
-                    f"{s.present_at:%H:%M}",
-                    s.next_step,
-                )
-                writer.writerow([safe_cell(v) for v in row])
-                count += 1
-    return count
+    rows = (
+        (
+            r.badge,
+            r.first_name,
+            r.last_name,
+            r.email,
+            r.school,
+            r.role,
+            s.code,
+            s.title,
+            s.leads,
+            s.room,
+            s.slot,
+            f"{s.start:%Y-%m-%d}",
+            f"{s.start:%H:%M}",
+            f"{s.end:%H:%M}",
+            s.minutes,
+            f"{s.present_at:%H:%M}",
+            s.next_step,
+        )
+        for r in records
+        for s in r.sessions
+    )
+    return write_rows(path, CPD_COLUMNS, rows)
 
 
 def render_certificates(records: list[CpdRecord], *, event: str, date: str, venue: str) -> str:
@@ -195,22 +190,16 @@ FOLLOWUP_COLUMNS = (
 
 def write_cpd_followups_csv(records: list[CpdRecord], path: Path) -> int:
     """Sessions led, and named commitments with each follow-up answer: one row each."""
-    from bigconv.data.export import safe_cell
+    from bigconv.data.export import write_rows
 
-    count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(FOLLOWUP_COLUMNS)
-        for r in records:
-            who = (r.badge, r.first_name, r.last_name, r.email, r.school, r.role)
-            rows = [("led", *who, x.code, x.title, x.minutes, "", "", "", "", "") for x in r.led]
-            for c, answers in r.commitments:
-                what = (c.code, c.title, "", c.try_text, c.when_where)
-                rows += [
-                    ("commitment", *who, *what, label, a.tried_words, a.happened)
-                    for label, a in answers
-                ] or [("commitment", *who, *what, "", "", "")]
-            for row in rows:
-                writer.writerow([safe_cell(v) for v in row])
-                count += 1
-    return count
+    rows = []
+    for r in records:
+        who = (r.badge, r.first_name, r.last_name, r.email, r.school, r.role)
+        rows += [("led", *who, x.code, x.title, x.minutes, "", "", "", "", "") for x in r.led]
+        for c, answers in r.commitments:
+            what = (c.code, c.title, "", c.try_text, c.when_where)
+            rows += [
+                ("commitment", *who, *what, label, a.tried_words, a.happened)
+                for label, a in answers
+            ] or [("commitment", *who, *what, "", "", "")]
+    return write_rows(path, FOLLOWUP_COLUMNS, rows)

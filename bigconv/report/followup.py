@@ -3,11 +3,10 @@ for its CPD lead (rendering only; the queries live in bigconv/data)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
-from bigconv.data.export import safe_cell
+from bigconv.data.export import write_rows
 from bigconv.data.followup import Issued
 from bigconv.data.impact import SchoolDigest
 from bigconv.report import _env
@@ -21,15 +20,18 @@ def link_url(base: str, token: str) -> str:
 
 def write_mail_merge(issued: list[Issued], base: str, path: Path) -> int:
     """One row per person: email, first name, their commitments in words, their link."""
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(MAIL_COLUMNS)
-        for item in issued:
-            p = item.person
-            words = "; ".join(c.in_words() for c in item.commitments)
-            row = (p.email, p.first_name, p.last_name, p.school, words, link_url(base, item.token))
-            writer.writerow([safe_cell(v) for v in row])
-    return len(issued)
+    rows = (
+        (
+            item.person.email,
+            item.person.first_name,
+            item.person.last_name,
+            item.person.school,
+            "; ".join(c.in_words() for c in item.commitments),
+            link_url(base, item.token),
+        )
+        for item in issued
+    )
+    return write_rows(path, MAIL_COLUMNS, rows)
 
 
 SCHOOL_COLUMNS = (
@@ -73,12 +75,7 @@ def write_school_csv(digest: SchoolDigest, path: Path, tz) -> int:
                 )
             )
     rows.append(("unnamed commitments", str(digest.unnamed), *[""] * 11))
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(SCHOOL_COLUMNS)
-        for row in rows:
-            writer.writerow([safe_cell(v) for v in row])
-    return len(rows)
+    return write_rows(path, SCHOOL_COLUMNS, rows)
 
 
 def _local(iso_text: str, tz) -> str:
