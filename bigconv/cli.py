@@ -101,17 +101,17 @@ def open_existing(ctx: Context):
     return ctx.connect()
 
 
-def initialise(ctx: Context, *, quiet: bool = False):
+def initialise(ctx: Context, *, quiet: bool = False, station: str = "init"):
     from bigconv.data import attendees
     from bigconv.data.sync import SyncRefused, apply_event
 
     db = ctx.connect()
     try:
         with store.immediate(db):
-            report = apply_event(db, ctx.event)
+            report = apply_event(db, ctx.event, station=station)
             imported = None
             if ctx.event.attendees_csv:
-                imported = attendees.import_csv(db, ctx.event.attendees_csv)
+                imported = attendees.import_csv(db, ctx.event.attendees_csv, station=station)
     except SyncRefused as exc:
         raise BadInput(f"{ctx.event.path.name}: {exc}") from None
     except attendees.ImportError_ as exc:
@@ -151,12 +151,17 @@ def _counts(db):
 
 def print_import(report, name: str) -> None:
     prefix = "Would import" if report.dry_run else "Imported"
+    doubts = len(report.possible_duplicates)
     click.echo(
         f"{name}: {prefix} {report.imported}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"rejected {len(report.rejected)}; choices for {report.preferences} people."
+        f"rejected {len(report.rejected)}"
+        + (f", possible duplicates {doubts}" if doubts else "")
+        + f"; choices for {report.preferences} people."
     )
     for line, reason in report.rejected:
         click.echo(f"  {name}:{line}: rejected: {reason}", err=True)
+    for line, doubt in report.possible_duplicates:
+        click.echo(f"  {name}:{line}: {doubt}", err=True)
 
 
 def rehearsal_clock(event: Event, text: str):
@@ -167,8 +172,29 @@ def rehearsal_clock(event: Event, text: str):
         start = dt.datetime.combine(event.date, dt.time.fromisoformat(text), event.tz)
     except ValueError:
         raise BadInput(f"--at {text}: expected a time such as 09:50") from None
-    offset = start - store.utcnow()
-    return lambda: store.utcnow() + offset
+    return store.OffsetClock(start - store.utcnow())
+
+
+def at_option(func):
+    """--at HH:MM, for the commands that keep a day running (run, serve)."""
+    return click.option(
+        "--at",
+        "at_time",
+        metavar="HH:MM",
+        help="Rehearse: start the clock at this local time on the event day "
+        "(drives the screens and the phone site served).",
+    )(func)
+
+
+def process_clock(event: Event, at_time: str | None, offset: float | None):
+    """The one clock of this process: --at, else an offset handed down by `serve`, else real."""
+    import datetime as dt
+
+    if at_time:
+        return rehearsal_clock(event, at_time)
+    if offset is not None:
+        return store.OffsetClock(dt.timedelta(seconds=offset))
+    return None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -179,9 +205,10 @@ def cli() -> None:
 
 @cli.command()
 @event_argument
-def init(event_file: Path, db_path: Path | None) -> None:
+@station_option
+def init(event_file: Path, db_path: Path | None, station: str) -> None:
     """Create the database, or bring it in line with an edited event file."""
-    initialise(load(event_file, db_path))
+    initialise(load(event_file, db_path), station=station)
 
 
 @cli.command("import-attendees")
@@ -195,8 +222,9 @@ def init(event_file: Path, db_path: Path | None) -> None:
     help="Read COLUMN as FIELD (first_name, last_name, name, email, school, role, staff_id, badge, choice1, ...).",
 )
 @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@station_option
 def import_attendees(
-    event_file: Path, db_path: Path | None, csv_file: Path, mappings, dry_run: bool
+    event_file: Path, db_path: Path | None, csv_file: Path, mappings, dry_run: bool, station: str
 ) -> None:
     """Import a staff list (and ranked choices) from CSV; re-importing updates, never duplicates."""
     from bigconv.data import attendees
@@ -212,7 +240,9 @@ def import_attendees(
         raise BadInput(f"{csv_file}: file not found")
     db = open_existing(ctx)
     try:
-        report = attendees.import_csv(db, csv_file, overrides=overrides, dry_run=dry_run)
+        report = attendees.import_csv(
+            db, csv_file, overrides=overrides, dry_run=dry_run, station=station
+        )
     except attendees.ImportError_ as exc:
         raise BadInput(str(exc)) from None
     print_import(report, csv_file.name)
@@ -227,14 +257,20 @@ def import_attendees(
     show_default=True,
     help="Phone-site port, for the URLs when base_url is not set.",
 )
-def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -> None:
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    show_default=True,
+    help="Phone-site listening address, for the URLs when base_url is not set.",
+)
+def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int, host: str) -> None:
     """List sessions with room, slot, code and feedback URL."""
     from bigconv.data.timetable import sessions as all_sessions
     from bigconv.net import phone_base_url, session_url
 
     ctx = load(event_file, db_path)
     db = open_existing(ctx)
-    base = phone_base_url(ctx.event.base_url, port)
+    base = phone_base_url(ctx.event.base_url, port, host)
     rows = all_sessions(db)
     tz = ctx.event.tz
     if as_json:
@@ -274,12 +310,8 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     show_default=True,
     help="Which station screen to open.",
 )
-@click.option(
-    "--at",
-    "at_time",
-    metavar="HH:MM",
-    help="Rehearse: start the clock at this local time on the event day.",
-)
+@at_option
+@click.option("--clock-offset", type=float, hidden=True)  # set by `serve` for browser stations
 @backup_option
 @click.option("--room", "room", metavar="NAME", help="The room for --mode room (default: ask).")
 @click.option("--no-server", is_flag=True, help="Do not serve the phone site from this app.")
@@ -293,23 +325,33 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int) -
     type=click.IntRange(1, 65535),
     help="Phone-site port.",
 )
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="The phone-site address to show and encode (default: base_url, else --host/--port).",
+)
 def run(
     event_file: Path,
     db_path: Path | None,
     station: str,
     mode: str,
     at_time: str | None,
+    clock_offset: float | None,
     backup_minutes: float,
     room: str | None,
     no_server: bool,
     host: str,
     port: int,
+    public_url: str | None,
 ) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
+    from bigconv.net import phone_base_url
     from bigconv.tui.app import make_app
 
     ctx = load(event_file, db_path)
-    clock = rehearsal_clock(ctx.event, at_time) if at_time else None
+    clock = process_clock(ctx.event, at_time, clock_offset)
+    if public_url is not None and not public_url.startswith(("http://", "https://")):
+        raise BadInput(f"--public-url {public_url}: must start with http:// or https://")
     fresh = not ctx.db_path.exists()
     db = open_existing(ctx)
     if fresh:
@@ -328,6 +370,7 @@ def run(
         room=room,
         serve_port=serve_port,
         serve_host=host,
+        public_url=public_url or phone_base_url(ctx.event.base_url, port, host),
     )
     app.run()
 
@@ -432,7 +475,7 @@ def export(event_file: Path, db_path: Path | None, out_dir: Path, raw: bool) -> 
 
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
-    for item in export_csv(db, _out_dir(out_dir), raw=raw):
+    for item in export_csv(db, _out_dir(out_dir), raw=raw, tz=ctx.event.tz):
         click.echo(f"{item.path}: {item.rows} rows")
 
 
@@ -453,7 +496,10 @@ def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
 
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
-    html = render_report(build(db, ctx.event.tz))
+    from bigconv.data.impact import build_impact
+
+    evidence = build_impact(db, ctx.event.costs, ctx.event.staff_hour_cost)
+    html = render_report(build(db, ctx.event.tz), evidence)
     _out_dir(out_file.parent)
     out_file.write_text(html, encoding="utf-8")
     click.echo(f"Wrote {out_file}")
@@ -470,14 +516,21 @@ def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
     found = records(db, ctx.event.tz)
+    from bigconv.data.impact import add_followups
+
+    found = add_followups(db, found, ctx.event.tz)  # commitments, follow-ups, sessions led
     out_dir = _out_dir(out_dir)
     rows = write_cpd_csv(found, out_dir / "cpd.csv")
+    from bigconv.report import write_cpd_followups_csv
+
+    more = write_cpd_followups_csv(found, out_dir / "cpd-followups.csv")
     html = render_certificates(
         found, event=ctx.event.name, date=ctx.event.date.isoformat(), venue=ctx.event.venue
     )
     (out_dir / "certificates.html").write_text(html, encoding="utf-8")
     click.echo(f"{out_dir / 'cpd.csv'}: {rows} sessions attended by {len(found)} people")
     click.echo(f"{out_dir / 'certificates.html'}: {len(found)} certificates, one page each")
+    click.echo(f"{out_dir / 'cpd-followups.csv'}: {more} sessions led and commitments made")
 
 
 def _one_person(db, text: str, tz):
@@ -487,19 +540,30 @@ def _one_person(db, text: str, tz):
 
     if len(fold(text).replace(" ", "")) < MIN_QUERY:
         raise BadInput(f"{text!r}: give a badge code or at least {MIN_QUERY} letters of a name")
-    found = lookup(db, text)
+    found = lookup(db, text, limit=MANY + 1)
     if not found and looks_like_badge(text):
         raise Refused(f"{text}: unknown badge code (a badge-shaped code is never taken for a name)")
     exact = [m for m in found if fold(m.person.name) == fold(text)]
     if len(exact) == 1:
         found = exact
     if not found:
-        raise Refused(f"{text}: no attendee matches this badge, name or email")
+        what = "email" if "@" in text else "badge, name or email"
+        raise Refused(f"{text}: no attendee matches this {what}")
     if len(found) > 1:
-        lines = [f"{text}: {len(found)} attendees match; give a badge code or more of the name:"]
-        lines += [f"  {_who(m.person)}" + _state(m, tz) for m in found]
+        count = f"more than {MANY}" if len(found) > MANY else str(len(found))
+        shown = found[:SHOWN]
+        first = f" (the first {len(shown)} shown)" if len(found) > len(shown) else ""
+        email = ", a whole email" if "@" in text else ""
+        lines = [
+            f"{text}: {count} attendees match; give a badge code{email} or more of the name{first}:"
+        ]
+        lines += [f"  {_who(m.person)}  {m.person.email}" + _state(m, tz) for m in shown]
         raise Refused("\n".join(lines))
     return found[0].person
+
+
+MANY = 50  # matches counted before `checkin` says "more than"
+SHOWN = 5  # candidates listed when a query matches several people
 
 
 def _who(person) -> str:
@@ -520,6 +584,12 @@ def _state(match, tz) -> str:
 @click.argument("query", metavar="QUERY_OR_BADGE")
 @station_option
 @click.option("--override", is_flag=True, help="Mark present even when the room is full.")
+@click.option(
+    "--move",
+    is_flag=True,
+    help="If they are present in another session of this slot, move them here "
+    "(the first mark is kept, stamped as moved); without it that is refused.",
+)
 def attend(
     event_file: Path,
     db_path: Path | None,
@@ -527,6 +597,7 @@ def attend(
     query: str,
     station: str,
     override: bool,
+    move: bool,
 ) -> None:
     """Mark someone present in a session, by badge code or name (checks them in if needed)."""
     from bigconv.data import attendance
@@ -538,10 +609,18 @@ def attend(
     if session is None:
         raise BadInput(f"no session with code {session_code!r} (see `bigconv sessions`)")
     person = _one_person(db, query, ctx.event.tz)
-    result = attendance.mark_present(db, session.id, person.id, station=station, override=override)
+    result = attendance.mark_present(
+        db, session.id, person.id, station=station, override=override, move=move
+    )
     tz = ctx.event.tz
     when = store.parse_iso(result.at).astimezone(tz)
     where = f"{session.code} {session.title} ({session.room})"
+    if result.status == attendance.ELSEWHERE:
+        raise Refused(
+            f"{person.name} is present in {result.other.name} since {when:%H:%M}"
+            f" ({result.station}), in the same slot: not marked;"
+            f" add --move to move them to {where}."
+        )
     if result.status == attendance.ALREADY:
         raise Refused(
             f"{person.name} is already present in {where} since {when:%H:%M} ({result.station})."
@@ -554,6 +633,7 @@ def attend(
     notes = [
         text
         for flag, text in (
+            (result.moved, f"moved from {result.other.name if result.other else ''}"),
             (result.walk_in, "walk-in"),
             (result.override, "over capacity, override logged"),
             (result.checked_in, "checked in too"),
@@ -574,6 +654,7 @@ def attend(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
 @backup_option
+@at_option
 @click.option("--no-staff", is_flag=True, help="Serve only the phone site: no /staff stations.")
 def serve(
     event_file: Path,
@@ -581,6 +662,7 @@ def serve(
     host: str,
     port: int,
     backup_minutes: float,
+    at_time: str | None,
     no_staff: bool,
 ) -> None:
     """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
@@ -588,17 +670,22 @@ def serve(
 
     from bigconv.data.backup import default_dir
     from bigconv.data.staff import staff_passcode
-    from bigconv.net import phone_base_url
+    from bigconv.net import loopback_warning, phone_base_url
     from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
     from bigconv.web.backups import add_periodic_backups
 
     ctx = load(event_file, db_path)
+    clock = process_clock(ctx.event, at_time, None)
     db = open_existing(ctx)
     passcode = staff_passcode(db)
     db.close()
-    app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff)
-    base = phone_base_url(ctx.event.base_url, port)
+    base = phone_base_url(ctx.event.base_url, port, host)
+    app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff, clock=clock, public_url=base)
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
+    if warning := loopback_warning(host):
+        click.echo(f"Warning: {warning}", err=True)
+    if clock is not None:
+        click.echo(f"Rehearsal clock: {clock().astimezone(ctx.event.tz):%H:%M} on the event day")
     if not no_staff:
         click.echo(f"Staff stations: {base}{STAFF_PREFIX}  passcode: {passcode}")
     if backup_minutes:
@@ -620,15 +707,21 @@ def serve(
 @click.option(
     "--port", default=8000, show_default=True, help="Phone-site port, when base_url is not set."
 )
-def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int) -> None:
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    show_default=True,
+    help="Phone-site listening address, when base_url is not set.",
+)
+def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int, host: str) -> None:
     """Write each session's QR code (CODE.svg, CODE.png) and printable posters.html."""
     from bigconv.data.timetable import sessions as all_sessions
-    from bigconv.net import phone_base_url
+    from bigconv.net import is_loopback, phone_base_url
     from bigconv.printables import write_session_codes
 
     ctx = load(event_file, db_path)
     db = open_existing(ctx)
-    base = phone_base_url(ctx.event.base_url, port)
+    base = phone_base_url(ctx.event.base_url, port, host)
     rows = all_sessions(db)
     try:
         write_session_codes(out_dir, rows, base, ctx.event.tz, ctx.event.name)
@@ -643,6 +736,10 @@ def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int)
             "current address; set base_url to the address phones will use at the venue.",
             err=True,
         )
+        if is_loopback(host):
+            click.echo(
+                f"Warning: {base} is this laptop only: no phone can open these codes.", err=True
+            )
 
 
 @cli.command()
@@ -779,6 +876,17 @@ def undo_checkin_command(event_file: Path, db_path: Path | None, query: str, sta
     if not undo_checkin(db, person.id, station=station):
         raise Refused(f"Not checked in: {_who(person)}")
     click.echo(f"Check-in undone: {_who(person)}")
+
+
+def _add_followup_commands() -> None:
+    """The CPD loop's commands (bigconv/cli_followup.py): day-links, followup, schools, ..."""
+    from bigconv.cli_followup import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_add_followup_commands()
 
 
 def main() -> None:

@@ -78,6 +78,9 @@ class Event:
     reactions: tuple[Reaction, ...]
     attendees_csv: Path | None = None
     audiences: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Optional, for the report's "was it worth it?": [[costs]] label/amount, staff_hour_cost.
+    costs: tuple[tuple[str, float], ...] = ()
+    staff_hour_cost: float | None = None
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -217,6 +220,10 @@ def parse_event(doc: dict, path: Path) -> Event:
     audiences = _audiences(c, doc)
     sessions = _sessions(c, doc, rooms, slots, audiences)
     reactions = _reactions(c, doc)
+    costs = _costs(c, doc)
+    hour_cost = c.get(ev, "event", "staff_hour_cost", (int, float), required=False)
+    if hour_cost is not None and hour_cost < 0:
+        c.add("event.staff_hour_cost", f"must not be negative, got {hour_cost}")
 
     attendees_csv = None
     att = doc.get("attendees")
@@ -246,7 +253,22 @@ def parse_event(doc: dict, path: Path) -> Event:
         reactions=tuple(reactions),
         attendees_csv=attendees_csv,
         audiences=audiences,
+        costs=tuple(costs),
+        staff_hour_cost=float(hour_cost) if hour_cost is not None else None,
     )
+
+
+def _costs(c: _Checker, doc: dict) -> list[tuple[str, float]]:
+    """[[costs]] tables: what the day cost besides staff time (venue, cover, food)."""
+    out = []
+    for i, item in enumerate(c.table_list(doc, "costs")):
+        label = c.get(item, f"costs[{i}]", "label", str)
+        amount = c.get(item, f"costs[{i}]", "amount", (int, float))
+        if amount is not None and amount < 0:
+            c.add(f"costs[{i}].amount", f"must not be negative, got {amount}")
+        elif label and amount is not None:
+            out.append((label, float(amount)))
+    return out
 
 
 def _rooms(c: _Checker, doc: dict) -> list[Room]:

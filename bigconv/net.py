@@ -1,10 +1,18 @@
-"""Which address phones should use to reach this laptop."""
+"""Which address phones should use to reach this laptop: one answer for every screen and code.
+
+Every URL bigconv shows or encodes (QR codes, headers, posters, the sessions list, browser
+stations) comes from `phone_base_url`: the event's `base_url` when it sets one, else the host and
+port the phone site actually listens on.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
+DEFAULT_HOST = "0.0.0.0"
 DEFAULT_PORT = 8000
+WILDCARD_HOSTS = {"", "0.0.0.0", "::", "*"}
 
 
 def lan_address() -> str:
@@ -22,11 +30,35 @@ def lan_address() -> str:
     return address
 
 
-def phone_base_url(base_url: str | None, port: int = DEFAULT_PORT) -> str:
-    """The event's base_url if it sets one, else http://LAN-ADDRESS:PORT."""
+def is_loopback(host: str) -> bool:
+    """True when a server listening on `host` can be reached from this machine only."""
+    if host.strip().casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def phone_base_url(base_url: str | None, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> str:
+    """The event's base_url if it sets one, else http://HOST:PORT for the address listened on
+    (this machine's LAN address when listening on every interface)."""
     if base_url:
         return base_url.rstrip("/")
-    return f"http://{lan_address()}:{port}"
+    address = lan_address() if host.strip() in WILDCARD_HOSTS else host.strip()
+    if ":" in address and not address.startswith("["):
+        address = f"[{address}]"  # an IPv6 literal in a URL
+    return f"http://{address}:{port}"
+
+
+def loopback_warning(host: str) -> str | None:
+    """A one-line warning when the phone site listens only on this machine's loopback."""
+    if not is_loopback(host):
+        return None
+    return (
+        f"Listening on {host} only: phones and other computers cannot reach this site "
+        "(use --host 0.0.0.0 to serve the venue's network)."
+    )
 
 
 def session_url(base: str, code: str) -> str:

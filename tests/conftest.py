@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -14,6 +15,17 @@ from bigconv.cli import initialise, load
 from bigconv.data import store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The small event's day at 10:20, while its morning slot runs. Every app or web site a test
+# builds gets a clock of the test's own (this one when the time does not matter), and every
+# process a test starts gets `--at`, so no test depends on the date it runs on.
+SMALL_DAY = dt.datetime(2026, 11, 27, 10, 20, tzinfo=dt.UTC)
+
+
+def on_the_day(moment: dt.datetime = SMALL_DAY):
+    """A clock stopped at `moment` (by default the small event's morning), for the factories."""
+    return lambda: moment
+
 
 SMALL_EVENT = """
 [event]

@@ -38,6 +38,11 @@ def test_help_lists_every_command():
         "export",
         "report",
         "cpd",
+        "day-links",
+        "followup",
+        "followup-status",
+        "schools",
+        "barrier-addressed",
     )
     listed = [
         line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()
@@ -121,9 +126,11 @@ def test_import_reports_counts_and_rejections(small_event, small_db, tmp_path):
 
 def test_import_map_option(small_event, small_db, tmp_path):
     csv = tmp_path / "odd.csv"
-    csv.write_text("Known As,Surname\nBeth,Jones\n", encoding="utf-8")
-    assert run_cli("import-attendees", small_event, csv).returncode == 2
-    result = run_cli("import-attendees", small_event, csv, "--map", "Known As=first_name")
+    csv.write_text("Goes By,Surname\nBeth,Jones\n", encoding="utf-8")
+    refused = run_cli("import-attendees", small_event, csv)
+    assert refused.returncode == 2
+    assert "columns read: 'Surname' as last_name; not used: 'Goes By'" in refused.stderr
+    result = run_cli("import-attendees", small_event, csv, "--map", "Goes By=first_name")
     assert result.returncode == 0 and "Imported 1" in result.stdout
     assert run_cli("import-attendees", small_event, csv, "--map", "nonsense").returncode == 2
 

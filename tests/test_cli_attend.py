@@ -74,3 +74,23 @@ def test_run_refuses_an_unknown_room(small_event, small_db):
     out = run_cli("run", small_event, "--mode", "room", "--room", "Room Z")
     assert out.returncode == 2
     assert "no room named 'Room Z'" in out.stderr and "Room A" in out.stderr
+
+
+def test_attend_in_a_second_room_of_the_slot_is_refused_then_moved(small_event, small_db):
+    c = codes(small_db)
+    first = run_cli("attend", small_event, c["Phonics/Room A"], "Ada Lovelace", "--station", "A")
+    assert first.returncode == 0, first.stderr
+    refused = run_cli("attend", small_event, c["Wellbeing/Room B"], "Ada Lovelace")
+    assert refused.returncode == 1
+    assert f"present in {c['Phonics/Room A']} Phonics (Room A)" in refused.stderr
+    assert "--move" in refused.stderr and "Traceback" not in refused.stderr
+    moved = run_cli(
+        "attend", small_event, c["Wellbeing/Room B"], "Ada Lovelace", "--move", "--station", "B"
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert f"moved from {c['Phonics/Room A']} Phonics (Room A)" in moved.stdout
+    assert rows(
+        small_db,
+        "SELECT s.title, r.undone_by, r.moved_to IS NOT NULL FROM attendance_records r"
+        " JOIN sessions s ON s.id = r.session_id ORDER BY r.id",
+    ) == [("Phonics", "B", 1), ("Wellbeing", None, 0)]

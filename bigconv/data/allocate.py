@@ -538,9 +538,11 @@ def write(
         if before and not replace:
             raise AlreadyAllocated(f"an allocation already exists ({before} places)")
         db.execute(
-            "INSERT INTO allocations_replaced (attendee_id, session_id, at, source, replaced_at)"
-            " SELECT attendee_id, session_id, at, source, ? FROM allocations",
-            [now],
+            "INSERT INTO allocations_replaced"
+            " (attendee_id, session_id, at, source, replaced_at, reason, station)"
+            " SELECT attendee_id, session_id, at, source, ?, 'allocate --replace', ?"
+            " FROM allocations",
+            [now, station],
         )
         db.execute("DELETE FROM allocations")
         rows = sorted(

@@ -1,7 +1,9 @@
 """Room attendance: who is present in each session, marked in one IMMEDIATE transaction each.
 
 A mark is refused when the person is already present, or when the room is at capacity unless the
-host overrides (the override is stored and logged). Marking someone who never checked in at the
+host overrides (the override is stored and logged). A person is in one place per slot: marking
+them in a second session of the same slot is refused naming the other session, or, when the
+host chooses to move them, the first mark is stamped `moved_to` (kept, never deleted). Marking someone who never checked in at the
 desk checks them in too, in the same transaction. Undo stamps the record; nothing is deleted.
 """
 
@@ -18,12 +20,28 @@ from bigconv.data.search import PERSON_SQL, Person, fold
 from bigconv.data.store import immediate, iso, log, parse_iso
 from bigconv.data.timetable import SessionRow, sessions
 
-MARKED, ALREADY, FULL = "marked", "already", "full"
+MARKED, ALREADY, FULL, ELSEWHERE = "marked", "already", "full", "elsewhere"
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """A person's current mark in another session of the same slot."""
+
+    session_id: int
+    code: str
+    title: str
+    room: str
+    at: str
+    station: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.code} {self.title} ({self.room})"
 
 
 @dataclass(frozen=True)
 class MarkResult:
-    """What `mark_present` did; `status` is MARKED, ALREADY (refused) or FULL (refused)."""
+    """What `mark_present` did; `status` is MARKED, or ALREADY, FULL or ELSEWHERE (refused)."""
 
     session_id: int
     attendee_id: int
@@ -35,6 +53,12 @@ class MarkResult:
     walk_in: bool = False  # not allocated to this session
     override: bool = False  # marked although the room was at capacity
     checked_in: bool = False  # this call also checked the person in
+    # ELSEWHERE: where they are marked present in this slot; MARKED with move: where from
+    other: Elsewhere | None = None
+
+    @property
+    def moved(self) -> bool:
+        return self.status == MARKED and self.other is not None
 
     @property
     def marked(self) -> bool:
@@ -138,8 +162,13 @@ def mark_present(
     station: str,
     at: dt.datetime | None = None,
     override: bool = False,
+    move: bool = False,
 ) -> MarkResult:
-    """Mark a person present in a session, or say why not; returns after the commit."""
+    """Mark a person present in a session, or say why not; returns after the commit.
+
+    Present in another session of the same slot: refused (ELSEWHERE, naming it) unless `move`,
+    which stamps that first mark as moved here (kept) and marks them here, in one transaction.
+    """
     when = iso(at)
     with immediate(db):
         count = headcount(db, session_id)
@@ -152,9 +181,22 @@ def mark_present(
             return MarkResult(
                 status=ALREADY, at=existing[0], station=existing[1], **_counts(count), **result
             )
+        other = present_elsewhere(db, session_id, attendee_id)
+        if other and not move:
+            _log_refusal(db, when, station, result, "elsewhere", other_session=other.session_id)
+            return MarkResult(
+                status=ELSEWHERE,
+                at=other.at,
+                station=other.station,
+                other=other,
+                **_counts(count),
+                **result,
+            )
         if count.full and not override:
             _log_refusal(db, when, station, result, "full", **_counts(count))
             return MarkResult(status=FULL, at=when, station=station, **_counts(count), **result)
+        if other:
+            _move_from(db, other, session_id, attendee_id, when, station)
         overridden = count.full
         checked_in = current_checkin(db, attendee_id) is None
         if checked_in:  # evidently at the event: check in too, in this same transaction
@@ -165,6 +207,8 @@ def mark_present(
             [session_id, attendee_id, when, station, int(overridden)],
         )
         detail = {"walk_in": walk_in, "override": overridden, "checked_in": checked_in}
+        if other:
+            detail["moved_from"] = other.session_id
         if overridden:
             detail.update(present_before=count.present, capacity=count.capacity)
         log(db, "attend", station=station, at=when, **_ids(result), detail=detail)
@@ -176,7 +220,41 @@ def mark_present(
         capacity=count.capacity,
         override=overridden,
         checked_in=checked_in,
+        other=other,
         **result,
+    )
+
+
+def present_elsewhere(
+    db: sqlite_utils.Database, session_id: int, attendee_id: int
+) -> Elsewhere | None:
+    """This person's current mark in another session of this session's slot, if any."""
+    row = db.execute(
+        "SELECT s.id, s.code, s.title, r.name, p.at, p.station FROM attendance p"
+        " JOIN sessions s ON s.id = p.session_id JOIN rooms r ON r.id = s.room_id"
+        " WHERE p.attendee_id = ? AND s.id != ?"
+        " AND s.slot_id = (SELECT slot_id FROM sessions WHERE id = ?)"
+        " ORDER BY p.at DESC LIMIT 1",
+        [attendee_id, session_id, session_id],
+    ).fetchone()
+    return Elsewhere(*row) if row else None
+
+
+def _move_from(db, other: Elsewhere, session_id: int, attendee_id: int, when: str, station: str):
+    """Stamp the mark in the other session as moved to this one: kept, no longer current."""
+    db.execute(
+        "UPDATE attendance_records SET undone_at = ?, undone_by = ?, moved_to = ?"
+        " WHERE session_id = ? AND attendee_id = ? AND undone_at IS NULL",
+        [when, station, session_id, other.session_id, attendee_id],
+    )
+    log(
+        db,
+        "attend_moved",
+        station=station,
+        at=when,
+        session_id=other.session_id,
+        attendee_id=attendee_id,
+        detail={"to_session": session_id, "marked_at": other.at, "marked_by": other.station},
     )
 
 

@@ -12,35 +12,90 @@ from pathlib import Path
 import sqlite_utils
 
 from bigconv.data import codes
+from bigconv.data.search import fold
 from bigconv.data.store import immediate, iso, log
 from bigconv.data.sync import match_leads
 
 FIELDS = ("first_name", "last_name", "name", "email", "school", "role", "staff_id", "badge")
 
-# Header names seen in school exports, compared after lower-casing and dropping punctuation.
+# Header names seen in school exports (SIMS, Arbor, Bromcom staff reports among them), compared
+# after lower-casing and dropping punctuation. Earlier names win when a file has several for
+# one field: the name a person goes by ("Preferred Forename", "Known As") before the legal one.
 HEADERS: dict[str, tuple[str, ...]] = {
     "first_name": (
+        "preferred forename",
+        "preferred first name",
+        "preferred given name",
+        "known as",
+        "preferred name",
         "first name",
         "firstname",
         "forename",
         "forenames",
         "given name",
         "given names",
-        "preferred name",
         "legal forename",
+        "legal forenames",
+        "legal first name",
     ),
-    "last_name": ("surname", "last name", "lastname", "family name", "legal surname"),
-    "name": ("name", "full name", "fullname", "staff name", "display name"),
-    "email": ("email", "e mail", "email address", "work email", "school email"),
-    "school": ("school", "academy", "site", "school name", "establishment", "base", "location"),
-    "role": ("role", "job title", "staff type", "position", "post", "job role", "category"),
+    "last_name": (
+        "preferred surname",
+        "preferred last name",
+        "surname",
+        "last name",
+        "lastname",
+        "family name",
+        "legal surname",
+        "legal last name",
+    ),
+    "name": ("name", "full name", "fullname", "staff name", "display name", "staff member"),
+    "email": (
+        "work email",
+        "work email address",
+        "school email",
+        "school email address",
+        "email",
+        "e mail",
+        "email address",
+        "primary email",
+        "personal email",
+    ),
+    "school": (
+        "school",
+        "school name",
+        "academy",
+        "academy name",
+        "establishment",
+        "establishment name",
+        "site",
+        "site name",
+        "base",
+        "location",
+    ),
+    "role": (
+        "role",
+        "staff role",
+        "job title",
+        "post title",
+        "post",
+        "position",
+        "job role",
+        "staff type",
+        "staff category",
+        "category",
+    ),
     "staff_id": (
         "staff id",
         "staffid",
+        "staff code",
         "staff number",
+        "staff no",
         "employee id",
         "employee number",
+        "employee no",
         "payroll number",
+        "payroll no",
+        "person id",
         "id",
     ),
     "badge": ("badge", "badge code", "badge id"),
@@ -61,6 +116,8 @@ class ImportReport:
     unchanged: int = 0
     preferences: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # (line, "possible duplicate of ..."): rows that might be someone already known, not added
+    possible_duplicates: list[tuple[int, str]] = field(default_factory=list)
     dry_run: bool = False
 
 
@@ -104,20 +161,31 @@ def map_columns(
             raise ImportError_(
                 f"--map {column}={target}: unknown field {target!r} (fields: {', '.join(FIELDS)}, choice1, choice2, ...)"
             )
+    best: dict[str, tuple[int, int]] = {}  # field -> (alias priority, column)
     for i, h in enumerate(headers):
         key = _header_key(h)
         if i in fields.values() or i in choices.values():
             continue
         for name, aliases in HEADERS.items():
-            if key in aliases and name not in fields:
-                fields[name] = i
+            if key in aliases:
+                if name not in fields and (name not in best or aliases.index(key) < best[name][0]):
+                    best[name] = (aliases.index(key), i)
                 break
         else:
             m = CHOICE_RE.match(key)
             if m:
                 rank = int(m.group(1) or m.group(2))
                 choices.setdefault(rank, i)
+    fields.update({name: column for name, (_, column) in best.items()})
     return fields, choices
+
+
+def describe_columns(headers: list[str], fields: dict[str, int], choices: dict[int, int]) -> str:
+    """Which columns were read as which field, and which were not used, for error messages."""
+    used = {i: f for f, i in fields.items()} | {i: f"choice{r}" for r, i in choices.items()}
+    matched = [f"{headers[i]!r} as {used[i]}" for i in sorted(used)]
+    unused = [repr(h) for i, h in enumerate(headers) if i not in used and h]
+    return f"columns read: {', '.join(matched) or 'none'}; not used: {', '.join(unused) or 'none'}"
 
 
 def _split_name(full: str) -> tuple[str, str]:
@@ -167,17 +235,21 @@ def import_csv(
     ident = [f for f in ("badge", "staff_id", "email") if f in fields]
     if not people and not (ident and choices):
         raise ImportError_(
-            f"{path.name}: no name column found (looked for First name/Forename/Given name or Name; "
-            f"columns are: {', '.join(headers)}); use --map COLUMN=first_name"
+            f"{path.name}: no name column found (looked for Preferred Forename/Known As/"
+            f"First name/Forename/Legal Forename/Given name or Name; "
+            f"{describe_columns(headers, fields, choices)}); use --map COLUMN=first_name"
         )
     if people and "first_name" in fields and "last_name" not in fields and "name" not in fields:
         raise ImportError_(
-            f"{path.name}: a first-name column but no surname column (looked for Surname/Last name/Family name; "
-            f"columns are: {', '.join(headers)}); use --map COLUMN=last_name"
+            f"{path.name}: a first-name column but no surname column (looked for Preferred "
+            f"Surname/Surname/Last name/Family name/Legal Surname; "
+            f"{describe_columns(headers, fields, choices)}); use --map COLUMN=last_name"
         )
     report = ImportReport(dry_run=dry_run)
     with contextlib.suppress(_DryRun):
-        _import_rows(db, rows, fields, choices, people, report, station)
+        _import_rows(
+            db, rows, fields, choices, people, report, station, _fallbacks(headers, fields)
+        )
     return report
 
 
@@ -185,17 +257,49 @@ class _DryRun(Exception):
     """Raised inside the import transaction to roll it back after counting."""
 
 
-def _import_rows(db, rows, fields, choices, people, report: ImportReport, station: str) -> None:
+def _fallbacks(headers: list[str], fields: dict[str, int]) -> dict[str, list[int]]:
+    """For each field, the other columns that could be it, best first: a blank "Known As"
+    falls back to "Forename", then "Legal Forename"."""
+    out: dict[str, list[int]] = {}
+    for name, column in fields.items():
+        aliases = HEADERS.get(name, ())
+        others = [
+            (aliases.index(_header_key(h)), i)
+            for i, h in enumerate(headers)
+            if i != column and _header_key(h) in aliases and i not in fields.values()
+        ]
+        if others:
+            out[name] = [i for _, i in sorted(others)]
+    return out
+
+
+def _cells(row: list[str], fields: dict[str, int], fallbacks: dict[str, list[int]]) -> dict:
+    def get(i: int) -> str:
+        return row[i].strip() if i < len(row) else ""
+
+    cell = {f: get(i) for f, i in fields.items()}
+    for f, columns in fallbacks.items():
+        for i in columns:
+            if cell[f]:
+                break
+            cell[f] = get(i)
+    return cell
+
+
+def _import_rows(
+    db, rows, fields, choices, people, report: ImportReport, station: str, fallbacks=None
+) -> None:
     with immediate(db):
         sessions = _session_lookup(db)
         seen: dict[str, int] = {}
+        names = _NameIndex(db)
         now = iso()
         for line, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
                 continue
-            cell = {f: (row[i].strip() if i < len(row) else "") for f, i in fields.items()}
+            cell = _cells(row, fields, fallbacks or {})
             reason = _import_row(
-                db, cell, row, choices, sessions, people, seen, line, now, report, station
+                db, cell, row, choices, sessions, people, seen, names, line, now, report, station
             )
             if reason:
                 report.rejected.append((line, reason))
@@ -206,7 +310,7 @@ def _import_rows(db, rows, fields, choices, people, report: ImportReport, statio
 
 
 def _import_row(
-    db, cell, row, choices, sessions, people, seen, line, now, report, station
+    db, cell, row, choices, sessions, people, seen, names, line, now, report, station
 ) -> str | None:
     if people:
         first, last = cell.get("first_name", ""), cell.get("last_name", "")
@@ -222,9 +326,18 @@ def _import_row(
         return f"badge {cell['badge']!r} must be 3-20 letters and digits"
     staff_id = cell.get("staff_id") or None
     key = badge or staff_id or email.casefold() or None
+    if key is None and people:  # no identifier at all: the name and school are the identity
+        key = f"{fold(first)} {fold(last)} @ {fold(cell.get('school', ''))}"
     if key and key in seen:
         return f"same person as line {seen[key]} ({key})"
     existing = _find(db, badge, staff_id, email)
+    if existing is None and people:
+        existing, doubt = names.identify(
+            first, last, cell.get("school", ""), badge, staff_id, email
+        )
+        if doubt:
+            report.possible_duplicates.append((line, doubt))
+            return None
     preferences = []
     for rank in sorted(choices):
         value = row[choices[rank]].strip() if choices[rank] < len(row) else ""
@@ -263,6 +376,7 @@ def _import_row(
             attendee_id = (
                 db["attendees"].insert({**record, "source": "import", "created_at": now}).last_pk
             )
+            names.add(attendee_id, line)
             report.imported += 1
             log(db, "attendee_imported", station=station, at=now, attendee_id=attendee_id)
         else:
@@ -274,13 +388,14 @@ def _import_row(
             if any(existing[k] != v for k, v in record.items()):
                 db["attendees"].update(attendee_id, record)
                 report.updated += 1
+                was = {k: existing[k] for k, v in record.items() if existing[k] != v}
                 log(
                     db,
                     "attendee_updated",
                     station=station,
                     at=now,
                     attendee_id=attendee_id,
-                    detail=record,
+                    detail={**record, "was": was},  # the old values stay in the log
                 )
             else:
                 report.unchanged += 1
@@ -291,6 +406,22 @@ def _import_row(
         [attendee_id],
     ).fetchall()
     if preferences and [tuple(p) for p in current] != preferences:
+        if current:  # the old choices are kept, with when and why
+            db.execute(
+                "INSERT INTO preferences_replaced"
+                " (attendee_id, session_id, rank, replaced_at, reason, station)"
+                " SELECT attendee_id, session_id, rank, ?, 'new choices imported', ?"
+                " FROM preferences WHERE attendee_id = ?",
+                [now, station, attendee_id],
+            )
+            log(
+                db,
+                "preferences_replaced",
+                station=station,
+                at=now,
+                attendee_id=attendee_id,
+                detail={"old": [sid for _, sid in current], "new": [sid for _, sid in preferences]},
+            )
         db.execute("DELETE FROM preferences WHERE attendee_id = ?", [attendee_id])
         for rank, sid in preferences:
             db.execute(
@@ -315,3 +446,75 @@ def _find(db, badge, staff_id, email) -> dict | None:
             if len(rows) == 1:
                 return rows[0]
     return None
+
+
+class _NameIndex:
+    """Attendees by folded full name, to tell whether a row without a matching badge, staff ID
+    or email is someone already known (same name and school) or only might be."""
+
+    def __init__(self, db):
+        self.db = db
+        self._by_name: dict[str, list[int]] | None = None  # read when first needed
+        self.lines: dict[int, int] = {}  # attendee id -> line of this file that added them
+
+    @property
+    def by_name(self) -> dict[str, list[int]]:
+        if self._by_name is None:
+            self._by_name = {}
+            for aid, first, last in self.db.execute(
+                "SELECT id, first_name, last_name FROM attendees"
+            ):
+                self._by_name.setdefault(_full(first, last), []).append(aid)
+        return self._by_name
+
+    def add(self, attendee_id: int, line: int) -> None:
+        self.lines[attendee_id] = line
+        if self._by_name is None:
+            return  # the first read will find them in the table
+        row = self.db.execute(
+            "SELECT first_name, last_name FROM attendees WHERE id = ?", [attendee_id]
+        ).fetchone()
+        self._by_name.setdefault(_full(*row), []).append(attendee_id)
+
+    def identify(
+        self, first, last, school, badge, staff_id, email
+    ) -> tuple[dict | None, str | None]:
+        """(the person this row is, None) or (None, why it might be someone known) or (None, None)."""
+        ids = self.by_name.get(_full(first, last), [])
+        if not ids:
+            return None, None
+        marks = ", ".join("?" for _ in ids)
+        rows = list(self.db["attendees"].rows_where(f"id IN ({marks})", ids, order_by="id"))
+        mine = {"badge": badge, "staff_id": staff_id, "email": email.casefold() or None}
+        # A different badge or staff ID on both sides: certainly someone else.
+        rows = [r for r in rows if not _differs(r, mine, ("badge", "staff_id"))]
+        if not rows:
+            return None, None
+        same_school = [r for r in rows if fold(r["school"]) == fold(school)]
+        agree = [r for r in same_school if not _differs(r, mine, ("email",))]
+        if len(agree) == 1:
+            return agree[0], None
+        near = agree or same_school or [r for r in rows if not r["school"] or not school]
+        if not near:
+            return None, None  # the same name at another school: another person
+        return None, "possible duplicate of " + "; ".join(self.describe(r) for r in near[:3]) + (
+            ": not added (give a staff ID, email or badge code that tells them apart,"
+            " or correct the row)"
+        )
+
+    def describe(self, row: dict) -> str:
+        details = ", ".join(x for x in (row["badge"], row["school"], row["email"]) if x)
+        where = f", line {self.lines[row['id']]}" if row["id"] in self.lines else ""
+        return f"{row['first_name']} {row['last_name']} ({details}){where}"
+
+
+def _full(first: str, last: str) -> str:
+    return fold(f"{first} {last}")
+
+
+def _differs(row: dict, mine: dict, keys: tuple[str, ...]) -> bool:
+    for key in keys:
+        theirs = row[key].casefold() if key == "email" and row[key] else row[key]
+        if mine[key] and theirs and mine[key] != theirs:
+            return True
+    return False

@@ -42,6 +42,10 @@ class CpdRecord:
     school: str
     role: str
     sessions: list[Attended] = field(default_factory=list)
+    # Filled by bigconv.data.impact.add_followups: named commitments with follow-up answers,
+    # and the sessions this person led (leading colleagues' CPD is recorded CPD too).
+    commitments: list = field(default_factory=list)
+    led: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -64,6 +68,11 @@ JOIN attendees a ON a.id = p.attendee_id
 JOIN sessions s ON s.id = p.session_id
 JOIN rooms r ON r.id = s.room_id
 JOIN slots t ON t.id = s.slot_id
+-- One place per person per slot: should a file hold two current marks in one slot (written
+-- before that was enforced), only the later counts, so no time is counted twice.
+WHERE NOT EXISTS (SELECT 1 FROM attendance q JOIN sessions s2 ON s2.id = q.session_id
+                  WHERE q.attendee_id = p.attendee_id AND s2.slot_id = s.slot_id
+                    AND (q.at > p.at OR (q.at = p.at AND q.session_id > p.session_id)))
 ORDER BY a.last_name COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id, t.starts_at
 """
 

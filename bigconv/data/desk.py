@@ -62,6 +62,14 @@ def day_sessions(db: sqlite_utils.Database, attendee_id: int) -> list[DaySession
     return [DaySession(*row) for row in db.execute(DAY_SQL, [attendee_id])]
 
 
+PRESENT_SQL = DAY_SQL.replace("FROM allocations a", "FROM attendance a")
+
+
+def present_sessions(db: sqlite_utils.Database, attendee_id: int) -> list[DaySession]:
+    """Where this person is marked present now, in time order: one session per slot at most."""
+    return [DaySession(*row) for row in db.execute(PRESENT_SQL, [attendee_id])]
+
+
 @dataclass(frozen=True)
 class Opening:
     """A session that still has places, for offering to a walk-in."""
@@ -120,6 +128,17 @@ def register_walk_in(
         raise WalkInError(f"Email: not an email address: {email!r}")
     when = iso(at)
     with immediate(db):
+        known = (
+            email
+            and db.execute(
+                "SELECT first_name, last_name, badge FROM attendees WHERE lower(email) = lower(?)",
+                [email],
+            ).fetchone()
+        )
+        if known:  # the same person twice would split their record: find them instead
+            raise WalkInError(
+                f"Email: {email} is already {known[0]} {known[1]} ({known[2]}): search for them"
+            )
         identity = email or f"walk-in:{first_name} {last_name}:{school}:{when}"
         badge = codes.badge_code(identity, _badge_taken(db))
         record = {

@@ -185,7 +185,8 @@ def schools(db: sqlite_utils.Database) -> list[SchoolRow]:
         SELECT p.school, count(*),
             sum(EXISTS (SELECT 1 FROM checkins c WHERE c.attendee_id = p.id)),
             sum((SELECT count(*) FROM allocations al WHERE al.attendee_id = p.id)),
-            sum((SELECT count(*) FROM attendance x WHERE x.attendee_id = p.id)),
+            sum((SELECT count(DISTINCT s.slot_id) FROM attendance x
+                 JOIN sessions s ON s.id = x.session_id WHERE x.attendee_id = p.id)),
             (SELECT count(*) FROM linked l WHERE l.school = p.school),
             (SELECT avg(l.rating) FROM linked l WHERE l.school = p.school)
         FROM people p GROUP BY p.school ORDER BY p.school

@@ -286,10 +286,18 @@ def lookup(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[Match]
     person = find_badge(db, text)
     if person is not None:
         return search_attendees_for([person], db)
-    if "@" in text:  # a whole email address names one person, even where initials are shared
-        rows = db.execute(PERSON_SQL + " WHERE lower(email) = lower(?)", [text.strip()]).fetchall()
-        if rows:
-            return search_attendees_for([Person(*row) for row in rows], db)
+    if "@" in text:  # email-shaped: it matches emails only, never names by their letters
+        wanted = text.strip().casefold()
+        rows = db.execute(PERSON_SQL + " WHERE lower(email) = ?", [wanted]).fetchall()
+        if not rows:  # part of an address: "s.khan@", "@beta.sch.uk"
+            pattern = (
+                "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            rows = db.execute(
+                PERSON_SQL + " WHERE lower(email) LIKE ? ESCAPE '\\' ORDER BY lower(email) LIMIT ?",
+                [pattern, limit],
+            ).fetchall()
+        return search_attendees_for([Person(*row) for row in rows], db)
     index = AttendeeIndex(db)
     found = index.search(text, limit, fuzzy=False) or index.search(text, limit)
     return search_attendees_for([p for p, _ in found], db)

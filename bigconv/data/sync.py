@@ -48,7 +48,7 @@ def apply_event(db: sqlite_utils.Database, event: Event, *, station: str = "init
                 set_meta(db, key, value)
         room_ids = _sync_rooms(db, event, report)
         slot_ids = _sync_slots(db, event, report)
-        _sync_sessions(db, event, room_ids, slot_ids, report)
+        _sync_sessions(db, event, room_ids, slot_ids, report, station)
         _sync_reactions(db, event, report)
         _remove_unused_rooms_and_slots(db, event, report)
         match_leads(db)
@@ -132,7 +132,26 @@ def _match_sessions(event: Event, rows: list[dict], room_ids, slot_ids) -> dict[
     return matched
 
 
-def _sync_sessions(db, event: Event, room_ids, slot_ids, report: SyncReport) -> None:
+def _keep_choices_of_removed(db, row: dict, station: str) -> None:
+    """Copy a removed session's allocations and choices into the *_replaced tables, with why."""
+    now, why = iso(), f"session {row['code']} {row['title']!r} removed from the event file"
+    db.execute(
+        "INSERT INTO allocations_replaced"
+        " (attendee_id, session_id, at, source, replaced_at, reason, station)"
+        " SELECT attendee_id, session_id, at, source, ?, ?, ? FROM allocations WHERE session_id = ?",
+        [now, why, station, row["id"]],
+    )
+    db.execute(
+        "INSERT INTO preferences_replaced"
+        " (attendee_id, session_id, rank, replaced_at, reason, station)"
+        " SELECT attendee_id, session_id, rank, ?, ?, ? FROM preferences WHERE session_id = ?",
+        [now, why, station, row["id"]],
+    )
+
+
+def _sync_sessions(
+    db, event: Event, room_ids, slot_ids, report: SyncReport, station: str = "init"
+) -> None:
     rows = list(db["sessions"].rows)
     matched = _match_sessions(event, rows, room_ids, slot_ids)
     keep = {row["id"] for row in matched.values()}
@@ -141,6 +160,7 @@ def _sync_sessions(db, event: Event, room_ids, slot_ids, report: SyncReport) -> 
         db, "session", [(r["id"], f"{r['title']!r} ({r['code']})") for r in gone], "session_id"
     )
     for r in gone:
+        _keep_choices_of_removed(db, r, station)
         for table in ("preferences", "allocations", "session_leads"):
             db.execute(f"DELETE FROM {table} WHERE session_id = ?", [r["id"]])
         db.execute("DELETE FROM sessions WHERE id = ?", [r["id"]])

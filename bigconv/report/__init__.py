@@ -10,6 +10,8 @@ import jinja2
 from markupsafe import Markup
 
 from bigconv.data.cpd import CpdRecord
+from bigconv.data.impact import MIN_GROUP
+from bigconv.data.impact import RANKS as RANK_LABELS
 from bigconv.data.report import Report, SessionReport
 from bigconv.report import svg
 
@@ -51,6 +53,12 @@ def tally(texts) -> list[tuple[str, int]]:
     return [(text, n) for text, n in counts.values()]
 
 
+def money(amount: float) -> str:
+    """1,234 for whole amounts, 1,234.50 otherwise."""
+    return f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+
+
+_env.filters.update(money=money)
 _env.filters.update(hours=hours, longdate=longdate, mean_rating=mean_rating, tally=tally)
 
 
@@ -84,11 +92,15 @@ def rating_chart(ratings: list[int], width: int = 260) -> Markup:
     return svg.hbars(rows, label="Ratings", width=width)
 
 
-def render_report(report: Report) -> str:
-    """The whole report as one self-contained HTML page."""
+def render_report(report: Report, impact=None) -> str:
+    """The whole report as one self-contained HTML page (with `impact`, a
+    bigconv.data.impact.Impact, the evidence chain and the day's cost too)."""
     colours = svg.kind_colours([(k.key, k.negative) for k in report.kinds])
     return _env.get_template("report.html").render(
         r=report,
+        impact=impact,
+        ranks=RANK_LABELS,
+        min_group=MIN_GROUP,
         colours=colours,
         swatch=svg.swatch,
         arrivals_chart=arrivals_chart(report),
@@ -158,3 +170,45 @@ def render_certificates(records: list[CpdRecord], *, event: str, date: str, venu
     return _env.get_template("certificates.html").render(
         records=records, event=event, date=date, venue=venue
     )
+
+
+FOLLOWUP_COLUMNS = (
+    "kind",
+    "badge",
+    "first_name",
+    "last_name",
+    "email",
+    "school",
+    "role",
+    "session_code",
+    "session_title",
+    "minutes_led",
+    "will_try",
+    "when_where",
+    "round",
+    "tried",
+    "what_happened",
+)
+
+
+def write_cpd_followups_csv(records: list[CpdRecord], path: Path) -> int:
+    """Sessions led, and named commitments with each follow-up answer: one row each."""
+    from bigconv.data.export import safe_cell
+
+    count = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(FOLLOWUP_COLUMNS)
+        for r in records:
+            who = (r.badge, r.first_name, r.last_name, r.email, r.school, r.role)
+            rows = [("led", *who, x.code, x.title, x.minutes, "", "", "", "", "") for x in r.led]
+            for c, answers in r.commitments:
+                what = (c.code, c.title, "", c.try_text, c.when_where)
+                rows += [
+                    ("commitment", *who, *what, label, a.tried_words, a.happened)
+                    for label, a in answers
+                ] or [("commitment", *who, *what, "", "", "")]
+            for row in rows:
+                writer.writerow([safe_cell(v) for v in row])
+                count += 1
+    return count

@@ -7,11 +7,12 @@ import datetime as dt
 import importlib
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -20,9 +21,15 @@ from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup
 from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
-from bigconv.net import phone_base_url
+from bigconv.net import DEFAULT_PORT, phone_base_url
 
 POLL_SECONDS = 0.25
+STATIONS = (
+    ("timetable", "Timetable", "F2: the day's slots, rooms and sessions"),
+    ("desk", "Desk", "F3: registration desk: find or scan, check in, walk-ins"),
+    ("room", "Room", "F4: a room's roster, headcount and QR code"),
+    ("dashboard", "Dashboard", "F5: arrivals, rooms now, reactions, feedback, alerts"),
+)
 T = TypeVar("T")
 
 
@@ -53,7 +60,12 @@ class BigconvApp(App):
         Binding("f3", "switch_mode('desk')", "Desk"),
         Binding("f4", "switch_mode('room')", "Room"),
         Binding("f5", "switch_mode('dashboard')", "Dashboard"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # in the palette and README
+        Binding("f12", "show_passcode", show=False),
+        # Priority: the focus moves when the key arrives, so letters typed straight after Tab
+        # land in the next field, not the one being left (see widgets/searchbox.py).
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(
@@ -68,6 +80,7 @@ class BigconvApp(App):
         room: str | None = None,
         serve_port: int | None = None,
         serve_host: str = "0.0.0.0",
+        public_url: str | None = None,
     ):
         super().__init__()
         self.room = room  # the room mode's room by name; None: it asks
@@ -81,6 +94,16 @@ class BigconvApp(App):
         self.problem: str | None = None
         self.db = store.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
+        self.tz = event.tz if event else dt.UTC
+        name = store.get_meta(self.db, "event_name") or "bigconv"
+        self.title = name
+        # The one phone address this station shows and encodes: given by the process that
+        # serves the phones (browser stations), else base_url, else where this app listens.
+        self.base_url = public_url or phone_base_url(
+            event.base_url if event else store.get_meta(self.db, "base_url") or None,
+            serve_port or DEFAULT_PORT,
+            serve_host,
+        )
         self.pending: Changes = NOTHING  # gathered for `pending_for` until it may refresh
         self.pending_for = None
         self.refreshed_at = 0.0
@@ -89,13 +112,9 @@ class BigconvApp(App):
         if serve_port is not None:
             from bigconv.tui.phone_site import PhoneSiteRunner
 
-            self.phone_site = PhoneSiteRunner(self.db_path, event, serve_host, serve_port)
-        self.tz = event.tz if event else dt.UTC
-        name = store.get_meta(self.db, "event_name") or "bigconv"
-        self.title = name
-        self.base_url = phone_base_url(
-            event.base_url if event else store.get_meta(self.db, "base_url") or None
-        )
+            self.phone_site = PhoneSiteRunner(
+                self.db_path, event, serve_host, serve_port, url=self.base_url, clock=self.clock
+            )
         self.phone_message = ""
         self.show_station()
         if not event and (tzname := store.get_meta(self.db, "timezone")):
@@ -135,6 +154,38 @@ class BigconvApp(App):
         if room is not None:
             self.room = room
         self.switch_mode(mode)
+
+    def get_system_commands(self, screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): every station, every key of the screen it was opened
+        on (so "walk-in" or "undo" are found by typing), the passcode, and Textual's own."""
+        for mode, title, help_text in STATIONS:
+            yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
+        seen = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or active.node is self:
+                continue
+            seen.add(binding.action)
+            run = partial(self.run_action, binding.action, active.node)
+            yield SystemCommand(
+                binding.description, f"{self.get_key_display(binding)} on this screen", run
+            )
+        yield SystemCommand(
+            "Show the staff passcode",
+            "F12: for browser stations; shown until Esc (never on a projected screen)",
+            self.action_show_passcode,
+        )
+        yield from super().get_system_commands(screen)
+
+    def action_show_passcode(self) -> None:
+        """The staff passcode in a dialog until dismissed (never in the header or a toast)."""
+        from bigconv.data.staff import staff_passcode
+        from bigconv.tui.screens.passcode import PasscodeScreen
+        from bigconv.web.app import STAFF_PREFIX
+
+        passcode = self.guarded(staff_passcode, self.db)
+        if passcode is not None:
+            self.push_screen(PasscodeScreen(passcode, f"{self.base_url}{STAFF_PREFIX}"))
 
     def guarded(self, action: Callable[..., T], *args, **kwargs) -> T | None:
         """Run a database action; if the database fails (locked, read-only, disk full, damaged,
@@ -252,10 +303,13 @@ def make_app(
     room: str | None = None,
     serve_port: int | None = None,
     serve_host: str = "0.0.0.0",
+    public_url: str | None = None,
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
 
     `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
+    `clock` drives the screens and the phone site this app serves; `public_url` overrides the
+    phone address shown (else base_url, else the address the phone site listens on).
     """
     return BigconvApp(
         db_path,
@@ -267,4 +321,5 @@ def make_app(
         room=room,
         serve_port=serve_port,
         serve_host=serve_host,
+        public_url=public_url,
     )

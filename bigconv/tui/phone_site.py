@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -9,8 +11,7 @@ from aiohttp import web
 
 from bigconv.config import Event
 from bigconv.data import store
-from bigconv.data.staff import staff_passcode
-from bigconv.net import phone_base_url
+from bigconv.net import loopback_warning, phone_base_url
 from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
 
 
@@ -30,15 +31,27 @@ async def served_by_bigconv(port: int) -> bool:
 class PhoneSiteRunner:
     """Start and stop the phone site with an AppRunner (never web.run_app: it takes the loop)."""
 
-    def __init__(self, db_path: Path, event: Event | None, host: str, port: int):
+    def __init__(
+        self,
+        db_path: Path,
+        event: Event | None,
+        host: str,
+        port: int,
+        *,
+        url: str | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ):
         self.db_path, self.event, self.host, self.port = db_path, event, host, port
         self.runner: web.AppRunner | None = None
-        self.url = phone_base_url(event.base_url if event else None, port)
+        self.url = url or phone_base_url(event.base_url if event else None, port, host)
+        self.clock = clock or store.utcnow  # the app's clock: a rehearsal (--at) drives both
 
     async def start(self) -> str:
         """Start serving; return a one-line message saying where phones should go."""
         staff = self.event is not None  # browser stations need the event file to start
-        app = make_web_app(self.db_path, self.event, staff=staff)
+        app = make_web_app(
+            self.db_path, self.event, staff=staff, clock=self.clock, public_url=self.url
+        )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
@@ -49,16 +62,14 @@ class PhoneSiteRunner:
                 return f"Phones: {self.url} (served by another bigconv)"
             return f"Phone site NOT started: port {self.port} is in use (try --port)"
         self.runner = runner
+        warning = loopback_warning(self.host)
+        tail = f" · ⚠ {warning}" if warning else ""
         if not staff:
-            return f"Phones: {self.url}"
-        return f"Phones: {self.url} · Staff: {self.url}{STAFF_PREFIX} passcode {self.passcode()}"
-
-    def passcode(self) -> str:
-        db = store.connect(self.db_path)
-        try:
-            return staff_passcode(db)
-        finally:
-            db.close()
+            return f"Phones: {self.url}{tail}"
+        # The passcode is not in this line: it goes in the header, which a hall may read.
+        return (
+            f"Phones: {self.url} · Staff: {self.url}{STAFF_PREFIX} (F12 shows the passcode){tail}"
+        )
 
     async def stop(self) -> None:
         if self.runner is not None:

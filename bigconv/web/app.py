@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import secrets
+import shlex
 import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
@@ -113,6 +114,9 @@ class PhoneSite:
         context.setdefault("notice", None)
         context.setdefault("notice_class", "")
         context.setdefault("notice_at", "")
+        from bigconv.web.followup import commit_context  # the commitment form (CPD loop)
+
+        context = {**commit_context(request), **context}
         response = self.page(
             "session.html",
             status,
@@ -439,6 +443,19 @@ def http_message(exc: web.HTTPException) -> str:
     return exc.reason
 
 
+def _station_command(db_path: Path, event: Event, clock, public_url: str | None) -> str:
+    """The browser stations' command, told this server's phone address and rehearsal clock."""
+    from bigconv.web.staff import station_command
+
+    command = station_command(event.path.resolve(), Path(db_path).resolve())
+    extra = []
+    if public_url:
+        extra += ["--public-url", public_url]
+    if isinstance(clock, store.OffsetClock):
+        extra += ["--clock-offset", f"{clock.offset.total_seconds():.3f}"]
+    return " ".join([command, *map(shlex.quote, extra)])
+
+
 SITE = web.AppKey("bigconv_site", PhoneSite)
 STAFF_APP = web.AppKey("bigconv_staff_app", web.Application)
 
@@ -450,9 +467,13 @@ def make_web_app(
     clock: Callable[[], dt.datetime] | None = None,
     cooldown: dt.timedelta = feedback.COOLDOWN,
     staff: bool = False,
+    public_url: str | None = None,
 ) -> web.Application:
     """Build the phone site over the event database (the CLI and the tests call this);
-    `staff` adds the passcode-protected browser stations under /staff (needs `event`)."""
+    `staff` adds the passcode-protected browser stations under /staff (needs `event`).
+
+    `clock` stamps reactions and feedback and says which session is on; the browser stations
+    get the same clock (a rehearsal's offset) and `public_url`, the address phones use."""
     site = PhoneSite(db_path, event, clock or store.utcnow, cooldown)
     app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
     app[SITE] = site
@@ -464,7 +485,9 @@ def make_web_app(
         if event is None:
             raise ValueError("the staff stations need the event file (stations start from it)")
 
-        app[STAFF_APP] = make_staff_app(db_path, event)
+        app[STAFF_APP] = make_staff_app(
+            db_path, event, command=_station_command(db_path, event, clock, public_url)
+        )
         app.add_subapp(STAFF_PREFIX, app[STAFF_APP])
     app.router.add_static("/static", STATIC)
     app.router.add_get("/", site.index)
@@ -476,4 +499,7 @@ def make_web_app(
     app.router.add_get("/{code}", site.session_view)
     app.router.add_post("/{code}/react", site.react_form)
     app.router.add_post("/{code}/feedback", site.feedback_form)
+    from bigconv.web.followup import add_routes as add_followup_routes
+
+    add_followup_routes(app)  # /me/TOKEN and /{code}/commit
     return app

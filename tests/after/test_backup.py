@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import time
 
 import pytest
 
@@ -54,7 +55,11 @@ def test_prune_keeps_the_newest(small_db, tmp_path):
     fresh = made[1].with_name(made[1].name + ".partial")
     for partial in (stale, fresh):
         partial.write_bytes(b"cut off")
-    os.utime(stale, (0, 0))  # an hour old or more: its writer is gone
+    # Deliberate clock reads: prune() judges a .partial file by its age on this machine's clock,
+    # and under a faked clock (CI's faketime runs) a file's own stamp is not shifted with it.
+    now = time.time()
+    os.utime(stale, (now - 7200, now - 7200))  # two hours old: its writer is gone
+    os.utime(fresh, (now - 60, now - 60))  # a minute old: may still be being written
     removed = backup.prune(tmp_path, keep=2, db_path=small_db)
     assert removed == [*made[:3], stale]
     assert fresh.exists()  # may still be being written

@@ -80,3 +80,39 @@ def test_cli_export_without_database_exits_2(small_event, tmp_path):
     assert done.returncode == 2
     assert "no database yet" in done.stderr
     assert not (tmp_path / "small.db").exists()
+
+
+def test_each_csv_names_people_and_sessions_beside_their_ids(day_db, tmp_path):
+    """What an organiser opening the files in Excel needs: names, schools, titles and local
+    times beside the ids (which stay, for scripts)."""
+    db = store.connect(day_db)
+    export_csv(db, tmp_path)
+    db.close()
+    for name in ("checkins", "checkin_records", "attendance", "attendance_records", "log"):
+        rows = read(tmp_path / f"{name}.csv")
+        assert "attendee_id" in rows[0], name
+        names = {r["attendee_name"] for r in rows}
+        assert "Ada Lovelace" in names, name
+        assert "Alpha School" in {r["attendee_school"] for r in rows}, name
+        assert all(r["at_local"] for r in rows), name
+    ada = next(r for r in read(tmp_path / "attendance.csv") if r["attendee_name"] == "Ada Lovelace")
+    assert (ada["session_title"], ada["session_room"]) == ("Phonics", "Room A")
+    assert ada["at_local"] == "2026-11-27 10:02:00"  # November: London is on UTC
+    assert ada["session_id"] and ada["attendee_id"]  # the ids stay
+    for name in ("feedback", "reactions", "allocations", "attendance"):
+        titles = {r["session_title"] for r in read(tmp_path / f"{name}.csv")}
+        assert "Phonics" in titles, name
+    alloc = read(tmp_path / "allocations.csv")
+    assert "Zoë O'Brien-Müller" in {r["attendee_name"] for r in alloc}
+    sessions = read(tmp_path / "sessions.csv")
+    assert {"Room A", "Hall"} <= {r["room_name"] for r in sessions}
+
+
+def test_local_times_follow_the_event_time_zone(day_db, tmp_path):
+    import zoneinfo
+
+    db = store.connect(day_db)
+    export_csv(db, tmp_path, tz=zoneinfo.ZoneInfo("Asia/Tokyo"))
+    db.close()
+    ada = next(r for r in read(tmp_path / "attendance.csv") if r["attendee_name"] == "Ada Lovelace")
+    assert ada["at_local"] == "2026-11-27 19:02:00"

@@ -58,3 +58,28 @@ def test_accented_name_with_a_typo_from_the_command_line(small_event, small_db):
     result = run_cli("checkin", small_event, "zoe obrein")
     assert result.returncode == 0, result.stderr
     assert "Zoë O'Brien-Müller" in result.stdout
+
+
+def test_an_email_shaped_query_matches_emails_only(small_event, small_db):
+    nobody = run_cli("checkin", small_event, "x@y")
+    assert nobody.returncode == 1
+    assert nobody.stderr.strip() == "x@y: no attendee matches this email"
+    domain = run_cli("checkin", small_event, "@a.sch.uk")
+    assert domain.returncode == 1
+    lines = domain.stderr.splitlines()
+    assert lines[0].startswith("@a.sch.uk: 3 attendees match; give a badge code, a whole email")
+    assert all("@a.sch.uk" in line for line in lines[1:]) and len(lines) == 4
+    whole = run_cli("checkin", small_event, "S.Khan@B.sch.uk", "--station", "Desk 1")
+    assert whole.returncode == 0, whole.stderr
+    assert "Sarah Khan" in whole.stdout and "Beta School" in whole.stdout
+
+
+def test_many_matches_say_how_many_and_show_the_first_few(sample_event):
+    result = run_cli("checkin", sample_event, "@wa.sch.uk")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "@wa.sch.uk: more than 50 attendees match; give a badge code, a whole email"
+        " or more of the name (the first 5 shown):"
+    )
+    assert len(lines) == 6 and all("@wa.sch.uk" in line for line in lines[1:])

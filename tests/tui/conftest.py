@@ -20,6 +20,11 @@ BUSY_CLOCK = dt.datetime(2026, 11, 27, 10, 5, tzinfo=dt.UTC)
 def busy_template(sample_template: Path, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("busy")
     copy_day(sample_template, folder)
+    return make_busy(folder)
+
+
+def make_busy(folder: Path) -> Path:
+    """Make the initialised sample day in `folder` busy (scripts/screenshots.py uses it too)."""
     event = load_event(folder / "sample_event.toml")
     db = store.connect(folder / "sample_event.db")
     with store.immediate(db):  # a fixed phone address, so pictures do not depend on this machine's

@@ -98,7 +98,8 @@ async def test_drill_down_shows_roster_and_feedback(small_db):
         roster = app.screen.query_one("#detail-roster", DataTable)
         rows = [[str(c) for c in roster.get_row_at(i)] for i in range(roster.row_count)]
         assert rows[0][1] == "Bob [bold]Bob[/]" and rows[0][0].startswith("✓")
-        assert rows[1][1] == "Ada Lovelace" and rows[1][0] == "✗ absent"
+        # 10:15, the session runs until 11:00: not ticked yet is not "absent"
+        assert rows[1][1] == "Ada Lovelace" and rows[1][0] == "· not yet"
         feedback = app.screen.query_one("#detail-feedback", DataTable)
         assert [str(c) for c in feedback.get_row_at(0)] == [
             "10:15",

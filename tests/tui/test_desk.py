@@ -143,8 +143,8 @@ async def test_banner_lists_the_persons_sessions_in_time_order(small_db):
         await pilot.press("enter")
         await pilot.pause()
         _, text = banner(app)
-        assert text.index("10:00  Morning: Phonics — Room A") < text.index(
-            "13:00  Afternoon: Oracy — Room B"
+        assert text.index("10:00  Room A · Morning: Phonics") < text.index(
+            "13:00  Room B · Afternoon: Oracy"
         )
 
 
@@ -247,7 +247,7 @@ async def test_walk_in_registered_checked_in_and_given_a_place(small_db):
         await pilot.press("space", "enter")
         await pilot.pause()
         kind, text = banner(app)
-        assert kind == "ok" and "Nia Walker" in text and "Morning: Phonics — Room A" in text
+        assert kind == "ok" and "Nia Walker" in text and "Room A · Morning: Phonics" in text
     nia = person(small_db, "nia walker")
     assert nia.school == "Gamma School"
     assert state(small_db, nia.id)[1] == "Desk 1"
@@ -405,3 +405,30 @@ async def test_walk_in_form_typed_faster_than_the_screen_draws(small_db):
     db = store.connect(small_db)
     assert [s.session_id for s in day_sessions(db, omar.id)] == [second.session_id]
     db.close()
+
+
+async def test_banner_shows_one_place_per_slot_where_they_are_present(small_db):
+    """Allocated to Phonics but moved to Wellbeing (Room B) in the morning: the desk shows the
+    place they are in, once, and never both rooms for one slot."""
+    from bigconv.data.attendance import mark_present
+    from bigconv.data.desk import allocate_places
+    from bigconv.data.timetable import sessions
+
+    db = store.connect(small_db)
+    ada = lookup(db, "ada lovelace")[0].person
+    by_title = {(s.title, s.slot): s.id for s in sessions(db)}
+    allocate_places(db, ada.id, [by_title[("Phonics", "Morning")]], station="t")
+    at = T0.replace(hour=10, minute=5)
+    mark_present(db, by_title[("Phonics", "Morning")], ada.id, station="A", at=at)
+    refused = mark_present(db, by_title[("Wellbeing", "Morning")], ada.id, station="B", at=at)
+    assert refused.status == "elsewhere"
+    mark_present(db, by_title[("Wellbeing", "Morning")], ada.id, station="B", at=at, move=True)
+    db.close()
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, "ada lov")
+        await pilot.press("enter")
+        await pilot.pause()
+        _, text = banner(app)
+    assert "10:00  Room B · Morning: Wellbeing  ✓ present" in text
+    assert "Phonics" not in text and text.count("Morning:") == 1

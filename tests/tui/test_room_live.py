@@ -17,15 +17,19 @@ db = store.connect(sys.argv[1])
 check_in(db, int(sys.argv[2]), station="Desk 1")
 """
 
-# A second room screen in its own process: it scans a badge through its own screen.
+# A second room screen in its own process: it scans a badge through its own screen. Its clock
+# is the rehearsal clock `run --at 10:20` uses (the morning slot), never today's date.
 OTHER_ROOM_SCREEN = """
 import asyncio, sys
-from bigconv.cli import load
+from bigconv.cli import load, rehearsal_clock
 from bigconv.tui.app import make_app
 
 async def main():
     ctx = load(sys.argv[1], None)
-    app = make_app(ctx.db_path, station="Door 2", mode="room", room="Room A", event=ctx.event)
+    clock = rehearsal_clock(ctx.event, "10:20")
+    app = make_app(
+        ctx.db_path, station="Door 2", mode="room", room="Room A", event=ctx.event, clock=clock
+    )
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         await pilot.press(*sys.argv[2], "enter")

@@ -98,3 +98,26 @@ async def test_full_screen_qr_grows_with_the_terminal(small_db, small_event):
         assert big.size.height <= 50 - 2
         url = str(app.screen.query_one("#qr-view-url").render())
         assert url.strip() == big.text
+
+
+async def test_f10_shows_the_qr_with_before_you_go(small_db, small_event, tmp_path):
+    """Near the end of a session the host shows the code that opens the commitment form."""
+    require_tool("zbarimg")
+    ctx = load(small_event, None)
+    app = make_app(ctx.db_path, mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        code = app.screen.session.code
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, QrView)
+        prompt = str(app.screen.query_one("#qr-view-prompt").render()).strip()
+        big = app.screen.query_one("#qr-big", QrCode)
+        assert big.region.bottom <= 24
+        lines = rendered_lines(big)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert not isinstance(app.screen, QrView)
+    assert prompt == "Before you go: one thing you'll try"
+    url = f"http://192.0.2.10:8000/{code}#commit"
+    assert zbar(half_blocks_to_png(lines, tmp_path / "commit.png")) == url

@@ -8,6 +8,8 @@ from textual.widgets import DataTable, Static
 
 from bigconv.data import store
 from bigconv.tui.app import make_app
+from tests.tui.conftest import BUSY_CLOCK
+from tests.tui.test_layouts import screen_text
 
 CLOCK = dt.datetime(2026, 11, 27, 9, 50, tzinfo=dt.UTC)
 
@@ -25,16 +27,17 @@ async def test_timetable_shows_slots_rooms_and_sessions(small_db):
         assert headers[1].startswith("Plenary\n09:00-09:30")  # Europe/London local time
         assert app.title == "Small Test Day"
         assert "Desk 1" in app.sub_title
-        # The cursor starts on the first session column: the Hall's plenary.
-        assert detail_text(app).startswith("Welcome")
-        await pilot.press("down", "right")
+        # 09:50: the plenary is over, Morning is next; the cursor starts there, and says so.
+        assert grid.cursor_coordinate.column == 2
+        assert headers[2].startswith("▸ next Morning\n10:00-11:00")
+        await pilot.press("down")
         assert "Phonics" in detail_text(app)
         assert "Led by Ada Lovelace" in detail_text(app)
         assert "http://192.0.2.10:8000/" in detail_text(app)
 
 
 async def test_timetable_mouse_selects_a_cell(small_db):
-    app = make_app(small_db, station="t")
+    app = make_app(small_db, station="t", clock=lambda: CLOCK)
     async with app.run_test(size=(140, 40)) as pilot:
         grid = app.screen.query_one("#grid", DataTable)
         region = grid.region
@@ -46,13 +49,13 @@ async def test_timetable_mouse_selects_a_cell(small_db):
 
 
 async def test_timetable_refreshes_when_the_file_changes(small_db):
-    app = make_app(small_db, station="t")
+    app = make_app(small_db, station="t", clock=lambda: CLOCK)  # the cursor starts on Morning
     async with app.run_test(size=(140, 40)) as pilot:
         other = store.connect(small_db)  # another connection, like another process
         with store.immediate(other):
             other.execute("UPDATE sessions SET title = 'Phonics (moved)' WHERE title = 'Phonics'")
         await pilot.pause(0.6)
-        await pilot.press("down", "right")
+        await pilot.press("down")
         assert "Phonics (moved)" in detail_text(app)
 
 
@@ -62,8 +65,32 @@ async def test_titles_are_plain_text(small_db):
         db.execute(
             "UPDATE sessions SET title = '[bold red]x[/] [@click=app.quit]' WHERE title = 'Oracy'"
         )
-    app = make_app(small_db, station="t")
+    app = make_app(small_db, station="t", clock=lambda: CLOCK)  # the cursor starts on Morning
     async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.press("down", "down", "right", "right")
+        await pilot.press("down", "down", "right")
         assert "[bold red]x[/] [@click=app.quit]" in detail_text(app)
         assert app.is_running
+
+
+async def test_the_room_column_stays_and_now_is_marked(busy_db):
+    """The busy day at 10:05: Workshops 1 runs; after → → → the rooms are still named."""
+    app = make_app(busy_db, station="t", clock=lambda: BUSY_CLOCK)
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid = app.screen.query_one("#grid", DataTable)
+        headers = [str(c.label) for c in grid.columns.values()]
+        assert headers[grid.cursor_coordinate.column].startswith("● now Workshops 1")
+        assert sum("now" in h for h in headers) == 1
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Main Hall" in text and "Sports Hall" in text and "Closing plenary" in text
+
+
+async def test_a_plenary_is_for_everyone_not_nobody(busy_db):
+    app = make_app(busy_db, station="t", clock=lambda: BUSY_CLOCK)
+    async with app.run_test(size=(160, 45)) as pilot:
+        grid = app.screen.query_one("#grid", DataTable)
+        opening = grid.get_row_at(0)[1].plain
+        assert "everyone" in opening and "0/900" not in opening
+        await pilot.press("left")
+        assert "for everyone (no allocation)" in detail_text(app)

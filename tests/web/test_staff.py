@@ -94,6 +94,7 @@ async def test_wrong_passcode_gets_the_retry_page_and_no_station(client, small_d
     assert "That is not the passcode" in await response.text()
     assert COOKIE not in response.cookies
     assert await refused(client, origin(client)) == 401
+    # Deliberate clock read: a fresh-looking issue time, so only the signature can refuse it.
     for forged in ("forged.0123abcd", f"{int(time.time())}-x.{'0' * 64}"):
         client.session.cookie_jar.update_cookies({COOKIE: forged})
         assert await refused(client, origin(client)) == 401
@@ -193,6 +194,7 @@ async def test_a_session_older_than_a_day_is_refused(client, passcode):
     login = await log_in(client, passcode)
     token = login.cookies[COOKIE].value
     body, _, _ = token.partition(".")
+    # Deliberate clock read: the server ages cookies by this machine's clock (faked or not).
     old_body = f"{int(time.time()) - COOKIE_MAX_AGE - 5}-{body.partition('-')[2]}"
     old = f"{old_body}.{site(client).sign(old_body)}"  # validly signed, but too old
     client.session.cookie_jar.clear()

@@ -7,12 +7,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
-from bigconv.data import dashboard
+from bigconv.data import dashboard, timetable
 from bigconv.data.feedback import reaction_kinds
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.session_detail import SessionDetailScreen
+from bigconv.tui.widgets.columns import fit_widths, widest
+from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.rows import update_rows
 
 STATE_LABELS = {
@@ -25,12 +27,15 @@ STATE_LABELS = {
 }
 
 
-def bar(present: int, allocated: int, capacity: int, width: int = 16) -> Text:
+BAR_WIDTH = 16
+
+
+def bar(present: int, allocated: int, capacity: int, width: int = BAR_WIDTH) -> Text:
     """Present as a filled bar against capacity, then present/allocated/capacity in words."""
     filled = min(width, round(width * present / capacity)) if capacity else 0
     text = Text("█" * filled, style="bold" if present < capacity else "bold red")
     text.append("░" * (width - filled), style="dim")
-    text.append(f" {present}/{allocated}/{capacity}")
+    text.append(f"{' ' if width else ''}{present}/{allocated}/{capacity}")
     return text
 
 
@@ -42,7 +47,11 @@ def reactions_cell(stats: dashboard.ReactionStats | None, emoji: dict[str, str])
         for kind, n in sorted(stats.total.items(), key=lambda kv: -kv[1])
     ]
     recent = sum(stats.recent.values())
-    return Text(" ".join(parts[:4]) + (f"  (+{recent} 10m)" if recent else ""))
+    # The last ten minutes first, so a narrow column cuts the older totals, not the news.
+    text = Text(f"+{recent:<3} " if recent else "     ", style="bold", no_wrap=True)
+    text.overflow = "ellipsis"
+    text.append(" ".join(parts[:4]), style="")
+    return text
 
 
 def rating_cell(stats: dashboard.FeedbackStats | None) -> Text:
@@ -62,6 +71,10 @@ class DashboardScreen(LiveScreen):
     """Everything organisers need at a glance, refreshed whenever anything is recorded."""
 
     CSS_PATH = "dashboard.tcss"
+    # Narrow: the reactions panel gives way to arrivals and alerts. Short: the panels above and
+    # below the rooms shrink, then the schools and comments give way to the rooms.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-medium"), (44, "-tall")]
     BINDINGS = [Binding("enter", "open_session", "Session detail", show=True)]
     MIN_REFRESH = 0.5  # a plenary's bursts of reactions: two refreshes a second, not four
 
@@ -71,11 +84,11 @@ class DashboardScreen(LiveScreen):
             with Vertical(id="arrivals", classes="panel"):
                 yield Static(id="arrivals-numbers", markup=False)
                 yield Sparkline([], id="arrivals-spark")
-                yield Static("Check-ins per minute, last hour", classes="caption")
+                yield Static("Check-ins a minute, last hour", classes="caption")
             with Vertical(id="reactions", classes="panel"):
                 yield Static(id="reaction-totals", markup=False)
                 yield Sparkline([], id="reactions-spark")
-                yield Static("Reactions per minute, last hour", classes="caption")
+                yield Static("Reactions a minute, last hour", classes="caption")
             with VerticalScroll(id="alerts", classes="panel"):
                 yield Static(id="alerts-text", markup=False)
         yield Static(id="rooms-title", markup=False)
@@ -84,21 +97,64 @@ class DashboardScreen(LiveScreen):
             yield DataTable(id="schools", cursor_type="none", classes="panel")
             with VerticalScroll(id="feed", classes="panel"):
                 yield Static(id="feed-text", markup=False)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
-        rooms = self.query_one("#rooms", DataTable)
-        rooms.add_columns(
-            "State", "Room", "Session", "Present/allocated/seats", "Reactions", "Rating"
-        )
-        schools = self.query_one("#schools", DataTable)
-        schools.add_columns("School", "Arrived", "%")
+        self.widths: tuple = ()
+        self.bar_width = BAR_WIDTH
+        self.fit_columns()
         self.query_one("#alerts").border_title = "Alerts"
         self.query_one("#feed").border_title = "Latest comments and next steps"
         self.query_one("#arrivals").border_title = "Arrivals"
         self.query_one("#reactions").border_title = "Reactions"
         self.refresh_data()
-        rooms.focus()
+        self.query_one("#rooms", DataTable).focus()
+
+    def on_resize(self) -> None:
+        if self.fit_columns():
+            self.refresh_data()
+
+    def fit_columns(self) -> bool:
+        """Column widths for this terminal; True if they changed (the tables are then empty).
+
+        On a narrow terminal every room keeps its state, name, present/allocated/seats and
+        rating; the bar, the session's title and the reactions take what is left."""
+        width = self.size.width or 160
+        rooms = timetable.rooms(self.db)
+        room = widest((r["name"] for r in rooms), 4)
+        numbers = 3 * len(str(max((r["capacity"] for r in rooms), default=99))) + 2
+        state, room, numbers, rating, title, reactions, bar_, more = fit_widths(
+            width - 4,
+            [(8, 8), (room, room), (numbers, numbers), (13, 13)]
+            + [(12, 30), (0, 28), (0, BAR_WIDTH + 1), (0, 60)],
+        )
+        self.bar_width = bar_ - 1 if bar_ > 4 else 0
+        numbers += bar_ + (2 if bar_ else 0)
+        title += more + (0 if reactions else 2)  # no reactions column: its padding too
+        school = max(12, self.query_one("#schools").size.width - 24 or width // 3 - 20)
+        widths = (state, room, title, numbers, reactions, rating, school)
+        if widths == self.widths:
+            return False
+        self.widths = widths
+        rooms = self.query_one("#rooms", DataTable)
+        rooms.clear(columns=True)
+        labels = (
+            "State",
+            "Room",
+            "Session",
+            "Present/allocated/seats",
+            "New · reactions",
+            "Rating",
+        )
+        for label, w in zip(labels, widths, strict=False):
+            if w:
+                rooms.add_column(label if len(label) <= w else label.split("/")[0][:w], width=w)
+        schools = self.query_one("#schools", DataTable)
+        schools.clear(columns=True)
+        schools.add_column("School", width=school)
+        schools.add_column("Arrived", width=9)
+        schools.add_column("%", width=4)
+        return True
 
     def refresh_data(self) -> None:
         now = self.now()
@@ -121,7 +177,11 @@ class DashboardScreen(LiveScreen):
         rows = []
         for school, arrived, expected in a.per_school:
             pct = 100 * arrived // expected if expected else 0
-            cells = (Text(school or "(no school)"), Text(f"{arrived}/{expected}"), Text(f"{pct}%"))
+            cells = (
+                Text(school or "(no school)", no_wrap=True, overflow="ellipsis"),
+                Text(f"{arrived}/{expected}"),
+                Text(f"{pct}%"),
+            )
             rows.append((f"school:{school}", cells))
         update_rows(self.query_one("#schools", DataTable), rows)
 
@@ -138,14 +198,16 @@ class DashboardScreen(LiveScreen):
         for load in loads:
             s = load.session
             label, style = STATE_LABELS[load.state]
-            cells = (
+            cells = [
                 Text(label, style=style),
                 Text(s.room),
-                Text(s.title),
-                bar(s.present, s.allocated, s.capacity),
+                Text(s.title, no_wrap=True, overflow="ellipsis"),
+                bar(s.present, s.allocated, s.capacity, self.bar_width),
                 reactions_cell(reactions.get(s.id), emoji),
                 rating_cell(feedback.get(s.id)),
-            )
+            ]
+            # on a narrow terminal there is no reactions column (see fit_columns)
+            cells = tuple(c for c, w in zip(cells, self.widths, strict=False) if w)
             rows.append((str(s.id), cells))
         update_rows(self.query_one("#rooms", DataTable), rows)
         totals: dict[str, int] = {}

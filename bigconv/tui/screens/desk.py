@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Input
+from textual.widgets import DataTable, Header, Input, Static
 
 from bigconv.data import desk
 from bigconv.data.checkin import CheckInResult, check_in, last_checkin_by, undo_checkin
@@ -28,9 +29,12 @@ from bigconv.data.search import (
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.walkin import PlacesScreen, WalkIn, WalkInScreen
 from bigconv.tui.widgets.banner import Banner
+from bigconv.tui.widgets.columns import PADDING, clip_text, fit_widths, widest
 from bigconv.tui.widgets.counters import Counters
+from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.searchbox import SearchBox
 
+RESULT_COLUMNS = ("Name", "Checked in", "School", "Role")
 DOUBLE_READ = dt.timedelta(seconds=2)  # scanners often send the same badge twice
 RECENT = dt.timedelta(minutes=10)
 LIMIT = 30  # the top few dozen: drawing more only slows every keystroke
@@ -48,40 +52,42 @@ class DeskScreen(LiveScreen):
 
     CSS_PATH = "desk.tcss"
     AUTO_FOCUS = "#search"
+    # Below 100 columns the counters become one line under the results (see desk.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         # Enter and Esc are handled by the search box itself (see SearchBox); these show them in
         # the footer and act only if the focus is somewhere else.
         Binding("enter", "check_in", "Check in"),
-        Binding("escape", "clear", "Clear"),
+        Binding("escape", "clear", "Clear", show=False),
         Binding("f6", "walk_in", "Walk-in"),
         Binding("f8", "undo", "Undo last"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
+        with Horizontal(id="desk-body"):
             with Vertical(id="main"):
                 yield SearchBox(
                     placeholder="Name, school, email, or scan a badge",
                     id="search",
                     select_on_focus=False,
                 )
+                yield Static(id="choose", markup=False)
                 yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
                 yield Banner(id="banner")
             yield Counters(id="counters")
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         self.index = AttendeeIndex(self.db)
         self.matches: list[Match] = []
         self.shown_query = ""  # what the list shows now (the benchmark waits for it)
+        self.chosen_for: str | None = None  # the search for which the clerk chose a row
+        self.warned_for: str | None = None  # the search for which equal matches were pointed out
         self.last_scan: tuple[str, dt.datetime] | None = None
+        self.widths: list[int] = []  # the results' column widths as drawn (see fit_columns)
         table = self.query_one("#results", DataTable)
-        # The check-in state comes second so a narrow terminal still shows it.
-        table.add_column("Name", key="name", width=30)
-        table.add_column("Checked in", key="state", width=17)
-        table.add_column("School", key="school", width=28)
-        table.add_column("Role", key="role", width=22)
         table.can_focus = False  # keys stay in the search box; arrows move this table's cursor
         self.query_one(Banner).show("info", "", READY)
         self.show_results(False)
@@ -97,6 +103,10 @@ class DeskScreen(LiveScreen):
         self.refresh_counters()
         if self.matches:
             self.run_search(self.query_one("#search", Input).value, keep_cursor=True)
+
+    def on_resize(self) -> None:
+        if self.matches:  # widths for the new size
+            self.call_after_refresh(self.run_search, self.shown_query, True)
 
     def refresh_counters(self) -> None:
         numbers = desk.arrivals(self.db, self.now() - RECENT)
@@ -117,10 +127,17 @@ class DeskScreen(LiveScreen):
             self.matches = []
             self.show_results(False)
             return
-        row = table.cursor_row if keep_cursor else 0
+        # A refresh keeps the highlight on the same person, not the same row: a list that
+        # changed under the clerk's finger must not hand Enter to someone else.
+        was = self.matches[table.cursor_row].person.id if keep_cursor and self.matches else None
         self.matches = search_attendees(self.db, query, LIMIT, index=self.index)
-        rows = [self.cells(m) for m in self.matches]
-        if keep_cursor and rows == getattr(self, "rows", None):
+        ids = [m.person.id for m in self.matches]
+        row = ids.index(was) if was in ids else 0
+        cells = [self.cells(m) for m in self.matches]
+        widths = self.widths
+        self.fit_columns(table, cells)
+        rows = [self.fitted(row_) for row_ in cells]
+        if keep_cursor and widths == self.widths and rows == getattr(self, "rows", None):
             return  # a refresh that changed none of these rows paints nothing
         self.rows = rows
         table.clear()
@@ -128,6 +145,32 @@ class DeskScreen(LiveScreen):
         if self.matches:
             table.move_cursor(row=min(row, len(self.matches) - 1), animate=False)
         self.show_results(True)
+        self.show_choose()
+
+    def tied(self) -> bool:
+        """True if the highlighted match is no better than another: Enter must not guess."""
+        if len(self.matches) < 2:
+            return False
+        row = self.query_one("#results", DataTable).cursor_row
+        score = self.matches[row].score
+        return sum(1 for m in self.matches if m.score == score) > 1
+
+    def show_choose(self) -> None:
+        """Over the list: a warning while equally good matches wait for the clerk's choice."""
+        query = self.shown_query.strip()
+        waiting = bool(self.matches) and self.chosen_for != query and self.tied()
+        same = sum(1 for m in self.matches if m.score == self.matches[0].score) if waiting else 0
+        line = self.query_one("#choose", Static)
+        line.display = waiting
+        if waiting:
+            then = "Enter checks in the highlighted one" if self.warned_for == query else "Enter"
+            line.update(
+                Text(
+                    f"⚠ {same} people match “{query}” equally well: check the school "
+                    f"and role, ↑ ↓ to choose, then {then}.",
+                    style="bold",
+                )
+            )
 
     def cells(self, match: Match) -> list[Text]:
         p = match.person
@@ -138,10 +181,49 @@ class DeskScreen(LiveScreen):
             state = Text("· not yet", style="dim")
         return [Text(p.name, style="bold"), state, Text(p.school), Text(p.role)]
 
+    def fitted(self, cells: list[Text]) -> list[Text]:
+        """Cells cut to the column widths; a check-in too long for its column keeps its time."""
+        name, state, school, role = cells
+        if cell_len(state.plain) > self.widths[1]:
+            state = Text(state.plain[:7], style=state.style)  # "✔ 10:15", not half a desk
+        return [
+            clip_text(c, w) for c, w in zip((name, state, school, role), self.widths, strict=True)
+        ]
+
+    def fit_columns(self, table: DataTable, cells: list[list[Text]]) -> None:
+        """Widths for these results: the whole name, the time checked in and the whole school
+        first (they tell people apart), then the desk and the role as far as the width allows."""
+        # The list's width (the main column less its margins; the list itself may be hidden
+        # until now), less a scrollbar.
+        available = self.query_one("#main").size.width - 2 - 2
+        name, state, school, role = (
+            widest((row[i].plain for row in cells), len(label))
+            for i, label in enumerate(RESULT_COLUMNS)
+        )
+        short = min(9, state)  # "✔ 10:15" or "· not yet"; the desk's name if there is room
+        name, when, school, rest, role = fit_widths(
+            available,
+            [
+                (name, name),
+                (short, short),
+                (min(school, 33), school),
+                (0, state - short),
+                (0, role),
+            ],
+        )
+        widths = [name, when + rest + (PADDING if rest else 0), school, role]
+        if widths != self.widths:
+            table.clear(columns=True)
+            for label, width in zip(RESULT_COLUMNS, widths, strict=True):
+                table.add_column(label, key=label, width=width)
+            self.widths = widths
+
     def show_results(self, visible: bool) -> None:
         """The list while typing, the banner otherwise: nobody's list is on show to the queue."""
         self.query_one("#results").display = visible
         self.query_one(Banner).display = not visible
+        if not visible:
+            self.query_one("#choose").display = False
 
     @on(SearchBox.Moved, "#search")
     def move(self, event: SearchBox.Moved) -> None:
@@ -149,6 +231,8 @@ class DeskScreen(LiveScreen):
             table = self.query_one("#results", DataTable)
             row = max(0, min(len(self.matches) - 1, table.cursor_row + event.step))
             table.move_cursor(row=row, animate=False)
+            self.chosen_for = self.shown_query.strip()  # the clerk picked a row for this search
+            self.show_choose()
 
     def action_check_in(self) -> None:
         box = self.query_one("#search", Input)
@@ -180,8 +264,13 @@ class DeskScreen(LiveScreen):
         if person is not None:
             self.scanned(person)
             return
-        if self.shown_query != text:  # keys raced ahead of the list: search what was entered
+        if self.shown_query.strip() != text:  # never act on a list drawn for other text
             self.run_search(text)
+        if self.matches and text not in (self.chosen_for, self.warned_for) and self.tied():
+            # Equally good matches (two Sarah Khans): make the difference visible, let them choose.
+            self.warned_for = text
+            self.give_back(text)
+            return
         if self.matches:
             row = self.query_one("#results", DataTable).cursor_row
             self.check_in_person(self.matches[row].person)
@@ -189,6 +278,12 @@ class DeskScreen(LiveScreen):
             self.query_one(Banner).show(
                 "error", text, ["Nobody matches this name or badge. F6 registers a walk-in."]
             )
+
+    def give_back(self, text: str) -> None:
+        """Put the search back in the box (unless keys typed since are already there)."""
+        box = self.query_one("#search", Input)
+        if not box.value:
+            box.value = text
 
     def badge_in(self, text: str) -> Person | None:
         """The person whose badge `text` is, or ends with (a scan after half-typed text)."""
@@ -237,12 +332,20 @@ class DeskScreen(LiveScreen):
     def day_lines(self, attendee_id: int) -> list[str]:
         workshops = desk.day_sessions(self.db, attendee_id)
         sessions = sorted(workshops + desk.plenaries(self.db), key=lambda s: s.starts_at)
+        # One place per slot: where they are marked present replaces the plan for that slot.
+        present = {s.slot: s for s in desk.present_sessions(self.db, attendee_id)}
+        planned = {s.slot for s in sessions}
+        sessions = [present.get(s.slot, s) for s in sessions]
+        sessions += [s for s in present.values() if s.slot not in planned]
+        sessions.sort(key=lambda s: s.starts_at)
         lines = ["", "Today:"] if sessions else [""]
         if not workshops:
             lines.append("No workshops allocated.")
         for s in sessions:
+            # The room first: it is where to send them, and a narrow banner wraps the title.
+            here = "  ✓ present" if present.get(s.slot) == s else ""
             lines.append(
-                f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.slot}: {s.title} — {s.room}"
+                f"  {self.bigconv.local(s.starts_at):%H:%M}  {s.room} · {s.slot}: {s.title}{here}"
             )
         return lines
 

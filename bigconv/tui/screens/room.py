@@ -9,30 +9,38 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Header, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from bigconv.data import attendance, search
-from bigconv.data.attendance import FULL, MARKED, RosterEntry
-from bigconv.data.store import get_meta
+from bigconv.data.attendance import ELSEWHERE, FULL, MARKED, RosterEntry
 from bigconv.data.timetable import SessionRow
-from bigconv.net import phone_base_url, session_url
+from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
 from bigconv.tui.screens.over_capacity import OverCapacity
-from bigconv.tui.screens.qr_view import QrView, fit_scale
+from bigconv.tui.screens.qr_view import COMMIT_PROMPT, QrView, fit_scale
 from bigconv.tui.screens.room_picker import RoomPicker
+from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, pad, widest
+from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.tui.widgets.rows import update_rows
+from bigconv.tui.widgets.searchbox import SearchBox
 
+ROSTER_COLUMNS = (("Here", "here"), ("Name", "name"), ("Note", "note"), ("School", "school"))
 SEARCH_LIMIT = 30
 QR_SPARE_LINES = 6  # header, footer, URL, reactions heading and a blank line or two
 CLOCK_SECONDS = 20  # how often to look at the clock for the next session, without any commit
 
 
-class RosterTable(DataTable):
-    """The roster; space ticks the highlighted person like Enter does."""
+class RosterTable(DataTable, can_focus=False):
+    """The roster. It never takes the focus: every key (a scanner's too) goes to the search box,
+    whose arrows move this table's cursor and whose Enter or space ticks its highlighted row."""
 
-    BINDINGS = [Binding("space", "select_cursor", "Tick", show=False)]
+
+class RoomSearch(SearchBox):
+    """The room's search box: Enter marks (the footer says so)."""
+
+    BINDINGS = [Binding("enter", "hand_over", "Mark present", show=False)]  # the list title says
 
 
 class RoomScreen(LiveScreen):
@@ -44,10 +52,9 @@ class RoomScreen(LiveScreen):
         Binding("f7", "step(1)", "Next"),
         Binding("f8", "qr_view", "Big QR"),
         Binding("f9", "pick_room", "Rooms"),
-        Binding("ctrl+z", "undo", "Undo"),
-        Binding("down", "roster('down')", show=False),
-        Binding("up", "roster('up')", show=False),
-        Binding("escape", "clear_search", show=False),
+        # Near the end of a session: the QR code with "before you go: one thing you'll try".
+        Binding("f10", "qr_commit", show=False),
+        Binding("ctrl+z", "undo", "Undo", show=False),  # the list title says
     ]
 
     def __init__(self) -> None:
@@ -58,6 +65,13 @@ class RoomScreen(LiveScreen):
         self.index: search.AttendeeIndex | None = None
         self.roster: list[RosterEntry] = []
         self.shown: list[tuple] = []  # rows on screen, so an unchanged refresh redraws nothing
+        self.query_text = ""  # the search the list was last drawn for ("" = the roster)
+        self.entries: list[RosterEntry] = []  # the list as drawn
+        self.widths: list[int] = []  # the roster's column widths as drawn
+        self.last_marked: int | None = None  # where the cursor goes back to on the roster
+        self.scores: dict[int, float] = {}  # the search's score of each match
+        self.chosen_for: str | None = None  # the search for which the host moved the highlight
+        self.warned_for: str | None = None  # the search for which equal matches were pointed out
         self.url = ""
 
     def compose(self) -> ComposeResult:
@@ -66,14 +80,18 @@ class RoomScreen(LiveScreen):
             with Vertical(id="room-left"):
                 yield Static(id="session-info", markup=False)
                 yield Static(id="headcount", markup=False)
-                yield Input(placeholder="Scan a badge, or type a name + Enter", id="search")
+                yield RoomSearch(
+                    placeholder="Scan a badge, or type a name + Enter",
+                    id="search",
+                    space_hands_over=True,
+                )
                 yield Static(id="list-title", markup=False)
                 yield RosterTable(id="roster", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="room-right"):
                 yield QrCode(id="qr")
                 yield Static(id="url", markup=False)
                 yield Static(id="reactions", markup=False)
-        yield Footer()
+        yield StationFooter()
 
     def wants(self, changes) -> bool:
         """Only changes to this session (reactions, feedback, marks) or to the people listed:
@@ -85,16 +103,10 @@ class RoomScreen(LiveScreen):
         return not changes.attendees.isdisjoint(row[0] for row in self.shown)
 
     def on_mount(self) -> None:
-        roster = self.query_one("#roster", DataTable)
-        for label, key in (
-            ("Here", "here"),
-            ("Name", "name"),
-            ("Note", "note"),
-            ("School", "school"),
-        ):
-            roster.add_column(Text(label), key=key)
         self.set_interval(CLOCK_SECONDS, self.refresh_data)
-        self.query_one("#search", Input).focus()
+        # Only the search box takes the focus, so a scan always lands in it (see RosterTable).
+        self.query_one("#room-right").can_focus = False
+        self.query_one("#search", SearchBox).focus()
         room = attendance.find_room(self.db, self.bigconv.room) if self.bigconv.room else None
         if room:
             self.choose_room(room["id"])
@@ -131,7 +143,7 @@ class RoomScreen(LiveScreen):
         self.session = session
         if changed:
             self.shown = []
-            self.query_one("#search", Input).value = ""
+            self.query_one("#search", SearchBox).value = ""
         self.refresh_data()
 
     # -- drawing -----------------------------------------------------------------------------
@@ -186,35 +198,105 @@ class RoomScreen(LiveScreen):
         return "finished"
 
     def show_list(self) -> None:
-        query = self.query_one("#search", Input).value.strip()
+        """The roster, or the matches for the search as last typed (see search_changed)."""
+        query = self.query_text
         if len(query) >= search.MIN_QUERY and self.session:
             entries = self.matches(query)
-            title = Text(f"Matches for “{query}”: Enter marks the highlighted one", style="bold")
+            if self.chosen_for == query or not self.tied(entries):
+                words, style = "Enter marks the highlighted one", "bold"
+            elif self.warned_for == query:
+                words, style = "⚠ equally good matches: check the school; Enter marks it", "bold"
+            else:
+                words, style = "⚠ equally good matches: check the school, ↑ ↓, Enter", "bold"
+            self.show("#list-title", Text(f"Matches for “{query}”: {words}", style=style))
         else:
             entries = self.roster
             missing = sum(1 for e in entries if e.allocated and not e.present)
-            title = Text(f"Expected here: {missing} still missing", style="bold")
-        self.show("#list-title", title)
+            self.show(
+                "#list-title",
+                Text(
+                    f"Expected: {missing} still missing · Enter or space ticks · ctrl+z undoes",
+                    style="bold",
+                ),
+            )
+        self.entries = entries
         self.fill(entries)
 
     def matches(self, query: str) -> list[RosterEntry]:
         if self.index is None:
             self.index = search.AttendeeIndex(self.db)
         found = search.search_attendees(self.db, query, SEARCH_LIMIT, index=self.index)
+        self.scores = {m.person.id: m.score for m in found}
         entries = attendance.entries_for(self.db, self.session.id, [m.person.id for m in found])
         # people expected here first, then the rest in the search's own ranking
         return sorted(entries, key=lambda e: not e.allocated)
 
+    def tied(self, entries: list[RosterEntry]) -> bool:
+        """True if the first match is no better than another: Enter must not guess between them."""
+        if len(entries) < 2:
+            return False
+        first = entries[0]
+        return any(
+            e.allocated == first.allocated
+            and self.scores.get(e.person.id) == self.scores.get(first.person.id)
+            for e in entries[1:]
+        )
+
     def fill(self, entries: list[RosterEntry]) -> None:
         rows = [(e.person.id, *row_cells(e, self.bigconv.local)) for e in entries]
-        if rows == self.shown:
+        widths = self.roster_widths(rows)
+        if rows == self.shown and widths == self.widths:
             return
         table = self.query_one("#roster", DataTable)
-        keep = self.highlighted_id()
-        update_rows(table, [(str(pid), tuple(Text(c) for c in cells)) for pid, *cells in rows])
+        keep = self.highlighted_id() or self.last_marked
+        if widths == self.widths:  # the same columns: change only the cells that changed
+            update_rows(
+                table,
+                [
+                    (
+                        str(pid),
+                        tuple(Text(clip(c, w)) for c, w in zip(cells, widths, strict=True) if w),
+                    )
+                    for pid, *cells in rows
+                ],
+            )
+        else:
+            table.clear(columns=True)
+            # Fixed widths worked out here: auto widths drew names four letters wide when the
+            # screen was filled from the room picker, and a long note pushed names off screen.
+            # A column with no room (the note, on a narrow terminal) is left out.
+            for (label, key), width in zip(ROSTER_COLUMNS, widths, strict=True):
+                if width:
+                    table.add_column(Text(label), key=key, width=width)
+            self.widths = widths
+            for pid, *cells in rows:
+                shown = [Text(clip(c, w)) for c, w in zip(cells, widths, strict=True) if w]
+                table.add_row(*shown, key=str(pid))
         self.shown = rows
         if keep is not None:
             self.move_to(keep)
+
+    def roster_widths(self, rows: list[tuple]) -> list[int]:
+        """Here and the full name first, then school and note as far as the width allows."""
+        table = self.query_one("#roster", DataTable)
+        if not table.size.width:  # not laid out yet: guess, and fit again once it is
+            self.call_after_refresh(self.refit)
+        available = (table.size.width or self.size.width // 2) - 2  # the scrollbar
+        here, name, note, school = (widest((r[i] for r in rows), 4) for i in range(1, 5))
+        # Matches for a search: the whole school tells people of one name apart. The roster:
+        # the school at least begins, then the note (arrived, walk-in), then the rest.
+        start = min(8, school)
+        wants = [(here, here), (min(name, 30), name), (start, school if self.query_text else start)]
+        wants.append((0, note))
+        here, name, start, note = fit_widths(available, wants)
+        note = note if note >= 11 else 0
+        rest = available - here - name - start - note - PADDING * (4 if note else 3)
+        return [here, name, note, start + max(0, min(rest, school - start))]
+
+    def refit(self) -> None:
+        """After a resize: widths for the new size (redrawn only if they changed)."""
+        if self.room is not None:
+            self.fill(self.entries)
 
     def show_qr_and_reactions(self) -> None:
         s = self.session
@@ -230,11 +312,13 @@ class RoomScreen(LiveScreen):
         self.show("#url", Text(self.url, style="bold", justify="center"))
         text = Text("Reactions\n", style="bold")
         for c in attendance.reaction_counts(self.db, s.id):
-            text.append(f"{c.emoji} {c.label}".ljust(20) + f"{c.count:>4}\n", style="")
+            # padded by terminal cells, not characters: ❤️ is two characters, 👍 one
+            text.append(pad(f"{c.emoji} {c.label}", 20) + f"{c.count:>4}\n", style="")
         self.show("#reactions", text)
 
     def on_resize(self) -> None:
         self.fit_qr()
+        self.call_after_refresh(self.refit)
 
     def fit_qr(self) -> None:
         """As large as a third of the width and the height left over from the URL allow."""
@@ -243,9 +327,7 @@ class RoomScreen(LiveScreen):
         qr.scale = fit_scale(qr.modules, width // 3, height - QR_SPARE_LINES)
 
     def base_url(self) -> str:
-        event = self.bigconv.event
-        base = event.base_url if event else get_meta(self.db, "base_url")
-        return phone_base_url(base or None)
+        return self.bigconv.base_url  # the app's one phone address
 
     # -- the roster cursor --------------------------------------------------------------------
 
@@ -261,49 +343,79 @@ class RoomScreen(LiveScreen):
         with contextlib.suppress(RowDoesNotExist):  # not in this list (any more)
             table.move_cursor(row=table.get_row_index(str(attendee_id)))
 
-    def action_roster(self, direction: str) -> None:
-        table = self.query_one("#roster", DataTable)
-        table.action_cursor_down() if direction == "down" else table.action_cursor_up()
-
-    def action_clear_search(self) -> None:
-        self.query_one("#search", Input).value = ""
-
     # -- marking -------------------------------------------------------------------------------
 
-    @on(Input.Changed, "#search")
-    def search_changed(self, event: Input.Changed) -> None:
+    @on(SearchBox.Changed, "#search")
+    def search_changed(self, event: SearchBox.Changed) -> None:
+        """Draw the list for this text (the box itself may already hold later keys)."""
+        self.query_text = event.value.strip()
         if self.session is None:
             return
         self.show_list()
         table = self.query_one("#roster", DataTable)
-        if event.value.strip() and table.row_count:
+        if self.query_text and table.row_count:
             table.move_cursor(row=0)  # the best match, which Enter marks
 
-    @on(Input.Submitted, "#search")
-    def search_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text or self.session is None:
+    @on(SearchBox.Moved, "#search")
+    def moved(self, event: SearchBox.Moved) -> None:
+        table = self.query_one("#roster", DataTable)
+        if table.row_count:
+            row = max(0, min(table.row_count - 1, table.cursor_row + event.step))
+            table.move_cursor(row=row)
+        if self.query_text and self.chosen_for != self.query_text:
+            self.chosen_for = self.query_text  # the host picked a row for this search
+            self.show_list()
+
+    @on(SearchBox.Entered, "#search")
+    def entered(self, event: SearchBox.Entered) -> None:
+        """A badge marks that person; a name, the match highlighted for exactly that text;
+        an empty box (Enter or space), the highlighted roster row."""
+        text = event.text.strip()
+        if self.session is None:
+            return
+        if not text:
+            if not self.query_text and (person_id := self.highlighted_id()) is not None:
+                self.mark(person_id)
             return
         person = search.find_badge(self.db, text)
-        if person is None and attendance.looks_like_badge(text):
-            self.notify(f"Unknown badge code “{text}”.", severity="warning", markup=False)
-            event.input.value = ""
+        if person is not None:
+            self.mark(person.id)
             return
-        if person is None and len(text) >= search.MIN_QUERY:
-            person_id = self.highlighted_id()
-        else:
-            person_id = person.id if person else None
-        if person_id is None:
+        if attendance.looks_like_badge(text):
+            self.notify(f"Unknown badge code “{text}”.", severity="warning", markup=False)
+            return
+        if len(text) < search.MIN_QUERY:
             self.notify(f"No one matches “{text}”.", severity="warning", markup=False)
             return
-        event.input.value = ""
-        self.mark(person_id)
+        if self.query_text != text:  # never act on a list drawn for other text
+            self.search_changed(SearchBox.Changed(event.box, text))
+        entries = self.current_entries()
+        if not entries:
+            self.notify(f"No one matches “{text}”.", severity="warning", markup=False)
+            return
+        if text not in (self.chosen_for, self.warned_for) and self.tied(entries):
+            # Equally good matches: show them with their schools and let the host choose.
+            self.warned_for = text
+            self.show_list()
+            self.give_back(event.box, text)
+            return
+        person_id = self.highlighted_id()
+        if person_id is not None:
+            self.mark(person_id)
+
+    def current_entries(self) -> list[RosterEntry]:
+        return self.entries if self.query_text else []
+
+    def give_back(self, box: SearchBox, text: str) -> None:
+        """Put the search back in the box (unless keys typed since are already there)."""
+        if not box.value:
+            box.value = text
 
     @on(DataTable.RowSelected, "#roster")
     def row_ticked(self, event: DataTable.RowSelected) -> None:
         self.mark(int(event.row_key.value))
 
-    def mark(self, attendee_id: int, *, override: bool = False) -> None:
+    def mark(self, attendee_id: int, *, override: bool = False, move: bool = False) -> None:
         s = self.session
         if s is None:
             return
@@ -315,10 +427,22 @@ class RoomScreen(LiveScreen):
             station=self.bigconv.station,
             at=self.now(),
             override=override,
+            move=move,
         )
         if result is None:  # the database failed; the header says why and nothing was marked
             return
         person = search.get_person(self.db, attendee_id)
+        if result.status == ELSEWHERE:  # one place per slot: the host chooses
+            message = (
+                f"{person.name} is present in {result.other.name} since"
+                f" {self.bigconv.local(result.at):%H:%M} ({result.station}).\n"
+                f"Move them to {s.title} ({s.room})? The move is recorded; the first mark is kept."
+            )
+            self.app.push_screen(
+                MoveHere(message),
+                lambda ok: self.mark(attendee_id, override=override, move=True) if ok else None,
+            )
+            return
         if result.status == FULL:
             message = (
                 f"{s.room} is full: {result.present} present, capacity {result.capacity}.\n"
@@ -326,9 +450,10 @@ class RoomScreen(LiveScreen):
             )
             self.app.push_screen(
                 OverCapacity(message),
-                lambda ok: self.mark(attendee_id, override=True) if ok else None,
+                lambda ok: self.mark(attendee_id, override=True, move=move) if ok else None,
             )
             return
+        self.last_marked = attendee_id
         self.refresh_data()
         self.move_to(attendee_id)
         self.notify(
@@ -360,6 +485,28 @@ class RoomScreen(LiveScreen):
     def action_qr_view(self) -> None:
         if self.session:
             self.app.push_screen(QrView(self.url, f"{self.session.title} · {self.session.room}"))
+
+    def action_qr_commit(self) -> None:
+        if self.session:
+            title = f"{self.session.title} · {self.session.room}"
+            self.app.push_screen(QrView(f"{self.url}#commit", title, COMMIT_PROMPT))
+
+
+class MoveHere(OverCapacity):
+    """True: move the person here (their first mark is kept, stamped moved); False: leave it."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Move here"),
+        Binding("n,escape", "answer(False)", "Cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="over-capacity"):
+            yield Static("⇄ Present in another session of this slot", id="over-capacity-title")
+            yield Static(self.message, markup=False)
+            with Horizontal(id="over-capacity-buttons"):
+                yield Button("Move here (y)", variant="warning", id="yes")
+                yield Button("Cancel (n)", variant="primary", id="no")
 
 
 def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:
@@ -404,5 +551,6 @@ def mark_message(result: attendance.MarkResult, name: str, local) -> str:
             if flag
         ]
         tail = f" ({', '.join(extras)})" if extras else ""
-        return f"✓ {name} present{tail}: {result.present}/{result.capacity}"
+        moved = f" (moved from {result.other.name})" if result.moved else ""
+        return f"✓ {name} present{moved}{tail}: {result.present}/{result.capacity}"
     return f"{name} was already marked present at {local(result.at):%H:%M} by {result.station}."

@@ -6,10 +6,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from bigconv.data import attendance
 from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.widgets.columns import widest
+from bigconv.tui.widgets.footer import StationFooter
 
 
 class RoomPicker(LiveScreen):
@@ -26,12 +28,16 @@ class RoomPicker(LiveScreen):
             markup=False,
         )
         yield DataTable(id="rooms", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#rooms", DataTable)
-        for label in ("Room", "Present", "Now or next"):
-            table.add_column(Text(label))
+        table.add_column(Text("Room"))
+        table.add_column(Text("Present"))
+        # What runs there takes the rest of the width, cut with "…" on a narrow terminal.
+        rooms = attendance.room_states(self.db, self.now())
+        room = widest((r.room for r in rooms), 4)
+        table.add_column(Text("Now or next"), width=max(12, self.app.size.width - room - 22))
         self.refresh_data()
         table.focus()
 
@@ -42,7 +48,8 @@ class RoomPicker(LiveScreen):
         for state in attendance.room_states(self.db, self.now()):
             title = state.session.title if state.session else "no sessions"
             count = f"{state.present}/{state.capacity}" + (" FULL" if state.full else "")
-            table.add_row(Text(state.room), Text(count), Text(title), key=str(state.room_id))
+            title_text = Text(title, no_wrap=True, overflow="ellipsis")
+            table.add_row(Text(state.room), Text(count), title_text, key=str(state.room_id))
         if cursor.row < table.row_count:
             table.move_cursor(row=cursor.row)
 

@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
 from bigconv.data import dashboard, timetable
 from bigconv.data.feedback import reaction_kinds
 from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.widgets.footer import StationFooter
 
 
 class SessionDetailScreen(LiveScreen):
@@ -38,16 +39,33 @@ class SessionDetailScreen(LiveScreen):
                 yield Sparkline([], id="detail-spark")
                 yield Static("Reactions per minute over the last two hours", classes="caption")
                 yield DataTable(id="detail-feedback", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#detail-roster", DataTable).add_columns(
-            "Present", "Name", "School", "Allocated"
-        )
-        self.query_one("#detail-feedback", DataTable).add_columns(
-            "Time", "Rating", "One thing I'll try", "Comment"
-        )
+        # The school last: on a narrow terminal it is the one cut, not who is here.
+        self.query_one("#detail-roster", DataTable).add_columns("Here", "Name", "Booked", "School")
+        self.text_width = 0
+        self.fit_feedback()
         self.refresh_data()
+
+    def on_resize(self) -> None:
+        if self.fit_feedback():
+            self.refresh_data()
+
+    def fit_feedback(self) -> bool:
+        """Fixed widths for the two text columns, so long answers wrap instead of being cut."""
+        panel = self.query_one("#detail-right").size.width or self.size.width * 3 // 5
+        width = max(12, (panel - 4 - 7 - 9 - 8) // 2)
+        if width == self.text_width:
+            return False
+        self.text_width = width
+        table = self.query_one("#detail-feedback", DataTable)
+        table.clear(columns=True)
+        table.add_column("Time", width=5)
+        table.add_column("Rating", width=6)
+        table.add_column("One thing I'll try", width=width)
+        table.add_column("Comment", width=width)
+        return True
 
     def refresh_data(self) -> None:
         found = timetable.sessions(self.db, "s.id = ?", [self.session_id])
@@ -63,12 +81,15 @@ class SessionDetailScreen(LiveScreen):
         roster = self.query_one("#detail-roster", DataTable)
         roster.clear()
         for line in dashboard.session_roster(self.db, s.id):
-            present = f"✓ {app.local(line.present_at):%H:%M}" if line.present_at else "✗ absent"
+            if line.present_at:
+                present = f"✓ {app.local(line.present_at):%H:%M}"
+            else:  # not ticked yet is not absent until the session is over (the room agrees)
+                present = "✗ absent" if self.now() >= s.end_time else "· not yet"
             roster.add_row(
                 Text(present),
                 Text(line.name),
-                Text(line.school),
                 Text("yes" if line.allocated else "walk-in"),
+                Text(line.school),
             )
         stats = dashboard.reaction_stats(self.db, self.now()).get(s.id, dashboard.ReactionStats())
         self.query_one("#detail-reactions", Static).update(
@@ -88,4 +109,5 @@ class SessionDetailScreen(LiveScreen):
                 Text("★" * f["rating"] if f["rating"] else "–"),
                 Text(f["next_step"]),
                 Text(f["comment"]),
+                height=None,  # as many lines as the longest answer needs
             )

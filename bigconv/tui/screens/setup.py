@@ -7,9 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import (
     Button,
-    Footer,
     Header,
-    Input,
     Label,
     RadioButton,
     RadioSet,
@@ -19,6 +17,8 @@ from textual.widgets import (
 
 from bigconv.data import timetable
 from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.widgets.footer import StationFooter
+from bigconv.tui.widgets.searchbox import OrderedInput
 
 MODES = (
     ("desk", "Registration desk"),
@@ -33,13 +33,14 @@ class StationSetupScreen(LiveScreen):
 
     CSS_PATH = "setup.tcss"
     WATCHES = frozenset()
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Center(), Vertical(id="setup"):
             yield Static("Set up this station", id="setup-title")
             yield Label("Station name (recorded with everything done here)")
-            yield Input(placeholder="for example: Desk 2", id="name", max_length=40)
+            yield OrderedInput(placeholder="for example: Desk 2", id="name", max_length=40)
             yield Label("This station is")
             with RadioSet(id="mode"):
                 for index, (key, label) in enumerate(MODES):
@@ -48,12 +49,12 @@ class StationSetupScreen(LiveScreen):
             yield Select([], id="room", prompt="Choose the room", disabled=True)
             yield Static("", id="setup-error", markup=False)
             yield Button("Open station", id="start", variant="primary")
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         rooms = [(room["name"], room["name"]) for room in timetable.rooms(self.db)]
         self.query_one("#room", Select).set_options(rooms)
-        self.query_one("#name", Input).focus()
+        self.query_one("#name", OrderedInput).focus()
 
     def chosen_mode(self) -> str:
         return MODES[self.query_one("#mode", RadioSet).pressed_index][0]
@@ -62,10 +63,10 @@ class StationSetupScreen(LiveScreen):
     def mode_changed(self) -> None:
         self.query_one("#room", Select).disabled = self.chosen_mode() != "room"
 
-    @on(Input.Submitted, "#name")
+    @on(OrderedInput.Submitted, "#name")
     @on(Button.Pressed, "#start")
     def start(self) -> None:
-        name = self.query_one("#name", Input).value.strip()
+        name = self.query_one("#name", OrderedInput).value.strip()
         mode = self.chosen_mode()
         room = self.query_one("#room", Select).value
         error = self.query_one("#setup-error", Static)

@@ -6,12 +6,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from bigconv.data import timetable
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.widgets.footer import StationFooter
 
 
 def cell(session: SessionRow | None, width: int) -> Text:
@@ -20,13 +21,16 @@ def cell(session: SessionRow | None, width: int) -> Text:
         return Text("·", style="dim")
     title = session.title if len(session.title) <= width else session.title[: width - 1] + "…"
     lead = session.leads.split(";")[0].strip()
-    numbers = f"{session.allocated}/{session.capacity}"
+    # A plenary has no allocations by design: "0/900" would read as nobody coming.
+    plenary = session.kind == "plenary"
+    numbers = "everyone" if plenary else f"{session.allocated}/{session.capacity}"
     lead = lead[: max(0, width - len(numbers) - 2)]
     text = Text(title, style="bold")
     text.append("\n")
     text.append(lead, style="italic")
     text.append(" " * max(1, width - len(lead) - len(numbers)))
-    text.append(numbers, style="reverse" if session.allocated >= session.capacity else "")
+    full = not plenary and session.allocated >= session.capacity
+    text.append(numbers, style="reverse" if full else "")
     return text
 
 
@@ -39,19 +43,38 @@ class TimetableScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
-            yield DataTable(id="grid", cursor_type="cell", zebra_stripes=True, header_height=2)
+            # The room column stays put when ← → scroll the slots.
+            yield DataTable(
+                id="grid", cursor_type="cell", zebra_stripes=True, header_height=2, fixed_columns=1
+            )
             yield Static(id="detail", markup=False)
-        yield Footer()
+        yield StationFooter()
 
     def on_mount(self) -> None:
         self.refresh_data()
         grid = self.query_one("#grid", DataTable)
-        grid.cursor_coordinate = grid.cursor_coordinate._replace(column=1)
+        # Start on the slot running now (else the next, else the day's last).
+        now = timetable.current_slot(self.db, self.now())
+        column = 1 + (self.slot_ids.index(now["id"]) if now else 0)
+        grid.cursor_coordinate = grid.cursor_coordinate._replace(column=column)
         grid.focus()
 
     def wants(self, changes) -> bool:
         """Allocations and marks (people) change the numbers shown; reactions do not."""
         return changes.everything or bool(changes.attendees) or "attendees" in changes.topics
+
+    def slot_heading(self, slot: dict) -> Text:
+        """The slot's label and times; the one running now (or next) says so."""
+        start = self.bigconv.local(slot["starts_at"])
+        end = self.bigconv.local(slot["ends_at"])
+        at = self.bigconv.local(self.now())
+        mark = "● now " if start <= at < end else ""
+        current = timetable.current_slot(self.db, self.now())
+        if not mark and current and current["id"] == slot["id"] and start > at:
+            mark = "▸ next "
+        text = Text(mark, style="bold reverse" if mark else "")
+        text.append(f"{slot['label']}\n{start:%H:%M}-{end:%H:%M}")
+        return text
 
     def refresh_data(self) -> None:
         grid = self.query_one("#grid", DataTable)
@@ -67,13 +90,7 @@ class TimetableScreen(LiveScreen):
         grid.clear(columns=True)
         grid.add_column(Text("Room"), key="room", width=18)
         for slot in slots:
-            start = self.bigconv.local(slot["starts_at"])
-            end = self.bigconv.local(slot["ends_at"])
-            grid.add_column(
-                Text(f"{slot['label']}\n{start:%H:%M}-{end:%H:%M}"),
-                key=str(slot["id"]),
-                width=self.CELL_WIDTH,
-            )
+            grid.add_column(self.slot_heading(slot), key=str(slot["id"]), width=self.CELL_WIDTH)
         self.slot_ids = [slot["id"] for slot in slots]
         self.room_ids = [room["id"] for room in rooms]
         for room in rooms:
@@ -105,7 +122,12 @@ class TimetableScreen(LiveScreen):
         lines = [
             s.title,
             f"{s.room} · {s.slot} {app.local(s.starts_at):%H:%M}-{app.local(s.ends_at):%H:%M} · code {s.code} · {session_url(app.base_url, s.code)}",
-            f"Led by {s.leads or 'to be confirmed'} · for {s.audience} · allocated {s.allocated} of {s.capacity} · present {s.present}",
+            f"Led by {s.leads or 'to be confirmed'} · for {s.audience} · "
+            + (
+                f"for everyone (no allocation) · {s.capacity} seats · present {s.present}"
+                if s.kind == "plenary"
+                else f"allocated {s.allocated} of {s.capacity} · present {s.present}"
+            ),
         ]
         if s.description:
             lines.append(s.description)

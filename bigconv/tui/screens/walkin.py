@@ -14,7 +14,12 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
 from bigconv.data.desk import EMAIL_RE, Opening
+from bigconv.tui.widgets.columns import clip, pad, widest
 from bigconv.tui.widgets.placepicker import PlacePicker
+from bigconv.tui.widgets.searchbox import OrderedInput
+
+MAX_PLACES_WIDTH = 112
+PLACES_FRAME = 18  # the dialog's border and padding, the list's border, tick box and scrollbar
 
 
 @dataclass(frozen=True)
@@ -56,12 +61,12 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Label("Register a walk-in", id="title")
-            yield Label("Enter moves to the next field (and takes a suggested school).", id="help")
+            yield Label("Enter: next field (and takes a suggested school).", id="help")
             for key, label in self.FIELDS:
                 suggester = (
                     SuggestFromList(self.schools, case_sensitive=False) if key == "school" else None
                 )
-                field = Input(placeholder=label, id=key, suggester=suggester)
+                field = OrderedInput(placeholder=label, id=key, suggester=suggester)
                 field.border_title = label  # still says what it is once typed in
                 yield field
             yield Static("", id="problem", markup=False)
@@ -119,17 +124,47 @@ class PlacesScreen(ModalScreen[list[int] | None]):
         self.openings = openings
 
     def compose(self) -> ComposeResult:
+        widths = self.label_widths(min(MAX_PLACES_WIDTH, self.app.size.width) - PLACES_FRAME)
         with Vertical(id="places"):
-            yield Label("Places with room left: space to tick (one per slot), Enter to give them")
-            yield PlacePicker(*[(self.label(o), o.session_id) for o in self.openings], id="choices")
+            yield Label("Space ticks (one per slot), Enter gives the places", id="places-help")
+            yield PlacePicker(
+                *[(self.label(o, widths), o.session_id) for o in self.openings], id="choices"
+            )
             yield Static("", id="problem", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Give places", variant="primary", id="done")
                 yield Button("Leave unallocated", id="skip")
 
+    def label_widths(self, available: int) -> tuple[int, int, int]:
+        """Slot and room in full (Lab 1 and Lab 2 must differ); the title takes what is left."""
+        slot = widest(o.slot for o in self.openings)
+        room = widest(o.room for o in self.openings)
+        return slot, max(12, available - slot - room - 8 - 3), room
+
     @staticmethod
-    def label(o: Opening) -> Text:
-        return Text(f"{o.slot:<14} {o.title[:44]:<44} {o.room[:16]:<16} {o.left:>3} left")
+    def label(o: Opening, widths: tuple[int, int, int]) -> Text:
+        slot, title, room = widths
+        return Text(
+            f"{o.slot:<{slot}} {pad(clip(o.title, title), title)} {o.room:<{room}} {o.left:>3} left"
+        )
+
+    @on(PlacePicker.SelectionToggled)
+    def one_per_slot(self, event: PlacePicker.SelectionToggled) -> None:
+        """Ticking a second session in a slot unticks the first, and says so."""
+        picker = self.query_one("#choices", PlacePicker)
+        chosen = next(o for o in self.openings if o.session_id == event.selection.value)
+        problem = self.query_one("#problem", Static)
+        problem.update("")
+        if chosen.session_id not in picker.selected:
+            return
+        for other in self.openings:
+            same_slot = other.slot_id == chosen.slot_id and other is not chosen
+            if same_slot and other.session_id in picker.selected:
+                picker.deselect(other.session_id)
+                problem.update(
+                    f"{chosen.slot}: {chosen.title} ({chosen.room}) instead of "
+                    f"{other.title} ({other.room}); one session per slot."
+                )
 
     def on_mount(self) -> None:
         self.query_one("#choices").focus()

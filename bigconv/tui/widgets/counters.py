@@ -13,8 +13,29 @@ NAME_WIDTH = 28  # fits the 42-column panel beside the counts
 class Counters(Static):
     """Always-visible numbers; school names come from a CSV, so they are plain text."""
 
+    numbers: Arrivals | None = None
+
     def show(self, numbers: Arrivals) -> None:
+        """Draw these numbers: the full panel, or one line when the panel is one line high."""
+        self.numbers = numbers
+        self.draw()
+
+    def on_resize(self) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        numbers = self.numbers
+        if numbers is None:
+            return
         share = round(100 * numbers.checked_in / numbers.expected) if numbers.expected else 0
+        if self.size.height == 1:  # under the results on a narrow terminal (desk.tcss)
+            self.update(
+                Text(
+                    f"Checked in {numbers.checked_in} / {numbers.expected} ({share}%)"
+                    f" · last 10 minutes: {numbers.recent} · F5 dashboard for each school"
+                )
+            )
+            return
         text = Text("Checked in\n", style="bold")
         text.append(f"{numbers.checked_in} / {numbers.expected}", style="bold")
         text.append(f"  ({share}%)\n")

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import SelectionList
 
-MOVES = {
-    "down": "cursor_down",
-    "up": "cursor_up",
-    "pagedown": "page_down",
-    "pageup": "page_up",
-    "home": "first",
-    "end": "last",
-    "space": "select",
-}
+from bigconv.tui.widgets.searchbox import KeysInOrder
 
 
-class PlacePicker(SelectionList[int]):
-    """Space ticks, Enter says done; handled here in key order, like the desk's SearchBox."""
+class PlacePicker(KeysInOrder, SelectionList[int]):
+    """Space ticks, Enter says done; run in key order, like every text box (see KeysInOrder)."""
 
     BINDINGS = [Binding("enter", "done", "Give places")]
 
@@ -36,14 +27,3 @@ class PlacePicker(SelectionList[int]):
 
     def action_done(self) -> None:
         self.post_message(self.Done(self))
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            self.action_done()
-        elif event.key in MOVES:
-            getattr(self, f"action_{MOVES[event.key]}")()
-        else:
-            await super()._on_key(event)
-            return
-        event.stop()
-        event.prevent_default()

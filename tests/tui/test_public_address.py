@@ -1,0 +1,262 @@
+"""One phone address and one clock per process: what a QR code encodes is what is served.
+
+The small event here has no base_url, so every address comes from where the phone site
+listens; the codes are read back with zbarimg and the URLs fetched from the running server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bigconv.cli import initialise, load
+from bigconv.data import store
+from bigconv.net import is_loopback, loopback_warning, phone_base_url
+from bigconv.tui.app import make_app
+from bigconv.tui.widgets.qr import QrCode
+from bigconv.web.app import STAFF_APP, make_web_app
+from bigconv.web.staff import STAFF_SITE
+from tests.conftest import require_tool
+from tests.tui.test_phone_site import free_port, started
+from tests.tui.test_room import MORNING
+from tests.tui.test_room_qr import half_blocks_to_png, rendered_lines, zbar
+
+DEADLINE = 60.0  # seconds; the machine may be loaded
+
+
+@pytest.fixture
+def local_event(small_event: Path) -> Path:
+    """The small event without base_url: the address must come from where it is served."""
+    text = small_event.read_text(encoding="utf-8")
+    small_event.write_text(re.sub(r"(?m)^base_url = .*\n", "", text), encoding="utf-8")
+    initialise(load(small_event, None), quiet=True).close()
+    return small_event
+
+
+def phonics_code(db_path: Path) -> str:
+    db = store.connect(db_path)
+    try:
+        return db.execute("SELECT code FROM sessions WHERE title = 'Phonics'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_base_url_follows_the_listening_host_and_port():
+    assert phone_base_url(None, 8765, "127.0.0.1") == "http://127.0.0.1:8765"
+    assert phone_base_url(None, 8765, "192.0.2.7") == "http://192.0.2.7:8765"
+    assert phone_base_url(None, 8765, "::1") == "http://[::1]:8765"
+    assert phone_base_url(None, 8765, "0.0.0.0").endswith(":8765")
+    assert phone_base_url("https://conf.example.org/", 8765, "127.0.0.1") == (
+        "https://conf.example.org"
+    )
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.7")
+    assert "127.0.0.1 only" in loopback_warning("127.0.0.1")
+    assert loopback_warning("0.0.0.0") is None
+
+
+async def test_room_qr_header_and_phone_site_share_the_served_port(local_event, tmp_path):
+    """A non-default port: the QR decodes to it, it answers there, and the app's rehearsal
+    clock drives the phone site and stamps the reactions it stores."""
+    require_tool("zbarimg")
+    ctx = load(local_event, None)
+    port = free_port()
+    app = make_app(
+        ctx.db_path,
+        mode="room",
+        room="Room A",
+        event=ctx.event,
+        clock=lambda: MORNING,
+        serve_port=port,
+        serve_host="127.0.0.1",
+    )
+    code = phonics_code(ctx.db_path)
+    url = f"http://127.0.0.1:{port}/{code}"
+    async with app.run_test(size=(100, 30)) as pilot:
+        header = await started(app, pilot)
+        assert f"Phones: http://127.0.0.1:{port}" in header
+        assert "127.0.0.1 only" in header  # nothing off this machine can reach it
+        lines = rendered_lines(app.screen.query_one("#qr", QrCode))
+        async with aiohttp.ClientSession() as client:
+            async with client.get(url) as r:
+                assert r.status == 200 and "Phonics" in await r.text()
+            async with client.get(f"http://127.0.0.1:{port}/") as r:
+                assert f'href="/{code}"' in await r.text()  # "running now" by the app's clock
+            async with client.post(
+                f"http://127.0.0.1:{port}/api/{code}/reactions", json={"kind": "love"}
+            ) as r:
+                assert r.status == 200
+        stamped = app.db.execute("SELECT at FROM reactions").fetchone()[0]
+    assert zbar(half_blocks_to_png(lines, tmp_path / "room.png")) == url
+    assert store.parse_iso(stamped) == MORNING
+
+
+# -- real processes -----------------------------------------------------------------------------
+
+
+class Pane:
+    """A real terminal running one command, on a tmux server of its own: started from this
+    process, it passes on this process's environment (a faked clock too), and stopping it
+    touches no one else's sessions."""
+
+    def __init__(self, command: str, cwd: Path, size=(120, 40)):
+        self.name = f"bigconv-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.tmux = [require_tool("tmux"), "-L", self.name, "-f", "/dev/null"]
+        subprocess.run(
+            [*self.tmux, "new-session", "-d", "-s", "station", "-x", str(size[0]),
+             "-y", str(size[1]), "-c", str(cwd), command],
+            check=True,
+        )  # fmt: skip
+
+    def text(self) -> str:
+        out = subprocess.run(
+            [*self.tmux, "capture-pane", "-p", "-t", "station"], capture_output=True, text=True
+        )
+        return out.stdout
+
+    def wait_for(self, needle: str) -> str:
+        end = time.monotonic() + DEADLINE
+        while time.monotonic() < end:
+            if needle in (text := self.text()):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"{needle!r} never appeared:\n{self.text()}")
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (folder / self.name).unlink(missing_ok=True)  # the socket the server leaves behind
+
+
+def qr_from_pane(text: str) -> list[str]:
+    """The half-block QR code from the room screen's right-hand column, with a quiet zone."""
+    lines = [line.rpartition("│")[2] for line in text.splitlines()]
+    rows = [i for i, line in enumerate(lines) if line.strip() and set(line) <= set("█▀▄ ")]
+    assert rows, text
+    right = lines[rows[0] : rows[-1] + 1]
+    width = max(len(line.rstrip()) for line in right)
+    body = [line.ljust(width)[:width] for line in right]
+    blank = " " * (width + 4)
+    return [blank, *("  " + line + "  " for line in body), blank]
+
+
+def bigconv(*args: str) -> str:
+    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "bigconv", *args))
+
+
+def test_run_with_a_port_encodes_it_and_its_clock_drives_the_phone_site(local_event, tmp_path):
+    require_tool("zbarimg")
+    port = free_port()
+    code = phonics_code(load(local_event, None).db_path)
+    pane = Pane(
+        bigconv("run", str(local_event), "--mode", "room", "--room", "Room A", "--host", "127.0.0.1",
+                "--port", str(port), "--at", "10:15", "--backup-minutes", "0"),
+        tmp_path,
+    )  # fmt: skip
+    try:
+        text = pane.wait_for(f"http://127.0.0.1:{port}/{code}")
+        text = pane.wait_for("Phones:")
+        png = half_blocks_to_png(qr_from_pane(text), tmp_path / "pane.png")
+        assert zbar(png) == f"http://127.0.0.1:{port}/{code}"
+        index = wait_get(f"http://127.0.0.1:{port}/")
+        assert f'href="/{code}"' in index  # 10:15 on the event day by `--at`, not today's time
+    finally:
+        pane.close()
+
+
+def test_browser_station_shows_the_serving_address_and_clock(local_event, tmp_path):
+    """The command `serve` starts for each browser station carries its address and clock."""
+    require_tool("zbarimg")
+    ctx = load(local_event, None)
+    # Deliberate clock read: `serve --at` hands its stations an offset from this machine's
+    # clock (faked or not), which the station process adds to the same clock.
+    offset = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC) - store.utcnow()
+    public = "http://192.0.2.44:8765"
+    web_app = make_web_app(
+        ctx.db_path, ctx.event, staff=True, clock=store.OffsetClock(offset), public_url=public
+    )
+    command = web_app[STAFF_APP][STAFF_SITE].command
+    assert "--public-url" in command and "--clock-offset" in command
+    code = phonics_code(ctx.db_path)
+    # The station as a browser would start it, then opened on the room screen.
+    pane = Pane(command + " --mode room --room 'Room A'", tmp_path)
+    try:
+        text = pane.wait_for(f"{public}/{code}")
+        assert "on now" in text  # the rehearsal clock: 10:15 on the event day
+        png = half_blocks_to_png(qr_from_pane(text), tmp_path / "station.png")
+        assert zbar(png) == f"{public}/{code}"
+    finally:
+        pane.close()
+
+
+def wait_get(url: str) -> str:
+    import urllib.request
+
+    end = time.monotonic() + DEADLINE
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.read().decode()
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.2)
+
+
+def test_serve_at_drives_the_phone_site_and_stamps_feedback(local_event, tmp_path):
+    import json
+    import urllib.request
+
+    ctx = load(local_event, None)
+    port = free_port()
+    code = phonics_code(ctx.db_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bigconv", "serve", str(local_event), "--host", "127.0.0.1",
+         "--port", str(port), "--at", "10:15", "--backup-minutes", "0", "--no-staff"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        index = wait_get(f"http://127.0.0.1:{port}/")
+        assert f'href="/{code}"' in index
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/{code}/feedback",
+            data=json.dumps({"rating": 5, "comment": "good"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as r:
+            assert r.status == 201
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/CODE" in out
+    assert "127.0.0.1 only" in err
+    db = store.connect(ctx.db_path)
+    at = store.parse_iso(db.execute("SELECT at FROM feedback").fetchone()[0])
+    db.close()
+    start = dt.datetime(2026, 11, 27, 10, 15, tzinfo=ctx.event.tz)
+    assert start <= at < start + dt.timedelta(minutes=10)
+
+
+def test_qr_and_sessions_follow_host_and_port_and_warn_on_loopback(local_event, tmp_path):
+    from tests.conftest import run_cli
+
+    code = phonics_code(load(local_event, None).db_path)
+    listed = run_cli("sessions", local_event, "--json", "--host", "127.0.0.1", "--port", "8765")
+    assert listed.returncode == 0, listed.stderr
+    assert f"http://127.0.0.1:8765/{code}" in listed.stdout
+    made = run_cli(
+        "qr", local_event, "--out", tmp_path / "print", "--host", "127.0.0.1", "--port", "8765"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "no phone can open these codes" in made.stderr
+    require_tool("zbarimg")
+    assert zbar(tmp_path / "print" / f"{code}.png") == f"http://127.0.0.1:8765/{code}"

@@ -1,0 +1,49 @@
+"""The room screen when someone is already present in another room of the same slot."""
+
+from __future__ import annotations
+
+from bigconv.data import attendance
+from bigconv.tui.screens.room import MoveHere, RoomScreen
+from tests.tui.test_room import MORNING, SIZE, app_for, roster_rows, seeded  # noqa: F401
+
+
+async def tick_zoe_in_room_b(seeded, small_event, answer: str):  # noqa: F811
+    db = seeded["db"]
+    zoe = seeded["people"]["O'Brien-MüllerZoë"]["id"]
+    attendance.mark_present(db, seeded["phonics"]["id"], zoe, station="Door A", at=MORNING)
+    app = app_for(small_event, room="Room B")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"zoe", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MoveHere)
+        assert "present in" in str(app.screen.message) and "Phonics (Room A)" in app.screen.message
+        await pilot.press(answer)
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen)
+        rows = roster_rows(app.screen)
+    current = db.execute(
+        "SELECT session_id FROM attendance WHERE attendee_id = ?", [zoe]
+    ).fetchall()
+    return rows, current
+
+
+async def test_host_moves_someone_marked_in_another_room(seeded, small_event):  # noqa: F811
+    rows, current = await tick_zoe_in_room_b(seeded, small_event, "y")
+    assert current == [(seeded["wellbeing"]["id"],)]
+    assert rows["Zoë O'Brien-Müller"][0].startswith("✓")
+    moved = (
+        seeded["db"]
+        .execute(
+            "SELECT moved_to, undone_by FROM attendance_records WHERE session_id = ?",
+            [seeded["phonics"]["id"]],
+        )
+        .fetchone()
+    )
+    assert moved == (seeded["wellbeing"]["id"], "Host")
+
+
+async def test_host_declines_the_move(seeded, small_event):  # noqa: F811
+    rows, current = await tick_zoe_in_room_b(seeded, small_event, "n")
+    assert current == [(seeded["phonics"]["id"],)]
+    assert "Zoë O'Brien-Müller" not in rows or not rows["Zoë O'Brien-Müller"][0].startswith("✓")
