@@ -390,7 +390,7 @@ async def press(station: Station, *keys: str) -> None:
         await station.send(key)
 
 
-MARKERS = {"desk": "By school", "dashboard": "Rooms now", "room": "Expected here"}
+MARKERS = {"desk": "Checked in", "dashboard": "Rooms now", "room": "still missing"}
 
 
 async def open_station(client, base: str, station: Station, rooms: list[str]) -> None:
@@ -584,6 +584,10 @@ class Venue:
             await asyncio.sleep(0.12)
         seen = await desk.wait_for(lambda t: f"{first} {last}" in t)
         row.results.append((seen or t0 + SEEN_TIMEOUT) - t0)
+        if "equally well" in desk.text():  # namesakes: the desk asks, the clerk confirms
+            await desk.send("\r")
+            await desk.wait_for(lambda t: "Enter checks in the highlighted" in t, 10)
+            await asyncio.sleep(0.2)
         t0 = time.monotonic()
         await desk.send("\r")
         seen = await desk.wait_for(lambda t: "CHECKED IN" in t)
