@@ -27,8 +27,8 @@ BENCHMARKS = {
     "web": "Phone site throughput and latency (issue 6)",
     "room_refresh": "Room screen refresh (issue 5)",
     "propagation": "Live propagation across processes (issue 7)",
-    "venue": "The whole venue on one laptop: stations and phones (issue 15)",
     "followup": "The CPD loop after the day (issue 16)",
+    "venue": "The whole venue on one laptop: stations and phones (issue 15)",
 }
 
 

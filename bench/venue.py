@@ -390,7 +390,7 @@ async def press(station: Station, *keys: str) -> None:
         await station.send(key)
 
 
-MARKERS = {"desk": "Checked in", "dashboard": "Rooms now", "room": "still missing"}
+MARKERS = {"desk": "By school", "dashboard": "Rooms now", "room": "still missing"}
 
 
 async def open_station(client, base: str, station: Station, rooms: list[str]) -> None:

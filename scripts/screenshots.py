@@ -45,6 +45,7 @@ def busy_day(folder: Path) -> Path:
 async def picture(db: Path, name: str) -> None:
     mode, room, keys, caption = PICTURES[name]
     app = make_app(db, station="Station 1", mode=mode, room=room, clock=lambda: BUSY_CLOCK)
+    app.cursor_blink = False  # the same picture every time it is drawn
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         if keys:

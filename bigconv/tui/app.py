@@ -68,6 +68,10 @@ class BigconvApp(App):
         Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
+    cursor_blink = True
+    """False: text boxes show a steady cursor (pictures and snapshots are then the same every
+    time, whatever instant they are taken at)."""
+
     def __init__(
         self,
         db_path: Path,

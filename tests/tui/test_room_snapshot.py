@@ -13,4 +13,5 @@ def test_room_screen_80x24(snap_compare, seeded, small_event):  # noqa: F811
         person = [p for k, p in people.items() if k == who][0]
         attendance.mark_present(db, wellbeing, person["id"], station="Door", at=MORNING)
     app = app_for(small_event, room="Room B")
+    app.cursor_blink = False  # a steady cursor: the same picture every time
     assert snap_compare(app, terminal_size=(80, 24))

@@ -31,4 +31,5 @@ STATIONS = {
 def test_station(snap_compare, busy_db, station, size):
     mode, room, keys = STATIONS[station]
     app = make_app(busy_db, station="Station 1", mode=mode, room=room, clock=lambda: BUSY_CLOCK)
+    app.cursor_blink = False  # a steady cursor: the same picture every time
     assert snap_compare(app, terminal_size=size, press=keys)

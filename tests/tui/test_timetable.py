@@ -93,4 +93,4 @@ async def test_a_plenary_is_for_everyone_not_nobody(busy_db):
         opening = grid.get_row_at(0)[1].plain
         assert "everyone" in opening and "0/900" not in opening
         await pilot.press("left")
-        assert "for everyone (no allocation)" in detail_text(app)
+        assert "a plenary, so nobody is allocated" in detail_text(app)

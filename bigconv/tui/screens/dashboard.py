@@ -198,14 +198,14 @@ class DashboardScreen(LiveScreen):
         for load in loads:
             s = load.session
             label, style = STATE_LABELS[load.state]
-            cells = [
+            cells = (
                 Text(label, style=style),
                 Text(s.room),
                 Text(s.title, no_wrap=True, overflow="ellipsis"),
                 bar(s.present, s.allocated, s.capacity, self.bar_width),
                 reactions_cell(reactions.get(s.id), emoji),
                 rating_cell(feedback.get(s.id)),
-            ]
+            )
             # on a narrow terminal there is no reactions column (see fit_columns)
             cells = tuple(c for c, w in zip(cells, self.widths, strict=False) if w)
             rows.append((str(s.id), cells))

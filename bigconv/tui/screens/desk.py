@@ -133,15 +133,14 @@ class DeskScreen(LiveScreen):
         self.matches = search_attendees(self.db, query, LIMIT, index=self.index)
         ids = [m.person.id for m in self.matches]
         row = ids.index(was) if was in ids else 0
-        cells = [self.cells(m) for m in self.matches]
+        rows = [self.cells(m) for m in self.matches]
         widths = self.widths
-        self.fit_columns(table, cells)
-        rows = [self.fitted(row_) for row_ in cells]
-        if keep_cursor and widths == self.widths and rows == getattr(self, "rows", None):
+        self.fit_columns(table, rows)
+        if keep_cursor and rows == getattr(self, "rows", None) and self.widths == widths:
             return  # a refresh that changed none of these rows paints nothing
         self.rows = rows
         table.clear()
-        table.add_rows(rows)
+        table.add_rows([self.fitted(cells) for cells in rows])
         if self.matches:
             table.move_cursor(row=min(row, len(self.matches) - 1), animate=False)
         self.show_results(True)

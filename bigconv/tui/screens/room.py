@@ -208,17 +208,15 @@ class RoomScreen(LiveScreen):
                 words, style = "⚠ equally good matches: check the school; Enter marks it", "bold"
             else:
                 words, style = "⚠ equally good matches: check the school, ↑ ↓, Enter", "bold"
-            self.show("#list-title", Text(f"Matches for “{query}”: {words}", style=style))
+            title = Text(f"Matches for “{query}”: {words}", style=style)
         else:
             entries = self.roster
             missing = sum(1 for e in entries if e.allocated and not e.present)
-            self.show(
-                "#list-title",
-                Text(
-                    f"Expected: {missing} still missing · Enter or space ticks · ctrl+z undoes",
-                    style="bold",
-                ),
+            title = Text(
+                f"Expected: {missing} still missing · Enter or space ticks · ctrl+z undoes",
+                style="bold",
             )
+        self.show("#list-title", title)
         self.entries = entries
         self.fill(entries)
 
@@ -249,29 +247,22 @@ class RoomScreen(LiveScreen):
             return
         table = self.query_one("#roster", DataTable)
         keep = self.highlighted_id() or self.last_marked
-        if widths == self.widths:  # the same columns: change only the cells that changed
-            update_rows(
-                table,
-                [
-                    (
-                        str(pid),
-                        tuple(Text(clip(c, w)) for c, w in zip(cells, widths, strict=True) if w),
-                    )
-                    for pid, *cells in rows
-                ],
-            )
-        else:
-            table.clear(columns=True)
+        if widths != self.widths:
             # Fixed widths worked out here: auto widths drew names four letters wide when the
             # screen was filled from the room picker, and a long note pushed names off screen.
             # A column with no room (the note, on a narrow terminal) is left out.
+            table.clear(columns=True)
             for (label, key), width in zip(ROSTER_COLUMNS, widths, strict=True):
                 if width:
                     table.add_column(Text(label), key=key, width=width)
             self.widths = widths
-            for pid, *cells in rows:
-                shown = [Text(clip(c, w)) for c, w in zip(cells, widths, strict=True) if w]
-                table.add_row(*shown, key=str(pid))
+        update_rows(
+            table,
+            [
+                (str(pid), tuple(Text(clip(c, w)) for c, w in zip(cells, widths, strict=True) if w))
+                for pid, *cells in rows
+            ],
+        )
         self.shown = rows
         if keep is not None:
             self.move_to(keep)

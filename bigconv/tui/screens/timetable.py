@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
 from bigconv.data import timetable
+from bigconv.data.store import iso
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
 from bigconv.tui.screens.base import LiveScreen
@@ -58,10 +59,10 @@ class TimetableScreen(LiveScreen):
         column = 1 + (self.slot_ids.index(now["id"]) if now else 0)
         grid.cursor_coordinate = grid.cursor_coordinate._replace(column=column)
         grid.focus()
+        self.set_interval(30, self.refresh_data)  # "now" moves on with the clock
 
-    def wants(self, changes) -> bool:
-        """Allocations and marks (people) change the numbers shown; reactions do not."""
-        return changes.everything or bool(changes.attendees) or "attendees" in changes.topics
+    def is_now(self, slot: dict | None) -> bool:
+        return bool(slot) and slot["starts_at"] <= iso(self.now()) < slot["ends_at"]
 
     def slot_heading(self, slot: dict) -> Text:
         """The slot's label and times; the one running now (or next) says so."""
@@ -76,10 +77,21 @@ class TimetableScreen(LiveScreen):
         text.append(f"{slot['label']}\n{start:%H:%M}-{end:%H:%M}")
         return text
 
+    def wants(self, changes) -> bool:
+        """Allocations and marks (people) change the numbers shown; reactions do not."""
+        return changes.everything or bool(changes.attendees) or "attendees" in changes.topics
+
     def refresh_data(self) -> None:
         grid = self.query_one("#grid", DataTable)
         sessions = timetable.sessions(self.db)
-        shown = (sessions, timetable.slots(self.db), timetable.rooms(self.db))
+        now = timetable.current_slot(self.db, self.now())  # the "● now" heading moves with time
+        shown = (
+            sessions,
+            timetable.slots(self.db),
+            timetable.rooms(self.db),
+            now,
+            self.is_now(now),
+        )
         if grid.row_count and shown == getattr(self, "shown", None):
             return  # nothing it shows changed: rebuild nothing, paint nothing
         self.shown = shown
@@ -124,7 +136,7 @@ class TimetableScreen(LiveScreen):
             f"{s.room} · {s.slot} {app.local(s.starts_at):%H:%M}-{app.local(s.ends_at):%H:%M} · code {s.code} · {session_url(app.base_url, s.code)}",
             f"Led by {s.leads or 'to be confirmed'} · for {s.audience} · "
             + (
-                f"for everyone (no allocation) · {s.capacity} seats · present {s.present}"
+                f"a plenary, so nobody is allocated · {s.capacity} seats · present {s.present}"
                 if s.kind == "plenary"
                 else f"allocated {s.allocated} of {s.capacity} · present {s.present}"
             ),

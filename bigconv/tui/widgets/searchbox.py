@@ -65,6 +65,9 @@ class KeysInOrder:
 class OrderedInput(KeysInOrder, Input):
     """An Input whose editing keys and Enter keep their place among the letters typed."""
 
+    def on_mount(self) -> None:
+        self.cursor_blink = getattr(self.app, "cursor_blink", True)
+
 
 class SearchBox(OrderedInput):
     """Enter hands over what was typed and empties the box in the same step; arrows move the list.
