@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from bigconv.data.search import Person
 from bigconv.data.store import immediate, iso, log, parse_iso
 
 TOKEN_BYTES = 24  # 192 random bits: a link cannot be guessed or enumerated
@@ -128,21 +129,6 @@ def commitments_of(db: sqlite_utils.Database, attendee_id: int) -> list[Commitme
 
 
 # -- personal links ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    id: int
-    badge: str
-    first_name: str
-    last_name: str
-    email: str
-    school: str
-    role: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
 
 
 PERSON_COLUMNS = "a.id, a.badge, a.first_name, a.last_name, a.email, a.school, a.role"
