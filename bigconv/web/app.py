@@ -347,26 +347,25 @@ class PhoneSite:
         try:
             result = await self.react(request, s, form.get("kind"))
         except (NoDevice, TooMany) as exc:
-            return await self.session_page(
-                request,
-                s,
-                kinds,
-                status=exc.status,
-                notice=exc.message,
-                notice_at="reactions",
-                notice_class="wait",
-            )
+            return await self.wait_page(request, s, kinds, exc.status, exc.message, "reactions")
         if not result.counted:
-            return await self.session_page(
-                request,
-                s,
-                kinds,
-                status=429,
-                notice=cooldown_message(kinds, result),
-                notice_at="reactions",
-                notice_class="wait",
-            )
+            message = cooldown_message(kinds, result)
+            return await self.wait_page(request, s, kinds, 429, message, "reactions")
         return redirect(f"/{s.code}?counted={result.kind}#reactions")
+
+    async def wait_page(self, request, s, kinds, status: int, message: str, at: str, **extra):
+        """The session page again, saying by the form `at` that nothing was stored: wait and
+        try again (too soon, too many, or no device token)."""
+        return await self.session_page(
+            request,
+            s,
+            kinds,
+            status=status,
+            notice=message,
+            notice_at=at,
+            notice_class="wait",
+            **extra,
+        )
 
     async def feedback_form(self, request: web.Request) -> web.Response:
         s, kinds = await self.session(request.match_info["code"])
@@ -380,15 +379,8 @@ class PhoneSite:
         try:
             await self.store_feedback(request, s, values)
         except (NoDevice, TooMany) as exc:
-            return await self.session_page(
-                request,
-                s,
-                kinds,
-                status=exc.status,
-                notice=exc.message,
-                notice_at="feedback",
-                notice_class="wait",
-                values=form,
+            return await self.wait_page(
+                request, s, kinds, exc.status, exc.message, "feedback", values=form
             )
         return redirect(f"/{s.code}?sent=1#feedback")
 
