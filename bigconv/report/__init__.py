@@ -111,13 +111,9 @@ def render_report(report: Report, impact=None) -> str:
     )
 
 
+PERSON_COLUMNS = ("badge", "first_name", "last_name", "email", "school", "role")
 CPD_COLUMNS = (
-    "badge",
-    "first_name",
-    "last_name",
-    "email",
-    "school",
-    "role",
+    *PERSON_COLUMNS,
     "session_code",
     "session_title",
     "leads",
@@ -171,12 +167,7 @@ def render_certificates(records: list[CpdRecord], *, event: str, date: str, venu
 
 FOLLOWUP_COLUMNS = (
     "kind",
-    "badge",
-    "first_name",
-    "last_name",
-    "email",
-    "school",
-    "role",
+    *PERSON_COLUMNS,
     "session_code",
     "session_title",
     "minutes_led",
