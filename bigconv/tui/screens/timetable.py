@@ -64,15 +64,17 @@ class TimetableScreen(LiveScreen):
     def is_now(self, slot: dict | None) -> bool:
         return bool(slot) and slot["starts_at"] <= iso(self.now()) < slot["ends_at"]
 
-    def slot_heading(self, slot: dict) -> Text:
-        """The slot's label and times; the one running now (or next) says so."""
+    def slot_heading(self, slot: dict, current: dict | None) -> Text:
+        """The slot's label and times; the current one (see `current_slot`) says whether it is
+        running now or is next."""
         start = self.bigconv.local(slot["starts_at"])
         end = self.bigconv.local(slot["ends_at"])
-        at = self.bigconv.local(self.now())
-        mark = "● now " if start <= at < end else ""
-        current = timetable.current_slot(self.db, self.now())
-        if not mark and current and current["id"] == slot["id"] and start > at:
-            mark = "▸ next "
+        mark = ""
+        if current and current["id"] == slot["id"]:
+            if self.is_now(current):
+                mark = "● now "
+            elif start > self.bigconv.local(self.now()):
+                mark = "▸ next "
         text = Text(mark, style="bold reverse" if mark else "")
         text.append(f"{slot['label']}\n{start:%H:%M}-{end:%H:%M}")
         return text
@@ -85,24 +87,19 @@ class TimetableScreen(LiveScreen):
         grid = self.query_one("#grid", DataTable)
         sessions = timetable.sessions(self.db)
         now = timetable.current_slot(self.db, self.now())  # the "● now" heading moves with time
-        shown = (
-            sessions,
-            timetable.slots(self.db),
-            timetable.rooms(self.db),
-            now,
-            self.is_now(now),
-        )
+        slots, rooms = timetable.slots(self.db), timetable.rooms(self.db)
+        shown = (sessions, slots, rooms, now, self.is_now(now))
         if grid.row_count and shown == getattr(self, "shown", None):
             return  # nothing it shows changed: rebuild nothing, paint nothing
         self.shown = shown
         self.by_cell = {(s.room_id, s.slot_id): s for s in sessions}
-        slots = timetable.slots(self.db)
-        rooms = timetable.rooms(self.db)
         cursor = grid.cursor_coordinate
         grid.clear(columns=True)
         grid.add_column(Text("Room"), key="room", width=18)
         for slot in slots:
-            grid.add_column(self.slot_heading(slot), key=str(slot["id"]), width=self.CELL_WIDTH)
+            grid.add_column(
+                self.slot_heading(slot, now), key=str(slot["id"]), width=self.CELL_WIDTH
+            )
         self.slot_ids = [slot["id"] for slot in slots]
         self.room_ids = [room["id"] for room in rooms]
         for room in rooms:
