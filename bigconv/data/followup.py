@@ -263,6 +263,14 @@ def resolve_link(db: sqlite_utils.Database, token: str, *, at: dt.datetime) -> L
     return Link(row[0], row[1], row[2], row[3], parse_iso(row[4]), Person(*row[5:]))
 
 
+def remembers_device(db: sqlite_utils.Database, link: Link, device: str) -> bool:
+    """True if this phone has opened this day link before (so there is nothing to note)."""
+    row = db.execute(
+        "SELECT 1 FROM link_devices WHERE link_id = ? AND device = ?", [link.id, device]
+    ).fetchone()
+    return row is not None
+
+
 def remember_device(db: sqlite_utils.Database, link: Link, device: str, at: dt.datetime) -> None:
     """Note that this phone opened this day link (so its ratings count in group figures)."""
     with immediate(db):

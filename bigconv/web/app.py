@@ -46,7 +46,6 @@ DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 DEVICE_MAX_AGE = 7 * 24 * 3600
 DEVICE_WINDOW = 600.0  # the window of the limit on device tokens per address
 SUMMARY_TTL = 1.0  # seconds a session's summary may be served from memory
-LOOP_BUSY_MS = 250  # the loop's own connection waits for another program's lock this long
 REF_TTL = 10.0  # seconds a session's id and title are remembered for the API
 
 
@@ -56,7 +55,9 @@ class PhoneLimits:
     phone there shares 127.0.0.1)."""
 
     new_devices: int = 300  # device tokens per address per DEVICE_WINDOW: a staffroom of 60
-    writes_per_device: int = 60  # reactions and feedback stored per device a minute
+    # Rows a phone can cause (reactions, feedback, commitments, follow-up answers, the note
+    # that it opened a personal link) per device a minute ...
+    writes_per_device: int = 60
     writes_per_address: int = 1200  # ... and per address a minute (20 a second)
 
 
@@ -108,7 +109,6 @@ class PhoneSite:
         # Two database threads: reads never queue behind a write that waits for a lock.
         self.reader: DbWorker | None = None
         self.writer: DbWorker | None = None
-        self._loop_db: sqlite_utils.Database | None = None
         self.worker_options = worker_options or {}
         self.tz: dt.tzinfo = event.tz if event else dt.UTC
         self.event_name = event.name if event else "bigconv"
@@ -136,26 +136,10 @@ class PhoneSite:
                     self.tz = zoneinfo.ZoneInfo(tzname)
 
     async def close(self, app: web.Application) -> None:
-        if self._loop_db is not None:
-            self._loop_db.close()
         loop = asyncio.get_running_loop()
         for worker in (self.reader, self.writer):
             if worker is not None:
                 await loop.run_in_executor(None, worker.stop)
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        """A connection in the loop's own thread, for the few synchronous callers (the CPD
-        pages in web/followup.py): reopened when the file is replaced, and it waits for a
-        lock held elsewhere at most LOOP_BUSY_MS. New code: `await self.read/write(fn)`."""
-        if self._loop_db is not None and store.file_replaced(self._loop_db):
-            self._loop_db.close()
-            self._loop_db = None
-        if self._loop_db is None:
-            self._loop_db = store.connect(self.db_path)
-            store.set_busy_timeout(self._loop_db, LOOP_BUSY_MS)
-        store.check_file(self._loop_db)
-        return self._loop_db
 
     # -- the database thread ----------------------------------------------------------------
 
@@ -195,20 +179,14 @@ class PhoneSite:
             return None
         return value if hmac.compare_digest(mac, sign(await self.key(), value)) else None
 
-    def key_now(self) -> bytes:
-        """`key()` for synchronous callers (through the loop's connection)."""
-        if self.device_key is None:
-            self.device_key = feedback.device_secret(self.db).encode()
-        return self.device_key
-
-    async def give_device(self, request: web.Request, response: web.StreamResponse) -> bool:
-        """Give a phone without a token one (a page GET), a limited number per address; False
-        if this address has had its share for now."""
-        if await self.known_device(request) is not None:
-            return True
+    async def give_device(self, request: web.Request, response: web.StreamResponse) -> str | None:
+        """This phone's device id: its token's, else a new token set on `response` (a page
+        GET), a limited number per address; None if this address has had its share for now."""
+        if (known := await self.known_device(request)) is not None:
+            return known
         address = request.remote or "unknown"
         if self.new_devices.wait(address):
-            return False
+            return None
         self.new_devices.failed(address)
         value = secrets.token_urlsafe(16)
         response.set_cookie(
@@ -220,21 +198,27 @@ class PhoneSite:
             samesite="Lax",
             secure=request.secure,
         )
-        return True
+        return value
 
     async def device(self, request: web.Request) -> str:
-        """The device a reaction or feedback counts for; 403 without a token from this site,
-        429 past the per-device or per-address limit of stored rows."""
+        """The device a row a phone stores counts for (a reaction, feedback, a commitment, a
+        follow-up answer); 403 without a token from this site, 429 past the per-device or
+        per-address limit of stored rows."""
         dev = await self.known_device(request)
         if dev is None:
             raise NoDevice()
+        self.charge(request, dev)
+        return dev
+
+    def charge(self, request: web.Request, dev: str) -> None:
+        """Count one stored row against this device's and this address's share a minute;
+        TooMany (nothing counted) past either."""
         address = request.remote or "unknown"
         wait = max(self.device_writes.wait(dev), self.address_writes.wait(address))
         if wait:
             raise TooMany(wait)
         self.device_writes.failed(dev)
         self.address_writes.failed(address)
-        return dev
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -290,7 +274,7 @@ class PhoneSite:
         context.setdefault("notice_at", "")
         from bigconv.web.followup import commit_context  # the commitment form (CPD loop)
 
-        context = {**commit_context(request), **context}
+        context = {**await commit_context(request), **context}
         response = self.page(
             "session.html",
             status,
@@ -300,7 +284,7 @@ class PhoneSite:
             limits={"next_step": feedback.NEXT_STEP_MAX, "comment": feedback.COMMENT_MAX},
             **context,
         )
-        if not await self.give_device(request, response) and not context["notice"]:
+        if await self.give_device(request, response) is None and not context["notice"]:
             # Rendered again with the notice: rare (an address past its share of new phones).
             response = self.page(
                 "session.html",
@@ -588,39 +572,6 @@ async def read_json(request: web.Request) -> dict:
     return body
 
 
-NEW_DEVICE = web.RequestKey("bigconv_new_device", str) if hasattr(web, "RequestKey") else "new"
-
-
-def device(request: web.Request) -> str:
-    """This phone's device id for synchronous callers (web/followup.py): the signed token's;
-    a page GET without one gets a new id (`set_device` sets its cookie); a post without one is
-    refused (403, as for reactions and feedback)."""
-    site = request.app[SITE]
-    value, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
-    well_formed = DEVICE_RE.fullmatch(value) and mac.isascii() and len(mac) == 32
-    if well_formed and hmac.compare_digest(mac, sign(site.key_now(), value)):
-        return value
-    if request.method == "POST":
-        raise NoDevice()
-    if (new := request.get(NEW_DEVICE)) is None:
-        new = request[NEW_DEVICE] = secrets.token_urlsafe(16)
-    return new
-
-
-def set_device(response: web.StreamResponse, dev: str, request: web.Request) -> None:
-    """Set the signed device cookie for an id `device` made for this request."""
-    if request.get(NEW_DEVICE) == dev:
-        response.set_cookie(
-            DEVICE_COOKIE,
-            f"{dev}.{sign(request.app[SITE].key_now(), dev)}",
-            max_age=DEVICE_MAX_AGE,
-            path="/",
-            httponly=True,
-            samesite="Lax",
-            secure=request.secure,
-        )
-
-
 def same_origin(request: web.Request) -> bool:
     """An Origin (else Referer) header, when sent, must name this site (scheme, host, port)."""
     for header in ("Origin", "Referer"):
@@ -753,7 +704,7 @@ def make_web_app(
             raise ValueError("the staff stations need the event file (stations start from it)")
 
         app[STAFF_APP] = make_staff_app(
-            db_path, event, command=_station_command(db_path, event, clock, public_url)
+            db_path, event, data=site, command=_station_command(db_path, event, clock, public_url)
         )
         app.add_subapp(STAFF_PREFIX, app[STAFF_APP])
     app.router.add_static("/static", STATIC)

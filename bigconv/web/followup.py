@@ -8,6 +8,8 @@ expired and revoked links all get the same answer, so links cannot be probed.
 
 from __future__ import annotations
 
+import contextlib
+
 from aiohttp import web
 
 from bigconv.data import followup as fu
@@ -15,18 +17,22 @@ from bigconv.data.timetable import sessions as all_sessions
 from bigconv.web.app import (
     SITE,
     Invalid,
+    NoDevice,
+    TooMany,
+    Unavailable,
     clean_text,
-    device,
     error_response,
     read_form,
     redirect,
-    set_device,
 )
 
 ME_COOKIE = "bigconv_me"
 NOT_VALID = (
     "This personal link is not valid: it may have expired with its round, or been replaced. "
     "Ask the organiser for a new one."
+)
+ANSWERS_CHANGED = (
+    "Your list of things to try has changed since this page opened: check it and send again."
 )
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
@@ -40,19 +46,24 @@ def _text(form, name: str, limit: int, what: str) -> str:
     return fu.clean(clean_text(form.get(name), limit, what))
 
 
-def me_link(request: web.Request) -> fu.Link | None:
+async def resolve(request: web.Request, token: str) -> fu.Link | None:
+    """The valid link for a token (read in the site's database thread), or None."""
+    at = _site(request).clock()
+    return await _site(request).read(lambda db: fu.resolve_link(db, token, at=at))
+
+
+async def me_link(request: web.Request) -> fu.Link | None:
     """The day link this phone holds (its cookie), if it is still valid."""
     token = request.cookies.get(ME_COOKIE, "")
     if not token:
         return None
-    site = _site(request)
-    link = fu.resolve_link(site.db, token, at=site.clock())
+    link = await resolve(request, token)
     return link if link and link.purpose == fu.DAY else None
 
 
-def commit_context(request: web.Request) -> dict:
+async def commit_context(request: web.Request) -> dict:
     """What the session page's commitment section needs: who this phone may name, and a notice."""
-    link = me_link(request)
+    link = await me_link(request)
     notice = {
         "named": "Saved, with your name: it goes on your CPD record. Sending again replaces it.",
         "anonymous": "Saved, without your name. Sending again replaces it.",
@@ -66,7 +77,9 @@ def commit_context(request: web.Request) -> dict:
 
 
 async def commit_form(request: web.Request) -> web.Response:
-    """POST /{code}/commit: one thing I'll try, optionally with my name (via my personal link)."""
+    """POST /{code}/commit: one thing I'll try, optionally with my name (via my personal link).
+    Like a reaction it needs this site's device token and counts against the phone's and the
+    address's share of stored rows (403, 429: nothing stored)."""
     site = _site(request)
     s, kinds = await site.session(request.match_info["code"])
     form = await read_form(request)
@@ -85,7 +98,7 @@ async def commit_form(request: web.Request) -> web.Response:
         errors["try_text"] = "Write one thing you'll try, or leave this part empty."
     attendee_id = None
     if form.get("named") == "1":
-        link = me_link(request)
+        link = await me_link(request)
         if link is None:
             errors["named"] = (
                 "Your personal link has expired on this phone: untick “put my name on it” "
@@ -93,16 +106,22 @@ async def commit_form(request: web.Request) -> web.Response:
             )
         else:
             attendee_id = link.person.id
+    status = 400
+    if not errors:
+        try:
+            dev = await site.device(request)
+        except (NoDevice, TooMany) as exc:
+            status, errors["device"] = exc.status, exc.message
     if errors:
         shown = {k: v for k, v in form.items() if k in ("try_text", "when_where", "help", "named")}
         return await site.session_page(
-            request, s, kinds, status=400, commit_values=shown, commit_errors=errors
+            request, s, kinds, status=status, commit_values=shown, commit_errors=errors
         )
-    dev = device(request)
-    fu.record_commitment(site.db, s.id, dev, attendee_id=attendee_id, at=site.clock(), **values)
-    response = redirect(f"/{s.code}?committed={'named' if attendee_id else 'anonymous'}#commit")
-    set_device(response, dev, request)
-    return response
+    at = site.clock()
+    await site.write(
+        lambda db: fu.record_commitment(db, s.id, dev, attendee_id=attendee_id, at=at, **values)
+    )
+    return redirect(f"/{s.code}?committed={'named' if attendee_id else 'anonymous'}#commit")
 
 
 def _not_valid(request: web.Request) -> web.Response:
@@ -113,25 +132,26 @@ def _not_valid(request: web.Request) -> web.Response:
 
 async def me_view(request: web.Request) -> web.Response:
     """GET /me/TOKEN: the day page (and this phone remembers the link) or the follow-up form."""
-    site = _site(request)
     token = request.match_info["token"]
-    link = fu.resolve_link(site.db, token, at=site.clock())
+    link = await resolve(request, token)
     if link is None:
         return _not_valid(request)
     if link.purpose == fu.FOLLOWUP:
-        return followup_page(request, link, token, sent=request.query.get("sent") == "1")
-    return day_page(request, link, token)
+        return await followup_page(request, link, token, sent=request.query.get("sent") == "1")
+    return await day_page(request, link, token)
 
 
-def day_page(request: web.Request, link: fu.Link, token: str) -> web.Response:
+async def day_page(request: web.Request, link: fu.Link, token: str) -> web.Response:
     site = _site(request)
-    dev = device(request)
-    fu.remember_device(site.db, link, dev, site.clock())
-    mine = fu.commitments_of(site.db, link.person.id)
-    # Their own sessions; a person with none (a walk-in) sees every workshop of the day.
-    theirs = fu.sessions_of(site.db, link.person.id) or [
-        s for s in all_sessions(site.db) if s.kind != "plenary"
-    ]
+
+    def mine_and_theirs(db):
+        # Their own sessions; a person with none (a walk-in) sees every workshop of the day.
+        theirs = fu.sessions_of(db, link.person.id) or [
+            s for s in all_sessions(db) if s.kind != "plenary"
+        ]
+        return fu.commitments_of(db, link.person.id), theirs
+
+    mine, theirs = await site.read(mine_and_theirs)
     today = [(s, site.times(s)) for s in theirs]
     response = site.page(
         "me_day.html", person=link.person, commitments=mine, sessions=today, token=token
@@ -147,11 +167,25 @@ def day_page(request: web.Request, link: fu.Link, token: str) -> web.Response:
         samesite="Lax",
         secure=request.secure,
     )
-    set_device(response, dev, request)
+    if (dev := await site.give_device(request, response)) is not None:
+        await remember_phone(request, link, dev)
     return response
 
 
-def followup_page(
+async def remember_phone(request: web.Request, link: fu.Link, dev: str) -> None:
+    """Note that this phone opened this day link (its ratings then count in group figures):
+    once per phone, within its share of stored rows. The page is shown all the same when the
+    note cannot be made (past the share, the database locked): the next visit tries again."""
+    site = _site(request)
+    if await site.read(lambda db: fu.remembers_device(db, link, dev)):
+        return
+    at = site.clock()
+    with contextlib.suppress(TooMany, Unavailable):
+        site.charge(request, dev)
+        await site.write(lambda db: fu.remember_device(db, link, dev, at))
+
+
+async def followup_page(
     request: web.Request,
     link: fu.Link,
     token: str,
@@ -162,8 +196,12 @@ def followup_page(
     errors: dict | None = None,
 ) -> web.Response:
     site = _site(request)
-    mine = fu.commitments_of(site.db, link.person.id)
-    answers = fu.answers_in_round(site.db, link.round_id, link.person.id)
+    mine, answers = await site.read(
+        lambda db: (
+            fu.commitments_of(db, link.person.id),
+            fu.answers_in_round(db, link.round_id, link.person.id),
+        )
+    )
     if values is None:
         values = {}
         for cid, a in answers.items():
@@ -190,14 +228,17 @@ def followup_page(
         limit=fu.ANSWER_MAX,
     )
     response.headers.update(PRIVATE_HEADERS)
+    await site.give_device(request, response)  # the answers' post needs one, like a reaction
     return response
 
 
 async def me_post(request: web.Request) -> web.Response:
-    """POST /me/TOKEN: the follow-up answers (or, on the day page, forget this phone)."""
+    """POST /me/TOKEN: the follow-up answers (or, on the day page, forget this phone). The
+    answers need this site's device token (the form's page gives it) and count against the
+    phone's and the address's share of stored rows."""
     site = _site(request)
     token = request.match_info["token"]
-    link = fu.resolve_link(site.db, token, at=site.clock())
+    link = await resolve(request, token)
     if link is None:
         return _not_valid(request)
     form = await read_form(request)
@@ -206,7 +247,7 @@ async def me_post(request: web.Request) -> web.Response:
         response.del_cookie(ME_COOKIE, path="/")
         return response
     answers, errors = [], {}
-    for c in fu.commitments_of(site.db, link.person.id):
+    for c in await site.read(lambda db: fu.commitments_of(db, link.person.id)):
         tried = form.get(f"tried-{c.id}", "")
         try:
             texts = {
@@ -227,10 +268,21 @@ async def me_post(request: web.Request) -> web.Response:
         answers.append(fu.AnswerInput(c.id, tried, **texts))
     if not answers and not errors:
         errors[0] = "Choose yes, partly or not yet for at least one thing you said you'd try."
+    status = 400
+    if not errors:
+        try:
+            await site.device(request)
+        except (NoDevice, TooMany) as exc:
+            status, errors[0] = exc.status, exc.message
+    if not errors:
+        at = site.clock()
+        try:
+            await site.write(lambda db: fu.record_answers(db, link, answers, at=at))
+        except fu.FollowupError:  # a commitment replaced since the page was read
+            status, errors[0] = 409, ANSWERS_CHANGED
     if errors:
         shown = {k: v for k, v in form.items()}
-        return followup_page(request, link, token, status=400, values=shown, errors=errors)
-    fu.record_answers(site.db, link, answers, at=site.clock())
+        return await followup_page(request, link, token, status=status, values=shown, errors=errors)
     response = redirect(f"/me/{token}?sent=1")
     response.headers.update(PRIVATE_HEADERS)
     return response

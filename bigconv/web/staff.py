@@ -15,13 +15,12 @@ import hmac
 import json
 import secrets
 import shlex
-import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import sqlite_utils
 import textual_serve
 from aiohttp import WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -29,10 +28,13 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from bigconv.config import Event
-from bigconv.data import staff, store
-from bigconv.web.app import STAFF_PREFIX
+from bigconv.data import staff
+from bigconv.web.app import STAFF_PREFIX, Unavailable
 from bigconv.web.limits import RateLimit, read_post
 from bigconv.web.render import render
+
+if TYPE_CHECKING:
+    from bigconv.web.app import PhoneSite
 
 COOKIE = "bigconv_staff"
 COOKIE_MAX_AGE = 24 * 3600
@@ -43,7 +45,6 @@ MAX_GLOBAL_FAILURES = 60  # wrong passcodes per window from everyone together (a
 DEVICE_COOKIE = "bigconv_staff_device"  # set by the passcode form: this browser's own limit
 MAX_NEW_DEVICES = 30  # device cookies handed to one address per window (a staffroom's tablets)
 MAX_STATIONS_PER_LOGIN = 4  # stations one login may have open at once
-STAFF_BUSY_MS = 250  # the staff pages' database waits on the loop: at most this long
 WS_MAX_MESSAGE = 64 * 1024  # a paste into a station, at most (textual.js sends keys and sizes)
 PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
 MAX_STATIONS = 40  # each is a process of about 62 MB (bench.venue): a cap keeps the laptop usable
@@ -63,12 +64,15 @@ def station_command(event_path: Path, db_path: Path) -> str:
 
 
 class StaffSite:
-    """State and handlers of the /staff sub-application (one SQLite connection, the loop's thread)."""
+    """State and handlers of the /staff sub-application. Its database work runs in the phone
+    site's database threads (`data.read`/`data.write`, bigconv/data/worker.py): the event loop
+    never waits on SQLite, a replaced or restored file is reopened there, and a database that
+    cannot answer raises `Unavailable` (503)."""
 
-    def __init__(self, db_path: Path, event: Event, *, command: str | None = None):
+    def __init__(self, db_path: Path, event: Event, *, data: PhoneSite, command: str | None = None):
         self.db_path = Path(db_path)
         self.event = event
-        self.db: sqlite_utils.Database | None = None
+        self.data = data
         self.limit = RateLimit(MAX_FAILURES, FAILURE_WINDOW)  # per device, else per address
         self.everyone = RateLimit(MAX_GLOBAL_FAILURES, FAILURE_WINDOW)
         self.new_devices = RateLimit(MAX_NEW_DEVICES, FAILURE_WINDOW)
@@ -87,36 +91,25 @@ class StaffSite:
         self.starting = asyncio.Semaphore(STARTING_AT_ONCE)
 
     async def open(self, app: web.Application) -> None:
-        with contextlib.suppress(sqlite3.Error, store.StoreError):
-            self.connection()  # a missing or locked file at start: the first request says so
-            staff.staff_passcode(self.db)
+        # The phone site's threads are open: its startup runs before this sub-application's.
+        with contextlib.suppress(Unavailable):  # a missing or locked file: requests say so
+            await self.data.write(staff.staff_passcode)
         self.watcher = asyncio.create_task(self.watch_passcode())
-
-    def connection(self) -> sqlite_utils.Database:
-        """The connection to the file at the path now: after a restore (the file replaced) it
-        is opened again, so the passcode and logins are the restored file's, without a
-        restart. Locks are waited for briefly: this runs on the event loop."""
-        if self.db is not None and store.file_replaced(self.db):
-            self.db.close()
-            self.db = None
-        if self.db is None:
-            self.db = store.connect(self.db_path)
-            store.set_busy_timeout(self.db, STAFF_BUSY_MS)
-        return self.db
 
     async def watch_passcode(self) -> None:
         """Close the open stations when the passcode changes (`bigconv passcode`, any process)
         or their login ended (a logout in any tab)."""
         while True:
             await asyncio.sleep(PASSCODE_CHECK)
+            logins = set(self.logins.values())
             try:
-                key = staff.session_key(self.connection())
-                ended = {
-                    login
-                    for login in set(self.logins.values())
-                    if not staff.session_live(self.db, login)
-                }
-            except (sqlite3.Error, store.StoreError):
+                key, ended = await self.data.read(
+                    lambda db, logins=logins: (
+                        staff.session_key(db),
+                        {login for login in logins if not staff.session_live(db, login)},
+                    )
+                )
+            except Unavailable:
                 continue  # the stations show the database problem themselves; check again later
             for service, old in list(self.keys.items()):
                 if old != key or self.logins.get(service) in ended:
@@ -126,36 +119,27 @@ class StaffSite:
         if (ws := self.running.get(service)) is not None:
             await ws.close(message=message)
 
-    async def close(self, app: web.Application) -> None:
-        if self.db is not None:
-            self.db.close()
-
     # -- sessions ---------------------------------------------------------------------------
 
-    def new_token(self, login: str) -> str:
-        """`ISSUED-LOGIN.MAC`: the login time and its id (a `staff_sessions` row), signed
-        under the passcode."""
-        body = f"{int(time.time())}-{login}"
-        return f"{body}.{self.sign(body)}"
-
-    def sign(self, body: str) -> str:
-        return hmac.new(staff.session_key(self.db), body.encode(), hashlib.sha256).hexdigest()
-
-    def login_of(self, request: web.Request) -> str | None:
-        """The login a session cookie names, if it is signed under the current passcode, less
-        than a day old, and not ended on the server (logout, new passcode); else None."""
+    async def login_of(self, request: web.Request) -> tuple[str, bytes] | None:
+        """The login a session cookie names and the key it is signed with, if it is signed
+        under the current passcode, less than a day old, and not ended on the server (logout,
+        new passcode); else None."""
         body, _, mac = request.cookies.get(COOKIE, "").partition(".")
         issued, _, login = body.partition("-")
         if not (mac.isascii() and body.isascii() and issued.isdigit() and login):
             return None  # a cookie with other bytes is no cookie of ours (and no 500)
         if not 0 <= time.time() - int(issued) < COOKIE_MAX_AGE:
             return None
-        if not hmac.compare_digest(mac, self.sign(body)):
+        key, live = await self.data.read(
+            lambda db: (staff.session_key(db), staff.session_live(db, login))
+        )
+        if not (live and hmac.compare_digest(mac, sign(key, body))):
             return None
-        return login if staff.session_live(self.db, login) else None
+        return login, key
 
-    def signed_in(self, request: web.Request) -> bool:
-        return self.login_of(request) is not None
+    async def signed_in(self, request: web.Request) -> bool:
+        return await self.login_of(request) is not None
 
     # -- devices, for the passcode limit ------------------------------------------------------
 
@@ -196,7 +180,7 @@ class StaffSite:
 
     async def index(self, request: web.Request) -> web.Response:
         """The station (terminal in the page) when signed in, else only the passcode form."""
-        if not self.signed_in(request):
+        if not await self.signed_in(request):
             response = self.page("staff_login.html", error=None)
             self.give_device(request, response)
             return response
@@ -217,9 +201,12 @@ class StaffSite:
         if wait := max(self.limit.wait(key), self.everyone.wait("*")):
             if not self.blocked_logged.wait(key):  # one log row per window, not one per try
                 self.blocked_logged.failed(key)
-                staff.record_login(
-                    self.db, False, address=address, station=LOGIN_STATION, blocked=True
-                )
+                with contextlib.suppress(Unavailable):  # a locked file: the 429 still stands
+                    await self.data.write(
+                        lambda db: staff.record_login(
+                            db, False, address=address, station=LOGIN_STATION, blocked=True
+                        )
+                    )
             return self.page("staff_login.html", 429, error=None, wait=round(wait))
         self.limit.failed(key)  # counted now; taken back below if the passcode is right
         self.everyone.failed("*")
@@ -228,16 +215,29 @@ class StaffSite:
         except (ValueError, LookupError, HttpProcessingError):
             return self.page("staff_login.html", 400, error="The form could not be read.")
         attempt = form.get("passcode", "")
-        ok = isinstance(attempt, str) and staff.check_passcode(self.db, attempt)
-        staff.record_login(self.db, ok, address=address, station=LOGIN_STATION)
-        if not ok:
+
+        def check(db) -> tuple[str, bytes] | None:
+            """One transaction: the check, its log row, and the login if it is right."""
+            ok = isinstance(attempt, str) and staff.check_passcode(db, attempt)
+            staff.record_login(db, ok, address=address, station=LOGIN_STATION)
+            return (staff.start_session(db, address), staff.session_key(db)) if ok else None
+
+        try:
+            started = await self.data.write(check)
+        except Unavailable:
+            # Nothing was stored and the answer (503) tells nothing of the passcode: the
+            # attempt does not count against this device.
+            self.limit.forgive(key)
+            self.everyone.forgive("*")
+            raise
+        if started is None:
             return self.page("staff_login.html", 401, error="That is not the passcode.")
         self.limit.forgive(key)
         self.everyone.forgive("*")
         response = web.HTTPSeeOther(STAFF_PREFIX)
         response.set_cookie(
             COOKIE,
-            self.new_token(staff.start_session(self.db, address)),
+            new_token(*started),
             max_age=COOKIE_MAX_AGE,
             path=STAFF_PREFIX,
             httponly=True,
@@ -252,8 +252,11 @@ class StaffSite:
     async def logout(self, request: web.Request) -> web.Response:
         """End the login on the server (a copy of the cookie no longer works) and close its
         stations, then forget the cookie in this browser."""
-        if (login := self.login_of(request)) is not None:
-            staff.end_session(self.db, login, by="logout", station=LOGIN_STATION)
+        if (found := await self.login_of(request)) is not None:
+            login = found[0]
+            await self.data.write(
+                lambda db: staff.end_session(db, login, by="logout", station=LOGIN_STATION)
+            )
             for service, owner in list(self.logins.items()):
                 if owner == login:
                     await self.close_station(service, b"Logged out.")
@@ -265,9 +268,10 @@ class StaffSite:
         """Start a station process for this browser tab, once the cookie and Origin are right."""
         if not same_host(request.headers.get("Origin"), request):
             raise web.HTTPForbidden(text="Open the station from this server's own /staff page.")
-        login = self.login_of(request)
-        if login is None:
+        found = await self.login_of(request)
+        if found is None:
             raise web.HTTPUnauthorized(text="Log in at /staff first.")
+        login, key = found
         if len(self.running) >= MAX_STATIONS:
             raise web.HTTPServiceUnavailable(text="Too many stations are open: close one first.")
         if sum(owner == login for owner in self.logins.values()) >= MAX_STATIONS_PER_LOGIN:
@@ -290,7 +294,7 @@ class StaffSite:
             download_manager=self.downloads,
         )
         self.running[service] = ws
-        self.keys[service] = staff.session_key(self.db)
+        self.keys[service] = key
         self.logins[service] = login
         self.started += 1
         try:
@@ -362,6 +366,17 @@ async def relay(ws: web.WebSocketResponse, service: AppService) -> None:
             await service.focus()
 
 
+def new_token(login: str, key: bytes) -> str:
+    """`ISSUED-LOGIN.MAC`: the login time and its id (a `staff_sessions` row), signed with the
+    session key of the passcode it was made under."""
+    body = f"{int(time.time())}-{login}"
+    return f"{body}.{sign(key, body)}"
+
+
+def sign(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
 def csp(nonce: str) -> str:
     # textual.js inserts <style> elements, hence 'unsafe-inline' for styles (never for scripts).
     return (
@@ -404,11 +419,10 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
     site = request.app[STAFF_SITE]
     try:
         response = await gated(request, handler, site)
-    except (sqlite3.Error, store.StoreError) as exc:
+    except Unavailable as exc:
         response = web.Response(
             status=503,
-            text=f"The staff stations cannot open just now: {store.describe(exc)}. "
-            "Try again in a moment.",
+            text=f"The staff stations cannot open just now: {exc}. Try again in a moment.",
             headers={"Retry-After": "2"},
         )
     if not response.prepared:
@@ -421,14 +435,13 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
 
 
 async def gated(request: web.Request, handler, site: StaffSite) -> web.StreamResponse:
-    site.connection()  # reopened if the file was replaced (a restore while serving)
     if request.method == "POST" and not same_host(
         request.headers.get("Origin") or request.headers.get("Referer"), request
     ):
         response: web.StreamResponse = web.Response(
             status=403, text="Send the form from this server's own /staff page."
         )
-    elif request.path not in PUBLIC_PATHS and not site.signed_in(request):
+    elif request.path not in PUBLIC_PATHS and not await site.signed_in(request):
         if request.method == "GET" and request.headers.get("Upgrade", "").lower() != "websocket":
             raise web.HTTPSeeOther(STAFF_PREFIX)
         response = web.Response(status=401, text="Log in at /staff first.")
@@ -437,14 +450,16 @@ async def gated(request: web.Request, handler, site: StaffSite) -> web.StreamRes
     return response
 
 
-def make_staff_app(db_path: Path, event: Event, *, command: str | None = None) -> web.Application:
-    """The /staff sub-application (mount it with `app.add_subapp(STAFF_PREFIX, ...)`)."""
-    site = StaffSite(db_path, event, command=command)
+def make_staff_app(
+    db_path: Path, event: Event, *, data: PhoneSite, command: str | None = None
+) -> web.Application:
+    """The /staff sub-application over the phone site's database threads (`data`); mount it
+    with `app.add_subapp(STAFF_PREFIX, ...)` after the phone site's startup is registered."""
+    site = StaffSite(db_path, event, data=data, command=command)
     app = web.Application(middlewares=[gate])
     app[STAFF_SITE] = site
     app.on_startup.append(site.open)
     app.on_shutdown.append(site.shutdown)
-    app.on_cleanup.append(site.close)
     app.router.add_get("", site.index)  # the bare /staff, before the phone site's /{code}
     app.router.add_get("/", site.index)
     app.router.add_post("/login", site.login)

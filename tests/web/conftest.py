@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
+from bigconv.data import followup as fu
 from bigconv.data import store
 from bigconv.web.app import make_web_app
 
@@ -74,3 +79,53 @@ def table(db_path: Path, sql: str, params=()) -> list[tuple]:
         return db.execute(sql, list(params)).fetchall()
     finally:
         db.close()
+
+
+@contextlib.contextmanager
+def sqlite_calls_on_this_thread() -> Iterator[list[str]]:
+    """The SQLite calls made in this thread while the block runs (a profile hook sees every
+    call into the sqlite3 module's C code). The test's event loop runs the served site too, so
+    an empty list means no request handler touched SQLite on the loop."""
+    seen: list[str] = []
+
+    def profile(frame, event, arg) -> None:
+        if event != "c_call":
+            return
+        owner = getattr(arg, "__self__", None)
+        module = getattr(arg, "__module__", None)
+        if isinstance(owner, sqlite3.Connection | sqlite3.Cursor) or module in {
+            "sqlite3",
+            "_sqlite3",
+        }:
+            seen.append(f"{arg.__qualname__} from {frame.f_code.co_filename}:{frame.f_lineno}")
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(previous)
+
+
+def make_links(db_path, *, expires=MORNING + dt.timedelta(hours=8)) -> dict[str, str]:
+    db = store.connect(db_path)
+    issued = fu.create_day_links(db, expires=expires, station="Office", at=MORNING)
+    db.close()
+    return {i.person.first_name + i.person.school[0]: i.token for i in issued}
+
+
+@pytest.fixture
+def followup_links(small_db):
+    """Ada and Bob each named a commitment on the day; the '4 weeks' round is open."""
+    db = store.connect(small_db)
+    people = dict(db.execute("SELECT first_name, id FROM attendees WHERE school LIKE 'Alpha%'"))
+    bob = db.execute("SELECT id FROM attendees WHERE first_name = 'Bob'").fetchone()[0]
+    sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]
+    fu.record_commitment(db, sid, "p1", try_text="Ada's <b>plan</b>", attendee_id=people["Ada"])
+    fu.record_commitment(db, sid, "p2", try_text="Bob's secret plan", attendee_id=bob)
+    _, issued = fu.create_round(
+        db, "4 weeks", closes=MORNING + dt.timedelta(days=28), station="Office", at=MORNING
+    )
+    ids = {c.try_text: c.id for p in (people["Ada"], bob) for c in fu.commitments_of(db, p)}
+    db.close()
+    return {i.person.first_name: i.token for i in issued}, ids

@@ -11,9 +11,15 @@ import subprocess
 import sys
 import textwrap
 
-from bigconv.data import backup, store
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bigconv.config import load_event
+from bigconv.data import backup, staff, store
+from bigconv.web.app import make_web_app
 from tests.conftest import run_cli
-from tests.web.conftest import table
+from tests.web.conftest import make_links, sqlite_calls_on_this_thread, table
+from tests.web.test_staff import log_in
 
 LOCKER = textwrap.dedent(
     """
@@ -88,24 +94,86 @@ async def test_a_read_only_database_gets_503(client, codes, small_db):
         os.chmod(small_db, 0o644)
 
 
-async def test_a_lock_held_elsewhere_stalls_nothing_but_writes(client, codes, small_db):
-    url = f"/api/{codes['Phonics']}/reactions"
-    locker = hold_write_lock(small_db, 6)
+@pytest.fixture
+async def whole_site(small_event, small_db, clock, followup_links):
+    """The whole site (phone pages, CPD pages, /staff) and a client that holds what each route
+    needs: a phone's device token and a staff login; and a day link and a follow-up link."""
+    links, ids = followup_links
+    db = store.connect(small_db)
+    passcode = staff.staff_passcode(db)
+    db.close()
+    app = make_web_app(small_db, load_event(small_event), clock=clock, staff=True)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        code = table(small_db, "SELECT code FROM sessions WHERE title = 'Phonics'")[0][0]
+        await c.get(f"/{code}")  # the phone's device token
+        assert (await log_in(c, passcode)).status == 303
+        yield (
+            c,
+            {
+                "code": code,
+                "day": next(iter(make_links(small_db).values())),
+                "followup": links["Bob"],
+                "commitment": ids["Bob's secret plan"],
+                "passcode": passcode,
+            },
+        )
+
+
+ROWS = """SELECT (SELECT count(*) FROM reactions), (SELECT count(*) FROM commitments),
+    (SELECT count(*) FROM followup_answers), (SELECT count(*) FROM link_devices),
+    (SELECT count(*) FROM staff_sessions)"""
+
+
+async def test_a_lock_held_elsewhere_stalls_no_page_and_no_other_request(whole_site, small_db):
+    """Another program holds the write lock: every route answers (a page, or 503 for a write)
+    while /api/about keeps answering beside it, no handler calls SQLite on the event loop
+    (phone, CPD and staff pages alike), and nothing is stored."""
+    c, x = whole_site
+    code, cid = x["code"], x["commitment"]
+    origin = {"Origin": f"http://{c.host}:{c.port}"}
+    routes = [  # method, path, form, the answers allowed under the lock
+        ("POST", f"/{code}/commit", {"try_text": "Exit tickets"}, {503}),
+        ("GET", f"/me/{x['day']}", None, {200}),  # shown; the phone is noted next time
+        ("GET", f"/me/{x['followup']}", None, {200}),
+        ("POST", f"/me/{x['followup']}", {f"tried-{cid}": "yes"}, {503}),
+        ("GET", "/staff", None, {200}),  # signed in: the station page
+        ("POST", "/staff/login", {"passcode": x["passcode"]}, {503}),
+        ("POST", f"/{code}/react", {"kind": "useful"}, {503}),
+        ("POST", f"/api/{code}/reactions", {"kind": "useful"}, {503}),
+        ("GET", f"/api/{code}/summary", None, {200}),
+        ("GET", f"/{code}", None, {200}),
+    ]
+    before = table(small_db, ROWS)
+    locker = hold_write_lock(small_db, 10)
     try:
-        async with asyncio.timeout(3):  # liveness, not speed: the loop is free
-            about = await client.get("/api/about")
-            summary = await client.get(f"/api/{codes['Phonics']}/summary")
-            page = await client.get(f"/{codes['Phonics']}")
-        assert (about.status, summary.status, page.status) == (200, 200, 200)
-        response = await client.post(url, json={"kind": "useful"})
-        assert response.status == 503 and "Not saved" in (await response.json())["error"]
+        with sqlite_calls_on_this_thread() as calls:
+            async with asyncio.timeout(8):  # liveness, not speed: the loop is free
+                for i, (method, path, form, allowed) in enumerate(routes):
+                    body = {"json": form} if path.startswith("/api/") else {"data": form}
+                    slow = asyncio.create_task(
+                        c.request(method, path, headers=origin, allow_redirects=False, **body)
+                    )
+                    about = await c.get("/api/about")
+                    if i == 0:  # the commit waits for the lock in a database thread (1 s)
+                        assert not slow.done(), "the loop waited for the lock"
+                    response = await slow
+                    assert about.status == 200
+                    assert response.status in allowed, (path, response.status)
+                    if response.status == 503:
+                        text = await response.text()
+                        assert "Not saved" in text or "cannot open just now" in text, text
+        assert calls == [], calls[:5]
+        assert table(small_db, ROWS) == before
     finally:
         locker.kill()
         locker.wait()
     async with asyncio.timeout(20):
-        while (await client.post(url, json={"kind": "useful"})).status != 200:
+        while (
+            await c.post(f"/{code}/commit", data={"try_text": "x"}, headers=origin)
+        ).status != 200:
             await asyncio.sleep(0.1)
-    assert table(small_db, "SELECT count(*) FROM reactions") == [(1,)]
+    assert (await c.get(f"/me/{x['day']}")).status == 200
+    assert table(small_db, ROWS) == [(0, 3, 0, 1, 1)]  # one new commitment; the phone noted
 
 
 def test_the_cli_reports_a_lock_in_one_line(small_event, small_db):

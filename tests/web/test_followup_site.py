@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from bigconv.data import followup as fu
 from bigconv.data import store
-from tests.web.conftest import MORNING, table
+from tests.web.conftest import MORNING, make_links, table
 
 ORIGIN = {"Origin": "http://127.0.0.1"}
-
-
-def make_links(db_path, *, expires=MORNING + dt.timedelta(hours=8)) -> dict[str, str]:
-    db = store.connect(db_path)
-    issued = fu.create_day_links(db, expires=expires, station="Office", at=MORNING)
-    db.close()
-    return {i.person.first_name + i.person.school[0]: i.token for i in issued}
 
 
 async def post(client, path, data, **kw):
@@ -108,23 +98,6 @@ async def test_the_commitment_form_checks_its_fields(client, codes, small_db):
     long = await post(client, f"/{code}/commit", {"try_text": "x" * 301})
     assert long.status == 400 and "too long" in await long.text()
     assert table(small_db, "SELECT count(*) FROM commitments") == [(0,)]
-
-
-@pytest.fixture
-def followup_links(small_db):
-    """Ada and Bob each named a commitment on the day; the '4 weeks' round is open."""
-    db = store.connect(small_db)
-    people = dict(db.execute("SELECT first_name, id FROM attendees WHERE school LIKE 'Alpha%'"))
-    bob = db.execute("SELECT id FROM attendees WHERE first_name = 'Bob'").fetchone()[0]
-    sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]
-    fu.record_commitment(db, sid, "p1", try_text="Ada's <b>plan</b>", attendee_id=people["Ada"])
-    fu.record_commitment(db, sid, "p2", try_text="Bob's secret plan", attendee_id=bob)
-    _, issued = fu.create_round(
-        db, "4 weeks", closes=MORNING + dt.timedelta(days=28), station="Office", at=MORNING
-    )
-    ids = {c.try_text: c.id for p in (people["Ada"], bob) for c in fu.commitments_of(db, p)}
-    db.close()
-    return {i.person.first_name: i.token for i in issued}, ids
 
 
 async def test_the_follow_up_page_shows_only_the_link_holders_commitments(
