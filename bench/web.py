@@ -56,6 +56,7 @@ SERVE_KINDS = {
     "real": "bigconv",
     "full1": "FULL, no group",
     "normal1": "NORMAL, no group",
+    "staff": "bigconv",  # the real site with the staff pages (bench.lock)
 }
 
 
@@ -78,7 +79,9 @@ def serve(kind: str, port: int, event_file: str | None) -> None:
         # Every simulated phone shares 127.0.0.1: room for all their device tokens.
         options = VARIANTS[SERVE_KINDS[kind]]
         limits = PhoneLimits(new_devices=10**6, writes_per_address=10**9)
-        app = make_web_app(event.database, event, limits=limits, worker_options=options)
+        app = make_web_app(
+            event.database, event, limits=limits, worker_options=options, staff=kind == "staff"
+        )
     from bigconv.web.app import LISTEN_BACKLOG
 
     web.run_app(
