@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bigconv.config import load_event
 from bigconv.data import staff, store
 from bigconv.web.app import STAFF_APP, make_web_app
-from bigconv.web.staff import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES, STAFF_SITE
+from bigconv.web.staff import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES, STAFF_SITE, sign
 from tests.web.conftest import table
 
 
@@ -190,13 +190,16 @@ async def test_changing_the_passcode_closes_open_stations(client, small_db, pass
             await asyncio.sleep(0.05)
 
 
-async def test_a_session_older_than_a_day_is_refused(client, passcode):
+async def test_a_session_older_than_a_day_is_refused(client, passcode, small_db):
     login = await log_in(client, passcode)
     token = login.cookies[COOKIE].value
     body, _, _ = token.partition(".")
     # Deliberate clock read: the server ages cookies by this machine's clock (faked or not).
     old_body = f"{int(time.time()) - COOKIE_MAX_AGE - 5}-{body.partition('-')[2]}"
-    old = f"{old_body}.{site(client).sign(old_body)}"  # validly signed, but too old
+    db = store.connect(small_db)
+    key = staff.session_key(db)
+    db.close()
+    old = f"{old_body}.{sign(key, old_body)}"  # validly signed, but too old
     client.session.cookie_jar.clear()
     client.session.cookie_jar.update_cookies({COOKIE: old})
     assert 'name="passcode"' in await (await client.get("/staff")).text()
