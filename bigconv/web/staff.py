@@ -92,8 +92,10 @@ class StaffSite:
 
     async def open(self, app: web.Application) -> None:
         # The phone site's threads are open: its startup runs before this sub-application's.
+        # A read: it writes (makes the passcode) only on a file that has none yet, so a
+        # station starting beside this server does not meet a write lock.
         with contextlib.suppress(Unavailable):  # a missing or locked file: requests say so
-            await self.data.write(staff.staff_passcode)
+            await self.data.read(staff.staff_passcode)
         self.watcher = asyncio.create_task(self.watch_passcode())
 
     async def watch_passcode(self) -> None:
