@@ -76,7 +76,7 @@ def serve(kind: str, port: int, event_file: str | None) -> None:
         from bigconv.web.app import PhoneLimits, make_web_app
 
         event = load_event(event_file)
-        # Every simulated phone shares 127.0.0.1: room for all their device tokens.
+        # Every simulated phone shares 127.0.0.1: room for all their device tokens and rows.
         options = VARIANTS[SERVE_KINDS[kind]]
         limits = PhoneLimits(new_devices=10**6, writes_per_device=10**6, writes_per_address=10**9)
         app = make_web_app(
