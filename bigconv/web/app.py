@@ -627,7 +627,7 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
             # Nothing was stored (a failed transaction is rolled back as a whole).
             response = error_response(request, 503, NOT_SAVED, detail=str(exc))
             response.headers["Retry-After"] = "2"
-        except (sqlite3.Error, store.StoreError) as exc:  # a database call outside the thread
+        except (sqlite3.Error, store.StoreError) as exc:  # a backstop: all run in the threads
             request.app[SITE].log_failure(exc)
             response = error_response(request, 503, NOT_SAVED, detail=store.describe(exc))
             response.headers["Retry-After"] = "2"
