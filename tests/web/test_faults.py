@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -131,13 +132,15 @@ async def test_a_lock_held_elsewhere_stalls_no_page_and_no_other_request(whole_s
     c, x = whole_site
     code, cid = x["code"], x["commitment"]
     origin = {"Origin": f"http://{c.host}:{c.port}"}
-    routes = [  # method, path, form, the answers allowed under the lock
+    routes = [  # method, path, form, the answers allowed under the lock, and who asks
         ("POST", f"/{code}/commit", {"try_text": "Exit tickets"}, {503}),
         ("GET", f"/me/{x['day']}", None, {200}),  # shown; the phone is noted next time
         ("GET", f"/me/{x['followup']}", None, {200}),
         ("POST", f"/me/{x['followup']}", {f"tried-{cid}": "yes"}, {503}),
         ("GET", "/staff", None, {200}),  # signed in: the station page
+        ("GET", "/staff", None, {200}, "a new browser"),  # the passcode form
         ("POST", "/staff/login", {"passcode": x["passcode"]}, {503}),
+        ("POST", "/staff/logout", None, {503}),
         ("POST", f"/{code}/react", {"kind": "useful"}, {503}),
         ("POST", f"/api/{code}/reactions", {"kind": "useful"}, {503}),
         ("GET", f"/api/{code}/summary", None, {200}),
@@ -147,11 +150,12 @@ async def test_a_lock_held_elsewhere_stalls_no_page_and_no_other_request(whole_s
     locker = hold_write_lock(small_db, 10)
     try:
         with sqlite_calls_on_this_thread() as calls:
-            async with asyncio.timeout(8):  # liveness, not speed: the loop is free
-                for i, (method, path, form, allowed) in enumerate(routes):
+            async with asyncio.timeout(8), aiohttp.ClientSession() as browser:
+                for i, (method, path, form, allowed, *new) in enumerate(routes):
                     body = {"json": form} if path.startswith("/api/") else {"data": form}
+                    who, url = (browser, c.make_url(path)) if new else (c, path)
                     slow = asyncio.create_task(
-                        c.request(method, path, headers=origin, allow_redirects=False, **body)
+                        who.request(method, url, headers=origin, allow_redirects=False, **body)
                     )
                     about = await c.get("/api/about")
                     if i == 0:  # the commit waits for the lock in a database thread (1 s)
@@ -159,9 +163,11 @@ async def test_a_lock_held_elsewhere_stalls_no_page_and_no_other_request(whole_s
                     response = await slow
                     assert about.status == 200
                     assert response.status in allowed, (path, response.status)
+                    text = await response.text()
                     if response.status == 503:
-                        text = await response.text()
                         assert "Not saved" in text or "cannot open just now" in text, text
+                    if new:
+                        assert 'name="passcode"' in text
         assert calls == [], calls[:5]
         assert table(small_db, ROWS) == before
     finally:
