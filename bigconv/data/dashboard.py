@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -120,21 +121,21 @@ def reaction_stats(db: sqlite_utils.Database, now: dt.datetime) -> dict[int, Rea
         stats.total[kind] = total
         stats.recent[kind] = 0
     negative = {k.key for k in reaction_kinds(db) if k.negative}
-    phones: dict[int, set[str]] = {}
-    unhappy: dict[int, set[str]] = {}
     since, until = iso(now - WINDOW), iso(now)
-    for session_id, kind, device in db.execute(
-        "SELECT DISTINCT session_id, kind, device FROM reactions WHERE at > ? AND at <= ?",
-        [since, until],
-    ):
-        stats = out.setdefault(session_id, ReactionStats())
-        stats.recent[kind] = stats.recent.get(kind, 0) + 1
-        phones.setdefault(session_id, set()).add(device)
-        if kind in negative:
-            unhappy.setdefault(session_id, set()).add(device)
-    for session_id, devices in phones.items():
-        out[session_id].phones = len(devices)
-        out[session_id].negative_phones = len(unhappy.get(session_id, ()))
+    # Distinct in Python: a set of the index's rows is cheaper than SQLite's DISTINCT b-tree.
+    recent = set(
+        db.execute(
+            "SELECT session_id, kind, device FROM reactions WHERE at > ? AND at <= ?",
+            [since, until],
+        ).fetchall()
+    )
+    for (session_id, kind), n in Counter((s, k) for s, k, _ in recent).items():
+        out.setdefault(session_id, ReactionStats()).recent[kind] = n
+    for session_id, n in Counter(s for s, _ in {(s, d) for s, _, d in recent}).items():
+        out[session_id].phones = n
+    unhappy = {(s, d) for s, k, d in recent if k in negative}
+    for session_id, n in Counter(s for s, _ in unhappy).items():
+        out[session_id].negative_phones = n
     return out
 
 
