@@ -28,6 +28,7 @@ BENCHMARKS = {
     "room_refresh": "Room screen refresh (issue 5)",
     "propagation": "Live propagation across processes (issue 7)",
     "lock": "Phone site while another program holds the write lock (issue 14)",
+    "reactions": "Reaction figures counted in phones (issue 14)",
     "followup": "The CPD loop after the day (issue 16)",
     "venue": "The whole venue on one laptop: stations and phones (issue 15)",
 }

@@ -446,9 +446,10 @@ def full_rooms(db: sqlite_utils.Database, now: dt.datetime) -> list[RoomState]:
 
 
 def reaction_counts(db: sqlite_utils.Database, session_id: int) -> list[ReactionCount]:
-    """Reactions received for a session, by kind in the event's order (zero counts included)."""
+    """Phones that sent each reaction to a session (each once), by kind in the event's order
+    (zero counts included)."""
     rows = db.execute(
-        "SELECT k.key, k.emoji, k.label, coalesce(t.n, 0) FROM reaction_kinds k"
+        "SELECT k.key, k.emoji, k.label, coalesce(t.devices, 0) FROM reaction_kinds k"
         " LEFT JOIN reaction_totals t ON t.kind = k.key AND t.session_id = ?"
         " ORDER BY k.position, k.key",
         [session_id],
@@ -456,7 +457,8 @@ def reaction_counts(db: sqlite_utils.Database, session_id: int) -> list[Reaction
     counts = [ReactionCount(*row) for row in rows]
     known = {c.key for c in counts}
     others = db.execute(
-        "SELECT kind, n FROM reaction_totals WHERE session_id = ? AND n > 0 ORDER BY kind",
+        "SELECT kind, devices FROM reaction_totals WHERE session_id = ? AND devices > 0"
+        " ORDER BY kind",
         [session_id],
     ).fetchall()
     return counts + [ReactionCount(k, "", k, n) for k, n in others if k not in known]

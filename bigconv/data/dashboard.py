@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -13,8 +14,9 @@ from bigconv.data.feedback import LATEST_FEEDBACK, reaction_kinds
 from bigconv.data.store import iso, parse_iso
 
 WINDOW = dt.timedelta(minutes=10)
-# A session is "losing people" when, within WINDOW, at least NEGATIVE_MIN negative reactions
-# arrive and they are at least NEGATIVE_SHARE of its reactions in that window.
+# A session is "losing people" when, within WINDOW, at least NEGATIVE_MIN phones send a negative
+# reaction and they are at least NEGATIVE_SHARE of the phones reacting to it in that window
+# (phones, not taps: one phone tapping "lost" every 10 s cannot raise it alone).
 NEGATIVE_MIN = 5
 NEGATIVE_SHARE = 0.4
 EMPTY_AFTER = dt.timedelta(minutes=10)
@@ -92,8 +94,12 @@ def room_loads(db: sqlite_utils.Database, now: dt.datetime) -> tuple[dict | None
 
 @dataclass
 class ReactionStats:
+    """One session's reactions, counted in phones: each phone once per kind."""
+
     total: dict[str, int] = field(default_factory=dict)
     recent: dict[str, int] = field(default_factory=dict)  # within WINDOW of now
+    phones: int = 0  # phones that sent any reaction within WINDOW
+    negative_phones: int = 0  # phones that sent a negative one within WINDOW
 
     @property
     def count(self) -> int:
@@ -101,24 +107,35 @@ class ReactionStats:
 
 
 def reaction_stats(db: sqlite_utils.Database, now: dt.datetime) -> dict[int, ReactionStats]:
-    """Per session: counts by kind in total and within the last ten minutes.
+    """Per session: phones by kind in total and within the last ten minutes, and the phones
+    reacting (and reacting negatively) within the last ten minutes.
 
-    Totals come from `reaction_totals` (kept by a trigger) and the window from the `at` index,
-    so the cost follows the number of sessions and of recent reactions, not the day's total."""
+    Totals come from `reaction_totals.devices` (kept by triggers) and the window from the
+    `reactions_at` index alone, so the cost follows the number of sessions and of recent
+    reactions, not the day's total."""
     out: dict[int, ReactionStats] = {}
     for session_id, kind, total in db.execute(
-        "SELECT session_id, kind, n FROM reaction_totals WHERE n > 0"
+        "SELECT session_id, kind, devices FROM reaction_totals WHERE devices > 0"
     ):
         stats = out.setdefault(session_id, ReactionStats())
         stats.total[kind] = total
         stats.recent[kind] = 0
+    negative = {k.key for k in reaction_kinds(db) if k.negative}
     since, until = iso(now - WINDOW), iso(now)
-    for session_id, kind, recent in db.execute(
-        "SELECT session_id, kind, count(*) FROM reactions WHERE at > ? AND at <= ?"
-        " GROUP BY session_id, kind",
-        [since, until],
-    ):
-        out.setdefault(session_id, ReactionStats()).recent[kind] = recent
+    # Distinct in Python: a set of the index's rows is cheaper than SQLite's DISTINCT b-tree.
+    recent = set(
+        db.execute(
+            "SELECT session_id, kind, device FROM reactions WHERE at > ? AND at <= ?",
+            [since, until],
+        ).fetchall()
+    )
+    for (session_id, kind), n in Counter((s, k) for s, k, _ in recent).items():
+        out.setdefault(session_id, ReactionStats()).recent[kind] = n
+    for session_id, n in Counter(s for s, _ in {(s, d) for s, _, d in recent}).items():
+        out[session_id].phones = n
+    unhappy = {(s, d) for s, k, d in recent if k in negative}
+    for session_id, n in Counter(s for s, _ in unhappy).items():
+        out[session_id].negative_phones = n
     return out
 
 
@@ -130,8 +147,9 @@ def minute_of(moment: dt.datetime) -> str:
 def reactions_per_minute(
     db: sqlite_utils.Database, now: dt.datetime, minutes: int = 60, session_id: int | None = None
 ) -> list[int]:
-    """Reactions in each clock minute (UTC) of the last `minutes`, oldest first; the last bucket
-    is the minute running now. Read from `reaction_minutes`: at most `minutes` rows per kind."""
+    """Phones reacting in each clock minute (UTC) of the last `minutes`, each once per kind and
+    minute, oldest first; the last bucket is the minute running now. Read from
+    `reaction_minutes.devices`: at most `minutes` rows per session and kind."""
     moments = [now - dt.timedelta(minutes=minutes - 1 - i) for i in range(minutes)]
     keys = [minute_of(m) for m in moments]
     index = {key: i for i, key in enumerate(keys)}
@@ -140,7 +158,8 @@ def reactions_per_minute(
         where, params = where + " AND session_id = ?", [*params, session_id]
     buckets = [0] * minutes
     for minute, n in db.execute(
-        f"SELECT minute, sum(n) FROM reaction_minutes WHERE {where} GROUP BY minute", params
+        f"SELECT minute, sum(devices) FROM reaction_minutes WHERE {where} GROUP BY minute",
+        params,
     ):
         if minute in index:
             buckets[index[minute]] += n
@@ -256,18 +275,16 @@ def alerts(
                     s.id,
                 )
             )
-    negative = {k.key for k in reaction_kinds(db) if k.negative}
     stats = reaction_stats(db, now) if stats is None else stats
     for session_id, st in stats.items():
-        recent = sum(st.recent.values())
-        bad = sum(n for kind, n in st.recent.items() if kind in negative)
-        if bad < NEGATIVE_MIN or bad < NEGATIVE_SHARE * recent:
+        bad, phones = st.negative_phones, st.phones
+        if bad < NEGATIVE_MIN or bad < NEGATIVE_SHARE * phones:
             continue
         for s in timetable.sessions(db, "s.id = ?", [session_id]):  # none if it was removed
             out.append(
                 Alert(
                     "alert",
-                    f"{s.title} ({s.room}) may be losing people: {bad} of {recent} reactions in the last 10 minutes are negative",
+                    f"{s.title} ({s.room}) may be losing people: {bad} of {phones} phones reacting in the last 10 minutes sent a negative reaction",
                     session_id,
                 )
             )

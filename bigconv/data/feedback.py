@@ -54,7 +54,7 @@ class ReactionResult:
 class Summary:
     """Aggregate counts for one session: nothing that identifies anyone."""
 
-    reactions: dict[str, int]
+    reactions: dict[str, int]  # phones that sent each kind (each phone once)
     responses: int  # devices whose latest feedback counts
     submissions: int  # every feedback submission, including replaced ones
     ratings: dict[int, int] = field(default_factory=dict)
@@ -177,10 +177,12 @@ WHERE f.id = (
 
 
 def summary(db: sqlite_utils.Database, session_id: int) -> Summary:
-    """Reaction counts by kind and ratings of each device's latest feedback."""
+    """Phones per reaction kind (each once, however often it tapped) and ratings of each
+    device's latest feedback."""
     reactions = {k.key: 0 for k in reaction_kinds(db)}
     for kind, n in db.execute(
-        "SELECT kind, n FROM reaction_totals WHERE session_id = ? AND n > 0", [session_id]
+        "SELECT kind, devices FROM reaction_totals WHERE session_id = ? AND devices > 0",
+        [session_id],
     ):
         reactions[kind] = n
     latest = (

@@ -178,7 +178,7 @@ class Evidence:
     allocated: int = 0
     ranks: Counter = field(default_factory=Counter)  # rank label -> allocated people
     present: int = 0
-    reactions: int = 0
+    reactions: int = 0  # phones that reacted, each once per kind
     responses: int = 0
     rating_sum: int = 0
     rated: int = 0
@@ -224,7 +224,10 @@ def evidence(db: sqlite_utils.Database) -> list[Evidence]:
         out[sid].ranks[_rank_label(rank)] += 1
     for sid, n in db.execute("SELECT session_id, count(*) FROM attendance GROUP BY session_id"):
         out[sid].present = n
-    for sid, n in db.execute("SELECT session_id, count(*) FROM reactions GROUP BY session_id"):
+    # Each phone once per kind, as every reaction figure counts (reaction_totals.devices).
+    for sid, n in db.execute(
+        "SELECT session_id, sum(devices) FROM reaction_totals GROUP BY session_id"
+    ):
         out[sid].reactions = n
     for sid, n, rated, total in db.execute(
         f"""SELECT session_id, count(*), count(rating), coalesce(sum(rating), 0)

@@ -31,7 +31,7 @@ class SessionReport:
     end: dt.datetime
     no_shows: list[str] = field(default_factory=list)
     walk_ins: int = 0  # present but not allocated
-    reactions: Counter = field(default_factory=Counter)  # kind -> count
+    reactions: Counter = field(default_factory=Counter)  # kind -> phones (each once)
     timeline: list[tuple[dt.datetime, Counter]] = field(default_factory=list)
     ratings: list[int] = field(default_factory=lambda: [0] * 5)  # count of 1..5
     responses: list[Response] = field(default_factory=list)
@@ -161,15 +161,21 @@ def session_reports(
 
 
 def _add_reactions(db, tz, out: dict[int, SessionReport], minutes: int) -> None:
-    per_session: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for sid, kind, at in db.execute("SELECT session_id, kind, at FROM reactions ORDER BY at"):
-        per_session[sid].append((parse_iso(at).astimezone(tz), kind))
+    """Phones per kind for each session, and per `minutes` bucket of its timeline: a phone
+    counts once per kind in a session (and once per kind in a bucket), however often it tapped."""
+    per_session: dict[int, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
+    for sid, kind, device, at in db.execute(
+        "SELECT session_id, kind, device, at FROM reactions ORDER BY at"
+    ):
+        per_session[sid].append((parse_iso(at).astimezone(tz), kind, device))
     for sid, items in per_session.items():
         report = out[sid]
-        report.reactions = Counter(kind for _, kind in items)
-        times = [t for t, _ in items]
+        report.reactions = Counter(kind for kind, _ in {(k, d) for _, k, d in items})
+        times = [t for t, _, _ in items]
         spans = buckets(times, minutes, report.start, report.end - dt.timedelta(microseconds=1))
-        report.timeline = [(t, Counter(items[i][1] for i in idx)) for t, idx in spans]
+        report.timeline = [
+            (t, Counter(kind for kind, _ in {items[i][1:] for i in idx})) for t, idx in spans
+        ]
 
 
 def schools(db: sqlite_utils.Database) -> list[SchoolRow]:

@@ -412,3 +412,126 @@ def m007_reaction_tallies(db: Database) -> None:
         END;
         """,
     )
+
+
+@migrations()
+def m009_reaction_devices(db: Database) -> None:
+    """Each phone counts once: the first tap per session, kind and device (and per clock minute),
+    kept by triggers, and a `devices` count beside the taps (`n`) in `reaction_totals` and
+    `reaction_minutes`. Every tap stays in `reactions`; filled from the rows already there."""
+    run_sql(
+        db,
+        """
+        CREATE TABLE reaction_devices (
+            session_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            device TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (session_id, kind, device)
+        ) WITHOUT ROWID;
+        CREATE TABLE reaction_minute_devices (
+            minute TEXT NOT NULL,
+            session_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            device TEXT NOT NULL,
+            PRIMARY KEY (minute, session_id, kind, device)
+        ) WITHOUT ROWID;
+        ALTER TABLE reaction_totals ADD COLUMN devices INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE reaction_minutes ADD COLUMN devices INTEGER NOT NULL DEFAULT 0;
+        -- The last ten minutes' phones are read from this index alone (device added).
+        DROP INDEX IF EXISTS reactions_at;
+        CREATE INDEX reactions_at ON reactions(at, session_id, kind, device);
+        INSERT INTO reaction_devices (session_id, kind, device, at)
+            SELECT session_id, kind, device, min(at) FROM reactions
+            GROUP BY session_id, kind, device;
+        INSERT INTO reaction_minute_devices (minute, session_id, kind, device)
+            SELECT DISTINCT substr(at, 1, 16), session_id, kind, device FROM reactions;
+        UPDATE reaction_totals SET devices = (
+            SELECT count(*) FROM reaction_devices d
+            WHERE d.session_id = reaction_totals.session_id AND d.kind = reaction_totals.kind);
+        UPDATE reaction_minutes SET devices = (
+            SELECT count(*) FROM reaction_minute_devices d
+            WHERE d.minute = reaction_minutes.minute AND d.session_id = reaction_minutes.session_id
+              AND d.kind = reaction_minutes.kind);
+        -- A tap: at most one new row in each device table (the cooldown index answers the
+        -- check); only a phone's first tap of a kind (in a session, in a minute) adds a device.
+        CREATE TRIGGER reactions_devices_insert AFTER INSERT ON reactions
+        BEGIN
+            INSERT INTO reaction_devices (session_id, kind, device, at)
+                VALUES (NEW.session_id, NEW.kind, NEW.device, NEW.at)
+                ON CONFLICT (session_id, kind, device) DO UPDATE SET at = excluded.at
+                WHERE excluded.at < at;
+            INSERT OR IGNORE INTO reaction_minute_devices (minute, session_id, kind, device)
+                VALUES (substr(NEW.at, 1, 16), NEW.session_id, NEW.kind, NEW.device);
+        END;
+        CREATE TRIGGER reaction_devices_count_insert AFTER INSERT ON reaction_devices
+        BEGIN
+            INSERT INTO reaction_totals (session_id, kind, n, devices)
+                VALUES (NEW.session_id, NEW.kind, 0, 1)
+                ON CONFLICT (session_id, kind) DO UPDATE SET devices = devices + 1;
+        END;
+        CREATE TRIGGER reaction_devices_count_delete AFTER DELETE ON reaction_devices
+        BEGIN
+            UPDATE reaction_totals SET devices = devices - 1
+                WHERE session_id = OLD.session_id AND kind = OLD.kind;
+        END;
+        CREATE TRIGGER reaction_minute_devices_count_insert AFTER INSERT ON reaction_minute_devices
+        BEGIN
+            INSERT INTO reaction_minutes (minute, session_id, kind, n, devices)
+                VALUES (NEW.minute, NEW.session_id, NEW.kind, 0, 1)
+                ON CONFLICT (minute, session_id, kind) DO UPDATE SET devices = devices + 1;
+        END;
+        CREATE TRIGGER reaction_minute_devices_count_delete AFTER DELETE ON reaction_minute_devices
+        BEGIN
+            UPDATE reaction_minutes SET devices = devices - 1
+                WHERE minute = OLD.minute AND session_id = OLD.session_id AND kind = OLD.kind;
+        END;
+        -- Deleting taps (an organiser discounting a flood) or changing one: a phone stops
+        -- counting where it has no tap left; its first tap moves to the earliest one left.
+        CREATE TRIGGER reactions_devices_delete AFTER DELETE ON reactions
+        BEGIN
+            DELETE FROM reaction_devices
+                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
+                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
+                                AND device = OLD.device AND kind = OLD.kind);
+            UPDATE reaction_devices SET at = (
+                    SELECT min(at) FROM reactions WHERE session_id = OLD.session_id
+                    AND device = OLD.device AND kind = OLD.kind)
+                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
+                AND at = OLD.at;
+            DELETE FROM reaction_minute_devices
+                WHERE minute = substr(OLD.at, 1, 16) AND session_id = OLD.session_id
+                AND kind = OLD.kind AND device = OLD.device
+                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
+                                AND device = OLD.device AND kind = OLD.kind
+                                AND at >= substr(OLD.at, 1, 16)
+                                AND at < substr(OLD.at, 1, 16) || '~');
+        END;
+        CREATE TRIGGER reactions_devices_update AFTER UPDATE OF session_id, kind, at, device
+            ON reactions
+        BEGIN
+            DELETE FROM reaction_devices
+                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
+                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
+                                AND device = OLD.device AND kind = OLD.kind);
+            UPDATE reaction_devices SET at = (
+                    SELECT min(at) FROM reactions WHERE session_id = OLD.session_id
+                    AND device = OLD.device AND kind = OLD.kind)
+                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
+                AND at = OLD.at;
+            DELETE FROM reaction_minute_devices
+                WHERE minute = substr(OLD.at, 1, 16) AND session_id = OLD.session_id
+                AND kind = OLD.kind AND device = OLD.device
+                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
+                                AND device = OLD.device AND kind = OLD.kind
+                                AND at >= substr(OLD.at, 1, 16)
+                                AND at < substr(OLD.at, 1, 16) || '~');
+            INSERT INTO reaction_devices (session_id, kind, device, at)
+                VALUES (NEW.session_id, NEW.kind, NEW.device, NEW.at)
+                ON CONFLICT (session_id, kind, device) DO UPDATE SET at = excluded.at
+                WHERE excluded.at < at;
+            INSERT OR IGNORE INTO reaction_minute_devices (minute, session_id, kind, device)
+                VALUES (substr(NEW.at, 1, 16), NEW.session_id, NEW.kind, NEW.device);
+        END;
+        """,
+    )

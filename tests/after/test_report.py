@@ -42,7 +42,8 @@ def test_numbers(day_db):
     phonics = by_title(r, "Phonics", "10:00")
     assert phonics.no_shows == ["Sarah Khan"]
     assert phonics.walk_ins == 0
-    assert phonics.reactions == {"useful": 5, "lost": 2, "insight": 3}
+    # 10 taps from three phones (useful 5, lost 2, insight 3): each phone counts once per kind.
+    assert phonics.reactions == {"useful": 3, "lost": 2, "insight": 3}
     # 12 five-minute buckets from 10:00 to 10:55, gaps included.
     assert len(phonics.timeline) == 12
     assert sum(sum(c.values()) for _, c in phonics.timeline) == 10

@@ -53,9 +53,9 @@ def test_arrivals_counts_window_and_schools(db):
 
 def test_reactions_total_and_last_ten_minutes(db):
     s = sid(db, "Phonics")
-    react(db, s, "useful", T0 - dt.timedelta(minutes=20))
-    react(db, s, "useful", T0 - dt.timedelta(minutes=5))
-    react(db, s, "lost", T0 - dt.timedelta(minutes=1))
+    react(db, s, "useful", T0 - dt.timedelta(minutes=20), "a")
+    react(db, s, "useful", T0 - dt.timedelta(minutes=5), "b")
+    react(db, s, "lost", T0 - dt.timedelta(minutes=1), "a")
     stats = dashboard.reaction_stats(db, T0)[s]
     assert stats.total == {"useful": 2, "lost": 1}
     assert stats.recent == {"useful": 1, "lost": 1}

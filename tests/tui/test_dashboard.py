@@ -57,8 +57,8 @@ async def test_dashboard_updates_from_another_process_without_input(small_db):
         assert await wait_for(lambda: "1 of 5 checked in" in text_of(app, "#arrivals-numbers"))
         alerts = text_of(app, "#alerts-text")
         assert (
-            "Phonics (Room A) may be losing people: 5 of 5 reactions in the last 10 minutes are negative"
-            in alerts
+            "Phonics (Room A) may be losing people: 5 of 5 phones reacting in the last 10 minutes"
+            " sent a negative reaction" in alerts
         )
         feed = text_of(app, "#feed-text")
         assert "[@click=app.quit] [bold red]x[/] <script>" in feed
