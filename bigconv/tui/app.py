@@ -24,7 +24,11 @@ from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.plaintext import PlainText
 
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.25  # how often a station looks for commits while the day is busy
+# ... and once nothing has been committed anywhere for IDLE_AFTER seconds: an idle station
+# wakes half as often, and a change is still on screen within a second.
+IDLE_POLL_SECONDS = 0.5
+IDLE_AFTER = 30.0
 ALERT_REPEAT = 120.0  # seconds between two showings of a standing backup alert
 PLAIN_TEXT = PlainText()
 STATIONS = (
@@ -140,7 +144,9 @@ class BigconvApp(App):
 
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
-        self.set_interval(POLL_SECONDS, self.poll_changes)
+        self.poll_every = POLL_SECONDS
+        self.poll_timer = self.set_interval(self.poll_every, self.poll_changes)
+        self.last_commit = time.monotonic()
         if self.backup_every:
             self.set_interval(self.backup_every, self.start_backup)
         if self.phone_site:
@@ -279,6 +285,7 @@ class BigconvApp(App):
         except (sqlite3.Error, store.StoreError) as error:
             self.report_problem(error)
             return
+        self.pace_polls(bool(changes))
         screen = self.visible_screen()
         if screen is not self.pending_for:
             self.pending, self.pending_for = NOTHING, screen
@@ -296,6 +303,18 @@ class BigconvApp(App):
         self.refreshed_at = time.monotonic()
         self.refreshes += 1
         self.refresh_screen(screen)
+
+    def pace_polls(self, committed: bool) -> None:
+        """Poll every POLL_SECONDS while commits arrive, every IDLE_POLL_SECONDS after
+        IDLE_AFTER seconds without one."""
+        now = time.monotonic()
+        if committed:
+            self.last_commit = now
+        wanted = IDLE_POLL_SECONDS if now - self.last_commit >= IDLE_AFTER else POLL_SECONDS
+        if wanted != self.poll_every:
+            self.poll_every = wanted
+            self.poll_timer.stop()
+            self.poll_timer = self.set_interval(wanted, self.poll_changes)
 
     def visible_screen(self):
         """The screen on top of the current mode's stack, or None while screens change (a

@@ -15,6 +15,23 @@ from bench import venue
 from tests.conftest import ROOT
 
 QUIET_SECONDS = 21.0  # longer than any station timer (the desk 15 s, the room 20 s)
+# Times a second an idle station's process may wake: its poll for commits (4 a second, 2 once
+# the day is quiet), and a little more. Textual's own input thread alone woke 10 times a second.
+MAX_WAKEUPS = 6.0
+
+
+def wakeups(pids: list[int]) -> dict[int, int]:
+    """Each process's voluntary context switches (its threads going to sleep), from /proc."""
+    counts = {}
+    for pid in pids:
+        total = 0
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/status") as status:
+                for line in status:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        total += int(line.split()[1])
+        counts[pid] = total
+    return counts
 
 
 async def quiet_for(stations, seconds: float, deadline: float) -> bool:
@@ -57,8 +74,17 @@ async def test_idle_stations_draw_no_frames(tmp_path):
             # no cursor blinking, no timer repainting an unchanged screen.
             assert await quiet_for(stations, 1.0, time.monotonic() + 60)
             before = [s.frames for s in stations]
+            pids = [p.pid for p in server.stations()] if os.path.isdir("/proc/self/task") else []
+            woken = wakeups(pids)
+            started = time.monotonic()
             await asyncio.sleep(QUIET_SECONDS)
             assert [s.frames for s in stations] == before, [s.name for s in stations]
+            # Asleep, not only silent: no thread wakes on a timer of its own.
+            rates = {
+                pid: (n - woken[pid]) / (time.monotonic() - started)
+                for pid, n in wakeups(pids).items()
+            }
+            assert all(rate < MAX_WAKEUPS for rate in rates.values()), rates
             # ... and still alive: a key is echoed at once.
             desk = stations[0]
             await desk.send("q")

@@ -62,6 +62,7 @@ class RoomScreen(LiveScreen):
         self.room: dict | None = None
         self.session: SessionRow | None = None
         self.follow_clock = True  # until the host steps to another session
+        self.shown_when = ""  # the "on now" / "starts in N min" shown (clock_moved)
         self.index: search.AttendeeIndex | None = None
         self.roster: list[RosterEntry] = []
         self.shown: list[tuple] = []  # rows on screen, so an unchanged refresh redraws nothing
@@ -103,7 +104,7 @@ class RoomScreen(LiveScreen):
         return not changes.attendees.isdisjoint(row[0] for row in self.shown)
 
     def on_mount(self) -> None:
-        self.set_interval(CLOCK_SECONDS, self.refresh_data)
+        self.set_interval(CLOCK_SECONDS, self.clock_moved)
         # Only the search box takes the focus, so a scan always lands in it (see RosterTable).
         self.query_one("#room-right").can_focus = False
         self.query_one("#search", SearchBox).focus()
@@ -162,6 +163,20 @@ class RoomScreen(LiveScreen):
         self.show_list()
         self.show_qr_and_reactions()
 
+    def clock_moved(self) -> None:
+        """The clock moved on: redraw only if that changed what is shown (the session, when
+        following the clock, or its "starts in N min"); an idle room costs one small read."""
+        if self.room is None or self.session is None:
+            self.refresh_data()
+            return
+        if self.follow_clock:
+            now_session = attendance.current_session(self.db, self.room["id"], self.now())
+            if now_session is None or now_session.id != self.session.id:
+                self.refresh_data()
+                return
+        if self.when_label(self.session) != self.shown_when:
+            self.show_info()
+
     def show_info(self) -> None:
         s = self.session
         count = self.query_one("#headcount", Static)
@@ -175,7 +190,8 @@ class RoomScreen(LiveScreen):
         text = Text(s.title, style="bold")
         text.append(f"\n{app.local(s.starts_at):%H:%M}–{app.local(s.ends_at):%H:%M} {s.slot}")
         text.append(f" · {s.room}")
-        text.append(f"\ncode {s.code} · {self.when_label(s)}", style="italic")
+        self.shown_when = self.when_label(s)
+        text.append(f"\ncode {s.code} · {self.shown_when}", style="italic")
         text.append(f" · led by {s.leads}" if s.leads else " · lead to be confirmed")
         self.show("#session-info", text)
         self.show("#headcount", headcount_text(attendance.headcount(self.db, s.id), self.roster))
