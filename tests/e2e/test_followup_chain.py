@@ -162,10 +162,11 @@ async def test_the_whole_loop_from_the_day_to_the_certificate(browser, day, smal
     await page.goto(report.as_uri())
     row = page.locator("table.evidence tr", has_text="Phonics")
     cells = [c.strip() for c in await row.locator("td").all_inner_texts()]
-    # Session, allocated, choice got, present, reactions, forms, rating, committed, yes, partly,
-    # not yet, barriers: checked against the database above and in fill_day.
+    # Session, allocated, choice got, present, reactions (phones, once per kind), forms, rating,
+    # committed, yes, partly, not yet, barriers: checked against the database above and in
+    # fill_day.
     assert cells[1:] == [
-        "3", "1st 2not chosen 1", "2", "10", "5", "3.8", f"{committed} (2)", "1", "1", "0", "1 (0)"
+        "3", "1st 2not chosen 1", "2", "8", "5", "3.8", f"{committed} (2)", "1", "1", "0", "1 (0)"
     ]  # fmt: skip
     await page.close()
     certificates = render_certificates(found, event="Small Test Day", date="2026-11-27", venue="")
