@@ -10,7 +10,9 @@ dashboards and room hosts for the rest), pressing exactly the keys a person pres
 set-up screen, and follows the screens it checks with a terminal emulator (pyte). Then, for
 each state:
 
-  idle   nothing happens: what the open stations cost by themselves
+  idle   nothing happens: what the open stations cost by themselves, just after opening
+  idle 30 s+  the same once nothing has been committed for 30 s (stations then poll for
+         commits twice a second instead of four times)
   quiet  a desk types names and checks people in, another process marks a person present in a
          room every few seconds, phones react about once a second
   load   the same during a plenary: phones react ~15 times a second with bursts of a few
@@ -62,10 +64,12 @@ class Plan:
     load: float
     burst_every: float = 10.0
     burst_size: int = 300
+    long_idle: bool = True  # measure "idle 30 s+" as well
 
 
 FULL = Plan([0, 10, 26, 40], idle=10, quiet=20, load=30)
-QUICK = Plan([0, 5], idle=3, quiet=5, load=6, burst_every=4, burst_size=100)
+QUICK = Plan([0, 5], idle=3, quiet=5, load=6, burst_every=4, burst_size=100, long_idle=False)
+QUIET_AFTER = 31.0  # seconds without a commit after which stations poll less often (+1 s)
 
 
 def free_port() -> int:
@@ -458,8 +462,9 @@ class Row:
     cpu: float | None = None  # stations, % of one core
     machine: float | None = None
     server: float | None = None
-    mb: float | None = None
-    uss: float | None = None
+    mb: float | None = None  # memory per station: resident (RSS) ...
+    pss: float | None = None  # ... its share of pages shared with the others (sums to the total)
+    uss: float | None = None  # ... its own pages (what one more station adds)
     fps: float | None = None  # frames per second per station
     echo: list[float] = field(default_factory=list)
     results: list[float] = field(default_factory=list)
@@ -501,13 +506,15 @@ class Meter:
         row.server = 100 * (cpu_seconds([self.serve]) - self.serve0) / seconds
         if self.procs:
             row.cpu = 100 * (cpu_seconds(self.procs) - self.cpu0) / seconds
-            rss, uss = [], []
+            rss, pss, uss = [], [], []
             for p in self.procs:
                 with contextlib.suppress(psutil.Error):
                     info = p.memory_full_info()
                     rss.append(info.rss / 2**20)
-                    uss.append(info.uss / 2**20)  # its own pages, not shared with the others
+                    pss.append(getattr(info, "pss", info.uss) / 2**20)
+                    uss.append(info.uss / 2**20)
             row.mb = statistics.mean(rss) if rss else None
+            row.pss = statistics.mean(pss) if pss else None
             row.uss = statistics.mean(uss) if uss else None
             row.fps = (sum(s.frames for s in stations) - frames0) / seconds / len(stations)
 
@@ -552,9 +559,13 @@ class Venue:
     def first(self, kind: str) -> Station | None:
         return next((s for s in self.stations if s.kind == kind), None)
 
-    async def idle(self, server: Server) -> Row:
-        row = Row(self.n, "idle")
-        await asyncio.sleep(1.0)  # let the last station settle
+    async def idle(self, server: Server, state: str = "idle") -> Row:
+        row = Row(self.n, state)
+        if state == "idle":
+            await asyncio.sleep(1.0)  # let the last station settle
+            self.quiet_since = time.monotonic()
+        else:  # nothing committed for QUIET_AFTER seconds
+            await asyncio.sleep(max(0.0, self.quiet_since + QUIET_AFTER - time.monotonic()))
         meter = Meter(server)
         frames0 = sum(s.frames for s in self.stations)
         await asyncio.sleep(self.plan.idle)
@@ -656,6 +667,8 @@ async def measure(n: int, plan: Plan, folder: Path) -> tuple[list[Row], tuple]:
         try:
             opening = await venue.open(server)
             rows = [await venue.idle(server)] if n else []
+            if n and plan.long_idle:
+                rows.append(await venue.idle(server, "idle 30 s+"))
             rows.append(await venue.busy(server, "quiet", writer))
             rows.append(await venue.busy(server, "load", writer))
         finally:
@@ -682,7 +695,7 @@ def report(rows: list[Row], openings: dict[int, tuple]) -> str:
         "stations CPU (% of one core)",
         "machine CPU",
         "server CPU",
-        "MB per station (RSS / own)",
+        "MB per station (RSS / PSS / USS)",
         "frames/s per station",
         "key echo p50 / p99 ms",
         "keys → results",
@@ -709,7 +722,7 @@ def report(rows: list[Row], openings: dict[int, tuple]) -> str:
             f(r.cpu),
             f(r.machine),
             f(r.server),
-            "–" if r.mb is None else f"{r.mb:.0f} / {r.uss:.0f}",
+            "–" if r.mb is None else f"{r.mb:.0f} / {r.pss:.0f} / {r.uss:.0f}",
             f(r.fps, "{:.1f}"),
             ms(r.echo),
             ms(r.results),
