@@ -38,6 +38,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def prepare(folder: Path) -> Path:
+    """The initialised sample day in `folder`; returns its database."""
     for name in ("sample_event.toml", "sample_staff.csv"):
         shutil.copy(ROOT / name, folder / name)
     subprocess.run(

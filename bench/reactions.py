@@ -24,32 +24,18 @@ import datetime as dt
 import random
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import sqlite_utils
 
+from bench.propagation import prepare  # the initialised sample day in a folder
 from bigconv.data import dashboard, feedback, store
 from bigconv.data.schema import migrations
 
-ROOT = Path(__file__).resolve().parent.parent
 PHONES = 850
 NEW_STEP = "m009_reaction_devices"
-
-
-def prepare(folder: Path) -> Path:
-    """The initialised sample day in `folder`; returns its database."""
-    for name in ("sample_event.toml", "sample_staff.csv"):
-        shutil.copy(ROOT / name, folder / name)
-    subprocess.run(
-        [sys.executable, "-m", "bigconv", "init", str(folder / "sample_event.toml")],
-        check=True,
-        capture_output=True,
-    )
-    return folder / "sample_event.db"
 
 
 def old_copy(source: Path, target: Path) -> None:

@@ -414,6 +414,27 @@ def m007_reaction_tallies(db: Database) -> None:
     )
 
 
+# What the delete and update triggers of m009 do with the old row: the phone stops counting
+# where it has no tap left (and in that minute), and its first tap moves to the earliest left.
+FORGET_OLD_TAP = """            DELETE FROM reaction_devices
+                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
+                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
+                                AND device = OLD.device AND kind = OLD.kind);
+            UPDATE reaction_devices SET at = (
+                    SELECT min(at) FROM reactions WHERE session_id = OLD.session_id
+                    AND device = OLD.device AND kind = OLD.kind)
+                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
+                AND at = OLD.at;
+            DELETE FROM reaction_minute_devices
+                WHERE minute = substr(OLD.at, 1, 16) AND session_id = OLD.session_id
+                AND kind = OLD.kind AND device = OLD.device
+                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
+                                AND device = OLD.device AND kind = OLD.kind
+                                AND at >= substr(OLD.at, 1, 16)
+                                AND at < substr(OLD.at, 1, 16) || '~');
+"""
+
+
 @migrations()
 def m009_reaction_devices(db: Database) -> None:
     """Each phone counts once: the first tap per session, kind and device (and per clock minute),
@@ -421,7 +442,7 @@ def m009_reaction_devices(db: Database) -> None:
     `reaction_minutes`. Every tap stays in `reactions`; filled from the rows already there."""
     run_sql(
         db,
-        """
+        f"""
         CREATE TABLE reaction_devices (
             session_id INTEGER NOT NULL,
             kind TEXT NOT NULL,
@@ -490,43 +511,11 @@ def m009_reaction_devices(db: Database) -> None:
         -- counting where it has no tap left; its first tap moves to the earliest one left.
         CREATE TRIGGER reactions_devices_delete AFTER DELETE ON reactions
         BEGIN
-            DELETE FROM reaction_devices
-                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
-                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
-                                AND device = OLD.device AND kind = OLD.kind);
-            UPDATE reaction_devices SET at = (
-                    SELECT min(at) FROM reactions WHERE session_id = OLD.session_id
-                    AND device = OLD.device AND kind = OLD.kind)
-                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
-                AND at = OLD.at;
-            DELETE FROM reaction_minute_devices
-                WHERE minute = substr(OLD.at, 1, 16) AND session_id = OLD.session_id
-                AND kind = OLD.kind AND device = OLD.device
-                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
-                                AND device = OLD.device AND kind = OLD.kind
-                                AND at >= substr(OLD.at, 1, 16)
-                                AND at < substr(OLD.at, 1, 16) || '~');
-        END;
+{FORGET_OLD_TAP}        END;
         CREATE TRIGGER reactions_devices_update AFTER UPDATE OF session_id, kind, at, device
             ON reactions
         BEGIN
-            DELETE FROM reaction_devices
-                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
-                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
-                                AND device = OLD.device AND kind = OLD.kind);
-            UPDATE reaction_devices SET at = (
-                    SELECT min(at) FROM reactions WHERE session_id = OLD.session_id
-                    AND device = OLD.device AND kind = OLD.kind)
-                WHERE session_id = OLD.session_id AND kind = OLD.kind AND device = OLD.device
-                AND at = OLD.at;
-            DELETE FROM reaction_minute_devices
-                WHERE minute = substr(OLD.at, 1, 16) AND session_id = OLD.session_id
-                AND kind = OLD.kind AND device = OLD.device
-                AND NOT EXISTS (SELECT 1 FROM reactions WHERE session_id = OLD.session_id
-                                AND device = OLD.device AND kind = OLD.kind
-                                AND at >= substr(OLD.at, 1, 16)
-                                AND at < substr(OLD.at, 1, 16) || '~');
-            INSERT INTO reaction_devices (session_id, kind, device, at)
+{FORGET_OLD_TAP}            INSERT INTO reaction_devices (session_id, kind, device, at)
                 VALUES (NEW.session_id, NEW.kind, NEW.device, NEW.at)
                 ON CONFLICT (session_id, kind, device) DO UPDATE SET at = excluded.at
                 WHERE excluded.at < at;
