@@ -109,3 +109,23 @@ async def test_drill_down_shows_roster_and_feedback(small_db):
         ]
         await pilot.press("escape")
         assert app.screen.query_one("#rooms", DataTable)
+
+
+def test_the_last_ten_minutes_count_each_phone_once(small_db):
+    """`+N` on a session's row is phones, not phone-kind pairs: one phone sending two kinds is
+    one, as in the alert."""
+    from bigconv.data import dashboard
+    from bigconv.tui.screens.dashboard import reactions_cell
+
+    db = store.connect(small_db)
+    sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]
+    with store.immediate(db):
+        for kind, device in (("lost", "one"), ("slower", "one"), ("lost", "two")):
+            db.execute(
+                "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",
+                [sid, kind, "2026-11-27T10:14:00.000+00:00", device],
+            )
+    stats = dashboard.reaction_stats(db, CLOCK)[sid]
+    db.close()
+    assert stats.phones == 2
+    assert reactions_cell(stats, {}).plain.startswith("+2 ")  # the old sum of kinds said +3

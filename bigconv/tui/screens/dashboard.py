@@ -46,7 +46,7 @@ def reactions_cell(stats: dashboard.ReactionStats | None, emoji: dict[str, str])
         f"{emoji.get(kind, kind)}{n}"
         for kind, n in sorted(stats.total.items(), key=lambda kv: -kv[1])
     ]
-    recent = sum(stats.recent.values())
+    recent = stats.phones  # phones reacting in the last ten minutes, each counted once
     # The last ten minutes first, so a narrow column cuts the older totals, not the news.
     text = Text(f"+{recent:<3} " if recent else "     ", style="bold", no_wrap=True)
     text.overflow = "ellipsis"
