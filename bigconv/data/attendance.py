@@ -67,11 +67,13 @@ class MarkResult:
 
 @dataclass(frozen=True)
 class Undone:
-    """An undone mark; `checkin_undone` when the check-in that mark made was undone with it."""
+    """An undone mark; `checkin_undone` when the check-in that mark made was undone with it;
+    `restored`: the mark the undone one had moved them from, current again."""
 
     session_id: int
     attendee_id: int
     checkin_undone: bool
+    restored: Elsewhere | None = None
 
 
 @dataclass(frozen=True)
@@ -281,8 +283,10 @@ def undo_mark(
 ) -> Undone | None:
     """Stamp this person's mark in this session undone; None if they were not marked present.
 
-    If that mark also checked them in and they are present nowhere else, the check-in was part
-    of the same mistake and is undone with it.
+    If that mark moved them from another session of the slot, they are present there again, as
+    marked there (a new record copying the first; the stamped one is kept). If that mark also
+    checked them in and they are present nowhere else, the check-in was part of the same mistake
+    and is undone with it.
     """
     when = iso(at)
     with immediate(db):
@@ -297,6 +301,7 @@ def undo_mark(
             "UPDATE attendance_records SET undone_at = ?, undone_by = ? WHERE id = ?",
             [when, station, row[0]],
         )
+        restored = _restore_moved(db, session_id, attendee_id, row[1], when, station)
         made_checkin = db.execute(
             "SELECT 1 FROM checkin_records WHERE attendee_id = ? AND undone_at IS NULL"
             " AND via = 'room' AND at = ? AND station = ?"
@@ -314,7 +319,37 @@ def undo_mark(
             attendee_id=attendee_id,
             detail={"marked_at": row[1], "marked_by": row[2], "checkin_undone": bool(made_checkin)},
         )
-    return Undone(session_id, attendee_id, bool(made_checkin))
+    return Undone(session_id, attendee_id, bool(made_checkin), restored)
+
+
+def _restore_moved(
+    db, session_id: int, attendee_id: int, moved_at: str, when: str, station: str
+) -> Elsewhere | None:
+    """Put back the mark that a move into `session_id` at `moved_at` stamped, unless the person
+    is present somewhere in that slot again since."""
+    first = db.execute(
+        "SELECT session_id, at, station, override FROM attendance_records"
+        " WHERE attendee_id = ? AND moved_to = ? AND undone_at = ? ORDER BY id DESC LIMIT 1",
+        [attendee_id, session_id, moved_at],
+    ).fetchone()
+    if first is None or present_elsewhere(db, session_id, attendee_id):
+        return None
+    back, at, marked_by, override = first
+    db.execute(
+        "INSERT INTO attendance_records (session_id, attendee_id, at, station, override)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [back, attendee_id, at, marked_by, override],
+    )
+    log(
+        db,
+        "attend_restored",
+        station=station,
+        at=when,
+        session_id=back,
+        attendee_id=attendee_id,
+        detail={"moved_to": session_id, "marked_at": at, "marked_by": marked_by},
+    )
+    return present_elsewhere(db, session_id, attendee_id)
 
 
 ENTRY_SQL = f"""

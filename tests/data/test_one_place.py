@@ -119,3 +119,41 @@ def test_move_into_a_full_room_needs_the_override_too(db):
         db, i["Wellbeing/Room B"], i["ada"], station="B", at=T2, move=True, override=True
     )
     assert done.moved and done.override
+
+
+def test_undoing_a_move_puts_the_person_back_where_they_were(db):
+    """A host who moved someone here by mistake undoes it: they are present in the first
+    session again, as marked there; every record is kept."""
+    i = ids(db)
+    a, b = i["Phonics/Room A"], i["Wellbeing/Room B"]
+    attendance.mark_present(db, a, i["ada"], station="A", at=T1)
+    attendance.mark_present(db, b, i["ada"], station="B", at=T2, move=True)
+    undone = attendance.undo_mark(db, b, i["ada"], station="B", at=T2 + dt.timedelta(minutes=1))
+    assert undone.restored is not None and undone.restored.session_id == a
+    assert not undone.checkin_undone  # the first mark's check-in stands
+    assert attendance.headcount(db, a).present == 1
+    assert attendance.headcount(db, b).present == 0
+    assert attendance.current_mark(db, a, i["ada"])[:2] == (store.iso(T1), "A")
+    records = db.execute(
+        "SELECT session_id, undone_at IS NULL, moved_to FROM attendance_records ORDER BY id"
+    ).fetchall()
+    assert records == [(a, 0, b), (b, 0, None), (a, 1, None)]  # nothing deleted
+    assert db.execute("SELECT count(*) FROM log WHERE action = 'attend_restored'").fetchone() == (
+        1,
+    )
+    # A plain mark (no move) undone restores nothing.
+    again = attendance.undo_mark(db, a, i["ada"], station="A", at=T2 + dt.timedelta(minutes=2))
+    assert again.restored is None
+    assert attendance.headcount(db, a).present == 0
+
+
+def test_undoing_the_second_of_two_moves_goes_back_one_step(db):
+    i = ids(db)
+    a, b = i["Phonics/Room A"], i["Wellbeing/Room B"]
+    attendance.mark_present(db, a, i["ada"], station="A", at=T1)
+    attendance.mark_present(db, b, i["ada"], station="B", at=T2, move=True)
+    later = T2 + dt.timedelta(minutes=3)
+    attendance.mark_present(db, a, i["ada"], station="A", at=later, move=True)
+    undone = attendance.undo_mark(db, a, i["ada"], station="A", at=later + dt.timedelta(minutes=1))
+    assert undone.restored.session_id == b
+    assert attendance.headcount(db, b).present == 1 and attendance.headcount(db, a).present == 0

@@ -7,7 +7,7 @@ from bigconv.tui.screens.room import MoveHere, RoomScreen
 from tests.tui.test_room import MORNING, SIZE, app_for, roster_rows, seeded  # noqa: F401
 
 
-async def tick_zoe_in_room_b(seeded, small_event, answer: str):  # noqa: F811
+async def tick_zoe_in_room_b(seeded, small_event, answer: str, then=(), said=None):  # noqa: F811
     db = seeded["db"]
     zoe = seeded["people"]["O'Brien-MüllerZoë"]["id"]
     attendance.mark_present(db, seeded["phonics"]["id"], zoe, station="Door A", at=MORNING)
@@ -21,7 +21,12 @@ async def tick_zoe_in_room_b(seeded, small_event, answer: str):  # noqa: F811
         await pilot.press(answer)
         await pilot.pause()
         assert isinstance(app.screen, RoomScreen)
+        if then:
+            await pilot.press(*then)
+            await pilot.pause()
         rows = roster_rows(app.screen)
+        if said is not None:
+            said.extend(n.message for n in app._notifications)
     current = db.execute(
         "SELECT session_id FROM attendance WHERE attendee_id = ?", [zoe]
     ).fetchall()
@@ -47,3 +52,12 @@ async def test_host_declines_the_move(seeded, small_event):  # noqa: F811
     rows, current = await tick_zoe_in_room_b(seeded, small_event, "n")
     assert current == [(seeded["phonics"]["id"],)]
     assert "Zoë O'Brien-Müller" not in rows or not rows["Zoë O'Brien-Müller"][0].startswith("✓")
+
+
+async def test_host_undoes_a_move_made_by_mistake(seeded, small_event):  # noqa: F811
+    said: list[str] = []
+    rows, current = await tick_zoe_in_room_b(seeded, small_event, "y", ("ctrl+z",), said)
+    assert current == [(seeded["phonics"]["id"],)]  # back where she was marked first
+    zoe = rows.get("Zoë O'Brien-Müller")  # a walk-in here: off the roster once undone
+    assert zoe is None or not zoe[0].startswith("✓")
+    assert any("back in" in m and "Phonics (Room A)" in m for m in said), said

@@ -487,7 +487,9 @@ class RoomScreen(LiveScreen):
             return
         self.refresh_data()
         extra = " and their check-in" if undone.checkin_undone else ""
-        self.notify(f"Undone: {person.name}'s attendance{extra}.", markup=False)
+        back = undone.restored
+        where = f" They are back in {back.name}, as marked there." if back else ""
+        self.notify(f"Undone: {person.name}'s attendance{extra}.{where}", markup=False)
 
     def action_qr_view(self) -> None:
         if self.session:
