@@ -157,3 +157,15 @@ def test_undoing_the_second_of_two_moves_goes_back_one_step(db):
     undone = attendance.undo_mark(db, a, i["ada"], station="A", at=later + dt.timedelta(minutes=1))
     assert undone.restored.session_id == b
     assert attendance.headcount(db, b).present == 1 and attendance.headcount(db, a).present == 0
+
+
+def test_the_room_list_says_where_someone_is_present_before_the_tick(db):
+    i = ids(db)
+    a, b = i["Phonics/Room A"], i["Wellbeing/Room B"]
+    (entry,) = attendance.entries_for(db, b, [i["ada"]])
+    assert entry.present_elsewhere is None
+    attendance.mark_present(db, a, i["ada"], station="A", at=T1)
+    (entry,) = attendance.entries_for(db, b, [i["ada"]])
+    assert entry.present_elsewhere == "Room A: Phonics"
+    (here,) = attendance.entries_for(db, a, [i["ada"]])
+    assert here.present and here.present_elsewhere is None  # present here is not elsewhere

@@ -14,7 +14,12 @@ async def tick_zoe_in_room_b(seeded, small_event, answer: str, then=(), said=Non
     app = app_for(small_event, room="Room B")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press(*"zoe", "enter")
+        await pilot.press(*"zoe")
+        await pilot.pause()
+        # Before the tick, the match says where she is: the host knows Enter means a move.
+        match = roster_rows(app.screen)["Zoë O'Brien-Müller"]
+        assert match[2].startswith("⇄ in Room A"), match
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, MoveHere)
         assert "present in" in str(app.screen.message) and "Phonics (Room A)" in app.screen.message

@@ -525,6 +525,8 @@ def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:
         note = "walk-in, over capacity" if e.override else "walk-in"
     elif e.present:
         note = "over capacity" if e.override else ""
+    elif e.present_elsewhere:  # before the tick, so the host knows it will be a move
+        note = f"⇄ in {e.present_elsewhere}"  # the room first: a narrow column keeps it
     elif not e.allocated:
         note = f"booked: {e.allocated_elsewhere}" if e.allocated_elsewhere else "not booked here"
     elif e.checked_in_at:
