@@ -98,7 +98,7 @@ class RosterEntry:
     override: bool
     checked_in_at: str | None
     allocated_elsewhere: str | None  # "Title (Room)" of their session in this slot, if another
-    present_elsewhere: str | None = None  # "Room: Title" where they are present in this slot
+    present_elsewhere: str | None = None  # the room where they are present in this slot
 
     @property
     def present(self) -> bool:
@@ -360,7 +360,7 @@ SELECT p.*, al.attendee_id IS NOT NULL, att.at, att.station, coalesce(att.overri
      WHERE a2.attendee_id = p.id AND s2.id != :session
        AND s2.slot_id = (SELECT slot_id FROM sessions WHERE id = :session)
      ORDER BY s2.id LIMIT 1),
-    (SELECT r3.name || ': ' || s3.title FROM attendance a3
+    (SELECT r3.name FROM attendance a3
      JOIN sessions s3 ON s3.id = a3.session_id JOIN rooms r3 ON r3.id = s3.room_id
      WHERE a3.attendee_id = p.id AND s3.id != :session
        AND s3.slot_id = (SELECT slot_id FROM sessions WHERE id = :session)

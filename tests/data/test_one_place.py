@@ -166,6 +166,6 @@ def test_the_room_list_says_where_someone_is_present_before_the_tick(db):
     assert entry.present_elsewhere is None
     attendance.mark_present(db, a, i["ada"], station="A", at=T1)
     (entry,) = attendance.entries_for(db, b, [i["ada"]])
-    assert entry.present_elsewhere == "Room A: Phonics"
+    assert entry.present_elsewhere == "Room A"
     (here,) = attendance.entries_for(db, a, [i["ada"]])
     assert here.present and here.present_elsewhere is None  # present here is not elsewhere

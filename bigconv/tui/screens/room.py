@@ -521,12 +521,15 @@ class MoveHere(OverCapacity):
 def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:
     """Here, name, note, school: plain strings, made into Text (never markup) by the caller."""
     here = f"✓ {local(e.present_at):%H:%M}" if e.present else "·"
+    if e.present_elsewhere and not e.present:
+        # Before the tick, in the column every width shows: Enter will ask to move them.
+        here = f"⇄ {e.present_elsewhere}"
     if e.present and not e.allocated:
         note = "walk-in, over capacity" if e.override else "walk-in"
     elif e.present:
         note = "over capacity" if e.override else ""
-    elif e.present_elsewhere:  # before the tick, so the host knows it will be a move
-        note = f"⇄ in {e.present_elsewhere}"  # the room first: a narrow column keeps it
+    elif e.present_elsewhere:
+        note = "present in another room: Enter moves them"
     elif not e.allocated:
         note = f"booked: {e.allocated_elsewhere}" if e.allocated_elsewhere else "not booked here"
     elif e.checked_in_at:
