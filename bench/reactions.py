@@ -31,6 +31,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bench.propagation import prepare  # the initialised sample day in a folder
+from bench.room_refresh import timed
 from bigconv.data import dashboard, feedback, store
 from bigconv.data.schema import migrations
 
@@ -75,15 +76,6 @@ def fill(path: Path, rows: list[tuple]) -> None:
             "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)", rows
         )
     db.close()
-
-
-def timed(func, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def p99(values: list[float]) -> float:

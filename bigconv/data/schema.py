@@ -435,6 +435,17 @@ FORGET_OLD_TAP = """            DELETE FROM reaction_devices
 """
 
 
+# ... and with the new row (a tap, or a changed one): the phone's first tap of the kind in the
+# session, and its tap in that minute.
+REMEMBER_NEW_TAP = """            INSERT INTO reaction_devices (session_id, kind, device, at)
+                VALUES (NEW.session_id, NEW.kind, NEW.device, NEW.at)
+                ON CONFLICT (session_id, kind, device) DO UPDATE SET at = excluded.at
+                WHERE excluded.at < at;
+            INSERT OR IGNORE INTO reaction_minute_devices (minute, session_id, kind, device)
+                VALUES (substr(NEW.at, 1, 16), NEW.session_id, NEW.kind, NEW.device);
+"""
+
+
 @migrations()
 def m009_reaction_devices(db: Database) -> None:
     """Each phone counts once: the first tap per session, kind and device (and per clock minute),
@@ -478,13 +489,7 @@ def m009_reaction_devices(db: Database) -> None:
         -- check); only a phone's first tap of a kind (in a session, in a minute) adds a device.
         CREATE TRIGGER reactions_devices_insert AFTER INSERT ON reactions
         BEGIN
-            INSERT INTO reaction_devices (session_id, kind, device, at)
-                VALUES (NEW.session_id, NEW.kind, NEW.device, NEW.at)
-                ON CONFLICT (session_id, kind, device) DO UPDATE SET at = excluded.at
-                WHERE excluded.at < at;
-            INSERT OR IGNORE INTO reaction_minute_devices (minute, session_id, kind, device)
-                VALUES (substr(NEW.at, 1, 16), NEW.session_id, NEW.kind, NEW.device);
-        END;
+{REMEMBER_NEW_TAP}        END;
         CREATE TRIGGER reaction_devices_count_insert AFTER INSERT ON reaction_devices
         BEGIN
             INSERT INTO reaction_totals (session_id, kind, n, devices)
@@ -515,12 +520,6 @@ def m009_reaction_devices(db: Database) -> None:
         CREATE TRIGGER reactions_devices_update AFTER UPDATE OF session_id, kind, at, device
             ON reactions
         BEGIN
-{FORGET_OLD_TAP}            INSERT INTO reaction_devices (session_id, kind, device, at)
-                VALUES (NEW.session_id, NEW.kind, NEW.device, NEW.at)
-                ON CONFLICT (session_id, kind, device) DO UPDATE SET at = excluded.at
-                WHERE excluded.at < at;
-            INSERT OR IGNORE INTO reaction_minute_devices (minute, session_id, kind, device)
-                VALUES (substr(NEW.at, 1, 16), NEW.session_id, NEW.kind, NEW.device);
-        END;
+{FORGET_OLD_TAP}{REMEMBER_NEW_TAP}        END;
         """,
     )

@@ -275,31 +275,22 @@ class PhoneSite:
         from bigconv.web.followup import commit_context  # the commitment form (CPD loop)
 
         context = {**await commit_context(request), **context}
-        response = self.page(
-            "session.html",
-            status,
-            s=s,
-            when=self.times(s),
-            kinds=kinds,
-            limits={"next_step": feedback.NEXT_STEP_MAX, "comment": feedback.COMMENT_MAX},
-            **context,
-        )
-        if await self.give_device(request, response) is None and not context["notice"]:
-            # Rendered again with the notice: rare (an address past its share of new phones).
-            response = self.page(
+
+        def page(**overrides) -> web.Response:
+            return self.page(
                 "session.html",
                 status,
                 s=s,
                 when=self.times(s),
                 kinds=kinds,
                 limits={"next_step": feedback.NEXT_STEP_MAX, "comment": feedback.COMMENT_MAX},
-                **{
-                    **context,
-                    "notice": NO_DEVICE_YET,
-                    "notice_class": "wait",
-                    "notice_at": "reactions",
-                },
+                **{**context, **overrides},
             )
+
+        response = page()
+        if await self.give_device(request, response) is None and not context["notice"]:
+            # Rendered again with the notice: rare (an address past its share of new phones).
+            response = page(notice=NO_DEVICE_YET, notice_class="wait", notice_at="reactions")
         return response
 
     # -- pages ------------------------------------------------------------------------------

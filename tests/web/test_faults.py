@@ -9,30 +9,18 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import textwrap
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bench.lock import LOCKER  # another program holding the write lock
 from bigconv.config import load_event
 from bigconv.data import backup, staff, store
 from bigconv.web.app import make_web_app
 from tests.conftest import run_cli
 from tests.web.conftest import make_links, sqlite_calls_on_this_thread, table
 from tests.web.test_staff import log_in
-
-LOCKER = textwrap.dedent(
-    """
-    import sqlite3, sys, time
-    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("INSERT INTO meta (key, value) VALUES ('locker', 'x')")
-    print("locked", flush=True)
-    time.sleep(float(sys.argv[2]))
-    conn.execute("ROLLBACK")
-    """
-)
 
 
 def hold_write_lock(db_path, seconds: float) -> subprocess.Popen:
