@@ -19,11 +19,7 @@ import sqlite_utils
 
 from bigconv.data.staff import SECRET_META
 from bigconv.data.store import get_meta, parse_iso
-from bigconv.data.text import clean
-
-# Excel runs a cell that starts with one of these as a formula (CSV injection);
-# text typed on a phone must stay text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from bigconv.data.text import clean, for_spreadsheet
 
 
 @dataclass(frozen=True)
@@ -41,25 +37,15 @@ def exportable(db: sqlite_utils.Database) -> list[str]:
     return sorted(keep) + sorted(db.view_names())
 
 
-def safe_cell(value):
-    """Text cleaned by the untrusted-text rule; if it would start a spreadsheet formula, with a
-    leading apostrophe; other values as they are."""
-    if isinstance(value, str):
-        value = clean(value)
-        if value.startswith(FORMULA_START):
-            return "'" + value
-    return value
-
-
 def write_rows(path: str | Path, columns, rows) -> int:
-    """A CSV that Excel opens correctly (UTF-8 with BOM), every cell through `safe_cell`;
+    """A CSV that Excel opens correctly (UTF-8 with BOM), every cell through `text.for_spreadsheet`;
     returns the number of rows written (the header not counted)."""
     count = 0
     with Path(path).open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([safe_cell(v) for v in row])
+            writer.writerow([for_spreadsheet(v) for v in row])
             count += 1
     return count
 
@@ -184,6 +170,8 @@ def _write(db: sqlite_utils.Database, name: str, path: Path, raw: bool, readable
         writer.writerow(header)
         for row in cursor:
             row = _with_extras(row, extras)
-            writer.writerow([plain_cell(v) for v in row] if raw else [safe_cell(v) for v in row])
+            writer.writerow(
+                [plain_cell(v) for v in row] if raw else [for_spreadsheet(v) for v in row]
+            )
             count += 1
     return count

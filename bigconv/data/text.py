@@ -13,11 +13,15 @@ them, which is how a name is made to read differently on a certificate; right-to
 The rule is applied where text enters (`clean` before it is stored) and again where it leaves
 (every renderer: the terminal, HTML, CSV, printables), so a dirty row written by another tool
 still shows as plain text.
+
+Leaving as a spreadsheet cell (`for_spreadsheet`), text that a spreadsheet would run as a
+formula gets a leading apostrophe, which shows it as the text it is (CSV injection).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _NEWLINES = re.compile("\r\n?|[\u2028\u2029]")
 _BIDI_AND_SURROGATES = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
@@ -59,3 +63,56 @@ def clean_value(value):
     if isinstance(value, list):
         return [clean_value(v) for v in value]
     return value
+
+
+# A spreadsheet runs a cell whose first visible character is one of these (OWASP: CSV injection).
+FORMULA_CHARS = "=+-@"
+# Leading characters that start a formula wherever the cell continues (OWASP's list; kept).
+_FORMULA_LEADS = ("\t", "\r")
+# Default-ignorable characters that are not format characters (Cf) or whitespace: combining
+# grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian variation selectors, variation
+# selectors, noncharacters U+FFF0-U+FFF8 and the musical beam controls. Spreadsheets show them as
+# nothing, so a formula after them looks (and may act) like a formula.
+_IGNORED = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
+
+def ignored_by_spreadsheets(char: str) -> bool:
+    """True for a character Excel, LibreOffice or Sheets may strip before reading a cell:
+    whitespace (space, tab, newline, no-break and every other Unicode space), format characters
+    (category Cf: zero-width space and joiners, word joiner, byte-order mark, soft hyphen,
+    U+180E...) and the other default-ignorable characters."""
+    return (
+        char.isspace() or unicodedata.category(char) in ("Cf", "Zs") or bool(_IGNORED.match(char))
+    )
+
+
+def starts_formula(text: str) -> bool:
+    """True if a spreadsheet could read `text` as a formula: its first character that is not
+    ignored (`ignored_by_spreadsheets`), taken in its compatibility form (NFKC: fullwidth
+    `＝＋－＠`, small and superscript forms), is one of `= + - @`; or it starts with a tab or
+    carriage return.
+
+    So a text cell "-5" counts (Excel would compute it); a number stored as a number is not text
+    and never reaches this rule."""
+    if text.startswith(_FORMULA_LEADS):
+        return True
+    for char in text:
+        if ignored_by_spreadsheets(char):
+            continue
+        head = unicodedata.normalize("NFKC", char)
+        visible = [c for c in head if not ignored_by_spreadsheets(c)]
+        if visible:
+            return visible[0] in FORMULA_CHARS
+    return False
+
+
+def for_spreadsheet(value):
+    """A value for a spreadsheet cell (CSV): text cleaned by `clean`, with a leading apostrophe
+    if it `starts_formula`; other values (numbers, None) as they are."""
+    if not isinstance(value, str):
+        return value
+    value = clean(value)
+    return "'" + value if starts_formula(value) else value
