@@ -523,3 +523,24 @@ def m009_reaction_devices(db: Database) -> None:
 {FORGET_OLD_TAP}{REMEMBER_NEW_TAP}        END;
         """,
     )
+
+
+@migrations()
+def m010_write_keys(db: Database) -> None:
+    """Idempotent retries: the first answer to each (device, key, request) a phone sent, kept a
+    day (bigconv/data/writekeys.py). Self-contained: one new table and its index."""
+    run_sql(
+        db,
+        """
+        CREATE TABLE write_keys (
+            id INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            key TEXT NOT NULL,
+            request TEXT NOT NULL,
+            result TEXT NOT NULL,
+            at TEXT NOT NULL,
+            UNIQUE (device, key, request)
+        );
+        CREATE INDEX write_keys_at ON write_keys(at);
+        """,
+    )
