@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -26,7 +27,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bigconv.config import Event
-from bigconv.data import feedback, store
+from bigconv.data import feedback, store, writekeys
 from bigconv.data.codes import normalise_code
 from bigconv.data.text import clean, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
@@ -149,6 +150,22 @@ class PhoneSite:
     async def write(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
         """Run `fn` in a write transaction, committed (durably) before this returns."""
         return await self._call(fn, write=True)
+
+    async def write_once(
+        self,
+        dev: str,
+        key: str | None,
+        what: tuple,
+        action: Callable[[sqlite_utils.Database], T],
+        **codec,
+    ) -> T:
+        """`write(action)`, at most once per device, key and request (`what`: the route, the
+        session, the fields): a retry with the same key gets the first result, stores nothing
+        (bigconv/data/writekeys.py). `codec`: `memo` and `replay` for a result that is not JSON."""
+        at, request = self.clock(), writekeys.request_digest(*what)
+        return await self.write(
+            lambda db: writekeys.once(db, dev, key, request, action, at=at, **codec)
+        )
 
     async def _call(self, fn, *, write: bool):
         try:
@@ -320,7 +337,7 @@ class PhoneSite:
         s, kinds = await self.session(request.match_info["code"])
         form = await read_form(request)
         try:
-            result = await self.react(request, s, form.get("kind"))
+            result = await self.react(request, s, form.get("kind"), write_key(request, form))
         except (NoDevice, TooMany) as exc:
             return await self.wait_page(request, s, kinds, exc.status, exc.message, "reactions")
         if not result.counted:
@@ -352,7 +369,7 @@ class PhoneSite:
                 request, s, kinds, status=400, values=exc.values, errors=exc.errors
             )
         try:
-            await self.store_feedback(request, s, values)
+            await self.store_feedback(request, s, values, write_key(request, form))
         except (NoDevice, TooMany) as exc:
             return await self.wait_page(
                 request, s, kinds, exc.status, exc.message, "feedback", values=form
@@ -367,7 +384,7 @@ class PhoneSite:
     async def api_react(self, request: web.Request) -> web.Response:
         s = await self.session_ref(request.match_info["code"])
         body = await read_json(request)
-        result = await self.react(request, s, body.get("kind"))
+        result = await self.react(request, s, body.get("kind"), write_key(request, body))
         if result.counted:
             return web.json_response({"counted": True, "kind": result.kind, "at": result.at})
         kinds = await self.read(feedback.reaction_kinds)
@@ -385,7 +402,7 @@ class PhoneSite:
             values = feedback_values(body)
         except FormErrors as exc:
             raise Invalid(" ".join(exc.errors.values())) from None
-        await self.store_feedback(request, s, values)
+        await self.store_feedback(request, s, values, write_key(request, body))
         return web.json_response({"saved": True}, status=201)
 
     async def api_summary(self, request: web.Request) -> web.Response:
@@ -403,25 +420,45 @@ class PhoneSite:
     # -- actions ----------------------------------------------------------------------------
 
     async def react(
-        self, request: web.Request, s: SessionRow | feedback.SessionRef, kind: object
+        self,
+        request: web.Request,
+        s: SessionRow | feedback.SessionRef,
+        kind: object,
+        key: str | None = None,
     ) -> feedback.ReactionResult:
+        """Store a reaction (a retry with the same key: the first answer, nothing stored)."""
         if not (isinstance(kind, str) and len(kind) <= 40 and is_clean(kind)):
             raise Invalid(UNKNOWN_KIND)
         dev = await self.device(request)
         at, cooldown = self.clock(), self.cooldown
         try:
-            return await self.write(
-                lambda db: feedback.record_reaction(db, s.id, kind, dev, at=at, cooldown=cooldown)
+            return await self.write_once(
+                dev,
+                key,
+                ("reaction", s.id, kind),
+                lambda db: feedback.record_reaction(db, s.id, kind, dev, at=at, cooldown=cooldown),
+                # Only a counted tap spends its key: a refused one stored nothing.
+                memo=lambda r: dataclasses.asdict(r) if r.counted else None,
+                replay=lambda m: feedback.ReactionResult(**m),
             )
         except feedback.UnknownKind:
             raise Invalid(UNKNOWN_KIND) from None
 
     async def store_feedback(
-        self, request: web.Request, s: SessionRow | feedback.SessionRef, values: dict
+        self,
+        request: web.Request,
+        s: SessionRow | feedback.SessionRef,
+        values: dict,
+        key: str | None = None,
     ) -> None:
         dev = await self.device(request)
         at = self.clock()
-        await self.write(lambda db: feedback.record_feedback(db, s.id, dev, at=at, **values))
+        await self.write_once(
+            dev,
+            key,
+            ("feedback", s.id, values),
+            lambda db: feedback.record_feedback(db, s.id, dev, at=at, **values),
+        )
 
 
 UNKNOWN_KIND = "Unknown reaction: please use one of the buttons on the page."
@@ -443,6 +480,19 @@ class TooMany(Exception):
     def __init__(self, wait: float):
         super().__init__(self.message)
         self.wait = wait
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def write_key(request: web.Request, data: dict) -> str | None:
+    """The key a phone named this write with: the Idempotency-Key header (what the page's
+    script sends), else the body's `nonce` field (what the pages' forms carry); None without
+    one (a page cached before keys existed). Invalid (400) for a malformed key."""
+    try:
+        return writekeys.check_key(request.headers.get(IDEMPOTENCY_HEADER, data.get("nonce")))
+    except writekeys.BadKey as exc:
+        raise Invalid(str(exc)) from None
 
 
 def sign(key: bytes, value: str) -> str:

@@ -24,6 +24,7 @@ from bigconv.web.app import (
     error_response,
     read_form,
     redirect,
+    write_key,
 )
 
 ME_COOKIE = "bigconv_me"
@@ -83,6 +84,7 @@ async def commit_form(request: web.Request) -> web.Response:
     site = _site(request)
     s, kinds = await site.session(request.match_info["code"])
     form = await read_form(request)
+    key = write_key(request, form)
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
     for name, limit, what in (
@@ -118,8 +120,11 @@ async def commit_form(request: web.Request) -> web.Response:
             request, s, kinds, status=status, commit_values=shown, commit_errors=errors
         )
     at = site.clock()
-    await site.write(
-        lambda db: fu.record_commitment(db, s.id, dev, attendee_id=attendee_id, at=at, **values)
+    await site.write_once(
+        dev,
+        key,
+        ("commitment", s.id, attendee_id, values),
+        lambda db: fu.record_commitment(db, s.id, dev, attendee_id=attendee_id, at=at, **values),
     )
     return redirect(f"/{s.code}?committed={'named' if attendee_id else 'anonymous'}#commit")
 
@@ -242,6 +247,7 @@ async def me_post(request: web.Request) -> web.Response:
     if link is None:
         return _not_valid(request)
     form = await read_form(request)
+    key = write_key(request, form)
     if link.purpose == fu.DAY:
         response = redirect("/")
         response.del_cookie(ME_COOKIE, path="/")
@@ -268,16 +274,21 @@ async def me_post(request: web.Request) -> web.Response:
         answers.append(fu.AnswerInput(c.id, tried, **texts))
     if not answers and not errors:
         errors[0] = "Choose yes, partly or not yet for at least one thing you said you'd try."
-    status = 400
+    status, dev = 400, ""
     if not errors:
         try:
-            await site.device(request)
+            dev = await site.device(request)
         except (NoDevice, TooMany) as exc:
             status, errors[0] = exc.status, exc.message
     if not errors:
         at = site.clock()
         try:
-            await site.write(lambda db: fu.record_answers(db, link, answers, at=at))
+            await site.write_once(
+                dev,
+                key,
+                ("answers", link.id, answers),
+                lambda db: fu.record_answers(db, link, answers, at=at),
+            )
         except fu.FollowupError:  # a commitment replaced since the page was read
             status, errors[0] = 409, ANSWERS_CHANGED
     if errors:

@@ -8,6 +8,7 @@ import jinja2
 from markupsafe import Markup
 
 from bigconv.data.text import clean
+from bigconv.data.writekeys import new_key
 
 
 def plain(value):
@@ -23,13 +24,16 @@ def plain(value):
 @functools.cache
 def environment() -> jinja2.Environment:
     """One autoescaping environment over bigconv/web/templates (never markup from user text)."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("bigconv.web", "templates"),
         autoescape=True,
         finalize=plain,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # A fresh random key in each form (`nonce`): a browser resending the post is a repeat.
+    env.globals["new_key"] = new_key
+    return env
 
 
 def render(name: str, **context) -> str:

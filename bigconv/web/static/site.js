@@ -4,16 +4,46 @@
   "use strict";
   if (!window.fetch || !window.JSON) return;
 
-  function send(url, body) {
+  // One random key per action (tap or send), reused on its retries: the server stores a
+  // retried write once and answers it as it answered the first (README, "The JSON API").
+  function newKey() {
+    var c = window.crypto || window.msCrypto;
+    if (!c || !c.getRandomValues) return null;
+    var bytes = c.getRandomValues(new Uint8Array(16)), out = "";
+    for (var i = 0; i < bytes.length; i++) out += ("0" + bytes[i].toString(16)).slice(-2);
+    return out;
+  }
+
+  var RETRY_DELAYS = [1000, 3000]; // after a 503 or a network failure, then give up
+
+  function post(url, body, key) {
+    var headers = { "Content-Type": "application/json", "Accept": "application/json" };
+    if (key) headers["Idempotency-Key"] = key;
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      headers: headers,
       body: JSON.stringify(body)
-    }).then(function (r) {
-      return r.json().then(function (data) { return { ok: r.ok, data: data }; },
-        function () { return { ok: false, data: { error: "Not counted: please try again." } }; });
     });
+  }
+
+  function send(url, body) {
+    var key = newKey();
+    function attempt(n) {
+      var again = function () {
+        return new Promise(function (resolve) { setTimeout(resolve, RETRY_DELAYS[n]); })
+          .then(function () { return attempt(n + 1); });
+      };
+      return post(url, body, key).then(function (r) {
+        if (r.status === 503 && n < RETRY_DELAYS.length) return again();
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; },
+          function () { return { ok: false, data: { error: "Not counted: please try again." } }; });
+      }, function (err) {
+        if (n < RETRY_DELAYS.length) return again();
+        throw err;
+      });
+    }
+    return attempt(0);
   }
 
   function say(el, text, ok) {
