@@ -174,7 +174,7 @@ async def test_the_whole_loop_from_the_day_to_the_certificate(browser, day, smal
 
 
 TARGETS_JS = """() => [...document.querySelectorAll(
-    'main button, .choices label, .stars label, textarea, input:not([type=radio]), .sessions a')]
+    'main button, .choices label, .stars label, textarea, input:not([type=radio]):not([type=hidden]), .sessions a')]
   .map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim() || e.id, r.width, r.height]; })"""
 
 

@@ -74,6 +74,37 @@ async def test_taps_and_feedback_with_javascript(browser, site, small_db, tmp_pa
     await context.close()
 
 
+async def test_the_script_sends_a_key_per_tap_and_a_retry_reuses_it(browser, site, small_db):
+    """The first answer is lost on the way back (the server stored the tap, the phone sees a
+    503): the script retries with the same Idempotency-Key, the server answers as it did the
+    first time, and the tap is stored once. The next tap has a key of its own."""
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    keys: list[str | None] = []
+
+    async def answer_lost_once(route):
+        keys.append(route.request.headers.get("idempotency-key"))
+        response = await route.fetch()  # the real server stores it (or answers the repeat)
+        if len(keys) == 1:
+            await route.fulfill(status=503, json={"error": "Not saved"})
+        else:
+            await route.fulfill(response=response)
+
+    await page.route("**/api/*/reactions", answer_lost_once)
+    await page.goto(site)
+    await page.get_by_role("button", name="Useful").click()
+    status = page.locator("#react-status")
+    await playwright_api.expect(status).to_have_text("✓ Counted: Useful", timeout=10_000)
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert keys[0] and len(keys[0]) == 32
+    assert table(small_db, "SELECT kind FROM reactions") == [("useful",)]
+    await page.get_by_role("button", name="Lost me").click()
+    await playwright_api.expect(status).to_have_text("✓ Counted: Lost me")
+    assert len(keys) == 3 and keys[2] not in keys[:2]
+    assert table(small_db, "SELECT count(*) FROM write_keys") == [(2,)]
+    await context.close()
+
+
 async def test_taps_and_feedback_with_javascript_off(browser, site, small_db, tmp_path):
     context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = await context.new_page()
@@ -100,7 +131,7 @@ async def test_page_fits_a_320px_phone_with_44px_targets(browser, site):
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320  # no sideways scrolling
     sizes = await page.evaluate(
-        """() => [...document.querySelectorAll('button, .stars label, textarea, input:not([type=radio])')]
+        """() => [...document.querySelectorAll('button, .stars label, textarea, input:not([type=radio]):not([type=hidden])')]
              .map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim() || e.id, r.width, r.height]; })"""
     )
     small = [s for s in sizes if s[1] < 44 or s[2] < 44]
