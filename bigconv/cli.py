@@ -200,8 +200,13 @@ def process_clock(event: Event, at_time: str | None, offset: float | None):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bigconv")
-def cli() -> None:
+@click.pass_context
+def cli(context: click.Context) -> None:
     """bigconv: run a live conference day from one SQLite file."""
+    from bigconv.data import fileguard
+
+    # How other processes name this one (bigconv restore, doctor); `run` adds its station.
+    fileguard.set_label(f"bigconv {context.invoked_subcommand or ''}".strip())
 
 
 @cli.command()
@@ -346,8 +351,11 @@ def run(
     public_url: str | None,
 ) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
+    from bigconv.data import fileguard
     from bigconv.net import phone_base_url
     from bigconv.tui.app import make_app
+
+    fileguard.set_label(f"station {station}")
 
     ctx = load(event_file, db_path)
     clock = process_clock(ctx.event, at_time, clock_offset)
@@ -457,19 +465,74 @@ def backup(event_file: Path, db_path: Path | None, dest: Path | None, keep: int 
 @event_argument
 @click.argument("backup_file", metavar="BACKUP.db", type=click.Path(path_type=Path))
 def restore(event_file: Path, db_path: Path | None, backup_file: Path) -> None:
-    """Put a backup in place of the database (stop every station first); the old file is kept."""
+    """Put a backup in place of the database; stations pause for it. The old file is kept."""
     from bigconv.data import backup as backups
 
     ctx = load(event_file, db_path)
     if not backup_file.is_file():
         raise BadInput(f"{backup_file}: file not found")
+    click.echo(f"Restoring {backup_file}: every station and server pauses its writes first ...")
     try:
-        moved = backups.restore(backup_file, ctx.db_path)
+        done = backups.restore(backup_file, ctx.db_path)
     except store.StoreError as exc:
         raise BadInput(str(exc)) from None
-    if moved:
-        click.echo(f"Kept the previous database as {moved}")
-    click.echo(f"Restored {ctx.db_path} from {backup_file}")
+    if done.repaired:
+        click.echo(
+            f"{backup_file} had damaged indexes: rebuilt them on a copy (REINDEX), and the "
+            "full check passes. The backup file itself is unchanged."
+        )
+    if done.moved:
+        click.echo(f"Kept the previous database as {done.moved}")
+    click.echo(f"Restored {ctx.db_path} from {backup_file}; the stations carry on with it.")
+
+
+@cli.command()
+@event_argument
+def repair(event_file: Path, db_path: Path | None) -> None:
+    """Rebuild the database's indexes (on a copy, fully checked, then put in place)."""
+    from bigconv.data import backup as backups
+
+    ctx = load(event_file, db_path)
+    if not ctx.db_path.is_file():
+        raise BadInput(f"{ctx.db_path}: no database to repair")
+    verdict = backups.check(ctx.db_path)
+    if verdict == "ok":
+        click.echo(f"{ctx.db_path}: the full check passes; nothing to repair.")
+        return
+    copy = ctx.db_path.with_name(f"{ctx.db_path.name}.repaired")
+    try:
+        after = backups.repair(ctx.db_path, copy, live=True)
+        if after != "ok":
+            raise Refused(
+                f"{ctx.db_path}: the damage is not only in indexes ({after[:300]}); nothing "
+                "changed. Restore the newest good backup: bigconv restore EVENT.toml BACKUP.db"
+            )
+        done = backups.restore(copy, ctx.db_path)
+    except store.StoreError as exc:
+        raise BadInput(str(exc)) from None
+    finally:
+        copy.unlink(missing_ok=True)
+    click.echo(
+        f"Repaired {ctx.db_path}: its indexes were damaged ({verdict[:200]}); rebuilt them "
+        "(REINDEX) and the full check passes. Everything recorded is kept."
+    )
+    if done.moved:
+        click.echo(f"Kept the damaged file as {done.moved}")
+
+
+@cli.command()
+@event_argument
+@click.option("--quick", is_flag=True, help="Check with quick_check, not the full integrity_check.")
+def doctor(event_file: Path, db_path: Path | None, quick: bool) -> None:
+    """Say what bigconv runs on and how the database is: SQLite, holders, checks, backups."""
+    from bigconv.data import doctor as doctors
+
+    ctx = load(event_file, db_path)
+    report = doctors.examine(ctx.db_path, quick=quick)
+    for line in report.lines:
+        click.echo(line)
+    if report.problems:
+        raise Refused(f"{len(report.problems)} problem(s): " + "; ".join(report.problems))
 
 
 @cli.command()
@@ -676,6 +739,7 @@ def serve(
     import asyncio
 
     from bigconv.data.backup import default_dir, read_alert
+    from bigconv.data.fileguard import sqlite_line
     from bigconv.data.staff import staff_passcode
     from bigconv.net import loopback_warning, phone_base_url
     from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
@@ -692,6 +756,7 @@ def serve(
     base = phone_base_url(ctx.event.base_url, port, host)
     app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff, clock=clock, public_url=base)
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
+    click.echo(sqlite_line())
     if warning := loopback_warning(host):
         click.echo(f"Warning: {warning}", err=True)
     if clock is not None:

@@ -6,9 +6,14 @@ written under a temporary name and renamed when complete, so a file that looks l
 always is one. Backups are plain single-file databases (journal mode DELETE), openable with
 any SQLite tool.
 
-Restore (see README, "Backups and recovery"): stop every station, then
-`restore(backup_file, db_path)` checks the backup, moves the current database and its -wal
-and -shm files aside (never deleting them), and copies the backup into place.
+Every copy passes the full `PRAGMA integrity_check` (what restore checks) before it gets a
+backup's name; the check runs on the copy, never on the live file.
+
+Restore (see README, "Backups and recovery"): `restore(backup_file, db_path)` checks the
+backup (repairing damaged indexes on a copy, if that is all), asks every process holding the
+database to pause its writes (bigconv/data/fileguard.py) and waits until they have, moves the
+current database and its -wal and -shm files aside (never deleting them), copies the backup
+into place, and lets them carry on with it.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import os
 import re
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from bigconv.data import fileguard
 from bigconv.data.store import BUSY_TIMEOUT_MS, StoreError
 
 DEFAULT_KEEP = 12
+RESTORE_WAIT = 10.0  # seconds `restore` waits for every holder to pause before it gives up
 KEEP_DAMAGED = 2  # copies of a damaged database kept for inspection (each is a whole file)
 ALERT_SUFFIX = ".backup-alert"  # beside the database: every station shows what it says
 _STAMP = "%Y%m%d-%H%M%S"
@@ -54,7 +62,7 @@ def backup(
 ) -> Path:
     """Copy the live database to a new timestamped file in `dest_dir`; returns its path.
 
-    The copy is checked (`PRAGMA quick_check`) before it takes a backup's name. If it fails,
+    The copy passes the full `PRAGMA integrity_check` before it takes a backup's name. If not,
     the live database is damaged: the copy is kept as `.damaged`, the alert beside the
     database says what to do (every station shows it), and BackupDamaged is raised."""
     db_path = Path(db_path)
@@ -69,7 +77,7 @@ def backup(
     partial = target.with_name(target.name + ".partial")
     try:
         _copy(db_path, partial)
-        verdict = check(partial, quick=True)
+        verdict = check(partial)
         if verdict != "ok":
             # Never under a backup's name: pruning and `restore` must not take it for one.
             damaged = target.with_name(target.name.removesuffix(".db") + ".damaged")
@@ -82,9 +90,19 @@ def backup(
         os.replace(partial, target)
         clear_alert(db_path)
     except (sqlite3.Error, OSError) as exc:
-        partial.unlink(missing_ok=True)
-        raise StoreError(f"{db_path}: backup to {dest_dir} failed: {exc}") from None
+        for leftover in _partials(partial):
+            leftover.unlink(missing_ok=True)
+        from bigconv.data.store import describe
+
+        raise StoreError(
+            f"{db_path}: backup to {dest_dir} failed: {describe(exc, dest_dir / 'x')}"
+        ) from None
     return target
+
+
+def _partials(partial: Path) -> list[Path]:
+    """A partial copy and the journal SQLite keeps beside it while writing it."""
+    return [partial, *(Path(f"{partial}{s}") for s in ("-journal", "-wal", "-shm"))]
 
 
 def damaged_message(db_path: Path, dest_dir: Path, verdict: str) -> str:
@@ -101,10 +119,31 @@ def damaged_message(db_path: Path, dest_dir: Path, verdict: str) -> str:
     )
 
 
+def open_source(path: Path) -> sqlite3.Connection:
+    """A connection to read the live database from: refused if its log belongs to another
+    file, and it never checkpoints (not on its own, not when it closes)."""
+    try:
+        fileguard.guard_sidecars(path)
+    except fileguard.LogOfAnotherFile as exc:
+        raise StoreError(str(exc)) from None
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    fileguard.no_checkpoint_on_close(conn)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    return conn
+
+
 def _copy(source_path: Path, target_path: Path) -> None:
     """One-step online backup, then make the copy a self-contained single file."""
+    source = open_source(source_path)
+    try:
+        copy_from(source, target_path)
+    finally:
+        source.close()
+
+
+def copy_from(source: sqlite3.Connection, target_path: Path) -> None:
+    """Copy what `source` sees into a new single file at `target_path`, synced to the disk."""
     target_path.unlink(missing_ok=True)
-    source = sqlite3.connect(str(source_path), timeout=BUSY_TIMEOUT_MS / 1000)
     target = sqlite3.connect(str(target_path))
     try:
         # pages=-1 copies everything in one step: one read snapshot, writers never blocked.
@@ -113,9 +152,45 @@ def _copy(source_path: Path, target_path: Path) -> None:
         target.commit()
     finally:
         target.close()
-        source.close()
     with open(target_path, "rb") as f:
         os.fsync(f.fileno())
+
+
+def keep_replaced_file(db, path: Path, opened: fileguard.Identity) -> Path | None:
+    """A file was put at `path` by hand while `db` (a connection to the old one) was open:
+    copy everything the old file holds, its log included, to `NAME.replaced-TIME.db` beside
+    it, once for all processes (the first to notice does it). None if another did."""
+    claim = fileguard.holders_dir(path) / f"replaced-{opened.dev}-{opened.ino}"
+    try:
+        claim.parent.mkdir(exist_ok=True)
+        fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            return Path(claim.read_text(encoding="utf-8").strip() or "") or None
+        return None
+    except OSError:
+        return None
+    target = path.with_name(f"{path.name}.replaced-{fileguard.stamp()}.db")
+    try:
+        # A barrier: a writer that checked the file before it was replaced finishes its
+        # commit first (every writer checks again under this lock, and now refuses).
+        if not db.conn.in_transaction:
+            db.conn.execute("BEGIN IMMEDIATE")
+            db.conn.execute("ROLLBACK")
+        copy_from(db.conn, target)
+    except (sqlite3.Error, OSError) as exc:
+        fileguard.LOG.error("%s was replaced; could not copy what it held: %s", path, exc)
+        os.close(fd)
+        return None
+    os.write(fd, str(target).encode())
+    os.close(fd)
+    fileguard.LOG.error(
+        "%s was replaced while open (by hand or by a sync tool): writes stopped; what the old "
+        "file held is kept in %s",
+        path,
+        target,
+    )
+    return target
 
 
 def backups(dest_dir: str | Path, db_path: str | Path | None = None) -> list[Path]:
@@ -129,9 +204,9 @@ def backups(dest_dir: str | Path, db_path: str | Path | None = None) -> list[Pat
 
 
 def newest_good(dest_dir: str | Path, db_path: str | Path | None = None) -> Path | None:
-    """The newest backup that passes `PRAGMA quick_check` (usually the newest: one check)."""
+    """The newest backup that passes the full check (usually the newest: one check)."""
     for path in reversed(backups(dest_dir, db_path)):
-        if check(path, quick=True) == "ok":
+        if check(path) == "ok":
             return path
     return None
 
@@ -154,13 +229,14 @@ def prune(
         good = newest_good(dest_dir, db_path)
         doomed = [p for p in doomed if p != good]
     doomed += _old_damaged(dest_dir, db_path)
-    # A backup cut off by a crash leaves a .partial file; one an hour old is no longer running.
+    # A backup cut off by a crash leaves a .partial file (and its -journal); one an hour old
+    # is no longer running.
     pattern, cutoff = _pattern(db_path), time.time() - 3600
-    doomed += [
-        p
-        for p in Path(dest_dir).glob("*.partial")
-        if pattern.fullmatch(p.name.removesuffix(".partial")) and p.stat().st_mtime < cutoff
-    ]
+    for p in Path(dest_dir).glob("*.partial*"):
+        name = re.sub(r"\.partial(-journal|-wal|-shm)?$", "", p.name)
+        with contextlib.suppress(OSError):
+            if name != p.name and pattern.fullmatch(name) and p.stat().st_mtime < cutoff:
+                doomed.append(p)
     for path in doomed:
         path.unlink(missing_ok=True)
     return doomed
@@ -173,7 +249,7 @@ def check(path: str | Path, *, quick: bool = False) -> str:
     if not path.is_file():
         return "file not found"
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        conn = sqlite3.connect(path.resolve().as_uri() + _read_only(path), uri=True)
         try:
             pragma = "quick_check" if quick else "integrity_check"
             rows = conn.execute(f"PRAGMA {pragma}").fetchall()
@@ -184,25 +260,127 @@ def check(path: str | Path, *, quick: bool = False) -> str:
     return "; ".join(r[0] for r in rows)
 
 
-def restore(backup_file: str | Path, db_path: str | Path) -> Path | None:
+def repair(source: Path, target: Path, *, live: bool = False) -> str:
+    """Copy `source` (the `live` database, or a backup file) to `target` and rebuild every
+    index there (`REINDEX`): the repair for damage only in indexes (a flipped bit that
+    `quick_check` misses). Returns the full check's verdict on the repaired copy ('ok' if
+    the repair worked)."""
+    try:
+        (_copy if live else _copy_file)(source, target)
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    conn = sqlite3.connect(str(target))
+    try:
+        conn.execute("REINDEX")
+        conn.commit()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    return check(target)
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """A backup file (a single file, nobody holds it) copied with the backup API."""
+    conn = sqlite3.connect(source.resolve().as_uri() + _read_only(source), uri=True)
+    try:
+        copy_from(conn, target)
+    finally:
+        conn.close()
+
+
+class RestoreRefused(StoreError):
+    """Nothing was changed: the backup is unusable, or a process holding the database did
+    not pause for the restore (the message names it)."""
+
+
+@dataclass(frozen=True)
+class Restored:
+    moved: Path | None  # where the database that was in place now is (None: there was none)
+    repaired: bool  # the backup's indexes were damaged and rebuilt on a copy
+
+
+def _read_only(path: Path) -> str:
+    """How to open `path` to read it: read-only; and by itself, without the -wal beside it,
+    when that -wal is another file's (a file put back by hand: reading it would mix them)."""
+    return "?immutable=1" if fileguard.foreign_log(path) else "?mode=ro"
+
+
+def restore(
+    backup_file: str | Path, db_path: str | Path, *, wait: float = RESTORE_WAIT
+) -> Restored:
     """Put a backup in place of the database; the old files are moved aside, never deleted.
 
-    Stop every station first. Returns where the old database was moved (None if there was none).
-    """
+    Stations and servers may keep running: each pauses its writes while the restore runs
+    and carries on with the restored file after (RestoreRefused, nothing changed, if one has
+    not paused within `wait` seconds). A backup whose only damage is in its indexes is
+    repaired on a copy first (`repaired` says so)."""
     backup_file, db_path = Path(backup_file), Path(db_path)
+    source, repaired = backup_file, False
     verdict = check(backup_file)
+    scratch = db_path.with_name(f"{db_path.name}.restoring-copy")
     if verdict != "ok":
-        raise StoreError(f"{backup_file}: not a usable backup: {verdict}")
-    stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
-    moved = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
-    olds = [Path(f"{db_path}{suffix}") for suffix in ("", "-wal", "-shm")]
-    # The -wal file may hold commits the backup lacks: keep it beside the old database.
-    for old in olds:
-        if old.exists():
-            os.replace(old, Path(f"{moved}{old.name[len(db_path.name) :]}"))
-    _copy(backup_file, db_path)
+        if not backup_file.is_file() or repair(backup_file, scratch) != "ok":
+            scratch.unlink(missing_ok=True)
+            raise RestoreRefused(f"{backup_file}: not a usable backup: {verdict[:300]}")
+        source, repaired = scratch, True
+    elif backup_file.resolve() == db_path.resolve():
+        _copy_file(backup_file, scratch)  # the file in place is the one to keep: copy it first
+        source = scratch
+    try:
+        with fileguard.restoring(db_path):
+            _wait_for_holders(db_path, wait)
+            _barrier(db_path)
+            stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
+            moved = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+            olds = [Path(f"{db_path}{suffix}") for suffix in ("", "-wal", "-shm")]
+            # The -wal file may hold commits the backup lacks: keep it beside the old database.
+            for old in olds:
+                if old.exists():
+                    os.replace(old, Path(f"{moved}{old.name[len(db_path.name) :]}"))
+            if source == scratch:
+                os.replace(scratch, db_path)
+            else:
+                _copy_file(source, db_path)
+            fileguard.forget_dead(db_path)
+    except fileguard.RestoreBusy as exc:
+        raise RestoreRefused(str(exc)) from None
+    finally:
+        scratch.unlink(missing_ok=True)
     clear_alert(db_path)
-    return moved if any(Path(f"{moved}{s}").exists() for s in ("", "-wal", "-shm")) else None
+    kept = any(Path(f"{moved}{s}").exists() for s in ("", "-wal", "-shm"))
+    return Restored(moved if kept else None, repaired)
+
+
+def _wait_for_holders(db_path: Path, wait: float) -> None:
+    """Until every other live process holding the database has paused its writes."""
+    deadline = time.monotonic() + wait
+    while True:
+        busy = [h for h in fileguard.holders(db_path) if h.alive and not h.paused]
+        if not busy:
+            return
+        if time.monotonic() >= deadline:
+            raise RestoreRefused(
+                f"{db_path}: nothing restored: {fileguard.names(busy)} did not pause its "
+                f"writes within {wait:g} s. Close it (ctrl+q in a station), then try again"
+            )
+        time.sleep(0.1)
+
+
+def _barrier(db_path: Path) -> None:
+    """Take and drop the write lock of the file in place: a commit that began before the
+    holders paused has ended by then (every writer checks again under that lock)."""
+    if fileguard.identity(db_path) is None or fileguard.foreign_log(db_path):
+        return  # put back by hand: its log is another file's; every holder refuses to write
+    conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        fileguard.no_checkpoint_on_close(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.DatabaseError:
+        pass  # not a database (junk copied in): nobody can be writing to it
+    finally:
+        conn.close()
 
 
 class PeriodicBackup:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
+import shutil
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 import sqlite_utils
+
+from bigconv.data import fileguard
 
 BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
@@ -21,14 +24,70 @@ class StoreError(Exception):
     """The database cannot be used (missing, read-only, corrupted, locked); the message says why."""
 
 
-def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
-    """Open (creating if needed) the event database at `path` for this thread."""
+LAST_OPENED: dict[str, Path] = {}  # the database this process opened last (for `describe`)
+JOURNAL_SIZE_LIMIT = 8 * 1024 * 1024  # the -wal is cut back to this when it restarts
+
+
+class EventDatabase(sqlite_utils.Database):
+    """A connection to the event database that knows which file it opened (`identity`) and
+    says so in the holders folder beside it until it is closed (bigconv/data/fileguard.py)."""
+
+    bigconv_path: Path | None = None
+    bigconv_identity: fileguard.Identity | None = None
+    _token: int | None = None
+
+    def adopt(self, path: Path) -> None:
+        """Remember the file now at `path` (its log files exist by now) and register it."""
+        self.bigconv_path = path
+        self.bigconv_identity = fileguard.identity(path)
+        if self.bigconv_identity is not None:
+            self._token = fileguard.register(path, self.bigconv_identity)
+            weakref.finalize(self, fileguard.unregister, path, self._token)
+
+    def close(self) -> None:
+        """Close without a checkpoint (the one checkpointer does that), unless this process
+        checkpoints and this was its last connection: then the file is left whole."""
+        path, token = self.bigconv_path, self._token
+        if path is not None and token is not None:
+            self._token = None
+            last = fileguard.unregister(path, token)
+            if last and self.bigconv_identity is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    checkpoint_on_close(self, path, self.bigconv_identity)
+        super().close()
+
+
+def checkpoint_on_close(db: sqlite_utils.Database, path: Path, opened) -> None:
+    """The last connection of the checkpointing process (or of any process, when no other
+    holds the checkpointer lock) leaves the file whole: TRUNCATE, so the .db alone is the day."""
+    lock = fileguard.checkpointer_lock(path)
+    took = not lock.held
+    if not lock.try_take():
+        return
+    try:
+        if fileguard.state(path, opened) is fileguard.State.SAME:
+            db.execute("PRAGMA busy_timeout = 0")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        if took:
+            lock.release()
+
+
+def connect(path: str | Path, *, migrate: bool = True) -> EventDatabase:
+    """Open (creating if needed) the event database at `path` for this thread.
+
+    Refused (StoreError) if the -wal/-shm beside the file belong to another file that a
+    running process still holds (a file put back by hand: bigconv/data/fileguard.py). The
+    connection never checkpoints by itself: one process does (`checkpoint.Checkpointer`)."""
     path = Path(path)
     try:
+        fileguard.guard_sidecars(path)
+    except fileguard.LogOfAnotherFile as exc:
+        raise StoreError(str(exc)) from None
+    try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-        db = sqlite_utils.Database(conn)
-        db.bigconv_path = path  # type: ignore[attr-defined]
-        db.bigconv_identity = _identity(path)  # type: ignore[attr-defined]
+        fileguard.no_checkpoint_on_close(conn)
+        db = EventDatabase(conn)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -37,13 +96,19 @@ def connect(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
         # WAL mode keeps commits through a process crash, but the last ones may roll back if
         # the laptop loses power). The phone site keeps its speed with group commit.
         db.execute("PRAGMA synchronous = FULL")
+        # One process checkpoints (SQLite 3.40's WAL-reset bug needs two back to back).
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+        db.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the log files exist now
+        db.adopt(path)
+        LAST_OPENED["path"] = path
         if migrate:
             from bigconv.data.schema import migrations
 
             if migrations.pending(db):
                 migrations.apply(db)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: cannot open the database: {exc}") from None
+        raise StoreError(f"{path}: cannot open the database: {describe(exc, path)}") from None
     return db
 
 
@@ -76,6 +141,7 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        check_file(db)  # again under the write lock: a restore or a replacement since BEGIN
     except BaseException:
         db.rollback()
         raise
@@ -105,6 +171,7 @@ def group_commit(db: sqlite_utils.Database, actions: list[Callable[[sqlite_utils
                 db.conn.execute("ROLLBACK TO bigconv_action")
                 results.append(exc)
             db.conn.execute("RELEASE bigconv_action")
+        check_file(db)  # again under the write lock: a restore or a replacement since BEGIN
         db.conn.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:
@@ -113,31 +180,48 @@ def group_commit(db: sqlite_utils.Database, actions: list[Callable[[sqlite_utils
     return results
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
-
-
 def check_file(db: sqlite_utils.Database) -> None:
-    """Refuse to write if the file was deleted or replaced under us: the write would be lost."""
+    """Refuse to write unless the file at the path is the one this connection opened, with its
+    own log: a write to a deleted or replaced file would be lost, and one into a file put back
+    by hand would mix two files. Also where a process notices a restore and pauses for it."""
     path = getattr(db, "bigconv_path", None)
-    if path is None:
+    opened = getattr(db, "bigconv_identity", None)
+    if path is None or opened is None:
         return  # an in-memory database
-    identity = _identity(path)
-    if identity is None:
+    found = fileguard.state(path, opened)
+    if found is fileguard.State.SAME:
+        fileguard.pause(path, False)
+        return
+    if found is fileguard.State.RESTORING:
+        fileguard.pause(path)
+        raise StoreError(f"a backup is being restored into {path}: nothing is saved until it ends")
+    if found is fileguard.State.MISSING:
         raise StoreError(f"the database file {path} is missing (restore it from a backup)")
-    if identity != db.bigconv_identity:
-        raise StoreError(f"the database file {path} was replaced")
+    if found is fileguard.State.BY_HAND:
+        fileguard.pause(path)
+        saved = keep_replaced(db, path, opened)
+        raise StoreError(
+            fileguard.replaced_message(path) + (f". Kept what it held in {saved}" if saved else "")
+        )
+    raise StoreError(f"the database file {path} was replaced (reopening it)")
+
+
+def keep_replaced(db: sqlite_utils.Database, path: Path, opened) -> Path | None:
+    """Copy what the replaced file holds (through this connection, the only way left to it)
+    beside the database, once for all processes; returns where it is (None if not copied)."""
+    from bigconv.data.backup import keep_replaced_file
+
+    return keep_replaced_file(db, path, opened)
 
 
 def file_replaced(db: sqlite_utils.Database) -> bool:
-    """True when a (different) file now exists at the database's path: reconnect to use it."""
+    """True when another file is at the database's path and can be opened safely (its log
+    is its own): close this connection and connect again to use it."""
     path = getattr(db, "bigconv_path", None)
-    identity = _identity(path) if path else None
-    return identity is not None and identity != db.bigconv_identity
+    opened = getattr(db, "bigconv_identity", None)
+    if path is None or opened is None:
+        return False
+    return fileguard.state(path, opened) is fileguard.State.REOPEN
 
 
 def probe(db: sqlite_utils.Database, station: str = "") -> None:
@@ -153,11 +237,15 @@ def probe(db: sqlite_utils.Database, station: str = "") -> None:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
-def describe(error: BaseException) -> str:
-    """A person's explanation of a database error, for the station's banner."""
+def describe(error: BaseException, path: str | Path | None = None) -> str:
+    """A person's explanation of a database error, for the station's banner. Given the
+    database's `path`, an I/O error on a disk with no room left is called what it is."""
     if isinstance(error, StoreError):
         return str(error)
     text = str(error).lower()
+    path = path or LAST_OPENED.get("path")
+    if path is not None and ("disk i/o" in text or "ioerr" in text) and disk_full(path):
+        return f"the disk is full ({error})"
     for needle, words in (
         ("readonly", "the database file is read-only"),
         ("read-only", "the database file is read-only"),
@@ -172,6 +260,17 @@ def describe(error: BaseException) -> str:
         if needle in text:
             return f"{words} ({error})"
     return f"database error: {error}"
+
+
+FULL_BELOW = 1024 * 1024  # free bytes under which a disk counts as full (SQLite needs pages)
+
+
+def disk_full(path: str | Path) -> bool:
+    """True if the disk holding `path` has (next to) no room left."""
+    try:
+        return shutil.disk_usage(Path(path).resolve().parent).free < FULL_BELOW
+    except OSError:
+        return False
 
 
 def utcnow() -> dt.datetime:

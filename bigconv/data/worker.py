@@ -7,8 +7,10 @@ committed together (`store.group_commit`): with `synchronous=FULL` each commit i
 the disk, so a busy phone site pays one sync per batch, not per tap.
 
 Before each batch the worker makes sure it has the file at the path now: a deleted file is
-an error (nothing is written to an unlinked file), and a replaced or restored one is reopened
-without a restart. A write that meets a lock held elsewhere waits at most `busy_ms`; then
+an error (nothing is written to an unlinked file), a restored one (`bigconv restore`) is
+reopened without a restart, and one put back by hand while this file's log is still beside
+it stops every write (bigconv/data/fileguard.py). `check()` runs those checks with no job
+waiting, so a server notices within a second even when nobody writes. A write that meets a lock held elsewhere waits at most `busy_ms`; then
 writes fail at once for `BACKOFF` seconds rather than queue behind the lock.
 """
 
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bigconv.data import store
+from bigconv.data import fileguard, store
 
 BACKOFF = 0.5  # seconds writes are refused at once after one met a lock
 MAX_BATCH = 128  # writes in one commit at most
@@ -40,6 +42,7 @@ class _Job:
     fn: Callable[[sqlite_utils.Database], object]
     write: bool
     future: concurrent.futures.Future
+    check: bool = False  # `store.check_file`, outside any transaction
 
 
 _STOP = object()
@@ -74,6 +77,12 @@ class DbWorker:
     ) -> concurrent.futures.Future:
         future: concurrent.futures.Future = concurrent.futures.Future()
         self.queue.put(_Job(fn, write, future))
+        return future
+
+    def check(self) -> concurrent.futures.Future:
+        """Check the file now (see the module's doc); the future fails if it cannot be used."""
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self.queue.put(_Job(store.check_file, False, future, check=True))
         return future
 
     def stop(self, timeout: float = 10) -> None:
@@ -112,7 +121,6 @@ class DbWorker:
             store.set_busy_timeout(self.db, self.busy_ms)
             if self.synchronous != "FULL":
                 self.db.execute(f"PRAGMA synchronous = {self.synchronous}")
-        store.check_file(self.db)
         return self.db
 
     def _do(self, jobs: list[_Job]) -> None:
@@ -121,11 +129,15 @@ class DbWorker:
             return
         try:
             db = self._connection()
+            if self.db is not None and fileguard.state(self.path, db.bigconv_identity) is (
+                fileguard.State.MISSING
+            ):
+                store.check_file(db)  # nothing is read from, or written to, a deleted file
         except (sqlite3.Error, store.StoreError) as exc:
             for job in jobs:
                 job.future.set_exception(exc)
             return
-        for job in (j for j in jobs if not j.write):
+        for job in (j for j in jobs if not j.write):  # reads and checks
             try:
                 job.future.set_result(job.fn(db))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup, read_alert
+from bigconv.data.checkpoint import Checkpointer
 from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.plaintext import PlainText
@@ -149,6 +150,8 @@ class BigconvApp(App):
         self.last_commit = time.monotonic()
         if self.backup_every:
             self.set_interval(self.backup_every, self.start_backup)
+        # The first long-running process to start checkpoints for all (data/checkpoint.py).
+        self.checkpointer = Checkpointer(self.db_path).start()
         if self.phone_site:
             self.run_worker(self.start_phone_site(), name="phone-site")
         # After the first screen is up: a toast raised before it would go with the default one.
@@ -226,7 +229,7 @@ class BigconvApp(App):
 
     def report_problem(self, error: BaseException) -> None:
         """Show that nothing is being saved, and why, until the database works again."""
-        message = store.describe(error)
+        message = store.describe(error, self.db_path)
         if message != self.problem:
             self.notify(
                 f"Not saved: {message}. Retrying by itself.",
@@ -341,6 +344,8 @@ class BigconvApp(App):
     async def on_unmount(self) -> None:
         if self.phone_site:
             await self.phone_site.stop()
+        if checkpointer := getattr(self, "checkpointer", None):
+            checkpointer.stop()
         self.db.close()
 
 

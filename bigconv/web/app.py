@@ -28,6 +28,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from bigconv.config import Event
 from bigconv.data import feedback, store, writekeys
+from bigconv.data.checkpoint import Checkpointer
 from bigconv.data.codes import normalise_code
 from bigconv.data.text import clean, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
@@ -48,6 +49,7 @@ DEVICE_MAX_AGE = 7 * 24 * 3600
 DEVICE_WINDOW = 600.0  # the window of the limit on device tokens per address
 SUMMARY_TTL = 1.0  # seconds a session's summary may be served from memory
 REF_TTL = 10.0  # seconds a session's id and title are remembered for the API
+FILE_CHECK = 0.5  # seconds between checks that the database file is still the one opened
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class PhoneSite:
         # Two database threads: reads never queue behind a write that waits for a lock.
         self.reader: DbWorker | None = None
         self.writer: DbWorker | None = None
+        self.checkpointer: Checkpointer | None = None
+        self.watcher: asyncio.Task | None = None
         self.worker_options = worker_options or {}
         self.tz: dt.tzinfo = event.tz if event else dt.UTC
         self.event_name = event.name if event else "bigconv"
@@ -127,6 +131,8 @@ class PhoneSite:
     async def open(self, app: web.Application) -> None:
         self.reader = DbWorker(self.db_path, name="bigconv-read", **self.worker_options)
         self.writer = DbWorker(self.db_path, name="bigconv-write", **self.worker_options)
+        self.checkpointer = Checkpointer(self.db_path).start()
+        self.watcher = asyncio.create_task(self.watch_file())
         if not self.event:
             with contextlib.suppress(Unavailable):
                 name, tzname = await self.read(
@@ -136,8 +142,27 @@ class PhoneSite:
                 if tzname:
                     self.tz = zoneinfo.ZoneInfo(tzname)
 
+    async def watch_file(self) -> None:
+        """Every FILE_CHECK seconds, have the writer check the file even when nobody writes:
+        a file put back by hand is noticed (and logged) within a second, and a restore finds
+        this process paused for it (bigconv/data/fileguard.py)."""
+        while True:
+            await asyncio.sleep(FILE_CHECK)
+            if self.writer is None:
+                continue
+            try:
+                await asyncio.wrap_future(self.writer.check())
+            except (sqlite3.Error, store.StoreError) as exc:
+                self.log_failure(exc)
+
     async def close(self, app: web.Application) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.watcher
         loop = asyncio.get_running_loop()
+        if self.checkpointer is not None:
+            await loop.run_in_executor(None, self.checkpointer.stop)
         for worker in (self.reader, self.writer):
             if worker is not None:
                 await loop.run_in_executor(None, worker.stop)
@@ -173,14 +198,13 @@ class PhoneSite:
             return await asyncio.wrap_future(worker.submit(fn, write=write))
         except (sqlite3.Error, store.StoreError) as exc:
             self.log_failure(exc)
-            raise Unavailable(store.describe(exc)) from None
+            raise Unavailable(store.describe(exc, self.db_path)) from None
 
     def log_failure(self, exc: BaseException) -> None:
-        record = logging.LogRecord(
-            "bigconv.web", logging.ERROR, "", 0, type(exc).__name__, (), None
-        )
+        kind = f"{type(exc).__name__}: {str(exc)[:40]}"
+        record = logging.LogRecord("bigconv.web", logging.ERROR, "", 0, kind, (), None)
         if self.failures.filter(record):
-            LOG.error("phone site: not saved: %s", store.describe(exc))
+            LOG.error("phone site: not saved: %s", store.describe(exc, self.db_path))
 
     # -- devices ----------------------------------------------------------------------------
 

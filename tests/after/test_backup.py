@@ -75,7 +75,7 @@ def test_restore_over_a_damaged_database(db, small_db, tmp_path):
         f.write(b"\x00garbage" * 2000)
     assert backup.check(small_db) != "ok"
 
-    moved = backup.restore(saved, small_db)
+    moved = backup.restore(saved, small_db).moved
 
     assert moved is not None and moved.exists()  # the damaged file is kept, not deleted
     assert moved.read_bytes().startswith(b"\x00garbage")
@@ -92,7 +92,7 @@ def test_restore_when_the_database_is_missing(small_db, tmp_path):
     saved = backup.backup(small_db, tmp_path / "b")
     for suffix in ("", "-wal", "-shm"):
         (small_db.parent / (small_db.name + suffix)).unlink(missing_ok=True)
-    assert backup.restore(saved, small_db) is None
+    assert backup.restore(saved, small_db).moved is None
     assert backup.check(small_db) == "ok"
     assert count(small_db, "attendees") == 5
 

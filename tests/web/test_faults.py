@@ -54,13 +54,25 @@ async def test_a_deleted_database_gets_503_and_a_restore_works_without_restart(
     assert table(small_db, "SELECT kind FROM reactions ORDER BY id") == [("useful",), ("love",)]
 
 
-async def test_a_replaced_file_is_reopened(client, codes, small_db, tmp_path):
+async def test_a_file_put_back_by_hand_stops_writes_until_restore(
+    client, codes, small_db, tmp_path
+):
+    """A file put in place while the old one's -wal is still beside it is never written to
+    (its log would be read into it); `restore` of that very file lets the site carry on."""
     url = f"/api/{codes['Phonics']}/reactions"
+    assert (await client.post(url, json={"kind": "useful"})).status == 200
     copy = tmp_path / "copy.db"
     shutil.copy(small_db, copy)
-    os.replace(copy, small_db)  # a different file at the same path
-    assert (await client.post(url, json={"kind": "useful"})).status == 200
-    assert table(small_db, "SELECT count(*) FROM reactions") == [(1,)]
+    in_copy = table(copy, "SELECT count(*) FROM reactions")[0][0]  # 0 or 1: checkpointed yet?
+    os.replace(copy, small_db)  # a different file at the same path, the old -wal beside it
+    refused = await client.post(url, json={"kind": "love"})
+    assert refused.status == 503
+    kept = list(tmp_path.glob("small.db.replaced-*.db"))  # what the old file held, kept
+    assert len(kept) == 1 and table(kept[0], "SELECT kind FROM reactions") == [("useful",)]
+    backup.restore(small_db, small_db)  # `bigconv restore EVENT.toml small.db`: keep it
+    assert (await client.post(url, json={"kind": "love"})).status == 200
+    assert backup.check(small_db) == "ok"
+    assert table(small_db, "SELECT kind FROM reactions")[in_copy:] == [("love",)]
 
 
 async def test_a_read_only_database_gets_503(client, codes, small_db):

@@ -1,0 +1,79 @@
+"""The one process that checkpoints the database.
+
+Every connection runs with automatic checkpoints off and never checkpoints when it closes
+(bigconv/data/store.py). A long-running process (`serve`, a station) starts a `Checkpointer`:
+a thread that copies the log into the database once a second, but only while its process
+holds the checkpointer lock beside the database (bigconv/data/fileguard.py). The first such
+process takes the lock; the others try again every few seconds and take over when it ends.
+So exactly one process checkpoints at a time, which is what SQLite's WAL-reset bug (in every
+version before 3.51.3, 3.50.7 and 3.44.6) needs to stay asleep, and the `-wal` file stays
+small all day (`PRAGMA journal_size_limit` cuts it back when it restarts).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from bigconv.data import fileguard, store
+
+EVERY = 1.0  # seconds between checkpoints while this process holds the lock
+RETRY = 3.0  # seconds between tries to take the lock while another process holds it
+
+
+class Checkpointer:
+    """A daemon thread with its own connection; `stop()` ends it and lets the lock go."""
+
+    def __init__(self, db_path: str | Path, *, every: float = EVERY, retry: float = RETRY):
+        self.path = Path(db_path)
+        self.every, self.retry = every, retry
+        self.lock = fileguard.checkpointer_lock(self.path)
+        self.stopping = threading.Event()
+        self.checkpoints = 0  # completed checkpoints (tests and benchmarks read it)
+        self.last_error: str | None = None
+        self.thread = threading.Thread(target=self._run, name="bigconv-checkpoint", daemon=True)
+
+    def start(self) -> Checkpointer:
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+    def _run(self) -> None:
+        db: store.EventDatabase | None = None
+        version = None
+        try:
+            while not self.stopping.wait(self.every if self.lock.held else self.retry):
+                if not self.lock.try_take():
+                    continue
+                try:
+                    if db is not None and store.file_replaced(db):
+                        db.close()
+                        db = None
+                    if db is None:
+                        db = store.connect(self.path, migrate=False)
+                    opened = db.bigconv_identity
+                    if opened is None or fileguard.state(self.path, opened) is not (
+                        fileguard.State.SAME
+                    ):
+                        continue  # missing, put back by hand, being restored: not now
+                    now = db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes
+                    if now == version:
+                        continue  # nothing committed since the last checkpoint
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    version = now
+                    self.checkpoints += 1
+                    self.last_error = None
+                except (sqlite3.Error, store.StoreError) as exc:
+                    self.last_error = str(exc)
+                    if db is not None:
+                        db.close()
+                    db, version = None, None
+        finally:
+            if db is not None:
+                db.close()  # the last connection of this process leaves the file whole
+            self.lock.release()

@@ -1,0 +1,238 @@
+"""A backup put back by hand while `serve` and two stations write: never mixed with the old
+file's log, nothing acknowledged lost, and `bigconv restore` lets everyone carry on.
+
+The three ways people (and sync tools) put a file back: `rm` then `cp`; `cp` to a new name
+then `mv` over it (one step); and, after junk was copied over the file in place and its
+`-wal`/`-shm` deleted, copying the good file back in place (the same inode)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bigconv.data import backup, store
+from tests.conftest import run_cli
+from tests.e2e.test_serve_crash import free_port, wait_until_up
+
+WRITER = Path(__file__).with_name("_station_writer.py")
+
+
+class Writers:
+    """Two station processes writing all the time; every `ack` line is a promise."""
+
+    def __init__(self, db_path: Path):
+        self.acks: list[str] = []
+        self.refusals: list[str] = []
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        self.procs = [
+            subprocess.Popen(
+                [sys.executable, str(WRITER), str(db_path), f"desk-{i}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for i in (1, 2)
+        ]
+        for proc in self.procs:
+            threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            kind, _, rest = line.strip().partition(" ")
+            (self.acks if kind == "ack" else self.refusals).append(rest)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+class Phones:
+    """Phones posting feedback to the real server, new phones as old ones finish."""
+
+    def __init__(self, url: str, code: str):
+        self.url, self.code = url, code
+        self.acks: list[tuple[str, str]] = []  # (device, comment) answered 201
+        self.statuses: list[tuple[float, int]] = []
+        self.n = itertools.count()
+        self.running = True
+
+    async def one_phone(self) -> None:
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as client:
+            async with client.get(f"{self.url}/{self.code}") as r:
+                await r.read()
+                if r.status != 200:
+                    await asyncio.sleep(0.1)
+                    return
+            tokens = [c.value for c in jar if c.key == "bigconv_device"]
+            if not tokens:
+                return
+            device = tokens[0].partition(".")[0]
+            for _ in range(10):
+                comment = f"by phone {next(self.n)}"
+                async with client.post(
+                    f"{self.url}/api/{self.code}/feedback", json={"rating": 4, "comment": comment}
+                ) as r:
+                    await r.read()
+                    self.statuses.append((time.monotonic(), r.status))
+                    if r.status == 201:
+                        self.acks.append((device, comment))
+                await asyncio.sleep(0.12)  # two phones: well inside one address's share
+
+    async def run(self) -> None:
+        while self.running:
+            await self.one_phone()
+
+    def since(self, moment: float) -> list[int]:
+        return [status for at, status in self.statuses if at >= moment]
+
+
+def count(db_path: Path, sql: str, params=()) -> int:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def integrity(db_path: Path) -> str:
+    return backup.check(db_path)
+
+
+def file_alone(db_path: Path, sql: str) -> object:
+    """`sql` on the database file by itself, without the -wal beside it (which, while it is
+    the replaced file's, any other SQLite program would read into it)."""
+    conn = sqlite3.connect(f"file:{db_path}?immutable=1", uri=True)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def stored(db_paths: list[Path], phones: Phones, writers: Writers) -> tuple[int, int]:
+    """How many acknowledged actions are missing from every one of `db_paths`."""
+    lost_feedback = lost_reactions = 0
+    conns = [sqlite3.connect(f"file:{p}?mode=ro", uri=True) for p in db_paths]
+    try:
+        for device, comment in phones.acks:
+            sql = "SELECT 1 FROM feedback WHERE device = ? AND comment = ?"
+            if not any(c.execute(sql, [device, comment]).fetchone() for c in conns):
+                lost_feedback += 1
+        for device in writers.acks:
+            sql = "SELECT 1 FROM reactions WHERE device = ?"
+            if not any(c.execute(sql, [device]).fetchone() for c in conns):
+                lost_reactions += 1
+    finally:
+        for c in conns:
+            c.close()
+    return lost_feedback, lost_reactions
+
+
+def put_back(how: str, db_path: Path, good: Path) -> None:
+    if how == "rm+cp":
+        db_path.unlink()
+        shutil.copyfile(good, db_path)
+    elif how == "mv":
+        staged = db_path.with_name("staged.db")
+        shutil.copyfile(good, staged)
+        os.replace(staged, db_path)
+    else:  # junk over the file in place, its -wal/-shm deleted, then the good file back
+        with open(db_path, "r+b") as f:
+            f.write(os.urandom(8192))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        time.sleep(0.5)  # writes fail meanwhile: "not a database"
+        with open(good, "rb") as src, open(db_path, "r+b") as dst:
+            dst.truncate(0)
+            shutil.copyfileobj(src, dst)
+
+
+@pytest.mark.parametrize("how", ["rm+cp", "mv", "same-inode"])
+async def test_a_file_put_back_by_hand_is_never_mixed_and_restore_carries_on(
+    how, small_event, small_db: Path, tmp_path
+):
+    db = store.connect(small_db)
+    code = db.execute("SELECT code FROM sessions ORDER BY id LIMIT 1").fetchone()[0]
+    db.close()
+    port = free_port()
+    cmd = [sys.executable, "-m", "bigconv", "serve", str(small_event), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--backup-minutes", "0", "--no-staff"]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    writers = None
+    phones = Phones(url, code)
+    try:
+        await wait_until_up(url, server)
+        good = backup.backup(small_db, tmp_path / "backups")  # the backup, before any feedback
+        writers = Writers(small_db)
+        storm = asyncio.gather(*(phones.run() for _ in range(2)))
+        while len(phones.acks) < 30 or len(writers.acks) < 100:
+            await asyncio.sleep(0.05)
+        replaced_at = time.monotonic()
+        await asyncio.get_running_loop().run_in_executor(None, put_back, how, small_db, good)
+        await asyncio.sleep(2.5)
+        after = phones.since(replaced_at + 1.0)  # a second to notice
+        if how == "same-inode":
+            # Its own log was deleted, so nothing can be mixed: the site reopens the good file
+            # by itself and carries on (the bug: 503 "disk I/O error" until a restart).
+            assert 201 in after[-10:], after
+            assert integrity(small_db) == "ok"
+        else:
+            # Writes stop within a second: nothing more goes into either file.
+            assert after and set(after) == {503}, after
+            # Nothing was written into the file put back: it is still the backup, whole.
+            assert file_alone(small_db, "PRAGMA integrity_check") == "ok"
+            assert file_alone(small_db, "SELECT count(*) FROM feedback") == 0
+            kept = sorted(tmp_path.glob(f"{small_db.name}.replaced-*.db"))
+            assert len(kept) == 1 and integrity(kept[0]) == "ok"
+            assert any("replaced" in r for r in writers.refusals), writers.refusals
+            doctor = run_cli("doctor", small_event)
+            assert doctor.returncode == 1 and "replaced" in doctor.stdout, doctor
+            # `bigconv restore` while the server and both stations run: they pause, the file
+            # is put in place with a log of its own, and they carry on without a restart.
+            restored = run_cli("restore", small_event, good)
+            assert restored.returncode == 0, restored.stderr
+            resumed = time.monotonic()
+            await asyncio.sleep(2.5)
+            assert 201 in phones.since(resumed + 1.0)[-10:]
+            acked = len(writers.acks)
+            await asyncio.sleep(0.5)
+            assert len(writers.acks) > acked  # the stations write again
+        mark = (len(phones.acks), len(writers.acks))  # from here on, the file in place
+        await asyncio.sleep(0.5)
+        phones.running = False
+        await storm
+        writers.stop()
+    finally:
+        phones.running = False
+        if writers:
+            writers.stop()  # a second stop is harmless
+        server.terminate()
+        server.wait(timeout=20)
+        log = server.stderr.read()
+        server.stderr.close()
+    assert integrity(small_db) == "ok"
+    # What was acknowledged once the file in place was in use is in it.
+    late_phones, late_writers = Phones(url, code), Writers.__new__(Writers)
+    late_phones.acks, late_writers.acks = phones.acks[mark[0] :], writers.acks[mark[1] :]
+    assert late_phones.acks and late_writers.acks
+    assert stored([small_db], late_phones, late_writers) == (0, 0)
+    if how != "same-inode":
+        assert "was replaced while" in log, log  # the server says so (its log)
+        # Every action acknowledged at all is in the copy kept of the replaced file or in the
+        # file in place: the replacement lost nothing anyone was told was saved.
+        places = [small_db, *tmp_path.glob(f"{small_db.name}.replaced-*.db")]
+        assert stored(places, phones, writers) == (0, 0)
