@@ -112,7 +112,7 @@ def followup(event_file, db_path, label, out_dir, base_url, station, days) -> No
     from bigconv.data import followup as fu
 
     ctx = load(event_file, db_path)
-    if not fu.clean(label):
+    if not fu.round_label(label):
         raise BadInput('--round: give the round a name, such as "4 weeks"')
     db = _existing_db(ctx)
     base = _base(ctx, base_url)

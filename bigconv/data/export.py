@@ -21,6 +21,10 @@ from bigconv.data.staff import SECRET_META
 from bigconv.data.store import get_meta, parse_iso
 from bigconv.data.text import clean, for_spreadsheet
 
+# Tables that stay in the file (CSVs get shared): each phone's device id beside the keys it
+# retried with (bigconv/data/writekeys.py). The secret `meta` rows are left out in `_write`.
+NOT_EXPORTED = frozenset({"write_keys"})
+
 
 @dataclass(frozen=True)
 class Exported:
@@ -30,8 +34,9 @@ class Exported:
 
 
 def exportable(db: sqlite_utils.Database) -> list[str]:
-    """Tables and views worth a CSV: all but full-text-search indexes and their shadow tables."""
-    tables = db.table_names()
+    """Tables and views worth a CSV: all but full-text-search indexes and their shadow tables,
+    and the tables `NOT_EXPORTED`."""
+    tables = [t for t in db.table_names() if t not in NOT_EXPORTED]
     fts = [t for t in tables if (db[t].virtual_table_using or "").upper().startswith("FTS")]
     keep = [t for t in tables if not any(t == f or t.startswith(f + "_") for f in fts)]
     return sorted(keep) + sorted(db.view_names())

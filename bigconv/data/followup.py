@@ -19,6 +19,7 @@ import sqlite_utils
 
 from bigconv.data.search import Person
 from bigconv.data.store import immediate, iso, log, parse_iso
+from bigconv.data.text import clean_field
 
 TOKEN_BYTES = 24  # 192 random bits: a link cannot be guessed or enumerated
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -26,17 +27,10 @@ TRY_MAX, WHEN_MAX, HELP_MAX, ANSWER_MAX = 300, 200, 300, 1000
 TRIED = {"yes": "Yes", "partly": "Partly", "not_yet": "Not yet"}
 DAY, FOLLOWUP = "day", "followup"
 PHONE_STATION = "phone"
-# C0 controls but tab and newline, DEL, C1 controls, bidi embeddings, overrides and isolates.
-UNSAFE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 
 
 class FollowupError(ValueError):
     """A follow-up action that cannot be done as asked; the message says why."""
-
-
-def clean(text: str) -> str:
-    """Untrusted text made plain: no control characters or bidi overrides, trimmed."""
-    return UNSAFE_RE.sub("", text.replace("\r\n", "\n")).strip()
 
 
 def new_token() -> str:
@@ -97,9 +91,9 @@ def record_commitment(
             [
                 session_id,
                 attendee_id,
-                clean(try_text),
-                clean(when_where),
-                clean(help),
+                clean_field(try_text),
+                clean_field(when_where),
+                clean_field(help),
                 when,
                 device,
             ],
@@ -204,7 +198,13 @@ def rounds(db: sqlite_utils.Database) -> list[Round]:
 
 
 def find_round(db: sqlite_utils.Database, label: str) -> Round | None:
-    return next((r for r in rounds(db) if r.label.casefold() == label.strip().casefold()), None)
+    wanted = round_label(label).casefold()
+    return next((r for r in rounds(db) if r.label.casefold() == wanted), None)
+
+
+def round_label(label: str) -> str:
+    """A round's name as stored: one clean line (bigconv/data/text.py), trimmed."""
+    return clean_field(label, one_line=True)
 
 
 def create_round(
@@ -216,7 +216,7 @@ def create_round(
     at: dt.datetime | None = None,
 ) -> tuple[Round, list[Issued]]:
     """A follow-up round: one personal link for each person with a named commitment."""
-    label = clean(label)
+    label = round_label(label)
     moment = at or dt.datetime.now(dt.UTC)
     if not label:
         raise FollowupError('the round needs a name, such as "4 weeks"')
@@ -355,9 +355,9 @@ def record_answers(
                     a.commitment_id,
                     link.id,
                     a.tried,
-                    clean(a.happened),
-                    clean(a.obstacles),
-                    clean(a.support),
+                    clean_field(a.happened),
+                    clean_field(a.obstacles),
+                    clean_field(a.support),
                     when,
                 ],
             )
@@ -414,7 +414,7 @@ def mark_addressed(
             raise FollowupError(f"answer {answer_id} reports no barrier")
         db.execute(
             "INSERT INTO barriers_addressed (answer_id, at, station, note) VALUES (?, ?, ?, ?)",
-            [answer_id, when, station, clean(note)],
+            [answer_id, when, station, clean_field(note)],
         )
         log(
             db,
@@ -423,7 +423,7 @@ def mark_addressed(
             at=when,
             attendee_id=row[0],
             session_id=row[1],
-            detail={"answer": answer_id, "note": clean(note)},
+            detail={"answer": answer_id, "note": clean_field(note)},
         )
     return when
 

@@ -43,9 +43,17 @@ def clean_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", clean(text))
 
 
+def clean_field(text: str, *, one_line: bool = False) -> str:
+    """A typed value as it is stored (a comment, a note, a round's name): `clean`, or
+    `clean_line` if `one_line`, then trimmed of the spaces and newlines around it."""
+    return (clean_line(text) if one_line else clean(text)).strip()
+
+
 def for_cell(text: str) -> str:
     """Text that is already laid out in terminal cells: every unsafe character, and newline,
     tab and carriage return too, removed (none of them takes a cell)."""
+    if text.isascii() and text.isprintable():
+        return text  # the common case, at no cost
     return _CELL_UNSAFE.sub("", text)
 
 

@@ -24,8 +24,6 @@ class PlainText(LineFilter):
         out = segments
         for i, segment in enumerate(segments):
             text = segment.text
-            if text.isascii() and text.isprintable():
-                continue
             safe = for_cell(text)
             if safe != text:
                 if out is segments:

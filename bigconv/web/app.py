@@ -30,7 +30,7 @@ from bigconv.config import Event
 from bigconv.data import feedback, store, writekeys
 from bigconv.data.checkpoint import Checkpointer
 from bigconv.data.codes import normalise_code
-from bigconv.data.text import clean, is_clean
+from bigconv.data.text import clean_field, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
 from bigconv.data.worker import DbWorker
 from bigconv.web.limits import (
@@ -610,7 +610,7 @@ def clean_text(value: object, limit: int, what: str) -> str:
         value.encode("utf-8")  # a lone surrogate is no character a person typed
     except UnicodeEncodeError:
         raise Invalid(f"{what} has characters that cannot be stored.") from None
-    text = clean(value).strip()  # the untrusted-text rule (bigconv/data/text.py)
+    text = clean_field(value)  # the untrusted-text rule (bigconv/data/text.py)
     if len(text) > limit:
         raise Invalid(f"{what} is too long: at most {limit} characters, please.")
     return text

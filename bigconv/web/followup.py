@@ -44,7 +44,7 @@ def _site(request: web.Request):
 
 def _text(form, name: str, limit: int, what: str) -> str:
     """Plain text from a form field (Invalid says what is wrong)."""
-    return fu.clean(clean_text(form.get(name), limit, what))
+    return clean_text(form.get(name), limit, what)
 
 
 async def resolve(request: web.Request, token: str) -> fu.Link | None:

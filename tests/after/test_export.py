@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
-from bigconv.data import store
+from bigconv.data import store, writekeys
 from bigconv.data.export import export_csv, exportable
 from tests.after.day import HOSTILE
 from tests.conftest import run_cli
@@ -73,6 +74,32 @@ def test_cli_export(day_db, small_event, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "log.csv" in done.stdout
     assert (tmp_path / "csv" / "attendance.csv").exists()
+
+
+def test_cli_export_leaves_out_write_keys_and_secret_meta(day_db, small_event, tmp_path):
+    """CSVs get shared: no file holds the phones' idempotency keys (the `write_keys` table,
+    device ids beside keys), the staff passcode or a secret, though the file keeps them."""
+    db = store.connect(day_db)
+    key, request = "k3yOnlyInWriteKeys-9", writekeys.request_digest("export-test")
+    at = dt.datetime.now(dt.UTC)
+    writekeys.once(db, "phoneOnlyInWriteKeys01", key, request, lambda conn: 1, at=at)
+    secrets = [v for (v,) in db.execute("SELECT value FROM meta WHERE key LIKE '%secret%'")]
+    db.close()
+    done = run_cli("export", small_event, "--out", tmp_path / "csv")
+    assert done.returncode == 0, done.stderr
+    files = {p.name: p.read_text(encoding="utf-8-sig") for p in (tmp_path / "csv").glob("*.csv")}
+    assert "meta.csv" in files and "log.csv" in files
+    assert "write_keys.csv" not in files and "write_keys" not in done.stdout
+    leaked = [
+        name
+        for name, text in files.items()
+        for value in (key, request, "phoneOnlyInWriteKeys01", *secrets)
+        if value in text
+    ]
+    assert secrets and leaked == []
+    db = store.connect(day_db)
+    assert db.execute("SELECT count(*) FROM write_keys").fetchone() == (1,)  # kept in the file
+    db.close()
 
 
 def test_cli_export_without_database_exits_2(small_event, tmp_path):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 
 import pytest
 
 from bigconv.data import followup as fu
 from bigconv.data import store
+from bigconv.data.text import clean_line
 from tests.after.followup_day import fill_commitments
 from tests.conftest import run_cli
 from tests.test_cli import digest
@@ -163,3 +165,27 @@ def test_bad_round_names_and_costs_exit_2_and_change_nothing(committed, small_ev
     assert bad.returncode == 2 and "costs[0].amount: must not be negative" in bad.stderr
     assert "Traceback" not in bad.stderr + empty.stderr
     assert digest(small_db) == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("4\u061c\u2028weeks", "4 weeks"),  # an Arabic letter mark and a line separator
+        ("\u202e4 weeks\u2069\x1b[2J\x85", "4 weeks[2J"),  # bidi override, isolate, ESC, NEL
+        (os.fsdecode(b"4\xffweeks"), "4weeks"),  # a byte that is no UTF-8: a lone surrogate
+    ],
+)
+def test_a_round_name_is_stored_as_one_clean_line(committed, small_event, small_db, typed, stored):
+    """`--round` goes through the one text rule (bigconv/data/text.py), as every typed value."""
+    assert clean_line(typed).strip() == stored
+    out = small_event.parent / "out"
+    done = run_cli("followup", small_event, "--round", typed, "--out", out, "--base-url", BASE)
+    assert done.returncode == 0, done.stderr
+    assert f"round “{stored}”" in done.stdout
+    db = store.connect(small_db)
+    assert db.execute("SELECT label FROM followup_rounds").fetchall() == [(stored,)]
+    assert fu.find_round(db, typed).label == stored  # the typed name finds it again
+    db.close()
+    status = run_cli("followup-status", small_event, "--round", typed)
+    assert status.returncode == 0, status.stderr
+    assert f"Round “{stored}”" in status.stdout
