@@ -35,7 +35,7 @@ from bigconv.web.limits import (
     GUARD,
     ConnectionGuard,
     OncePerInterval,
-    RateLimit,
+    RateLimits,
     read_body,
     read_post,
 )
@@ -113,10 +113,12 @@ class PhoneSite:
         self.tz: dt.tzinfo = event.tz if event else dt.UTC
         self.event_name = event.name if event else "bigconv"
         self.device_key: bytes | None = None
-        # Abuse limits that hold for scripts as well as phones (bigconv/web/limits.py):
-        self.new_devices = RateLimit(limits.new_devices, DEVICE_WINDOW)
-        self.device_writes = RateLimit(limits.writes_per_device, 60.0)
-        self.address_writes = RateLimit(limits.writes_per_address, 60.0)
+        # Abuse limits that hold for scripts as well as phones (bigconv/web/limits.py); the
+        # staff site adds its own to the same table, and one timer forgets their quiet keys.
+        self.rate_limits = RateLimits()
+        self.new_devices = self.rate_limits.new(limits.new_devices, DEVICE_WINDOW)
+        self.device_writes = self.rate_limits.new(limits.writes_per_device, 60.0)
+        self.address_writes = self.rate_limits.new(limits.writes_per_address, 60.0)
         self.failures = OncePerInterval()  # one log line per kind of database failure
         self.summaries: dict[int, tuple[float, dict]] = {}  # session id: (when, summary)
         self.refs: dict[str, tuple[float, feedback.SessionRef]] = {}  # code: (when, session)
@@ -688,6 +690,7 @@ def make_web_app(
     app[SITE] = site
     app.on_startup.append(site.open)
     app.on_cleanup.append(site.close)
+    app.cleanup_ctx.append(site.rate_limits.running)
     if staff:
         from bigconv.web.staff import make_staff_app
 

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
@@ -43,8 +43,9 @@ SERVER_LIMITS = {
 
 
 class RateLimit:
-    """At most `limit` events (failures, new devices, writes) per key within `window` seconds;
-    quiet keys are forgotten, so the table stays small."""
+    """At most `limit` events (failures, new devices, writes) per key within `window` seconds.
+    A key is forgotten when it is touched after its window has passed, and by `sweep` (run on
+    a timer by `RateLimits`), so a flood of keys that then go quiet leaves nothing behind."""
 
     def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
         self.limit, self.window, self.clock = limit, window, clock
@@ -76,6 +77,50 @@ class RateLimit:
             times.pop()
             if not times:
                 del self.failures[address]
+
+    def sweep(self) -> int:
+        """Forget every key whose newest event is older than the window; returns how many."""
+        now = self.clock()
+        quiet = [key for key, times in self.failures.items() if now - times[-1] >= self.window]
+        for key in quiet:
+            del self.failures[key]
+        if quiet:
+            self.failures = dict(self.failures)  # a dict never shrinks by itself: a new one fits
+        return len(quiet)
+
+
+FORGET_EVERY = 30.0  # seconds between two sweeps of a site's rate limits
+
+
+class RateLimits:
+    """Every RateLimit a site makes, on one clock, swept together on a timer (`running`)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock  # tests set this: every limit made here reads it
+        self.limits: list[RateLimit] = []
+
+    def new(self, limit: int, window: float) -> RateLimit:
+        made = RateLimit(limit, window, clock=lambda: self.clock())
+        self.limits.append(made)
+        return made
+
+    def sweep(self) -> int:
+        """Forget the quiet keys of every limit; returns how many."""
+        return sum(limit.sweep() for limit in self.limits)
+
+    async def running(self, app: web.Application) -> AsyncIterator[None]:
+        """An aiohttp cleanup context: sweep every FORGET_EVERY seconds while the app runs."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(FORGET_EVERY)
+                self.sweep()
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class ConnectionGuard:

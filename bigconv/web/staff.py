@@ -30,7 +30,7 @@ from textual_serve.download_manager import DownloadManager
 from bigconv.config import Event
 from bigconv.data import staff
 from bigconv.web.app import STAFF_PREFIX, Unavailable
-from bigconv.web.limits import RateLimit, read_post
+from bigconv.web.limits import read_post
 from bigconv.web.render import render
 
 if TYPE_CHECKING:
@@ -73,10 +73,11 @@ class StaffSite:
         self.db_path = Path(db_path)
         self.event = event
         self.data = data
-        self.limit = RateLimit(MAX_FAILURES, FAILURE_WINDOW)  # per device, else per address
-        self.everyone = RateLimit(MAX_GLOBAL_FAILURES, FAILURE_WINDOW)
-        self.new_devices = RateLimit(MAX_NEW_DEVICES, FAILURE_WINDOW)
-        self.blocked_logged: RateLimit = RateLimit(1, FAILURE_WINDOW)  # one log row per window
+        limits = data.rate_limits  # swept for quiet keys on the phone site's timer
+        self.limit = limits.new(MAX_FAILURES, FAILURE_WINDOW)  # per device, else per address
+        self.everyone = limits.new(MAX_GLOBAL_FAILURES, FAILURE_WINDOW)
+        self.new_devices = limits.new(MAX_NEW_DEVICES, FAILURE_WINDOW)
+        self.blocked_logged = limits.new(1, FAILURE_WINDOW)  # one log row per window
         self.device_key = secrets.token_bytes(32)  # device cookies hold for this process only
         self.command = command or station_command(event.path.resolve(), self.db_path.resolve())
         # textual.js fetches downloads from the site's root, outside /staff: bigconv offers none.

@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+import tracemalloc
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
 from bigconv.web import limits
-from bigconv.web.app import make_web_app
-from bigconv.web.limits import OncePerInterval, raise_file_limit, start_site, stop_site
+from bigconv.web.app import SITE, STAFF_APP, make_web_app
+from bigconv.web.limits import (
+    OncePerInterval,
+    RateLimit,
+    raise_file_limit,
+    start_site,
+    stop_site,
+)
+from bigconv.web.staff import STAFF_SITE
 
 
 @pytest.fixture
@@ -99,3 +108,45 @@ def test_the_soft_file_limit_is_raised():
         limits.WANTED_FILES if hard == resource.RLIM_INFINITY else min(hard, limits.WANTED_FILES)
     )
     assert soft >= wanted
+
+
+def test_ten_thousand_quiet_keys_are_forgotten_once_the_window_passes():
+    now = [0.0]
+    limit = RateLimit(5, 60.0, clock=lambda: now[0])
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(10_000):
+            limit.failed(f"device-{i}")  # each key once, then never again
+        full = tracemalloc.get_traced_memory()[0]
+        now[0] = 59.0
+        assert limit.sweep() == 0 and len(limit.failures) == 10_000  # still inside the window
+        now[0] = 60.0
+        assert limit.sweep() == 10_000
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert limit.failures == {}
+    assert full - before > 1_000_000  # the keys did take room ...
+    assert after - before < 100_000  # ... and it is given back
+
+
+async def test_every_rate_limit_of_the_sites_is_swept_on_a_timer(
+    small_event, small_db, monkeypatch
+):
+    monkeypatch.setattr(limits, "FORGET_EVERY", 0.01)
+    app = make_web_app(small_db, load_event(small_event), staff=True)
+    phone, staff = app[SITE], app[STAFF_APP][STAFF_SITE]
+    registry = phone.rate_limits
+    made = [v for s in (phone, staff) for v in vars(s).values() if isinstance(v, RateLimit)]
+    assert len(made) >= 7 and all(any(m is r for r in registry.limits) for m in made)
+    now = [0.0]
+    registry.clock = lambda: now[0]
+    async with TestClient(TestServer(app, host="127.0.0.1")):
+        for limit in registry.limits:
+            for i in range(1000):
+                limit.failed(f"key-{i}")
+        now[0] = 3600.0  # an hour later, none of them heard of again
+        async with asyncio.timeout(10):
+            while any(limit.failures for limit in registry.limits):
+                await asyncio.sleep(0.02)
