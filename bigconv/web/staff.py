@@ -9,6 +9,7 @@ derived from the passcode's version, so changing the passcode logs every browser
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import hmac
@@ -30,7 +31,7 @@ from textual_serve.download_manager import DownloadManager
 from bigconv.config import Event
 from bigconv.data import staff
 from bigconv.web.app import STAFF_PREFIX, Unavailable
-from bigconv.web.limits import read_post
+from bigconv.web.limits import RateLimit, read_post
 from bigconv.web.render import render
 
 if TYPE_CHECKING:
@@ -39,9 +40,14 @@ if TYPE_CHECKING:
 COOKIE = "bigconv_staff"
 COOKIE_MAX_AGE = 24 * 3600
 LOGIN_STATION = "staff-web"
-MAX_FAILURES = 5  # wrong passcodes per device (or per address, without a device cookie) ...
+MAX_FAILURES = 5  # wrong passcodes per device (browsers without a device cookie share one) ...
+MAX_ADDRESS_FAILURES = 15  # ... and per address, all its devices together ...
 FAILURE_WINDOW = 60.0  # ... per this many seconds, then 429 until the oldest ages out
-MAX_GLOBAL_FAILURES = 60  # wrong passcodes per window from everyone together (a hard ceiling)
+# Wrong passcodes per window from everyone together: when they are spent, only an address or
+# device that has logged in before is still heard. Four addresses' worth, so one laptop alone
+# can never spend it.
+MAX_GLOBAL_FAILURES = 4 * MAX_ADDRESS_FAILURES
+KNOWN_LOGINS = 1000  # addresses and devices remembered as having logged in (newest kept)
 DEVICE_COOKIE = "bigconv_staff_device"  # set by the passcode form: this browser's own limit
 MAX_NEW_DEVICES = 30  # device cookies handed to one address per window (a staffroom's tablets)
 MAX_STATIONS_PER_LOGIN = 4  # stations one login may have open at once
@@ -74,10 +80,13 @@ class StaffSite:
         self.event = event
         self.data = data
         limits = data.rate_limits  # swept for quiet keys on the phone site's timer
-        self.limit = limits.new(MAX_FAILURES, FAILURE_WINDOW)  # per device, else per address
+        self.limit = limits.new(MAX_FAILURES, FAILURE_WINDOW)  # per device
+        self.per_address = limits.new(MAX_ADDRESS_FAILURES, FAILURE_WINDOW)
         self.everyone = limits.new(MAX_GLOBAL_FAILURES, FAILURE_WINDOW)
         self.new_devices = limits.new(MAX_NEW_DEVICES, FAILURE_WINDOW)
         self.blocked_logged = limits.new(1, FAILURE_WINDOW)  # one log row per window
+        # "address:A" and "device:D" that have logged in: the global ceiling does not stop them.
+        self.known: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.device_key = secrets.token_bytes(32)  # device cookies hold for this process only
         self.command = command or station_command(event.path.resolve(), self.db_path.resolve())
         # textual.js fetches downloads from the site's root, outside /staff: bigconv offers none.
@@ -97,6 +106,10 @@ class StaffSite:
         # station starting beside this server does not meet a write lock.
         with contextlib.suppress(Unavailable):  # a missing or locked file: requests say so
             await self.data.read(staff.staff_passcode)
+            # Addresses that logged in before a restart keep their way in after it.
+            addresses = await self.data.read(lambda db: staff.login_addresses(db, KNOWN_LOGINS))
+            for address in reversed(addresses):
+                self.remember(f"address:{address}")
         self.watcher = asyncio.create_task(self.watch_passcode())
 
     async def watch_passcode(self) -> None:
@@ -195,15 +208,35 @@ class StaffSite:
             font_size=clamp_int(request.query.get("fontsize"), 16, 8, 40),
         )
 
+    def remember(self, *keys: str) -> None:
+        """Note addresses or devices that logged in (the newest KNOWN_LOGINS are kept)."""
+        for key in keys:
+            self.known[key] = None
+            self.known.move_to_end(key)
+        while len(self.known) > KNOWN_LOGINS:
+            self.known.popitem(last=False)
+
+    def budgets(self, address: str, device: str | None) -> tuple[list[tuple[RateLimit, str]], int]:
+        """The limits a passcode attempt counts against (its device's, its address's and
+        everyone's), and how many of them must have room for it to be checked: the first two
+        only, for an address or device that has logged in before."""
+        counted = [
+            (self.limit, f"device:{device}" if device else f"address:{address}"),
+            (self.per_address, address),
+            (self.everyone, "*"),
+        ]
+        known = f"address:{address}" in self.known or f"device:{device}" in self.known
+        return counted, 2 if known else 3
+
     async def login(self, request: web.Request) -> web.Response:
         """Check a passcode. The attempt counts against the limits before anything is awaited,
         so a burst of requests cannot all pass the check while their bodies are on the way."""
         address = request.remote or "unknown"
         device = self.device_of(request)
-        key = f"device:{device}" if device else f"address:{address}"
-        if wait := max(self.limit.wait(key), self.everyone.wait("*")):
-            if not self.blocked_logged.wait(key):  # one log row per window, not one per try
-                self.blocked_logged.failed(key)
+        counted, gates = self.budgets(address, device)
+        if wait := max(limit.wait(key) for limit, key in counted[:gates]):
+            if not self.blocked_logged.wait(address):  # one log row per window, not one per try
+                self.blocked_logged.failed(address)
                 with contextlib.suppress(Unavailable):  # a locked file: the 429 still stands
                     await self.data.write(
                         lambda db: staff.record_login(
@@ -211,8 +244,8 @@ class StaffSite:
                         )
                     )
             return self.page("staff_login.html", 429, error=None, wait=round(wait))
-        self.limit.failed(key)  # counted now; taken back below if the passcode is right
-        self.everyone.failed("*")
+        for limit, key in counted:  # counted now; taken back below if the passcode is right
+            limit.failed(key)
         try:
             form = await read_post(request)
         except (ValueError, LookupError, HttpProcessingError):
@@ -229,14 +262,15 @@ class StaffSite:
             started = await self.data.write(check)
         except Unavailable:
             # Nothing was stored and the answer (503) tells nothing of the passcode: the
-            # attempt does not count against this device.
-            self.limit.forgive(key)
-            self.everyone.forgive("*")
+            # attempt does not count.
+            for limit, key in counted:
+                limit.forgive(key)
             raise
         if started is None:
             return self.page("staff_login.html", 401, error="That is not the passcode.")
-        self.limit.forgive(key)
-        self.everyone.forgive("*")
+        for limit, key in counted:
+            limit.forgive(key)
+        self.remember(f"address:{address}", *([f"device:{device}"] if device else []))
         response = web.HTTPSeeOther(STAFF_PREFIX)
         response.set_cookie(
             COOKIE,
