@@ -692,8 +692,9 @@ def make_web_app(
     app.on_cleanup.append(site.close)
     app.cleanup_ctx.append(site.rate_limits.running)
     if staff:
-        from bigconv.web.staff import make_staff_app
+        from bigconv.web.staff import MAX_STATIONS, make_staff_app
 
+        connections.stations = MAX_STATIONS  # their pipes count against the open-file limit
         if event is None:
             raise ValueError("the staff stations need the event file (stations start from it)")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import resource
 import tracemalloc
@@ -15,6 +16,7 @@ from bigconv.config import load_event
 from bigconv.web import limits
 from bigconv.web.app import SITE, STAFF_APP, make_web_app
 from bigconv.web.limits import (
+    ConnectionCaps,
     OncePerInterval,
     RateLimit,
     raise_file_limit,
@@ -22,6 +24,7 @@ from bigconv.web.limits import (
     stop_site,
 )
 from bigconv.web.staff import STAFF_SITE
+from tests.web.conftest import about_from
 
 
 @pytest.fixture
@@ -77,7 +80,8 @@ async def test_a_lying_content_length_gets_408_soon(served, codes):
 async def test_idle_connections_beyond_the_cap_are_closed_at_once(served, monkeypatch):
     app, base, port = served
     monkeypatch.setattr(limits, "IDLE_TIMEOUT", 60.0)
-    monkeypatch.setattr(limits, "MAX_IDLE", 10)
+    guard = app[limits.GUARD]
+    guard.caps = dataclasses.replace(guard.caps, idle=10)
     conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(30)]
     async with asyncio.timeout(20):
         while app[limits.GUARD].closed < 20:
@@ -150,3 +154,43 @@ async def test_every_rate_limit_of_the_sites_is_swept_on_a_timer(
         async with asyncio.timeout(10):
             while any(limit.failures for limit in registry.limits):
                 await asyncio.sleep(0.02)
+
+
+def test_connection_caps_leave_room_for_the_database_and_stations():
+    small = ConnectionCaps.for_files(256, stations=40)
+    assert small == ConnectionCaps(total=48, idle=36, per_address=8)
+    assert small.total + limits.FILES_RESERVED + limits.FILES_PER_STATION * 40 <= 256
+    big = ConnectionCaps.for_files(65536, stations=40)
+    assert big == ConnectionCaps(total=65328, idle=limits.MAX_IDLE, per_address=8166)
+    assert ConnectionCaps.for_files(100, stations=40).total == limits.MIN_CONNECTIONS
+
+
+async def connect_from(address: str, port: int):
+    return await asyncio.open_connection("127.0.0.1", port, local_addr=(address, 0))
+
+
+async def test_connections_beyond_an_address_share_are_shut_at_once(served):
+    app, base, port = served
+    guard = app[limits.GUARD]
+    guard.caps = ConnectionCaps(total=100, idle=100, per_address=8)
+    kept = [await connect_from("127.0.0.1", port) for _ in range(8)]
+    shut = [await connect_from("127.0.0.1", port) for _ in range(4)]
+    for reader, _ in shut:
+        assert await closed_by_server(reader, deadline=5) == b""
+    assert guard.refused == 4 and guard.per_address["127.0.0.1"] == 8
+    assert await about_from(base, "127.0.0.2") == 200
+    for _, writer in kept + shut:
+        writer.close()
+
+
+async def test_at_the_total_the_oldest_idle_connection_makes_room(served, monkeypatch):
+    app, base, port = served
+    monkeypatch.setattr(limits, "IDLE_TIMEOUT", 60.0)
+    guard = app[limits.GUARD]
+    guard.caps = ConnectionCaps(total=10, idle=10, per_address=10)
+    held = [await connect_from(f"127.0.0.{2 + i // 5}", port) for i in range(10)]
+    assert await about_from(base, "127.0.0.4") == 200  # answered: the oldest idle one made room
+    assert await closed_by_server(held[0][0], deadline=5) == b""
+    assert guard.closed >= 1 and guard.refused == 0
+    for _, writer in held:
+        writer.close()
