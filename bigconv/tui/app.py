@@ -92,6 +92,7 @@ class BigconvApp(App):
         serve_port: int | None = None,
         serve_host: str = "0.0.0.0",
         public_url: str | None = None,
+        allow_hosts: Iterable[str] = (),
         notices: Iterable[str] = (),
     ):
         super().__init__()
@@ -128,7 +129,13 @@ class BigconvApp(App):
             from bigconv.tui.phone_site import PhoneSiteRunner
 
             self.phone_site = PhoneSiteRunner(
-                self.db_path, event, serve_host, serve_port, url=self.base_url, clock=self.clock
+                self.db_path,
+                event,
+                serve_host,
+                serve_port,
+                url=self.base_url,
+                clock=self.clock,
+                allow_hosts=allow_hosts,
             )
         self.phone_message = ""
         self.show_station()
@@ -356,13 +363,15 @@ def make_app(
     serve_port: int | None = None,
     serve_host: str = "0.0.0.0",
     public_url: str | None = None,
+    allow_hosts: Iterable[str] = (),
     notices: Iterable[str] = (),
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
 
     `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
     `clock` drives the screens and the phone site this app serves; `public_url` overrides the
-    phone address shown (else base_url, else the address the phone site listens on).
+    phone address shown (else base_url, else the address the phone site listens on);
+    `allow_hosts`, more names the phone site answers to (`run --allow-host`).
     """
     return BigconvApp(
         db_path,
@@ -375,5 +384,6 @@ def make_app(
         serve_port=serve_port,
         serve_host=serve_host,
         public_url=public_url,
+        allow_hosts=allow_hosts,
         notices=notices,
     )

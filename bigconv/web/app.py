@@ -15,7 +15,7 @@ import shlex
 import sqlite3
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -31,6 +31,7 @@ from bigconv.data.codes import normalise_code
 from bigconv.data.text import clean, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
 from bigconv.data.worker import DbWorker
+from bigconv.net import host_allowed, served_names
 from bigconv.web.limits import (
     GUARD,
     ConnectionGuard,
@@ -634,6 +635,25 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
+MISDIRECTED = "Misdirected request: this server does not answer to that name.\n"
+
+
+def host_check(names: frozenset[str]):
+    """A middleware answering only requests whose Host names this server (`net.served_names`,
+    or the address the connection arrived on): a page reached under another name (a DNS
+    rebinding attack, a proxy nobody allowed) gets a short 421, plain text."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+        sock = request.transport.get_extra_info("sockname") if request.transport else None
+        local = str(sock[0]) if sock else None
+        if not host_allowed(request.headers.get("Host"), names, local):
+            return web.Response(status=421, text=MISDIRECTED, headers={"Cache-Control": "no-store"})
+        return await handler(request)
+
+    return middleware
+
+
 def http_message(exc: web.HTTPException) -> str:
     if exc.status == 413:
         return "That was too much to send at once: please shorten it."
@@ -669,12 +689,16 @@ def make_web_app(
     public_url: str | None = None,
     limits: PhoneLimits = PhoneLimits(),
     worker_options: dict | None = None,
+    host: str | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> web.Application:
     """Build the phone site over the event database (the CLI and the tests call this);
     `staff` adds the passcode-protected browser stations under /staff (needs `event`).
 
     `clock` stamps reactions and feedback and says which session is on; the browser stations
     get the same clock (a rehearsal's offset) and `public_url`, the address phones use.
+    Requests must name this server in their Host header: this machine, `host` (the address
+    listened on), `public_url`'s and base_url's hosts, or one of `allow_hosts` (a proxy's).
     `limits` and `worker_options` (DbWorker's) are for benchmarks."""
     site = PhoneSite(
         db_path,
@@ -685,7 +709,11 @@ def make_web_app(
         worker_options=worker_options,
     )
     connections = ConnectionGuard()
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[connections.middleware, guard])
+    names = served_names(host, [public_url, event.base_url if event else None], allow_hosts)
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[host_check(names), connections.middleware, guard],
+    )
     app[GUARD] = connections
     app[SITE] = site
     app.on_startup.append(site.open)
