@@ -59,3 +59,8 @@ def clean_value(value):
     if isinstance(value, list):
         return [clean_value(v) for v in value]
     return value
+
+
+# A paste into a station (a name, a badge code, a search) is cut to this many characters: far
+# more than any of those, and little enough that a pasted document cannot stall a station.
+PASTE_MAX = 1000

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -20,6 +21,7 @@ from textual.screen import Screen
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup, read_alert
+from bigconv.data.text import PASTE_MAX
 from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.plaintext import PlainText
@@ -148,6 +150,16 @@ class BigconvApp(App):
         """Textual's filters, then ours: no control character or bidi override reaches the
         terminal from any widget (bigconv/data/text.py has the rule)."""
         return [*super().get_line_filters(), PLAIN_TEXT]
+
+    async def on_event(self, event: events.Event) -> None:
+        """A paste longer than PASTE_MAX characters is cut to it, and the station says so (a
+        pasted document would stall the screen; no name or code is that long)."""
+        if isinstance(event, events.Paste) and len(event.text) > PASTE_MAX:
+            self.notify(
+                f"Pasted text cut to {PASTE_MAX:,} characters.", severity="warning", markup=False
+            )
+            event = events.Paste(event.text[:PASTE_MAX])
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)

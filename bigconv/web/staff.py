@@ -30,6 +30,7 @@ from textual_serve.download_manager import DownloadManager
 
 from bigconv.config import Event
 from bigconv.data import staff
+from bigconv.data.text import PASTE_MAX
 from bigconv.web.app import STAFF_PREFIX, Unavailable
 from bigconv.web.limits import RateLimit, read_post
 from bigconv.web.render import render
@@ -51,7 +52,7 @@ KNOWN_LOGINS = 1000  # addresses and devices remembered as having logged in (new
 DEVICE_COOKIE = "bigconv_staff_device"  # set by the passcode form: this browser's own limit
 MAX_NEW_DEVICES = 30  # device cookies handed to one address per window (a staffroom's tablets)
 MAX_STATIONS_PER_LOGIN = 4  # stations one login may have open at once
-WS_MAX_MESSAGE = 64 * 1024  # a paste into a station, at most (textual.js sends keys and sizes)
+WS_MAX_MESSAGE = 64 * 1024  # one message from textual.js (keys, sizes); a paste is cut
 PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
 MAX_STATIONS = 40  # each a process of about 45 MB (PSS, bench.venue): the laptop stays usable
 STARTING_AT_ONCE = 2  # station processes starting up at the same time (each takes a core) ...
@@ -390,7 +391,7 @@ async def relay(ws: web.WebSocketResponse, service: AppService) -> None:
             continue  # not what textual.js sends: ignore it
         data = rest[0] if rest else None
         if kind == "stdin" and isinstance(data, str):
-            await service.send_bytes(data.encode("utf-8"))
+            await service.send_bytes(cut_stdin(data).encode("utf-8"))
         elif kind == "resize" and isinstance(data, dict):
             width = clamp_int(str(data.get("width")), 80, 20, 500)
             height = clamp_int(str(data.get("height")), 24, 10, 200)
@@ -401,6 +402,38 @@ async def relay(ws: web.WebSocketResponse, service: AppService) -> None:
             await service.blur()
         elif kind == "focus":
             await service.focus()
+
+
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"  # a bracketed paste, as xterm.js sends it
+
+
+def cut_stdin(data: str, most: int = PASTE_MAX) -> str:
+    """One stdin message with any paste in it cut to `most` + 1 characters (the station sees
+    there was more, cuts the last and says so), its end marker kept so the terminal leaves
+    paste mode; other keys are cut to `most` characters, never inside an escape sequence."""
+    if len(data) <= most:
+        return data
+    start = data.find(PASTE_START)
+    if start == -1:
+        return _cut_keys(data, most)
+    body = start + len(PASTE_START)
+    end = data.find(PASTE_END, body)
+    pasted = data[body:] if end == -1 else data[body:end]
+    after = "" if end == -1 else data[end + len(PASTE_END) :]
+    return (
+        _cut_keys(data[:start], most)
+        + PASTE_START
+        + pasted[: most + 1]
+        + PASTE_END
+        + _cut_keys(after, most)
+    )
+
+
+def _cut_keys(keys: str, most: int) -> str:
+    if len(keys) <= most:
+        return keys
+    escape = keys.rfind("\x1b", max(0, most - 16), most)  # an escape sequence cut in two
+    return keys[: escape if escape != -1 else most]
 
 
 def new_token(login: str, key: bytes) -> str:
