@@ -76,6 +76,28 @@ def backup_option(func):
     )(func)
 
 
+def allow_host_option(func):
+    """--allow-host NAME (repeatable), for the commands that serve the phone site (run, serve)."""
+    return click.option(
+        "--allow-host",
+        "allow_hosts",
+        metavar="NAME",
+        multiple=True,
+        callback=_check_hosts,
+        help="Another name the site answers to (a reverse proxy's); repeat for more.",
+    )(func)
+
+
+def _check_hosts(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not value.strip() or any(c in value for c in "/@ \t"):
+            raise BadInput(
+                f"--allow-host {value!r}: give a host name such as cpd.example.org"
+                " (no http://, no path)"
+            )
+    return values
+
+
 def out_option(func):
     return click.option(
         "--out",
@@ -336,6 +358,7 @@ def sessions(event_file: Path, db_path: Path | None, as_json: bool, port: int, h
     metavar="URL",
     help="The phone-site address to show and encode (default: base_url, else --host/--port).",
 )
+@allow_host_option
 def run(
     event_file: Path,
     db_path: Path | None,
@@ -349,6 +372,7 @@ def run(
     host: str,
     port: int,
     public_url: str | None,
+    allow_hosts: tuple[str, ...],
 ) -> None:
     """Open the Textual app on the event (creating the database if needed)."""
     from bigconv.data import fileguard
@@ -381,6 +405,7 @@ def run(
         serve_port=serve_port,
         serve_host=host,
         public_url=public_url or phone_base_url(ctx.event.base_url, port, host),
+        allow_hosts=allow_hosts,
         notices=[n for n in notices if n],
     )
     app.run()
@@ -726,6 +751,7 @@ def attend(
 @backup_option
 @at_option
 @click.option("--no-staff", is_flag=True, help="Serve only the phone site: no /staff stations.")
+@allow_host_option
 def serve(
     event_file: Path,
     db_path: Path | None,
@@ -734,6 +760,7 @@ def serve(
     backup_minutes: float,
     at_time: str | None,
     no_staff: bool,
+    allow_hosts: tuple[str, ...],
 ) -> None:
     """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
     import asyncio
@@ -754,7 +781,15 @@ def serve(
     if alert := read_alert(ctx.db_path):  # a damaged database found by an earlier backup
         click.echo(alert, err=True)
     base = phone_base_url(ctx.event.base_url, port, host)
-    app = make_web_app(ctx.db_path, ctx.event, staff=not no_staff, clock=clock, public_url=base)
+    app = make_web_app(
+        ctx.db_path,
+        ctx.event,
+        staff=not no_staff,
+        clock=clock,
+        public_url=base,
+        host=host,
+        allow_hosts=allow_hosts,
+    )
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
     click.echo(sqlite_line())
     if warning := loopback_warning(host):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 DEFAULT_HOST = "0.0.0.0"
 DEFAULT_PORT = 8000
@@ -63,3 +65,40 @@ def loopback_warning(host: str) -> str | None:
 
 def session_url(base: str, code: str) -> str:
     return f"{base.rstrip('/')}/{code}"
+
+
+def host_name(value: str) -> str:
+    """The name in a Host header or URL authority, without its port: 'a.b:80' -> 'a.b',
+    '[::1]:80' -> '::1' (lower case, no trailing dot)."""
+    value = value.strip().casefold()
+    if value.startswith("["):
+        value = value[1 : value.find("]")] if "]" in value else value[1:]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
+    return value.rstrip(".")
+
+
+def served_names(
+    listen_host: str | None = None, urls: Iterable[str | None] = (), extra: Iterable[str] = ()
+) -> frozenset[str]:
+    """The names a request's Host header may give for this server: this machine's own names
+    (localhost, its host name, its LAN address), the address it listens on, the hosts of
+    `urls` (the phone address shown, the event's base_url) and `extra` (`--allow-host`).
+    Any address of this machine a connection arrives on is allowed besides (`host_allowed`)."""
+    hostname = socket.gethostname()
+    names = {"localhost", "127.0.0.1", "::1", hostname, f"{hostname}.local", lan_address()}
+    if listen_host and listen_host.strip() not in WILDCARD_HOSTS:
+        names.add(listen_host)
+    for url in urls:
+        if url and (found := urlsplit(url).hostname):
+            names.add(found)
+    return frozenset(host_name(n) for n in [*names, *extra] if n)
+
+
+def host_allowed(header: str | None, names: frozenset[str], local_address: str | None) -> bool:
+    """True if a Host header names this server: one of `names`, or the very address the
+    connection arrived on. A request without one (HTTP/1.0; no browser sends that) passes."""
+    if header is None:
+        return True
+    name = host_name(header)
+    return name in names or (local_address is not None and name == host_name(local_address))

@@ -155,3 +155,13 @@ def record_login(
         detail["blocked"] = True
     with immediate(db):
         log(db, action, station=station, at=iso(), detail=detail)
+
+
+def login_addresses(db: sqlite_utils.Database, most: int) -> list[str]:
+    """The addresses /staff logins came from, the most recent `most`, newest first."""
+    rows = db.execute(
+        "SELECT address FROM staff_sessions WHERE address IS NOT NULL"
+        " GROUP BY address ORDER BY max(started_at) DESC LIMIT ?",
+        [most],
+    ).fetchall()
+    return [row[0] for row in rows]

@@ -124,3 +124,8 @@ def for_spreadsheet(value):
         return value
     value = clean(value)
     return "'" + value if starts_formula(value) else value
+
+
+# A paste into a station (a name, a badge code, a search) is cut to this many characters: far
+# more than any of those, and little enough that a pasted document cannot stall a station.
+PASTE_MAX = 1000

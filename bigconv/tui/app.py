@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -21,6 +22,7 @@ from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup, read_alert
 from bigconv.data.checkpoint import Checkpointer
+from bigconv.data.text import PASTE_MAX
 from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.plaintext import PlainText
@@ -93,6 +95,7 @@ class BigconvApp(App):
         serve_port: int | None = None,
         serve_host: str = "0.0.0.0",
         public_url: str | None = None,
+        allow_hosts: Iterable[str] = (),
         notices: Iterable[str] = (),
     ):
         super().__init__()
@@ -129,7 +132,13 @@ class BigconvApp(App):
             from bigconv.tui.phone_site import PhoneSiteRunner
 
             self.phone_site = PhoneSiteRunner(
-                self.db_path, event, serve_host, serve_port, url=self.base_url, clock=self.clock
+                self.db_path,
+                event,
+                serve_host,
+                serve_port,
+                url=self.base_url,
+                clock=self.clock,
+                allow_hosts=allow_hosts,
             )
         self.phone_message = ""
         self.show_station()
@@ -142,6 +151,16 @@ class BigconvApp(App):
         """Textual's filters, then ours: no control character or bidi override reaches the
         terminal from any widget (bigconv/data/text.py has the rule)."""
         return [*super().get_line_filters(), PLAIN_TEXT]
+
+    async def on_event(self, event: events.Event) -> None:
+        """A paste longer than PASTE_MAX characters is cut to it, and the station says so (a
+        pasted document would stall the screen; no name or code is that long)."""
+        if isinstance(event, events.Paste) and len(event.text) > PASTE_MAX:
+            self.notify(
+                f"Pasted text cut to {PASTE_MAX:,} characters.", severity="warning", markup=False
+            )
+            event = events.Paste(event.text[:PASTE_MAX])
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.switch_mode(self.start_mode)
@@ -361,13 +380,15 @@ def make_app(
     serve_port: int | None = None,
     serve_host: str = "0.0.0.0",
     public_url: str | None = None,
+    allow_hosts: Iterable[str] = (),
     notices: Iterable[str] = (),
 ) -> BigconvApp:
     """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
 
     `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
     `clock` drives the screens and the phone site this app serves; `public_url` overrides the
-    phone address shown (else base_url, else the address the phone site listens on).
+    phone address shown (else base_url, else the address the phone site listens on);
+    `allow_hosts`, more names the phone site answers to (`run --allow-host`).
     """
     return BigconvApp(
         db_path,
@@ -380,5 +401,6 @@ def make_app(
         serve_port=serve_port,
         serve_host=serve_host,
         public_url=public_url,
+        allow_hosts=allow_hosts,
         notices=notices,
     )

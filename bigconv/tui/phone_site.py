@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import aiohttp
@@ -42,8 +42,10 @@ class PhoneSiteRunner:
         *,
         url: str | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        allow_hosts: Iterable[str] = (),
     ):
         self.db_path, self.event, self.host, self.port = db_path, event, host, port
+        self.allow_hosts = tuple(allow_hosts)  # more names the site answers to (a proxy's)
         self.runner: web.AppRunner | None = None
         self.sweeper: asyncio.Task | None = None
         self.url = url or phone_base_url(event.base_url if event else None, port, host)
@@ -53,7 +55,13 @@ class PhoneSiteRunner:
         """Start serving; return a one-line message saying where phones should go."""
         staff = self.event is not None  # browser stations need the event file to start
         app = make_web_app(
-            self.db_path, self.event, staff=staff, clock=self.clock, public_url=self.url
+            self.db_path,
+            self.event,
+            staff=staff,
+            clock=self.clock,
+            public_url=self.url,
+            host=self.host,
+            allow_hosts=self.allow_hosts,
         )
         try:
             runner, self.sweeper = await start_site(

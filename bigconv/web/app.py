@@ -16,7 +16,7 @@ import shlex
 import sqlite3
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -33,11 +33,12 @@ from bigconv.data.codes import normalise_code
 from bigconv.data.text import clean_field, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
 from bigconv.data.worker import DbWorker
+from bigconv.net import host_allowed, served_names
 from bigconv.web.limits import (
     GUARD,
     ConnectionGuard,
     OncePerInterval,
-    RateLimit,
+    RateLimits,
     read_body,
     read_post,
 )
@@ -118,10 +119,12 @@ class PhoneSite:
         self.tz: dt.tzinfo = event.tz if event else dt.UTC
         self.event_name = event.name if event else "bigconv"
         self.device_key: bytes | None = None
-        # Abuse limits that hold for scripts as well as phones (bigconv/web/limits.py):
-        self.new_devices = RateLimit(limits.new_devices, DEVICE_WINDOW)
-        self.device_writes = RateLimit(limits.writes_per_device, 60.0)
-        self.address_writes = RateLimit(limits.writes_per_address, 60.0)
+        # Abuse limits that hold for scripts as well as phones (bigconv/web/limits.py); the
+        # staff site adds its own to the same table, and one timer forgets their quiet keys.
+        self.rate_limits = RateLimits()
+        self.new_devices = self.rate_limits.new(limits.new_devices, DEVICE_WINDOW)
+        self.device_writes = self.rate_limits.new(limits.writes_per_device, 60.0)
+        self.address_writes = self.rate_limits.new(limits.writes_per_address, 60.0)
         self.failures = OncePerInterval()  # one log line per kind of database failure
         self.summaries: dict[int, tuple[float, dict]] = {}  # session id: (when, summary)
         self.refs: dict[str, tuple[float, feedback.SessionRef]] = {}  # code: (when, session)
@@ -706,6 +709,25 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
+MISDIRECTED = "Misdirected request: this server does not answer to that name.\n"
+
+
+def host_check(names: frozenset[str]):
+    """A middleware answering only requests whose Host names this server (`net.served_names`,
+    or the address the connection arrived on): a page reached under another name (a DNS
+    rebinding attack, a proxy nobody allowed) gets a short 421, plain text."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+        sock = request.transport.get_extra_info("sockname") if request.transport else None
+        local = str(sock[0]) if sock else None
+        if not host_allowed(request.headers.get("Host"), names, local):
+            return web.Response(status=421, text=MISDIRECTED, headers={"Cache-Control": "no-store"})
+        return await handler(request)
+
+    return middleware
+
+
 def http_message(exc: web.HTTPException) -> str:
     if exc.status == 413:
         return "That was too much to send at once: please shorten it."
@@ -741,12 +763,16 @@ def make_web_app(
     public_url: str | None = None,
     limits: PhoneLimits = PhoneLimits(),
     worker_options: dict | None = None,
+    host: str | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> web.Application:
     """Build the phone site over the event database (the CLI and the tests call this);
     `staff` adds the passcode-protected browser stations under /staff (needs `event`).
 
     `clock` stamps reactions and feedback and says which session is on; the browser stations
     get the same clock (a rehearsal's offset) and `public_url`, the address phones use.
+    Requests must name this server in their Host header: this machine, `host` (the address
+    listened on), `public_url`'s and base_url's hosts, or one of `allow_hosts` (a proxy's).
     `limits` and `worker_options` (DbWorker's) are for benchmarks."""
     site = PhoneSite(
         db_path,
@@ -757,14 +783,20 @@ def make_web_app(
         worker_options=worker_options,
     )
     connections = ConnectionGuard()
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[connections.middleware, guard])
+    names = served_names(host, [public_url, event.base_url if event else None], allow_hosts)
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[host_check(names), connections.middleware, guard],
+    )
     app[GUARD] = connections
     app[SITE] = site
     app.on_startup.append(site.open)
     app.on_cleanup.append(site.close)
+    app.cleanup_ctx.append(site.rate_limits.running)
     if staff:
-        from bigconv.web.staff import make_staff_app
+        from bigconv.web.staff import MAX_STATIONS, make_staff_app
 
+        connections.stations = MAX_STATIONS  # their pipes count against the open-file limit
         if event is None:
             raise ValueError("the staff stations need the event file (stations start from it)")
 

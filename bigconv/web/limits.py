@@ -6,7 +6,10 @@ sends nothing, and waits for a body as long as the client says it is coming. So:
 - a middleware notes which connections are in the middle of a request (a websocket is, for
   as long as it is open); a sweeper closes every other connection that has been silent for
   `IDLE_TIMEOUT` (slow headers, a new connection sending nothing, an idle keep-alive), and
-  the oldest idle ones at once when there are more than `MAX_IDLE`;
+  the oldest idle ones at once when there are more than the idle cap;
+- the caps on connections come from the open-file limit in force (`ConnectionCaps`): each
+  new connection is looked at as it is accepted, and one beyond its address's share is shut
+  at once, while one beyond the total makes room by closing the oldest idle connection;
 - a body must arrive within `BODY_TIMEOUT` (`read_body`: 408, never a wait without end);
 - the header sizes are capped (`SERVER_LIMITS`);
 - `raise_file_limit` lifts the soft limit on open files to the hard one, so a hall of phones
@@ -22,7 +25,8 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
@@ -30,7 +34,12 @@ from aiohttp.web_protocol import RequestHandler
 IDLE_TIMEOUT = 10.0  # seconds a connection may sit without a complete request
 BODY_TIMEOUT = 10.0  # seconds for a request body (a feedback form is under 2 KB)
 SWEEP_EVERY = 1.0
-MAX_IDLE = 2000  # idle connections kept at most (each holds a file descriptor)
+MAX_IDLE = 2000  # idle connections kept at most (each holds a file descriptor and memory)
+# Open files kept for everything but connections: stdio, the event loop, the listening
+# socket, two database threads (the file, -wal and -shm each), a backup's files, the logs ...
+FILES_RESERVED = 48
+FILES_PER_STATION = 4  # ... and the pipes to each browser station's process
+MIN_CONNECTIONS = 32  # however few files are allowed, this many connections are served
 WANTED_FILES = 65536  # the soft limit on open files `serve` asks for
 LOG_INTERVAL = 10.0  # seconds between two log lines of the same kind
 # Passed to the AppRunner: idle keep-alive ends after IDLE_TIMEOUT; headers stay small.
@@ -43,8 +52,9 @@ SERVER_LIMITS = {
 
 
 class RateLimit:
-    """At most `limit` events (failures, new devices, writes) per key within `window` seconds;
-    quiet keys are forgotten, so the table stays small."""
+    """At most `limit` events (failures, new devices, writes) per key within `window` seconds.
+    A key is forgotten when it is touched after its window has passed, and by `sweep` (run on
+    a timer by `RateLimits`), so a flood of keys that then go quiet leaves nothing behind."""
 
     def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
         self.limit, self.window, self.clock = limit, window, clock
@@ -77,15 +87,146 @@ class RateLimit:
             if not times:
                 del self.failures[address]
 
+    def sweep(self) -> int:
+        """Forget every key whose newest event is older than the window; returns how many."""
+        now = self.clock()
+        quiet = [key for key, times in self.failures.items() if now - times[-1] >= self.window]
+        for key in quiet:
+            del self.failures[key]
+        if quiet:
+            self.failures = dict(self.failures)  # a dict never shrinks by itself: a new one fits
+        return len(quiet)
+
+
+FORGET_EVERY = 30.0  # seconds between two sweeps of a site's rate limits
+
+
+class RateLimits:
+    """Every RateLimit a site makes, on one clock, swept together on a timer (`running`)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock  # tests set this: every limit made here reads it
+        self.limits: list[RateLimit] = []
+
+    def new(self, limit: int, window: float) -> RateLimit:
+        made = RateLimit(limit, window, clock=lambda: self.clock())
+        self.limits.append(made)
+        return made
+
+    def sweep(self) -> int:
+        """Forget the quiet keys of every limit; returns how many."""
+        return sum(limit.sweep() for limit in self.limits)
+
+    async def running(self, app: web.Application) -> AsyncIterator[None]:
+        """An aiohttp cleanup context: sweep every FORGET_EVERY seconds while the app runs."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(FORGET_EVERY)
+                self.sweep()
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@dataclass(frozen=True)
+class ConnectionCaps:
+    """How many connections the site keeps open: in all (idle or busy), idle, per address."""
+
+    total: int
+    idle: int
+    per_address: int
+
+    @classmethod
+    def for_files(cls, files: int, stations: int = 0) -> ConnectionCaps:
+        """The caps for a process allowed `files` open files that may run `stations`."""
+        total = max(MIN_CONNECTIONS, files - FILES_RESERVED - FILES_PER_STATION * stations)
+        return cls(total=total, idle=min(MAX_IDLE, total * 3 // 4), per_address=max(8, total // 8))
+
+
+def open_file_limit() -> int:
+    """The soft limit on open files in force now (WANTED_FILES where there is none)."""
+    try:
+        import resource
+    except ImportError:  # not on this OS
+        return WANTED_FILES
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return WANTED_FILES if soft == resource.RLIM_INFINITY else soft
+
 
 class ConnectionGuard:
-    """Closes connections that hold a descriptor without sending a request."""
+    """Closes connections that hold a descriptor without sending a request, and keeps the
+    number open (per address and in all) within `caps`."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self.clock = clock
+        self.stations = 0  # browser stations the site may run (their pipes need files too)
+        self.caps = ConnectionCaps.for_files(open_file_limit())
         self.busy: dict[RequestHandler, int] = {}  # requests in progress per connection
         self.last: dict[RequestHandler, float] = {}  # when each was last seen active
-        self.closed = 0  # connections closed for idling (for tests and the log)
+        self.address_of: dict[RequestHandler, str] = {}  # each open connection's address
+        self.per_address: collections.Counter[str] = collections.Counter()
+        self.closed = 0  # connections closed for idling or to make room (for tests and the log)
+        self.refused = 0  # connections shut as they arrived, beyond their address's share
+
+    def fit(self) -> ConnectionCaps:
+        """Set the caps from the open-file limit in force now (after `raise_file_limit`)."""
+        self.caps = ConnectionCaps.for_files(open_file_limit(), self.stations)
+        return self.caps
+
+    def watch(self, server: web.Server) -> None:
+        """Look at each connection `server` accepts, and at each that ends."""
+        made, lost = server.connection_made, server.connection_lost
+
+        def connection_made(handler: RequestHandler, transport: asyncio.Transport) -> None:
+            made(handler, transport)
+            if not self.admit(handler, transport):
+                transport.abort()  # its descriptor is free again at once
+
+        def connection_lost(handler: RequestHandler, exc: BaseException | None = None) -> None:
+            self.forget(handler)
+            lost(handler, exc)
+
+        server.connection_made = connection_made  # type: ignore[method-assign]
+        server.connection_lost = connection_lost  # type: ignore[method-assign]
+
+    def admit(self, handler: RequestHandler, transport: asyncio.BaseTransport) -> bool:
+        """False for a connection beyond its address's share, or beyond the total when no
+        idle connection can make room for it."""
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if peer else "unknown"
+        if self.per_address[address] >= self.caps.per_address:
+            self.refused += 1
+            return False
+        if len(self.address_of) >= self.caps.total and not self.make_room():
+            self.refused += 1
+            return False
+        self.address_of[handler] = address
+        self.per_address[address] += 1
+        self.last[handler] = self.clock()
+        return True
+
+    def make_room(self) -> bool:
+        """Close the connection idle the longest; False if every one is busy."""
+        idle = [(self.last.get(c, 0.0), i, c) for i, c in enumerate(self.address_of)]
+        idle = [entry for entry in idle if entry[2] not in self.busy]
+        if not idle:
+            return False
+        oldest = min(idle, key=lambda entry: entry[:2])[2]
+        oldest.force_close()
+        self.forget(oldest)
+        self.closed += 1
+        return True
+
+    def forget(self, handler: RequestHandler) -> None:
+        self.last.pop(handler, None)
+        if (address := self.address_of.pop(handler, None)) is not None:
+            self.per_address[address] -= 1
+            if not self.per_address[address]:
+                del self.per_address[address]  # the table holds open connections' addresses only
 
     @web.middleware
     async def middleware(self, request: web.Request, handler) -> web.StreamResponse:
@@ -103,9 +244,9 @@ class ConnectionGuard:
         """Close the silent connections among `connections`; returns how many."""
         now = self.clock()
         alive = set(connections)
-        for conn in list(self.last):
+        for conn in [*self.last, *self.address_of]:
             if conn not in alive:
-                del self.last[conn]  # gone: forget it, the tables never grow
+                self.forget(conn)  # gone: forget it, the tables never grow
         idle = []
         for conn in connections:
             if conn in self.busy:
@@ -113,13 +254,13 @@ class ConnectionGuard:
             since = self.last.setdefault(conn, now)
             idle.append((since, conn))
         idle.sort(key=lambda pair: pair[0])
-        excess = max(0, len(idle) - MAX_IDLE)
+        excess = max(0, len(idle) - self.caps.idle)
         doomed = [
             c for i, (since, c) in enumerate(idle) if i < excess or now - since > IDLE_TIMEOUT
         ]
         for conn in doomed:
             conn.force_close()
-            self.last.pop(conn, None)
+            self.forget(conn)
         self.closed += len(doomed)
         return len(doomed)
 
@@ -156,6 +297,9 @@ async def start_site(
     sweeper's task (cancel it, then `runner.cleanup()`)."""
     runner = web.AppRunner(app, access_log=None, **SERVER_LIMITS)
     await runner.setup()
+    assert runner.server is not None  # set up just above
+    app[GUARD].fit()
+    app[GUARD].watch(runner.server)
     try:
         await web.TCPSite(runner, host, port, backlog=backlog).start()
     except OSError:

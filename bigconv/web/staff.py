@@ -9,6 +9,7 @@ derived from the passcode's version, so changing the passcode logs every browser
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import hmac
@@ -29,6 +30,7 @@ from textual_serve.download_manager import DownloadManager
 
 from bigconv.config import Event
 from bigconv.data import staff
+from bigconv.data.text import PASTE_MAX
 from bigconv.web.app import STAFF_PREFIX, Unavailable
 from bigconv.web.limits import RateLimit, read_post
 from bigconv.web.render import render
@@ -39,13 +41,18 @@ if TYPE_CHECKING:
 COOKIE = "bigconv_staff"
 COOKIE_MAX_AGE = 24 * 3600
 LOGIN_STATION = "staff-web"
-MAX_FAILURES = 5  # wrong passcodes per device (or per address, without a device cookie) ...
+MAX_FAILURES = 5  # wrong passcodes per device (browsers without a device cookie share one) ...
+MAX_ADDRESS_FAILURES = 15  # ... and per address, all its devices together ...
 FAILURE_WINDOW = 60.0  # ... per this many seconds, then 429 until the oldest ages out
-MAX_GLOBAL_FAILURES = 60  # wrong passcodes per window from everyone together (a hard ceiling)
+# Wrong passcodes per window from everyone together: when they are spent, only an address or
+# device that has logged in before is still heard. Four addresses' worth, so one laptop alone
+# can never spend it.
+MAX_GLOBAL_FAILURES = 4 * MAX_ADDRESS_FAILURES
+KNOWN_LOGINS = 1000  # addresses and devices remembered as having logged in (newest kept)
 DEVICE_COOKIE = "bigconv_staff_device"  # set by the passcode form: this browser's own limit
 MAX_NEW_DEVICES = 30  # device cookies handed to one address per window (a staffroom's tablets)
 MAX_STATIONS_PER_LOGIN = 4  # stations one login may have open at once
-WS_MAX_MESSAGE = 64 * 1024  # a paste into a station, at most (textual.js sends keys and sizes)
+WS_MAX_MESSAGE = 64 * 1024  # one message from textual.js (keys, sizes); a paste is cut
 PASSCODE_CHECK = 2.0  # seconds between checks that the open stations' passcode still holds
 MAX_STATIONS = 40  # each a process of about 45 MB (PSS, bench.venue): the laptop stays usable
 STARTING_AT_ONCE = 2  # station processes starting up at the same time (each takes a core) ...
@@ -73,10 +80,14 @@ class StaffSite:
         self.db_path = Path(db_path)
         self.event = event
         self.data = data
-        self.limit = RateLimit(MAX_FAILURES, FAILURE_WINDOW)  # per device, else per address
-        self.everyone = RateLimit(MAX_GLOBAL_FAILURES, FAILURE_WINDOW)
-        self.new_devices = RateLimit(MAX_NEW_DEVICES, FAILURE_WINDOW)
-        self.blocked_logged: RateLimit = RateLimit(1, FAILURE_WINDOW)  # one log row per window
+        limits = data.rate_limits  # swept for quiet keys on the phone site's timer
+        self.limit = limits.new(MAX_FAILURES, FAILURE_WINDOW)  # per device
+        self.per_address = limits.new(MAX_ADDRESS_FAILURES, FAILURE_WINDOW)
+        self.everyone = limits.new(MAX_GLOBAL_FAILURES, FAILURE_WINDOW)
+        self.new_devices = limits.new(MAX_NEW_DEVICES, FAILURE_WINDOW)
+        self.blocked_logged = limits.new(1, FAILURE_WINDOW)  # one log row per window
+        # "address:A" and "device:D" that have logged in: the global ceiling does not stop them.
+        self.known: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.device_key = secrets.token_bytes(32)  # device cookies hold for this process only
         self.command = command or station_command(event.path.resolve(), self.db_path.resolve())
         # textual.js fetches downloads from the site's root, outside /staff: bigconv offers none.
@@ -96,6 +107,10 @@ class StaffSite:
         # station starting beside this server does not meet a write lock.
         with contextlib.suppress(Unavailable):  # a missing or locked file: requests say so
             await self.data.read(staff.staff_passcode)
+            # Addresses that logged in before a restart keep their way in after it.
+            addresses = await self.data.read(lambda db: staff.login_addresses(db, KNOWN_LOGINS))
+            for address in reversed(addresses):
+                self.remember(f"address:{address}")
         self.watcher = asyncio.create_task(self.watch_passcode())
 
     async def watch_passcode(self) -> None:
@@ -194,15 +209,35 @@ class StaffSite:
             font_size=clamp_int(request.query.get("fontsize"), 16, 8, 40),
         )
 
+    def remember(self, *keys: str) -> None:
+        """Note addresses or devices that logged in (the newest KNOWN_LOGINS are kept)."""
+        for key in keys:
+            self.known[key] = None
+            self.known.move_to_end(key)
+        while len(self.known) > KNOWN_LOGINS:
+            self.known.popitem(last=False)
+
+    def budgets(self, address: str, device: str | None) -> tuple[list[tuple[RateLimit, str]], int]:
+        """The limits a passcode attempt counts against (its device's, its address's and
+        everyone's), and how many of them must have room for it to be checked: the first two
+        only, for an address or device that has logged in before."""
+        counted = [
+            (self.limit, f"device:{device}" if device else f"address:{address}"),
+            (self.per_address, address),
+            (self.everyone, "*"),
+        ]
+        known = f"address:{address}" in self.known or f"device:{device}" in self.known
+        return counted, 2 if known else 3
+
     async def login(self, request: web.Request) -> web.Response:
         """Check a passcode. The attempt counts against the limits before anything is awaited,
         so a burst of requests cannot all pass the check while their bodies are on the way."""
         address = request.remote or "unknown"
         device = self.device_of(request)
-        key = f"device:{device}" if device else f"address:{address}"
-        if wait := max(self.limit.wait(key), self.everyone.wait("*")):
-            if not self.blocked_logged.wait(key):  # one log row per window, not one per try
-                self.blocked_logged.failed(key)
+        counted, gates = self.budgets(address, device)
+        if wait := max(limit.wait(key) for limit, key in counted[:gates]):
+            if not self.blocked_logged.wait(address):  # one log row per window, not one per try
+                self.blocked_logged.failed(address)
                 with contextlib.suppress(Unavailable):  # a locked file: the 429 still stands
                     await self.data.write(
                         lambda db: staff.record_login(
@@ -210,8 +245,8 @@ class StaffSite:
                         )
                     )
             return self.page("staff_login.html", 429, error=None, wait=round(wait))
-        self.limit.failed(key)  # counted now; taken back below if the passcode is right
-        self.everyone.failed("*")
+        for limit, key in counted:  # counted now; taken back below if the passcode is right
+            limit.failed(key)
         try:
             form = await read_post(request)
         except (ValueError, LookupError, HttpProcessingError):
@@ -228,14 +263,15 @@ class StaffSite:
             started = await self.data.write(check)
         except Unavailable:
             # Nothing was stored and the answer (503) tells nothing of the passcode: the
-            # attempt does not count against this device.
-            self.limit.forgive(key)
-            self.everyone.forgive("*")
+            # attempt does not count.
+            for limit, key in counted:
+                limit.forgive(key)
             raise
         if started is None:
             return self.page("staff_login.html", 401, error="That is not the passcode.")
-        self.limit.forgive(key)
-        self.everyone.forgive("*")
+        for limit, key in counted:
+            limit.forgive(key)
+        self.remember(f"address:{address}", *([f"device:{device}"] if device else []))
         response = web.HTTPSeeOther(STAFF_PREFIX)
         response.set_cookie(
             COOKIE,
@@ -355,7 +391,7 @@ async def relay(ws: web.WebSocketResponse, service: AppService) -> None:
             continue  # not what textual.js sends: ignore it
         data = rest[0] if rest else None
         if kind == "stdin" and isinstance(data, str):
-            await service.send_bytes(data.encode("utf-8"))
+            await service.send_bytes(cut_stdin(data).encode("utf-8"))
         elif kind == "resize" and isinstance(data, dict):
             width = clamp_int(str(data.get("width")), 80, 20, 500)
             height = clamp_int(str(data.get("height")), 24, 10, 200)
@@ -366,6 +402,38 @@ async def relay(ws: web.WebSocketResponse, service: AppService) -> None:
             await service.blur()
         elif kind == "focus":
             await service.focus()
+
+
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"  # a bracketed paste, as xterm.js sends it
+
+
+def cut_stdin(data: str, most: int = PASTE_MAX) -> str:
+    """One stdin message with any paste in it cut to `most` + 1 characters (the station sees
+    there was more, cuts the last and says so), its end marker kept so the terminal leaves
+    paste mode; other keys are cut to `most` characters, never inside an escape sequence."""
+    if len(data) <= most:
+        return data
+    start = data.find(PASTE_START)
+    if start == -1:
+        return _cut_keys(data, most)
+    body = start + len(PASTE_START)
+    end = data.find(PASTE_END, body)
+    pasted = data[body:] if end == -1 else data[body:end]
+    after = "" if end == -1 else data[end + len(PASTE_END) :]
+    return (
+        _cut_keys(data[:start], most)
+        + PASTE_START
+        + pasted[: most + 1]
+        + PASTE_END
+        + _cut_keys(after, most)
+    )
+
+
+def _cut_keys(keys: str, most: int) -> str:
+    if len(keys) <= most:
+        return keys
+    escape = keys.rfind("\x1b", max(0, most - 16), most)  # an escape sequence cut in two
+    return keys[: escape if escape != -1 else most]
 
 
 def new_token(login: str, key: bytes) -> str:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -129,3 +130,15 @@ def followup_links(small_db):
     ids = {c.try_text: c.id for p in (people["Ada"], bob) for c in fu.commitments_of(db, p)}
     db.close()
     return {i.person.first_name: i.token for i in issued}, ids
+
+
+async def about_from(base: str, address: str) -> int:
+    """GET /api/about from a client bound to `address` (127.0.0.x: another machine on the
+    venue network, as far as the server can tell); 5 seconds at most."""
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    timeout = aiohttp.ClientTimeout(total=5)
+    async with (
+        aiohttp.ClientSession(connector=connector, timeout=timeout) as s,
+        s.get(f"{base}/api/about") as r,
+    ):
+        return r.status
