@@ -35,6 +35,8 @@ def test_help_lists_every_command():
         "attend",
         "backup",
         "restore",
+        "repair",
+        "doctor",
         "export",
         "report",
         "cpd",

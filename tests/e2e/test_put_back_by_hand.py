@@ -236,3 +236,51 @@ async def test_a_file_put_back_by_hand_is_never_mixed_and_restore_carries_on(
         # file in place: the replacement lost nothing anyone was told was saved.
         places = [small_db, *tmp_path.glob(f"{small_db.name}.replaced-*.db")]
         assert stored(places, phones, writers) == (0, 0)
+
+
+async def test_restore_while_serve_and_stations_write_loses_no_acknowledged_write(
+    small_event, small_db: Path, tmp_path
+):
+    """`bigconv restore` with everything running: each holder pauses its writes, the files are
+    moved aside, and every write acknowledged before is in the moved-aside file, every one
+    after in the restored file (before: 5 of 6 writes made during it went into the old file)."""
+    db = store.connect(small_db)
+    code = db.execute("SELECT code FROM sessions ORDER BY id LIMIT 1").fetchone()[0]
+    db.close()
+    port = free_port()
+    cmd = [sys.executable, "-m", "bigconv", "serve", str(small_event), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--backup-minutes", "0", "--no-staff"]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    phones, writers = Phones(url, code), None
+    try:
+        await wait_until_up(url, server)
+        good = backup.backup(small_db, tmp_path / "backups")
+        writers = Writers(small_db)
+        storm = asyncio.gather(*(phones.run() for _ in range(2)))
+        while len(phones.acks) < 20 or len(writers.acks) < 50:
+            await asyncio.sleep(0.05)
+        loop = asyncio.get_running_loop()
+        restored = await loop.run_in_executor(None, run_cli, "restore", small_event, good)
+        assert restored.returncode == 0, restored.stderr
+        assert any("pause" in r or "restored" in r for r in writers.refusals), writers.refusals
+        await asyncio.sleep(2.0)
+        phones.running = False
+        await storm
+        writers.stop()
+    finally:
+        phones.running = False
+        if writers:
+            writers.stop()
+        server.terminate()
+        server.wait(timeout=20)
+        server.stderr.close()
+    moved = [p for p in tmp_path.glob("small.db.before-restore-*") if "-" not in p.name[-4:]]
+    assert len(moved) == 1
+    assert integrity(small_db) == "ok" and integrity(moved[0]) == "ok"
+    assert stored([small_db, moved[0]], phones, writers) == (0, 0)
+    # Every acknowledged write is in exactly one of the two files: nothing went into both.
+    for device in writers.acks:
+        here = count(small_db, "SELECT count(*) FROM reactions WHERE device = ?", [device])
+        there = count(moved[0], "SELECT count(*) FROM reactions WHERE device = ?", [device])
+        assert here + there == 1, device

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from bigconv.config import load_event
 from bigconv.data import backup, staff, store
+from bigconv.data.fileguard import sqlite_line
 from bigconv.tui.app import make_app
 from bigconv.tui.screens.passcode import PasscodeScreen
 from tests.conftest import run_cli
@@ -89,6 +90,7 @@ def test_serve_prints_the_staff_address_and_passcode_and_backs_up(small_event, s
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().startswith("Phone site: http://192.0.2.10:8000/CODE")
+        assert proc.stdout.readline().strip() == sqlite_line()  # the SQLite in use, any warning
         line = proc.stdout.readline()
         assert (
             line.strip()
