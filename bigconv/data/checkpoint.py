@@ -23,7 +23,14 @@ RETRY = 3.0  # seconds between tries to take the lock while another process hold
 
 
 class Checkpointer:
-    """A daemon thread with its own connection; `stop()` ends it and lets the lock go."""
+    """A daemon thread with its own connection; `stop()` ends it and lets the lock go.
+
+    One per process and database: a second `Checkpointer(path).start()` in the same process
+    (a station that also serves the phone site) shares the running one, so a single
+    connection checkpoints; the thread ends when the last of them stops."""
+
+    _running: dict[Path, tuple[Checkpointer, int]] = {}
+    _guard = threading.Lock()
 
     def __init__(self, db_path: str | Path, *, every: float = EVERY, retry: float = RETRY):
         self.path = Path(db_path)
@@ -35,10 +42,24 @@ class Checkpointer:
         self.thread = threading.Thread(target=self._run, name="bigconv-checkpoint", daemon=True)
 
     def start(self) -> Checkpointer:
-        self.thread.start()
-        return self
+        """The running checkpointer of this process for this database (this one, started,
+        if there is none yet)."""
+        key = self.path.resolve()
+        with Checkpointer._guard:
+            running, users = Checkpointer._running.get(key, (self, 0))
+            Checkpointer._running[key] = (running, users + 1)
+            if running is self:
+                self.thread.start()
+        return running
 
     def stop(self, timeout: float = 5.0) -> None:
+        key = self.path.resolve()
+        with Checkpointer._guard:
+            running, users = Checkpointer._running.get(key, (self, 1))
+            if users > 1:
+                Checkpointer._running[key] = (running, users - 1)
+                return
+            Checkpointer._running.pop(key, None)
         self.stopping.set()
         if self.thread.is_alive():
             self.thread.join(timeout)
@@ -48,8 +69,10 @@ class Checkpointer:
         version = None
         try:
             while not self.stopping.wait(self.every if self.lock.held else self.retry):
-                if not self.lock.try_take():
-                    continue
+                if not self.lock.held:
+                    if not self.lock.try_take():
+                        continue
+                    fileguard.forget_dead(self.path)  # entries of processes that were killed
                 try:
                     if db is not None and store.file_replaced(db):
                         db.close()

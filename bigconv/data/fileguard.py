@@ -238,7 +238,10 @@ def holders(path: str | Path, *, others: bool = True) -> list[Holder]:
         try:
             data = json.loads(entry.read_text(encoding="utf-8"))
             pid = int(data["pid"])
-            identities = [Identity(*map(_int_or_none, i)) for i in data["identities"]]
+            identities = [
+                Identity(int(i[0]), int(i[1]), _int_or_none(i[2]), _int_or_none(i[3]))
+                for i in data["identities"]
+            ]
         except (OSError, ValueError, KeyError, TypeError):
             continue
         if others and pid == os.getpid():

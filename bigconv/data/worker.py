@@ -129,9 +129,8 @@ class DbWorker:
             return
         try:
             db = self._connection()
-            if self.db is not None and fileguard.state(self.path, db.bigconv_identity) is (
-                fileguard.State.MISSING
-            ):
+            opened = getattr(db, "bigconv_identity", None)
+            if opened is not None and fileguard.state(self.path, opened) is fileguard.State.MISSING:
                 store.check_file(db)  # nothing is read from, or written to, a deleted file
         except (sqlite3.Error, store.StoreError) as exc:
             for job in jobs:
