@@ -137,7 +137,7 @@ def alive(pid: int, start: str | None) -> bool:
     return start is None or now is None or now == start
 
 
-LABEL = f"bigconv (pid {os.getpid()})"  # what other processes call this one
+LABEL = "bigconv"  # what other processes call this one (its pid is always said beside it)
 
 
 def set_label(label: str) -> None:
