@@ -524,25 +524,22 @@ def repair(event_file: Path, db_path: Path | None) -> None:
     if verdict == "ok":
         click.echo(f"{ctx.db_path}: the full check passes; nothing to repair.")
         return
-    copy = ctx.db_path.with_name(f"{ctx.db_path.name}.repaired")
+    click.echo(f"Repairing {ctx.db_path}: every station and server pauses its writes first ...")
     try:
-        after = backups.repair(ctx.db_path, copy, live=True)
-        if after != "ok":
-            raise Refused(
-                f"{ctx.db_path}: the damage is not only in indexes ({after[:300]}); nothing "
-                "changed. Restore the newest good backup: bigconv restore EVENT.toml BACKUP.db"
-            )
-        done = backups.restore(copy, ctx.db_path)
+        moved = backups.repair_live(ctx.db_path)
+    except backups.RepairRefused as exc:
+        raise Refused(
+            f"{exc}; nothing changed. Restore the newest good backup: "
+            "bigconv restore EVENT.toml BACKUP.db"
+        ) from None
     except store.StoreError as exc:
         raise BadInput(str(exc)) from None
-    finally:
-        copy.unlink(missing_ok=True)
     click.echo(
         f"Repaired {ctx.db_path}: its indexes were damaged ({verdict[:200]}); rebuilt them "
         "(REINDEX) and the full check passes. Everything recorded is kept."
     )
-    if done.moved:
-        click.echo(f"Kept the damaged file as {done.moved}")
+    if moved:
+        click.echo(f"Kept the damaged file as {moved}")
 
 
 @cli.command()

@@ -328,28 +328,76 @@ def restore(
         _copy_file(backup_file, scratch)  # the file in place is the one to keep: copy it first
         source = scratch
     try:
-        with fileguard.restoring(db_path):
-            _wait_for_holders(db_path, wait)
-            _barrier(db_path)
-            stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
-            moved = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
-            olds = [Path(f"{db_path}{suffix}") for suffix in ("", "-wal", "-shm")]
-            # The -wal file may hold commits the backup lacks: keep it beside the old database.
-            for old in olds:
-                if old.exists():
-                    os.replace(old, Path(f"{moved}{old.name[len(db_path.name) :]}"))
+        with _holders_paused(db_path, wait):
+            moved = _move_aside(db_path)
             if source == scratch:
                 os.replace(scratch, db_path)
             else:
                 _copy_file(source, db_path)
-            fileguard.forget_dead(db_path)
-    except fileguard.RestoreBusy as exc:
-        raise RestoreRefused(str(exc)) from None
     finally:
         scratch.unlink(missing_ok=True)
     clear_alert(db_path)
-    kept = any(Path(f"{moved}{s}").exists() for s in ("", "-wal", "-shm"))
-    return Restored(moved if kept else None, repaired)
+    return Restored(_kept(moved), repaired)
+
+
+class RepairRefused(StoreError):
+    """The damage is not only in indexes: REINDEX did not mend it. Nothing was changed."""
+
+    def __init__(self, db_path: Path, verdict: str):
+        super().__init__(f"{db_path}: the damage is not only in indexes ({verdict[:300]})")
+        self.verdict = verdict
+
+
+def repair_live(db_path: str | Path, *, wait: float = RESTORE_WAIT) -> Path | None:
+    """Rebuild the live database's indexes: with every holder paused (as for a restore),
+    copy it, REINDEX the copy, run the full check, and put the copy in place; returns where
+    the damaged file was moved (None if nowhere). Copying only once the holders have paused
+    is what keeps every write: one committed after the copy would stay in the old file.
+    RepairRefused (nothing changed; the holders carry on) if the check still fails."""
+    db_path = Path(db_path)
+    scratch = db_path.with_name(f"{db_path.name}.repaired")
+    try:
+        with _holders_paused(db_path, wait):
+            verdict = repair(db_path, scratch, live=True)
+            if verdict != "ok":
+                raise RepairRefused(db_path, verdict)
+            moved = _move_aside(db_path)
+            os.replace(scratch, db_path)
+    finally:
+        for leftover in _partials(scratch):
+            leftover.unlink(missing_ok=True)
+    clear_alert(db_path)
+    return _kept(moved)
+
+
+@contextlib.contextmanager
+def _holders_paused(db_path: Path, wait: float):
+    """Hold the restore marker, wait until every holder has paused and no commit is under
+    way; the body may then replace the file. RestoreRefused if a holder does not pause."""
+    try:
+        with fileguard.restoring(db_path):
+            _wait_for_holders(db_path, wait)
+            _barrier(db_path)
+            yield
+            fileguard.forget_dead(db_path)
+    except fileguard.RestoreBusy as exc:
+        raise RestoreRefused(str(exc)) from None
+
+
+def _move_aside(db_path: Path) -> Path:
+    """Move the database and its -wal and -shm to `NAME.before-restore-TIME` (the -wal may
+    hold commits a backup lacks: kept beside the old database, never deleted)."""
+    stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
+    moved = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        old = Path(f"{db_path}{suffix}")
+        if old.exists():
+            os.replace(old, Path(f"{moved}{suffix}"))
+    return moved
+
+
+def _kept(moved: Path) -> Path | None:
+    return moved if any(Path(f"{moved}{s}").exists() for s in ("", "-wal", "-shm")) else None
 
 
 def _wait_for_holders(db_path: Path, wait: float) -> None:

@@ -137,7 +137,7 @@ def alive(pid: int, start: str | None) -> bool:
     return start is None or now is None or now == start
 
 
-LABEL = f"bigconv (pid {os.getpid()})"  # what other processes call this one
+LABEL = "bigconv"  # what other processes call this one (its pid is always said beside it)
 
 
 def set_label(label: str) -> None:
@@ -208,8 +208,12 @@ class _Registry:
                 "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             }
             partial = folder / f".{os.getpid()}.json.partial"
-            partial.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(partial, entry)
+            try:
+                partial.write_text(json.dumps(data), encoding="utf-8")
+                os.replace(partial, entry)
+            except OSError:
+                partial.unlink(missing_ok=True)  # not one empty file per process on a full disk
+                raise
 
 
 REGISTRY = _Registry()
