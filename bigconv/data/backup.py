@@ -149,6 +149,9 @@ def copy_from(source: sqlite3.Connection, target_path: Path) -> None:
         # pages=-1 copies everything in one step: one read snapshot, writers never blocked.
         source.backup(target, pages=-1)
         target.execute("PRAGMA journal_mode = DELETE")
+        # A copy is another file: an id of its own, so a copy put in place by hand is never
+        # taken for the file it was copied from (bigconv/data/fileguard.py).
+        target.execute(f"PRAGMA application_id = {fileguard.new_file_id()}")
         target.commit()
     finally:
         target.close()
@@ -160,7 +163,7 @@ def keep_replaced_file(db, path: Path, opened: fileguard.Identity) -> Path | Non
     """A file was put at `path` by hand while `db` (a connection to the old one) was open:
     copy everything the old file holds, its log included, to `NAME.replaced-TIME.db` beside
     it, once for all processes (the first to notice does it). None if another did."""
-    claim = fileguard.holders_dir(path) / f"replaced-{opened.dev}-{opened.ino}"
+    claim = fileguard.holders_dir(path) / f"replaced-{opened.dev}-{opened.ino}-{opened.fid}"
     try:
         claim.parent.mkdir(exist_ok=True)
         fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)

@@ -45,7 +45,7 @@ def examine(db_path: Path, *, quick: bool = False) -> Report:
     found = fileguard.holders(db_path, others=False)
     live = [h for h in found if h.alive]
     foreign = [
-        h for h in live if any(i.file != now.file and i.shares_log(now) for i in h.identities)
+        h for h in live if any(not i.same_file(now) and i.shares_log(now) for i in h.identities)
     ]
     for holder in live:
         state = " (paused for a restore)" if holder.paused else ""

@@ -30,6 +30,7 @@ import fcntl
 import json
 import logging
 import os
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -42,18 +43,29 @@ CHECKPOINTER_LOCK = "checkpointer.lock"
 SIDECARS = ("-wal", "-shm")
 
 
+FILE_ID_AT = 68  # the header's 4-byte "application id": bigconv keeps a random id there
+
+
 @dataclass(frozen=True)
 class Identity:
-    """The inodes of a database file and of its `-wal` and `-shm` (None: not there)."""
+    """The inodes of a database file and of its `-wal` and `-shm` (None: not there), and the
+    random id in the file's own header (`fid`, 0 if it has none yet). The id tells a file from
+    another that got the same inode number after the first was deleted, and from a copy put
+    in place over it: every backup and restored copy gets an id of its own."""
 
     dev: int
     ino: int
     wal: int | None
     shm: int | None
+    fid: int = 0
 
     @property
     def file(self) -> tuple[int, int]:
         return self.dev, self.ino
+
+    def same_file(self, other: Identity) -> bool:
+        ids_agree = not self.fid or not other.fid or self.fid == other.fid
+        return self.file == other.file and ids_agree
 
     def shares_log(self, other: Identity) -> bool:
         """True if `other` uses this identity's `-wal` or `-shm` file."""
@@ -74,6 +86,21 @@ def sidecar(path: Path, suffix: str) -> Path:
     return Path(f"{path}{suffix}")
 
 
+def new_file_id() -> int:
+    """A random id for a new file or copy (a positive 32-bit integer, never 0)."""
+    return secrets.randbelow(2**31 - 2) + 1
+
+
+def file_id(path: Path) -> int:
+    """The id in the file's header as it is on the disk (not through the -wal), 0 if none."""
+    try:
+        with open(path, "rb") as f:
+            raw = os.pread(f.fileno(), 4, FILE_ID_AT)
+    except OSError:
+        return 0
+    return int.from_bytes(raw, "big") if len(raw) == 4 else 0
+
+
 def identity(path: str | Path) -> Identity | None:
     """The identity of the file at `path` now, or None if there is none."""
     path = Path(path)
@@ -81,7 +108,9 @@ def identity(path: str | Path) -> Identity | None:
     if main is None:
         return None
     wal, shm = (_inode(sidecar(path, s)) for s in SIDECARS)
-    return Identity(main[0], main[1], wal[1] if wal else None, shm[1] if shm else None)
+    return Identity(
+        main[0], main[1], wal[1] if wal else None, shm[1] if shm else None, file_id(path)
+    )
 
 
 class State(enum.Enum):
@@ -100,7 +129,7 @@ def state(path: Path, opened: Identity) -> State:
     now = identity(path)
     if now is None:
         return State.MISSING
-    if now.file != opened.file:
+    if not now.same_file(opened):
         return State.BY_HAND if opened.shares_log(now) else State.REOPEN
     # The same file, but its -wal or -shm deleted or replaced under us (junk copied in place
     # and the sidecars removed, say): this connection's log is no longer the one at the path.
@@ -243,7 +272,9 @@ def holders(path: str | Path, *, others: bool = True) -> list[Holder]:
             data = json.loads(entry.read_text(encoding="utf-8"))
             pid = int(data["pid"])
             identities = [
-                Identity(int(i[0]), int(i[1]), _int_or_none(i[2]), _int_or_none(i[3]))
+                Identity(
+                    int(i[0]), int(i[1]), _int_or_none(i[2]), _int_or_none(i[3]), int(i[4] or 0)
+                )
                 for i in data["identities"]
             ]
         except (OSError, ValueError, KeyError, TypeError):
@@ -296,7 +327,7 @@ def guard_sidecars(path: Path) -> None:
     foreign = [
         h
         for h in holders(path, others=False)
-        if any(i.file != current.file and i.shares_log(current) for i in h.identities)
+        if any(not i.same_file(current) and i.shares_log(current) for i in h.identities)
     ]
     if not foreign:
         return
@@ -317,7 +348,7 @@ def foreign_log(path: Path) -> bool:
     """True if the `-wal`/`-shm` beside `path` belong to another file (held now or before)."""
     now = identity(path)
     return now is not None and any(
-        i.file != now.file and i.shares_log(now)
+        not i.same_file(now) and i.shares_log(now)
         for h in holders(path, others=False)
         for i in h.identities
     )

@@ -73,6 +73,12 @@ def checkpoint_on_close(db: sqlite_utils.Database, path: Path, opened) -> None:
             lock.release()
 
 
+def give_file_id(db: sqlite_utils.Database) -> None:
+    """A random id in the file's header, if it has none (bigconv/data/fileguard.py)."""
+    if not db.execute("PRAGMA application_id").fetchone()[0]:
+        db.execute(f"PRAGMA application_id = {fileguard.new_file_id()}")
+
+
 def connect(path: str | Path, *, migrate: bool = True) -> EventDatabase:
     """Open (creating if needed) the event database at `path` for this thread.
 
@@ -91,7 +97,10 @@ def connect(path: str | Path, *, migrate: bool = True) -> EventDatabase:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            give_file_id(db)  # a new file or a copy: into the file itself, before the -wal
             db.enable_wal()
+        else:
+            give_file_id(db)  # a file from before ids (in the -wal until the next checkpoint)
         # FULL: a commit is on the disk when it returns, through a power loss too (NORMAL in
         # WAL mode keeps commits through a process crash, but the last ones may roll back if
         # the laptop loses power). The phone site keeps its speed with group commit.

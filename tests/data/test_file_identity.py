@@ -1,0 +1,127 @@
+"""The rules that keep one file's log out of another (bigconv/data/fileguard.py), each tried
+with real processes on a real file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bigconv.data import backup, fileguard, store
+from tests.conftest import run_cli
+
+HOLD = textwrap.dedent(
+    """
+    import sys, time
+    from bigconv.data import fileguard, store
+    fileguard.set_label("station Desk 9")
+    db = store.connect(sys.argv[1])
+    db.execute("SELECT count(*) FROM attendees").fetchone()
+    print("holding", flush=True)
+    time.sleep(60)
+    """
+)
+
+
+def holder(db_path: Path) -> subprocess.Popen:
+    """Another program holding the database open, never writing (so never pausing)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def rows(db_path: Path, sql: str) -> int:
+    db = store.connect(db_path)
+    try:
+        return db.execute(sql).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_program_started_after_a_hand_replacement_refuses_and_names_the_holder(
+    small_event, small_db, tmp_path
+):
+    proc = holder(small_db)
+    try:
+        copy = tmp_path / "copy.db"
+        shutil.copyfile(small_db, copy)
+        os.replace(copy, small_db)  # the holder's -wal and -shm still beside it
+        result = run_cli("checkin", small_event, "1")
+        assert result.returncode == 2
+        assert "replaced" in result.stderr and f"station Desk 9 (pid {proc.pid})" in result.stderr
+        assert "bigconv restore" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_log_left_by_killed_processes_is_moved_aside_never_read_into_another_file(
+    small_db, tmp_path
+):
+    db = store.connect(small_db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = backup.backup(small_db, tmp_path / "b")  # the file now, before the writes below
+    before = db.execute("SELECT count(*) FROM log").fetchone()[0]
+    with store.immediate(db):
+        for n in range(50):
+            store.log(db, "note", station="x", at=store.iso(), detail=f"only in the -wal {n}")
+    proc = holder(small_db)
+    proc.send_signal(signal.SIGKILL)  # ends without removing its entry
+    proc.wait()
+    db.conn.close()  # as if killed too: no close hook, the -wal stays (no checkpoint on close)
+    fileguard.unregister(small_db, db._token)  # this test process's entry, as a killed one's
+    assert Path(f"{small_db}-wal").stat().st_size > 0
+    small_db.unlink()
+    shutil.copyfile(copy, small_db)  # put back by hand with every holder gone
+    assert rows(small_db, "SELECT count(*) FROM log") == before  # none of the old -wal's rows
+    assert backup.check(small_db) == "ok"
+    assert list(tmp_path.glob("small.db.orphaned-*-wal"))  # kept for an expert, not deleted
+
+
+def test_restore_changes_nothing_when_a_holder_does_not_pause(small_event, small_db, tmp_path):
+    good = backup.backup(small_db, tmp_path / "b")
+    proc = holder(small_db)
+    try:
+        before = fileguard.identity(small_db)
+        with pytest.raises(backup.RestoreRefused, match=rf"station Desk 9 \(pid {proc.pid}\)"):
+            backup.restore(good, small_db, wait=0.5)
+        assert fileguard.identity(small_db) == before
+        assert fileguard.restore_marker(small_db) is None
+        assert not list(tmp_path.glob("small.db.before-restore-*"))
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_the_last_connection_leaves_the_file_whole(small_db):
+    db = store.connect(small_db)
+    with store.immediate(db):
+        store.log(db, "note", station="x", at=store.iso())
+    assert Path(f"{small_db}-wal").stat().st_size > 0
+    db.close()
+    assert Path(f"{small_db}-wal").stat().st_size == 0  # everything is in the .db itself
+    assert fileguard.holders(small_db, others=False) == []
+
+
+def test_connections_never_checkpoint_by_themselves(small_db):
+    db = store.connect(small_db)
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    other = store.connect(small_db)  # a second holder: closing the first is not the last
+    with store.immediate(db):
+        for n in range(5000):
+            store.log(db, "note", station="x", at=store.iso(), detail="x" * 1000 + str(n))
+    size = Path(f"{small_db}-wal").stat().st_size
+    assert size > 1000 * 4096  # past the page count where SQLite's own checkpoint would run
+    with store.immediate(db):
+        store.log(db, "note", station="x", at=store.iso())
+    db.close()  # not the process's last connection: no checkpoint
+    assert Path(f"{small_db}-wal").stat().st_size >= size
+    other.close()
