@@ -275,10 +275,12 @@ def holders(path: str | Path, *, others: bool = True) -> list[Holder]:
                 Identity(
                     int(i[0]), int(i[1]), _int_or_none(i[2]), _int_or_none(i[3]), int(i[4] or 0)
                 )
+                if len(i) == 5
+                else Identity(int(i[0]), int(i[1]), _int_or_none(i[2]), _int_or_none(i[3]))
                 for i in data["identities"]
             ]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            continue  # not an entry bigconv wrote (or half of one): nothing to go by
         if others and pid == os.getpid():
             continue
         live = alive(pid, data.get("start"))
