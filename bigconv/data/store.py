@@ -90,6 +90,7 @@ def connect(path: str | Path, *, migrate: bool = True) -> EventDatabase:
         fileguard.guard_sidecars(path)
     except fileguard.LogOfAnotherFile as exc:
         raise StoreError(str(exc)) from None
+    conn, db = None, None
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         fileguard.no_checkpoint_on_close(conn)
@@ -117,7 +118,15 @@ def connect(path: str | Path, *, migrate: bool = True) -> EventDatabase:
             if migrations.pending(db):
                 migrations.apply(db)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: cannot open the database: {describe(exc, path)}") from None
+        message = f"{path}: cannot open the database: {describe(exc, path)}"
+        # Closed now, not when the error is collected: SQLite shares what it knows of a file
+        # (its -shm among it) between a process's connections to that file, so a half-open
+        # one left behind would spoil the next try once the file is good.
+        if db is not None:
+            db.close()
+        elif conn is not None:
+            conn.close()
+        raise StoreError(message) from None
     return db
 
 

@@ -204,7 +204,7 @@ class PhoneSite:
             raise Unavailable(store.describe(exc, self.db_path)) from None
 
     def log_failure(self, exc: BaseException) -> None:
-        kind = f"{type(exc).__name__}: {str(exc)[:40]}"
+        kind = f"{type(exc).__name__}: {str(exc)[-60:]}"  # the tail: paths come first
         record = logging.LogRecord("bigconv.web", logging.ERROR, "", 0, kind, (), None)
         if self.failures.filter(record):
             LOG.error("phone site: not saved: %s", store.describe(exc, self.db_path))

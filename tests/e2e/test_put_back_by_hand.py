@@ -160,18 +160,23 @@ def put_back(how: str, db_path: Path, good: Path) -> None:
             shutil.copyfileobj(src, dst)
 
 
+def start_serve(event: Path, db_path: Path) -> tuple[subprocess.Popen, str, str]:
+    """The real `bigconv serve` on a free port; its address and a session code."""
+    db = store.connect(db_path)
+    code = db.execute("SELECT code FROM sessions ORDER BY id LIMIT 1").fetchone()[0]
+    db.close()
+    port = free_port()
+    cmd = [sys.executable, "-m", "bigconv", "serve", str(event), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--backup-minutes", "0", "--no-staff"]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return server, f"http://127.0.0.1:{port}", code
+
+
 @pytest.mark.parametrize("how", ["rm+cp", "mv", "same-inode"])
 async def test_a_file_put_back_by_hand_is_never_mixed_and_restore_carries_on(
     how, small_event, small_db: Path, tmp_path
 ):
-    db = store.connect(small_db)
-    code = db.execute("SELECT code FROM sessions ORDER BY id LIMIT 1").fetchone()[0]
-    db.close()
-    port = free_port()
-    cmd = [sys.executable, "-m", "bigconv", "serve", str(small_event), "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--backup-minutes", "0", "--no-staff"]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
+    server, url, code = start_serve(small_event, small_db)
     writers = None
     phones = Phones(url, code)
     try:
@@ -244,14 +249,7 @@ async def test_restore_while_serve_and_stations_write_loses_no_acknowledged_writ
     """`bigconv restore` with everything running: each holder pauses its writes, the files are
     moved aside, and every write acknowledged before is in the moved-aside file, every one
     after in the restored file (before: 5 of 6 writes made during it went into the old file)."""
-    db = store.connect(small_db)
-    code = db.execute("SELECT code FROM sessions ORDER BY id LIMIT 1").fetchone()[0]
-    db.close()
-    port = free_port()
-    cmd = [sys.executable, "-m", "bigconv", "serve", str(small_event), "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--backup-minutes", "0", "--no-staff"]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
+    server, url, code = start_serve(small_event, small_db)
     phones, writers = Phones(url, code), None
     try:
         await wait_until_up(url, server)
