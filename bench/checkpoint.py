@@ -378,7 +378,7 @@ def report(results: dict[str, Result], args) -> None:
     print()
     print(
         f"With one checkpointer the -wal stayed under {max(one.sizes) / MB:.1f} MB; with none "
-        f"it reached {base_max / MB:.1f} MB ({base.writes + base.station_writes} commits' worth)."
+        f"it reached {base_max / MB:.1f} MB ({base.writes + base.station_writes} writes)."
     )
 
 
