@@ -12,6 +12,7 @@ holder of the file and leaves it whole on close, so its process is seen writing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -268,8 +269,10 @@ class Reader:
 
 
 def children(pid: int) -> set[int]:
+    """The child processes of `pid` (none once it has ended), read from /proc."""
     found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    tasks = Path(f"/proc/{pid}/task")
+    for task in tasks.iterdir() if tasks.is_dir() else ():
         try:
             found |= {int(p) for p in (task / "children").read_text().split()}
         except OSError:
@@ -307,6 +310,7 @@ async def test_only_the_server_writes_the_database_file(small_event, small_db, t
     )
     statuses: Counter = Counter()
     cli_runs: dict[str, tuple[int, str]] = {}
+    serve_pid = None
     try:
         await wait_until_up(base, serve)
         (serve_pid,) = children(serve.pid)  # strace's one child: `bigconv serve`
@@ -345,7 +349,11 @@ async def test_only_the_server_writes_the_database_file(small_event, small_db, t
         os.kill(serve_pid, signal.SIGINT)  # ctrl+c: the server stops cleanly
         serve.wait(timeout=30)
     finally:
-        if serve.poll() is None:
+        if serve.poll() is None:  # a failure above: end the server and its stations too
+            # (killing strace alone would leave the process it traced running)
+            for pid in [*children(serve_pid), serve_pid] if serve_pid else []:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             serve.kill()
             serve.wait(timeout=10)
         serve.stderr.close()
