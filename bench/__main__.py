@@ -31,6 +31,7 @@ BENCHMARKS = {
     "reactions": "Reaction figures counted in phones (issue 14)",
     "followup": "The CPD loop after the day (issue 16)",
     "venue": "The whole venue on one laptop: stations and phones (issue 15)",
+    "checkpoint": "The -wal through a day: one checkpointer (issue 20)",
 }
 
 

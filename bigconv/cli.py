@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sqlite3
@@ -40,9 +41,19 @@ class Context:
 
     def connect(self):
         try:
-            return store.connect(self.db_path)
+            db = store.connect(self.db_path)
         except store.StoreError as exc:
             raise BadInput(str(exc)) from None
+        # Closed when the command ends, however it ends: when no running process checkpoints,
+        # a command's last connection leaves the file whole (store.EventDatabase.close).
+        if (command := click.get_current_context(silent=True)) is not None:
+            command.call_on_close(lambda: _close_quietly(db))
+        return db
+
+
+def _close_quietly(db) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        db.close()
 
 
 def event_argument(func):

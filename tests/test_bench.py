@@ -30,6 +30,7 @@ def test_quick_benchmarks_run_and_write_tables(tmp_path):
         "Room screen",
         "The CPD loop",
         "The whole venue",
+        "The -wal through a day",
     )
     for section in sections:
         assert f"## {section}" in report
