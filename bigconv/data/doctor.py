@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def examine(db_path: Path, *, quick: bool = False) -> Report:
         import resource
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        report.say(f"Open files allowed: {soft} (hard limit {hard}); this is pid {os.getpid()}")
+        report.say(f"Open files allowed: {soft} (hard limit {hard})")
     except ImportError:  # not on this OS
         pass
     return report
