@@ -91,26 +91,36 @@ def new_file_id() -> int:
     return secrets.randbelow(2**31 - 2) + 1
 
 
-def file_id(path: Path) -> int:
+def file_id(path: str | Path) -> int:
     """The id in the file's header as it is on the disk (not through the -wal), 0 if none."""
     try:
-        with open(path, "rb") as f:
-            raw = os.pread(f.fileno(), 4, FILE_ID_AT)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return 0
+    try:
+        raw = os.pread(fd, 4, FILE_ID_AT)
+    except OSError:
+        return 0
+    finally:
+        os.close(fd)
     return int.from_bytes(raw, "big") if len(raw) == 4 else 0
 
 
 def identity(path: str | Path) -> Identity | None:
-    """The identity of the file at `path` now, or None if there is none."""
-    path = Path(path)
-    main = _inode(path)
-    if main is None:
+    """The identity of the file at `path` now, or None if there is none (a few stat calls:
+    it runs before every write and at every station's poll)."""
+    name = os.fspath(path)
+    try:
+        main = os.stat(name)
+    except OSError:
         return None
-    wal, shm = (_inode(sidecar(path, s)) for s in SIDECARS)
-    return Identity(
-        main[0], main[1], wal[1] if wal else None, shm[1] if shm else None, file_id(path)
-    )
+    inodes = []
+    for suffix in SIDECARS:
+        try:
+            inodes.append(os.stat(name + suffix).st_ino)
+        except OSError:
+            inodes.append(None)
+    return Identity(main.st_dev, main.st_ino, inodes[0], inodes[1], file_id(name))
 
 
 class State(enum.Enum):
@@ -258,6 +268,8 @@ def unregister(path: Path, token: int) -> bool:
 
 def pause(path: Path, paused: bool = True) -> None:
     """Say (in this process's entry) that it writes nothing to `path` until a restore ends."""
+    if not paused and not REGISTRY.paused:
+        return  # the usual case: nothing paused, nothing to say (no path to resolve)
     REGISTRY.set_paused(Path(path).resolve(), paused)
 
 
@@ -388,6 +400,8 @@ def marker_path(path: Path) -> Path:
 
 def restore_marker(path: Path) -> dict | None:
     """The restore in progress on `path` (its pid and name), if its process is alive."""
+    if not os.path.lexists(f"{path}{RESTORING_SUFFIX}"):
+        return None  # the usual case, in one stat
     try:
         data = json.loads(marker_path(Path(path)).read_text(encoding="utf-8"))
         pid = int(data["pid"])
