@@ -114,7 +114,7 @@ def identity(path: str | Path) -> Identity | None:
         main = os.stat(name)
     except OSError:
         return None
-    inodes = []
+    inodes: list[int | None] = []
     for suffix in SIDECARS:
         try:
             inodes.append(os.stat(name + suffix).st_ino)
