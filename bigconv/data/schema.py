@@ -1,8 +1,16 @@
-"""Schema steps. Append new steps at the end; never edit one that has shipped."""
+"""Schema steps. Append new steps at the end; never edit one that has shipped.
+
+The steps run in the order they are written here; their functions are numbered in that order
+(`step01_...`). Each keeps the name recorded in the files it has already upgraded
+(`@migrations(name="m008_followup")`), which is why those names are out of order: `m002`
+three times, `m008` before `m007`. The schema they build today is in `schema.sql` beside this
+file: `python -m bigconv.data.schema` writes it again, and a test fails when it is stale.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -22,8 +30,8 @@ def run_sql(db: Database, script: str) -> None:
         raise ValueError(f"incomplete SQL statement: {buffer!r}")
 
 
-@migrations()
-def m001_initial(db: Database) -> None:
+@migrations(name="m001_initial")
+def step01_initial(db: Database) -> None:
     run_sql(
         db,
         """
@@ -162,8 +170,8 @@ def m001_initial(db: Database) -> None:
     )
 
 
-@migrations()
-def m002_attendees_version(db: Database) -> None:
+@migrations(name="m002_attendees_version")
+def step02_attendees_version(db: Database) -> None:
     """A counter every change to attendees bumps, so search indexes know when to rebuild."""
     run_sql(
         db,
@@ -179,8 +187,8 @@ def m002_attendees_version(db: Database) -> None:
     )
 
 
-@migrations()
-def m002_web_reaction_cooldown_index(db: Database) -> None:
+@migrations(name="m002_web_reaction_cooldown_index")
+def step03_web_reaction_cooldown_index(db: Database) -> None:
     # The phone site checks a device's last tap of a kind before storing each reaction.
     run_sql(
         db,
@@ -188,8 +196,8 @@ def m002_web_reaction_cooldown_index(db: Database) -> None:
     )
 
 
-@migrations()
-def m002_alloc_replaced(db: Database) -> None:
+@migrations(name="m002_alloc_replaced")
+def step04_alloc_replaced(db: Database) -> None:
     """Allocation rows replaced by a new run of `bigconv allocate --replace`, kept, not lost."""
     run_sql(
         db,
@@ -205,8 +213,8 @@ def m002_alloc_replaced(db: Database) -> None:
     )
 
 
-@migrations()
-def m003_checkin_log_trigger(db: Database) -> None:
+@migrations(name="m003_checkin_log_trigger")
+def step05_checkin_log_trigger(db: Database) -> None:
     """Every check-in record writes its `checkin` log row inside SQLite, in the same transaction:
     one statement per check-in instead of two, and a record added by any tool is logged too."""
     run_sql(
@@ -221,15 +229,15 @@ def m003_checkin_log_trigger(db: Database) -> None:
     )
 
 
-@migrations()
-def m004_lighter_checkin_writes(db: Database) -> None:
+@migrations(name="m004_lighter_checkin_writes")
+def step06_lighter_checkin_writes(db: Database) -> None:
     """Drop two indexes no query needs at a day's scale (a scan of a few thousand rows takes
     microseconds): each check-in commit then writes fewer pages, about 20% faster."""
     run_sql(db, "DROP INDEX IF EXISTS checkin_records_at;\nDROP INDEX IF EXISTS log_at;")
 
 
-@migrations()
-def m005_records_stay_right(db: Database) -> None:
+@migrations(name="m005_records_stay_right")
+def step07_records_stay_right(db: Database) -> None:
     """One place per person per slot (a move stamps the first mark `moved_to`); choices and
     allocations that are replaced or removed are kept with when, why and which station."""
     run_sql(
@@ -260,8 +268,8 @@ def m005_records_stay_right(db: Database) -> None:
     )
 
 
-@migrations()
-def m006_staff_sessions(db: Database) -> None:
+@migrations(name="m006_staff_sessions")
+def step08_staff_sessions(db: Database) -> None:
     """Browser logins to /staff, so a logout (or a new passcode) ends one on the server, not
     only in the browser; a row is ended, never deleted."""
     run_sql(
@@ -279,8 +287,8 @@ def m006_staff_sessions(db: Database) -> None:
     )
 
 
-@migrations()
-def m008_followup(db: Database) -> None:
+@migrations(name="m008_followup")
+def step09_followup(db: Database) -> None:
     """The CPD loop: commitments made on the day, personal links, follow-up rounds and answers,
     and barriers marked addressed. Rows are never deleted: a later commitment or answer replaces
     an earlier one only in what is shown and counted; a link is revoked by stamping it."""
@@ -346,15 +354,15 @@ def m008_followup(db: Database) -> None:
     )
 
 
-@migrations()
-def m008_link_devices_device(db: Database) -> None:
+@migrations(name="m008_link_devices_device")
+def step10_link_devices_device(db: Database) -> None:
     """Feedback is attributed to groups by device: look a device's personal link up by index
     (the report's feedback cuts went from about 90 ms to 20 ms on the sample day)."""
     run_sql(db, "CREATE INDEX IF NOT EXISTS link_devices_device ON link_devices(device);")
 
 
-@migrations()
-def m007_reaction_tallies(db: Database) -> None:
+@migrations(name="m007_reaction_tallies")
+def step11_reaction_tallies(db: Database) -> None:
     """Reaction counts kept by triggers as they arrive, so a station's figures cost the same at
     the day's 50,000th reaction as at its first: totals per session and kind, counts per clock
     minute (for the per-minute charts), and an index for the last ten minutes' counts."""
@@ -446,8 +454,8 @@ REMEMBER_NEW_TAP = """            INSERT INTO reaction_devices (session_id, kind
 """
 
 
-@migrations()
-def m009_reaction_devices(db: Database) -> None:
+@migrations(name="m009_reaction_devices")
+def step12_reaction_devices(db: Database) -> None:
     """Each phone counts once: the first tap per session, kind and device (and per clock minute),
     kept by triggers, and a `devices` count beside the taps (`n`) in `reaction_totals` and
     `reaction_minutes`. Every tap stays in `reactions`; filled from the rows already there."""
@@ -525,8 +533,8 @@ def m009_reaction_devices(db: Database) -> None:
     )
 
 
-@migrations()
-def m010_write_keys(db: Database) -> None:
+@migrations(name="m010_write_keys")
+def step13_write_keys(db: Database) -> None:
     """Idempotent retries: the first answer to each (device, key, request) a phone sent, kept a
     day (bigconv/data/writekeys.py). Self-contained: one new table and its index."""
     run_sql(
@@ -544,3 +552,29 @@ def m010_write_keys(db: Database) -> None:
         CREATE INDEX write_keys_at ON write_keys(at);
         """,
     )
+
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+
+
+def current_schema() -> str:
+    """The schema a new database gets: every table, index, view and trigger, as SQL."""
+    db = Database(memory=True)
+    migrations.apply(db)
+    rows = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 "
+        "WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, name"
+    ).fetchall()
+    steps = ", ".join(m.name for m in migrations._migrations)
+    head = (
+        "-- The bigconv database as the schema steps build it (bigconv/data/schema.py).\n"
+        "-- Generated by `python -m bigconv.data.schema`; a test checks it. Do not edit.\n"
+        f"-- Steps: {steps}\n"
+    )
+    return head + "".join(f"\n{sql.strip()};\n" for _, _, sql in rows)
+
+
+if __name__ == "__main__":
+    SCHEMA_SQL.write_text(current_schema(), encoding="utf-8")
+    print(f"wrote {SCHEMA_SQL}")
