@@ -23,6 +23,7 @@ No SQL here: file names, inodes, locks and small JSON files.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import enum
@@ -202,28 +203,60 @@ class _Registry:
         self.held: dict[Path, dict[int, Identity]] = {}  # path: connection token: identity
         self.paused: set[Path] = set()
         self.next = 0
+        # Connections collected without close(): their finalizers run wherever the garbage
+        # collector happens to run, even inside `lock` on this thread, so they only leave a
+        # note here (deque.append takes no lock) and the next call under the lock forgets them.
+        self.collected: collections.deque[tuple[Path, int]] = collections.deque()
+
+    def forget_later(self, path: Path, token: int) -> None:
+        self.collected.append((path, token))
+
+    def _drain(self) -> set[Path]:
+        """Forget the collected connections (call with `lock` held); the paths touched."""
+        touched = set()
+        while self.collected:
+            path, token = self.collected.popleft()
+            if self._drop(path, token):
+                touched.add(path)
+        return touched
+
+    def _drop(self, path: Path, token: int) -> bool:
+        held = self.held.get(path, {})
+        if held.pop(token, None) is None:
+            return False
+        if not held:
+            self.held.pop(path, None)
+            self.paused.discard(path)
+        return True
+
+    def drain(self) -> None:
+        with self.lock:
+            for touched in self._drain():
+                self._write(touched)
 
     def register(self, path: Path, ident: Identity) -> int:
         with self.lock:
+            touched = self._drain()
             self.next += 1
             self.held.setdefault(path, {})[self.next] = ident
+            for other in touched - {path}:
+                self._write(other)
             self._write(path)
             return self.next
 
     def unregister(self, path: Path, token: int) -> bool:
         """Forget a connection; True if it was this process's last one to `path`."""
         with self.lock:
-            held = self.held.get(path, {})
-            if held.pop(token, None) is None:
-                return False
-            if not held:
-                self.held.pop(path, None)
-                self.paused.discard(path)
-            self._write(path)
-            return not held
+            touched = self._drain()
+            dropped = self._drop(path, token)
+            for other in touched | ({path} if dropped else set()):
+                self._write(other)
+            return dropped and path not in self.held
 
     def set_paused(self, path: Path, paused: bool) -> None:
         with self.lock:
+            for touched in self._drain():
+                self._write(touched)
             if (path in self.paused) == paused:
                 return
             (self.paused.add if paused else self.paused.discard)(path)
@@ -264,6 +297,11 @@ def register(path: Path, ident: Identity) -> int:
 
 def unregister(path: Path, token: int) -> bool:
     return REGISTRY.unregister(Path(path).resolve(), token)
+
+
+def forget_later(path: Path, token: int) -> None:
+    """For a finalizer: forget a connection that was collected without being closed."""
+    REGISTRY.forget_later(Path(path).resolve(), token)
 
 
 def pause(path: Path, paused: bool = True) -> None:
@@ -333,6 +371,7 @@ def guard_sidecars(path: Path) -> None:
     process still holds; if only ended processes held that other file, move the two aside
     (never deleted) so the file at `path` opens with a log of its own."""
     path = Path(path)
+    REGISTRY.drain()  # connections of this process collected meanwhile hold nothing
     now = identity(path)
     wal, shm = (_inode(sidecar(path, s)) for s in SIDECARS)
     if wal is None and shm is None:

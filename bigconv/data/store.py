@@ -35,6 +35,7 @@ class EventDatabase(sqlite_utils.Database):
     bigconv_path: Path | None = None
     bigconv_identity: fileguard.Identity | None = None
     _token: int | None = None
+    _finalizer: weakref.finalize | None = None
 
     def adopt(self, path: Path) -> None:
         """Remember the file now at `path` (its log files exist by now) and register it."""
@@ -42,7 +43,7 @@ class EventDatabase(sqlite_utils.Database):
         self.bigconv_identity = fileguard.identity(path)
         if self.bigconv_identity is not None:
             self._token = fileguard.register(path, self.bigconv_identity)
-            weakref.finalize(self, fileguard.unregister, path, self._token)
+            self._finalizer = weakref.finalize(self, fileguard.forget_later, path, self._token)
 
     def close(self) -> None:
         """Close without a checkpoint (the one checkpointer does that), unless this process
@@ -50,6 +51,8 @@ class EventDatabase(sqlite_utils.Database):
         path, token = self.bigconv_path, self._token
         if path is not None and token is not None:
             self._token = None
+            if self._finalizer is not None:
+                self._finalizer.detach()
             last = fileguard.unregister(path, token)
             if last and self.bigconv_identity is not None:
                 with contextlib.suppress(sqlite3.Error):

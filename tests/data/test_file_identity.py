@@ -3,12 +3,14 @@ with real processes on a real file."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,22 @@ def test_connections_never_checkpoint_by_themselves(small_db):
     db.close()  # not the process's last connection: no checkpoint
     assert Path(f"{small_db}-wal").stat().st_size >= size
     other.close()
+
+
+def test_a_connection_collected_while_the_registry_is_busy_never_deadlocks(small_db):
+    """The garbage collector may finalize a forgotten connection anywhere, even inside the
+    registry's own lock on the same thread (a server once hung so)."""
+    db = store.connect(small_db)
+    done = threading.Event()
+
+    def collect_inside_the_lock() -> None:
+        nonlocal db
+        with fileguard.REGISTRY.lock:
+            db = None  # the last reference: its finalizer runs now, under the lock
+            gc.collect()
+        done.set()
+
+    threading.Thread(target=collect_inside_the_lock, daemon=True).start()
+    assert done.wait(10), "deadlocked"
+    fileguard.REGISTRY.drain()
+    assert fileguard.holders(small_db, others=False) == []
