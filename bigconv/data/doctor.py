@@ -37,7 +37,7 @@ def examine(db_path: Path, *, quick: bool = False) -> Report:
     report.say(
         f"Database: {db_path} ({_size(db_path)}; -wal {_size(fileguard.sidecar(db_path, '-wal'))})"
     )
-    now = fileguard.identity(db_path)
+    now = fileguard.identity(db_path, with_id=True)
     if now is None:
         report.problem(f"{db_path} does not exist (bigconv init creates it; restore puts one back)")
         return report

@@ -50,9 +50,10 @@ FILE_ID_AT = 68  # the header's 4-byte "application id": bigconv keeps a random 
 @dataclass(frozen=True)
 class Identity:
     """The inodes of a database file and of its `-wal` and `-shm` (None: not there), and the
-    random id in the file's own header (`fid`, 0 if it has none yet). The id tells a file from
-    another that got the same inode number after the first was deleted, and from a copy put
-    in place over it: every backup and restored copy gets an id of its own."""
+    random id in the file's own header (`fid`, 0 if it has none yet or was not read). The id
+    tells a file from another that got the same inode number after the first was deleted and
+    every process holding it had ended (it is read when a file is opened): every backup and
+    restored copy gets an id of its own."""
 
     dev: int
     ino: int
@@ -93,23 +94,28 @@ def new_file_id() -> int:
 
 
 def file_id(path: str | Path) -> int:
-    """The id in the file's header as it is on the disk (not through the -wal), 0 if none."""
+    """The id in the file's header as it is on the disk (not through the -wal), 0 if none.
+
+    Read through SQLite (`immutable=1`: the file alone, no locks), never with a descriptor of
+    our own: closing any descriptor of a file drops every POSIX lock the process holds on it,
+    SQLite's among them, and another program would then think it had the file to itself (it
+    checkpointed and deleted the -wal under running stations). SQLite's own files keep such
+    a descriptor open until the process's last connection to the file has gone."""
+    uri = Path(path).resolve().as_uri() + "?immutable=1"
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            return int(conn.execute("PRAGMA application_id").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
         return 0
-    try:
-        raw = os.pread(fd, 4, FILE_ID_AT)
-    except OSError:
-        return 0
-    finally:
-        os.close(fd)
-    return int.from_bytes(raw, "big") if len(raw) == 4 else 0
 
 
-def identity(path: str | Path) -> Identity | None:
-    """The identity of the file at `path` now, or None if there is none (a few stat calls:
-    it runs before every write and at every station's poll)."""
+def identity(path: str | Path, *, with_id: bool = False) -> Identity | None:
+    """The identity of the file at `path` now, or None if there is none: a few stat calls
+    (it runs before every write and at every station's poll), and with `with_id` the id in
+    its header too (opening the file: at connect, and before trusting a log beside it)."""
     name = os.fspath(path)
     try:
         main = os.stat(name)
@@ -121,7 +127,8 @@ def identity(path: str | Path) -> Identity | None:
             inodes.append(os.stat(name + suffix).st_ino)
         except OSError:
             inodes.append(None)
-    return Identity(main.st_dev, main.st_ino, inodes[0], inodes[1], file_id(name))
+    fid = file_id(name) if with_id else 0
+    return Identity(main.st_dev, main.st_ino, inodes[0], inodes[1], fid)
 
 
 class State(enum.Enum):
@@ -137,7 +144,7 @@ def state(path: Path, opened: Identity) -> State:
     marker = restore_marker(path)
     if marker is not None and marker.get("pid") != os.getpid():
         return State.RESTORING
-    now = identity(path)
+    now = identity(path)  # inodes only: the open file's inode cannot be reused while it is open
     if now is None:
         return State.MISSING
     if not now.same_file(opened):
@@ -372,7 +379,7 @@ def guard_sidecars(path: Path) -> None:
     (never deleted) so the file at `path` opens with a log of its own."""
     path = Path(path)
     REGISTRY.drain()  # connections of this process collected meanwhile hold nothing
-    now = identity(path)
+    now = identity(path, with_id=True)
     wal, shm = (_inode(sidecar(path, s)) for s in SIDECARS)
     if wal is None and shm is None:
         return
@@ -399,7 +406,7 @@ def guard_sidecars(path: Path) -> None:
 
 def foreign_log(path: Path) -> bool:
     """True if the `-wal`/`-shm` beside `path` belong to another file (held now or before)."""
-    now = identity(path)
+    now = identity(path, with_id=True)
     return now is not None and any(
         not i.same_file(now) and i.shares_log(now)
         for h in holders(path, others=False)

@@ -40,7 +40,7 @@ class EventDatabase(sqlite_utils.Database):
     def adopt(self, path: Path) -> None:
         """Remember the file now at `path` (its log files exist by now) and register it."""
         self.bigconv_path = path
-        self.bigconv_identity = fileguard.identity(path)
+        self.bigconv_identity = fileguard.identity(path, with_id=True)
         if self.bigconv_identity is not None:
             self._token = fileguard.register(path, self.bigconv_identity)
             self._finalizer = weakref.finalize(self, fileguard.forget_later, path, self._token)

@@ -146,3 +146,31 @@ def test_a_connection_collected_while_the_registry_is_busy_never_deadlocks(small
     assert done.wait(10), "deadlocked"
     fileguard.REGISTRY.drain()
     assert fileguard.holders(small_db, others=False) == []
+
+
+def test_checking_the_file_never_drops_sqlites_locks(small_db):
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it. The
+    checks before each write must not: another program closing its connection would take the
+    file for its own and delete the -wal under the running stations (bench.venue saw it)."""
+    db = store.connect(small_db)
+    try:
+        before = fileguard.identity(small_db)
+        for _ in range(3):
+            store.check_file(db)
+            assert store.file_replaced(db) is False
+        fileguard.identity(small_db, with_id=True)
+        other = subprocess.run(  # a plain SQLite program, as sqlite3 or Datasette would be
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                "c.execute('SELECT count(*) FROM attendees').fetchone(); c.close()",
+                str(small_db),
+            ],
+            check=True,
+        )
+        assert other.returncode == 0
+        assert fileguard.identity(small_db) == before  # its -wal and -shm untouched
+        store.check_file(db)
+    finally:
+        db.close()
