@@ -98,6 +98,36 @@ def _check_hosts(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
     return values
 
 
+def trusted_proxy_option(func):
+    """--trusted-proxy ADDR (repeatable), for `serve`."""
+    return click.option(
+        "--trusted-proxy",
+        "trusted_proxies",
+        metavar="ADDR",
+        multiple=True,
+        callback=_check_proxies,
+        help=(
+            "The address (or network, 10.0.0.0/8) of a reverse proxy in front: its "
+            "X-Forwarded-Proto/-Host/-For are believed; nobody else's. Repeat for more. "
+            "Default: none (not even 127.0.0.1)."
+        ),
+    )(func)
+
+
+def _check_proxies(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    from bigconv.web.common.security import parse_proxy
+
+    for value in values:
+        try:
+            parse_proxy(value)
+        except ValueError:
+            raise BadInput(
+                f"--trusted-proxy {value!r}: give the proxy's IP address, such as 127.0.0.1,"
+                " or a network such as 10.0.0.0/8"
+            ) from None
+    return values
+
+
 def out_option(func):
     return click.option(
         "--out",
@@ -749,6 +779,7 @@ def attend(
 @at_option
 @click.option("--no-staff", is_flag=True, help="Serve only the phone site: no /staff stations.")
 @allow_host_option
+@trusted_proxy_option
 def serve(
     event_file: Path,
     db_path: Path | None,
@@ -758,6 +789,7 @@ def serve(
     at_time: str | None,
     no_staff: bool,
     allow_hosts: tuple[str, ...],
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
     import asyncio
@@ -786,6 +818,7 @@ def serve(
         public_url=base,
         host=host,
         allow_hosts=allow_hosts,
+        trusted_proxies=trusted_proxies,
     )
     click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
     click.echo(sqlite_line())

@@ -6,12 +6,8 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
-import re
-import secrets
 import shlex
 import sqlite3
 import time
@@ -20,7 +16,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import sqlite_utils
 from aiohttp import web
@@ -34,6 +29,14 @@ from bigconv.data.text import clean_field, is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
 from bigconv.data.worker import DbWorker
 from bigconv.net import host_allowed, served_names
+from bigconv.web.common.security import (
+    DeviceCookie,
+    forwarded,
+    host_header,
+    parse_proxy,
+    post_allowed,
+    trusted,
+)
 from bigconv.web.limits import (
     GUARD,
     ConnectionGuard,
@@ -45,7 +48,6 @@ from bigconv.web.limits import (
 from bigconv.web.render import render
 
 DEVICE_COOKIE = "bigconv_device"
-DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 DEVICE_MAX_AGE = 7 * 24 * 3600
 DEVICE_WINDOW = 600.0  # the window of the limit on device tokens per address
 SUMMARY_TTL = 1.0  # seconds a session's summary may be served from memory
@@ -125,6 +127,9 @@ class PhoneSite:
         self.new_devices = self.rate_limits.new(limits.new_devices, DEVICE_WINDOW)
         self.device_writes = self.rate_limits.new(limits.writes_per_device, 60.0)
         self.address_writes = self.rate_limits.new(limits.writes_per_address, 60.0)
+        self.devices = DeviceCookie(
+            DEVICE_COOKIE, "/", DEVICE_MAX_AGE, "Lax", self.key, self.new_devices
+        )
         self.failures = OncePerInterval()  # one log line per kind of database failure
         self.summaries: dict[int, tuple[float, dict]] = {}  # session id: (when, summary)
         self.refs: dict[str, tuple[float, feedback.SessionRef]] = {}  # code: (when, session)
@@ -218,31 +223,12 @@ class PhoneSite:
 
     async def known_device(self, request: web.Request) -> str | None:
         """The device id of a token this site issued (the cookie), else None."""
-        value, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
-        if not (DEVICE_RE.fullmatch(value) and mac.isascii() and len(mac) == 32):
-            return None
-        return value if hmac.compare_digest(mac, sign(await self.key(), value)) else None
+        return await self.devices.read(request)
 
     async def give_device(self, request: web.Request, response: web.StreamResponse) -> str | None:
         """This phone's device id: its token's, else a new token set on `response` (a page
         GET), a limited number per address; None if this address has had its share for now."""
-        if (known := await self.known_device(request)) is not None:
-            return known
-        address = request.remote or "unknown"
-        if self.new_devices.wait(address):
-            return None
-        self.new_devices.failed(address)
-        value = secrets.token_urlsafe(16)
-        response.set_cookie(
-            DEVICE_COOKIE,
-            f"{value}.{sign(await self.key(), value)}",
-            max_age=DEVICE_MAX_AGE,
-            path="/",
-            httponly=True,
-            samesite="Lax",
-            secure=request.secure,
-        )
-        return value
+        return await self.devices.give(request, response)
 
     async def device(self, request: web.Request) -> str:
         """The device a row a phone stores counts for (a reaction, feedback, a commitment, a
@@ -522,10 +508,6 @@ def write_key(request: web.Request, data: dict) -> str | None:
         raise Invalid(str(exc)) from None
 
 
-def sign(key: bytes, value: str) -> str:
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def cooldown_message(kinds: list[feedback.ReactionKind], result: feedback.ReactionResult) -> str:
     kind = next(k for k in kinds if k.key == result.kind)
     wait = max(1, round(result.retry_after))
@@ -640,23 +622,6 @@ async def read_json(request: web.Request) -> dict:
     return body
 
 
-def same_origin(request: web.Request) -> bool:
-    """An Origin (else Referer) header, when sent, must name this site (scheme, host, port)."""
-    for header in ("Origin", "Referer"):
-        value = request.headers.get(header)
-        if value is None:
-            continue
-        try:
-            parts = urlsplit(value)
-        except ValueError:
-            return False
-        return (
-            parts.netloc.lower() == request.host.lower()
-            and parts.scheme.lower() == request.scheme.lower()
-        )
-    return True
-
-
 def is_api(request: web.Request) -> bool:
     return request.path.startswith("/api/")
 
@@ -678,7 +643,7 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
     """Same-origin posts, security headers, and friendly pages (or JSON) for every 4xx."""
     if request.path == STAFF_PREFIX or request.path.startswith(STAFF_PREFIX + "/"):
         return await handler(request)  # the staff stations keep their own rules (web/staff.py)
-    if request.method == "POST" and not same_origin(request):
+    if request.method == "POST" and not post_allowed(request):
         response = error_response(request, 403, "This form must be sent from this site's own page.")
     else:
         try:
@@ -721,7 +686,7 @@ def host_check(names: frozenset[str]):
     async def middleware(request: web.Request, handler) -> web.StreamResponse:
         sock = request.transport.get_extra_info("sockname") if request.transport else None
         local = str(sock[0]) if sock else None
-        if not host_allowed(request.headers.get("Host"), names, local):
+        if not host_allowed(host_header(request), names, local):
             return web.Response(status=421, text=MISDIRECTED, headers={"Cache-Control": "no-store"})
         return await handler(request)
 
@@ -765,6 +730,7 @@ def make_web_app(
     worker_options: dict | None = None,
     host: str | None = None,
     allow_hosts: Iterable[str] = (),
+    trusted_proxies: Iterable[str] = (),
 ) -> web.Application:
     """Build the phone site over the event database (the CLI and the tests call this);
     `staff` adds the passcode-protected browser stations under /staff (needs `event`).
@@ -773,6 +739,8 @@ def make_web_app(
     get the same clock (a rehearsal's offset) and `public_url`, the address phones use.
     Requests must name this server in their Host header: this machine, `host` (the address
     listened on), `public_url`'s and base_url's hosts, or one of `allow_hosts` (a proxy's).
+    `trusted_proxies` (addresses or networks) are believed about the client's scheme, host and
+    address (`X-Forwarded-*`, bigconv/web/common/security.py); nobody else is.
     `limits` and `worker_options` (DbWorker's) are for benchmarks."""
     site = PhoneSite(
         db_path,
@@ -782,11 +750,13 @@ def make_web_app(
         limits=limits,
         worker_options=worker_options,
     )
+    proxies = tuple(parse_proxy(p) for p in trusted_proxies)
     connections = ConnectionGuard()
+    connections.exempt = lambda address: trusted(address, proxies)
     names = served_names(host, [public_url, event.base_url if event else None], allow_hosts)
     app = web.Application(
         client_max_size=MAX_BODY,
-        middlewares=[host_check(names), connections.middleware, guard],
+        middlewares=[forwarded(proxies), host_check(names), connections.middleware, guard],
     )
     app[GUARD] = connections
     app[SITE] = site

@@ -171,6 +171,8 @@ class ConnectionGuard:
         self.per_address: collections.Counter[str] = collections.Counter()
         self.closed = 0  # connections closed for idling or to make room (for tests and the log)
         self.refused = 0  # connections shut as they arrived, beyond their address's share
+        # A trusted reverse proxy carries every client's connections: no per-address share.
+        self.exempt: Callable[[str], bool] = lambda address: False
 
     def fit(self) -> ConnectionCaps:
         """Set the caps from the open-file limit in force now (after `raise_file_limit`)."""
@@ -198,7 +200,7 @@ class ConnectionGuard:
         idle connection can make room for it."""
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if peer else "unknown"
-        if self.per_address[address] >= self.caps.per_address:
+        if self.per_address[address] >= self.caps.per_address and not self.exempt(address):
             self.refused += 1
             return False
         if len(self.address_of) >= self.caps.total and not self.make_room():

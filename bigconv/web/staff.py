@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import hashlib
-import hmac
 import json
 import secrets
 import shlex
@@ -20,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import textual_serve
 from aiohttp import WSMsgType, web
@@ -32,6 +29,14 @@ from bigconv.config import Event
 from bigconv.data import staff
 from bigconv.data.text import PASTE_MAX
 from bigconv.web.app import STAFF_PREFIX, Unavailable
+from bigconv.web.common.security import (
+    DeviceCookie,
+    post_allowed,
+    set_cookie,
+    signed,
+    unsign,
+    websocket_allowed,
+)
 from bigconv.web.limits import RateLimit, read_post
 from bigconv.web.render import render
 
@@ -89,6 +94,14 @@ class StaffSite:
         # "address:A" and "device:D" that have logged in: the global ceiling does not stop them.
         self.known: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.device_key = secrets.token_bytes(32)  # device cookies hold for this process only
+        self.devices = DeviceCookie(
+            DEVICE_COOKIE,
+            STAFF_PREFIX,
+            COOKIE_MAX_AGE,
+            "Strict",
+            self._device_key,
+            self.new_devices,
+        )
         self.command = command or station_command(event.path.resolve(), self.db_path.resolve())
         # textual.js fetches downloads from the site's root, outside /staff: bigconv offers none.
         self.downloads = DownloadManager()
@@ -100,6 +113,9 @@ class StaffSite:
         self.quit_timeout = 5.0  # seconds a station gets to quit before it is killed
         self.ending: set[asyncio.Task] = set()
         self.starting = asyncio.Semaphore(STARTING_AT_ONCE)
+
+    async def _device_key(self) -> bytes:
+        return self.device_key
 
     async def open(self, app: web.Application) -> None:
         # The phone site's threads are open: its startup runs before this sub-application's.
@@ -142,7 +158,8 @@ class StaffSite:
         """The login a session cookie names and the key it is signed with, if it is signed
         under the current passcode, less than a day old, and not ended on the server (logout,
         new passcode); else None."""
-        body, _, mac = request.cookies.get(COOKIE, "").partition(".")
+        token = request.cookies.get(COOKIE, "")
+        body, _, mac = token.rpartition(".")
         issued, _, login = body.partition("-")
         if not (mac.isascii() and body.isascii() and issued.isdigit() and login):
             return None  # a cookie with other bytes is no cookie of ours (and no 500)
@@ -151,7 +168,7 @@ class StaffSite:
         key, live = await self.data.read(
             lambda db: (staff.session_key(db), staff.session_live(db, login))
         )
-        if not (live and hmac.compare_digest(mac, sign(key, body))):
+        if not (live and unsign(key, token) == body):
             return None
         return login, key
 
@@ -160,31 +177,13 @@ class StaffSite:
 
     # -- devices, for the passcode limit ------------------------------------------------------
 
-    def device_of(self, request: web.Request) -> str | None:
+    async def device_of(self, request: web.Request) -> str | None:
         """This browser's device id, from a cookie the passcode form set (signed by us)."""
-        value, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
-        if not (value.isascii() and mac.isascii() and len(value) == 22):
-            return None
-        expected = hmac.new(self.device_key, value.encode(), hashlib.sha256).hexdigest()
-        return value if hmac.compare_digest(mac, expected) else None
+        return await self.devices.read(request)
 
-    def give_device(self, request: web.Request, response: web.StreamResponse) -> None:
+    async def give_device(self, request: web.Request, response: web.StreamResponse) -> None:
         """A device cookie for a browser without one, a limited number per address a minute."""
-        address = request.remote or "unknown"
-        if self.device_of(request) is not None or self.new_devices.wait(address):
-            return
-        self.new_devices.failed(address)
-        value = secrets.token_urlsafe(16)
-        mac = hmac.new(self.device_key, value.encode(), hashlib.sha256).hexdigest()
-        response.set_cookie(
-            DEVICE_COOKIE,
-            f"{value}.{mac}",
-            max_age=COOKIE_MAX_AGE,
-            path=STAFF_PREFIX,
-            httponly=True,
-            samesite="Strict",
-            secure=request.secure,
-        )
+        await self.devices.give(request, response)
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -199,7 +198,7 @@ class StaffSite:
         """The station (terminal in the page) when signed in, else only the passcode form."""
         if not await self.signed_in(request):
             response = self.page("staff_login.html", error=None)
-            self.give_device(request, response)
+            await self.give_device(request, response)
             return response
         scheme = "wss" if request.secure else "ws"
         return self.page(
@@ -233,7 +232,7 @@ class StaffSite:
         """Check a passcode. The attempt counts against the limits before anything is awaited,
         so a burst of requests cannot all pass the check while their bodies are on the way."""
         address = request.remote or "unknown"
-        device = self.device_of(request)
+        device = await self.device_of(request)  # never suspends: the key is in memory
         counted, gates = self.budgets(address, device)
         if wait := max(limit.wait(key) for limit, key in counted[:gates]):
             if not self.blocked_logged.wait(address):  # one log row per window, not one per try
@@ -273,14 +272,14 @@ class StaffSite:
             limit.forgive(key)
         self.remember(f"address:{address}", *([f"device:{device}"] if device else []))
         response = web.HTTPSeeOther(STAFF_PREFIX)
-        response.set_cookie(
+        set_cookie(
+            response,
+            request,
             COOKIE,
             new_token(*started),
             max_age=COOKIE_MAX_AGE,
             path=STAFF_PREFIX,
-            httponly=True,
             samesite="Strict",
-            secure=request.secure,
         )
         raise response
 
@@ -304,7 +303,7 @@ class StaffSite:
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         """Start a station process for this browser tab, once the cookie and Origin are right."""
-        if not same_host(request.headers.get("Origin"), request):
+        if not websocket_allowed(request):
             raise web.HTTPForbidden(text="Open the station from this server's own /staff page.")
         found = await self.login_of(request)
         if found is None:
@@ -439,12 +438,7 @@ def _cut_keys(keys: str, most: int) -> str:
 def new_token(login: str, key: bytes) -> str:
     """`ISSUED-LOGIN.MAC`: the login time and its id (a `staff_sessions` row), signed with the
     session key of the passcode it was made under."""
-    body = f"{int(time.time())}-{login}"
-    return f"{body}.{sign(key, body)}"
-
-
-def sign(key: bytes, body: str) -> str:
-    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+    return signed(key, f"{int(time.time())}-{login}")
 
 
 def csp(nonce: str) -> str:
@@ -454,22 +448,6 @@ def csp(nonce: str) -> str:
         "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'"
-    )
-
-
-def same_host(origin: str | None, request: web.Request) -> bool:
-    """True if an Origin header was sent and names exactly this site: its scheme (http, or
-    https behind TLS), host and port."""
-    if not origin:
-        return False
-    try:
-        parts = urlsplit(origin)
-    except ValueError:
-        return False
-    return (
-        bool(parts.netloc)
-        and parts.netloc.lower() == request.host.lower()
-        and parts.scheme.lower() == request.scheme.lower()
     )
 
 
@@ -505,9 +483,7 @@ async def gate(request: web.Request, handler) -> web.StreamResponse:
 
 
 async def gated(request: web.Request, handler, site: StaffSite) -> web.StreamResponse:
-    if request.method == "POST" and not same_host(
-        request.headers.get("Origin") or request.headers.get("Referer"), request
-    ):
+    if request.method == "POST" and not post_allowed(request):
         response: web.StreamResponse = web.Response(
             status=403, text="Send the form from this server's own /staff page."
         )

@@ -56,6 +56,12 @@ async def stranger(small_event: Path, small_db: Path, clock: Clock):
         yield c
 
 
+def same_site(client: TestClient) -> dict[str, str]:
+    """The Origin a browser sends with a form posted from one of this site's pages (a form
+    post without Origin or Referer is refused: bigconv/web/common/security.py)."""
+    return {"Origin": f"http://{client.host}:{client.port}"}
+
+
 def first_code(db_path: Path) -> str:
     return table(db_path, "SELECT code FROM sessions ORDER BY id LIMIT 1")[0][0]
 

@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bigconv.config import load_event
 from bigconv.data import staff, store
 from bigconv.web.app import STAFF_APP, make_web_app
-from bigconv.web.staff import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES, STAFF_SITE, sign
+from bigconv.web.common.security import sign
+from bigconv.web.staff import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES, STAFF_SITE
 from tests.web.conftest import table
 
 
