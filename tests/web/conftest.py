@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bigconv.config import load_event
 from bigconv.data import followup as fu
 from bigconv.data import store
-from bigconv.web.app import make_web_app
+from bigconv.web.server import make_web_app
 
 MORNING = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC)
 

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bench.lock import LOCKER  # another program holding the write lock
 from bigconv.config import load_event
 from bigconv.data import backup, staff, store
-from bigconv.web.app import make_web_app
+from bigconv.web.server import make_web_app
 from tests.conftest import run_cli
 from tests.web.conftest import make_links, same_site, sqlite_calls_on_this_thread, table
 from tests.web.test_staff import log_in
@@ -204,7 +204,7 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
 
     from bigconv.config import load_event
     from bigconv.data import staff
-    from bigconv.web.app import make_web_app
+    from bigconv.web.server import make_web_app
     from tests.conftest import on_the_day
     from tests.web.test_staff import log_in
 

@@ -9,8 +9,10 @@ from http.cookies import SimpleCookie
 from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
-from bigconv.web.app import DEVICE_COOKIE, PhoneLimits, make_web_app
+from bigconv.web.common.limits import GUARD, ConnectionCaps
 from bigconv.web.common.security import client_address, parse_proxy, sign, signed, unsign
+from bigconv.web.common.site import DEVICE_COOKIE, PhoneLimits
+from bigconv.web.server import make_web_app
 from tests.conftest import run_cli
 
 from .conftest import make_links, table
@@ -197,3 +199,20 @@ def test_a_bad_trusted_proxy_is_refused_clearly(small_event, small_db):
     done = run_cli("serve", small_event, "--trusted-proxy", "proxy.example.org")
     assert done.returncode == 2
     assert "--trusted-proxy" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_trusted_proxy_is_not_held_to_one_addresss_share_of_connections(small_event, small_db):
+    app = make_web_app(small_db, load_event(small_event), trusted_proxies=["127.0.0.1"])
+    guard = app[GUARD]
+    guard.caps = ConnectionCaps(total=100, idle=75, per_address=2)
+
+    class Transport:
+        def __init__(self, address: str):
+            self.address = address
+
+        def get_extra_info(self, name: str):
+            return (self.address, 40000) if name == "peername" else None
+
+    proxy = [guard.admit(object(), Transport("127.0.0.1")) for _ in range(5)]
+    other = [guard.admit(object(), Transport("127.0.0.2")) for _ in range(3)]
+    assert proxy == [True] * 5 and other == [True, True, False]

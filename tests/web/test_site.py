@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bigconv.web.app import DEVICE_COOKIE, MAX_BODY
+from bigconv.web.common.site import DEVICE_COOKIE
+from bigconv.web.server import MAX_BODY
 
 from .conftest import same_site, table
 

@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bigconv.web.limits import RateLimit
+from bigconv.net import host_allowed
+from bigconv.web.common.limits import RateLimit
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -77,15 +78,17 @@ def forwarded(proxies: Iterable[Network]) -> Callable:
     async def middleware(request: web.Request, handler) -> web.StreamResponse:
         if not proxies or not trusted(request.remote, proxies):
             return await handler(request)
-        changes: dict[str, str] = {}
-        if (proto := _last(request.headers.get("X-Forwarded-Proto")).lower()) in ("http", "https"):
-            changes["scheme"] = proto
-        if HOST_RE.fullmatch(host := _last(request.headers.get("X-Forwarded-Host"))):
-            changes["host"] = host
+        proto = _last(request.headers.get("X-Forwarded-Proto")).lower()
+        host = _last(request.headers.get("X-Forwarded-Host"))
+        if host_named := bool(HOST_RE.fullmatch(host)):
             request[FORWARDED_HOST] = True
-        if (client := client_address(request.headers.get("X-Forwarded-For"), proxies)) is not None:
-            changes["remote"] = client
-        return await handler(request.clone(**changes) if changes else request)
+        client = client_address(request.headers.get("X-Forwarded-For"), proxies)
+        request = request.clone(
+            scheme=proto if proto in ("http", "https") else request.scheme,
+            host=host if host_named else request.host,
+            remote=client if client is not None else (request.remote or ""),
+        )
+        return await handler(request)
 
     return middleware
 
@@ -232,3 +235,22 @@ class DeviceCookie:
             samesite=self.samesite,
         )
         return value
+
+
+MISDIRECTED = "Misdirected request: this server does not answer to that name.\n"
+
+
+def host_check(names: frozenset[str]):
+    """A middleware answering only requests whose Host names this server (`net.served_names`,
+    or the address the connection arrived on): a page reached under another name (a DNS
+    rebinding attack, a proxy nobody allowed) gets a short 421, plain text."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler) -> web.StreamResponse:
+        sock = request.transport.get_extra_info("sockname") if request.transport else None
+        local = str(sock[0]) if sock else None
+        if not host_allowed(host_header(request), names, local):
+            return web.Response(status=421, text=MISDIRECTED, headers={"Cache-Control": "no-store"})
+        return await handler(request)
+
+    return middleware
