@@ -4,8 +4,11 @@ for, and the web package has no import cycle."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
+import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
@@ -129,3 +132,30 @@ def test_no_import_cycle_between_the_web_modules():
 def test_every_web_module_stays_small():
     sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in WEB.rglob("*.py")}
     assert max(sizes.values()) <= 420, sizes
+
+
+async def test_serve_mounts_the_sites_it_is_told(small_event, small_db, codes):
+    """`serve --sites links` publishes no day endpoint; `--no-staff` leaves /staff out."""
+    from tests.e2e.test_serve_crash import free_port, wait_until_up
+
+    code = codes["Phonics"]
+    for options, first_line, wanted in (
+        (["--sites", "links"], "Personal links only: ", {f"/{code}": 404, "/staff": 404}),
+        (["--no-staff"], "Phone site: ", {f"/{code}": 200, "/staff": 404}),
+        ([], "Phone site: ", {f"/{code}": 200, "/staff": 200}),
+    ):
+        port = free_port()
+        cmd = [sys.executable, "-m", "bigconv", "serve", str(small_event), "--host", "127.0.0.1"]
+        cmd += ["--port", str(port), "--backup-minutes", "0", "--at", "10:20", *options]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            await wait_until_up(base, proc)
+            assert proc.stdout.readline().startswith(first_line), options
+            async with aiohttp.ClientSession() as s:
+                for path, status in wanted.items():
+                    async with s.get(f"{base}{path}", allow_redirects=False) as r:
+                        assert r.status == status, (options, path)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
