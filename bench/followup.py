@@ -27,7 +27,8 @@ from bigconv.config import load_event
 from bigconv.data import followup as fu
 from bigconv.data import impact, store
 from bigconv.data.report import build
-from bigconv.web.app import PhoneLimits, make_web_app
+from bigconv.web.common.site import PhoneLimits
+from bigconv.web.server import make_web_app
 
 
 def timed(func, runs: int) -> list[float]:

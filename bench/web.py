@@ -73,7 +73,8 @@ def serve(kind: str, port: int, event_file: str | None) -> None:
         app.router.add_route("*", "/{tail:.*}", hello)
     else:
         from bigconv.config import load_event
-        from bigconv.web.app import PhoneLimits, make_web_app
+        from bigconv.web.common.site import PhoneLimits
+        from bigconv.web.server import make_web_app
 
         event = load_event(event_file)
         # Every simulated phone shares 127.0.0.1: room for all their device tokens and rows.
@@ -82,7 +83,7 @@ def serve(kind: str, port: int, event_file: str | None) -> None:
         app = make_web_app(
             event.database, event, limits=limits, worker_options=options, staff=kind == "staff"
         )
-    from bigconv.web.app import LISTEN_BACKLOG
+    from bigconv.web.server import LISTEN_BACKLOG
 
     web.run_app(
         app,

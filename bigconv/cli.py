@@ -109,6 +109,45 @@ def _check_hosts(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
     return values
 
 
+def trusted_proxy_option(func):
+    """--trusted-proxy ADDR (repeatable), for `serve`."""
+    return click.option(
+        "--trusted-proxy",
+        "trusted_proxies",
+        metavar="ADDR",
+        multiple=True,
+        callback=_check_proxies,
+        help=(
+            "The address (or network, 10.0.0.0/8) of a reverse proxy in front: its "
+            "X-Forwarded-Proto/-Host/-For are believed; nobody else's. Repeat for more. "
+            "Default: none (not even 127.0.0.1)."
+        ),
+    )(func)
+
+
+def _check_proxies(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    from bigconv.web.common.security import parse_proxy
+
+    for value in values:
+        try:
+            parse_proxy(value)
+        except ValueError:
+            raise BadInput(
+                f"--trusted-proxy {value!r}: give the proxy's IP address, such as 127.0.0.1,"
+                " or a network such as 10.0.0.0/8"
+            ) from None
+    return values
+
+
+def _check_sites(ctx, param, value: str) -> tuple[str, ...]:
+    from bigconv.web.server import SITES
+
+    sites = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    if not sites or any(site not in SITES for site in sites):
+        raise BadInput(f"--sites {value!r}: give one or more of {','.join(SITES)}, comma-separated")
+    return sites
+
+
 def out_option(func):
     return click.option(
         "--out",
@@ -758,8 +797,22 @@ def attend(
 )
 @backup_option
 @at_option
-@click.option("--no-staff", is_flag=True, help="Serve only the phone site: no /staff stations.")
+@click.option(
+    "--sites",
+    default="phone,links,staff",
+    show_default=True,
+    callback=_check_sites,
+    help=(
+        "Which sites to serve, comma-separated: phone (the day's pages, reactions, feedback, "
+        "commitments), links (personal pages, /me/...), staff (stations, /staff). On a server "
+        "reachable from the internet, only links."
+    ),
+)
+@click.option(
+    "--no-staff", is_flag=True, help="Leave the staff stations out (as --sites phone,links)."
+)
 @allow_host_option
+@trusted_proxy_option
 def serve(
     event_file: Path,
     db_path: Path | None,
@@ -767,19 +820,22 @@ def serve(
     port: int,
     backup_minutes: float,
     at_time: str | None,
+    sites: tuple[str, ...],
     no_staff: bool,
     allow_hosts: tuple[str, ...],
+    trusted_proxies: tuple[str, ...],
 ) -> None:
-    """Serve the phone site and the staff stations (/staff, passcode) without the app; ctrl+c stops."""
+    """Serve the phone site, personal links and staff stations (/staff, passcode) without the app; ctrl+c stops."""
     import asyncio
 
     from bigconv.data.backup import default_dir, read_alert
     from bigconv.data.fileguard import sqlite_line
     from bigconv.data.staff import staff_passcode
     from bigconv.net import loopback_warning, phone_base_url
-    from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
     from bigconv.web.backups import add_periodic_backups
-    from bigconv.web.limits import raise_file_limit, serve_forever
+    from bigconv.web.common.limits import raise_file_limit
+    from bigconv.web.common.urls import STAFF_PREFIX
+    from bigconv.web.server import LISTEN_BACKLOG, make_web_app, serve_forever
 
     ctx = load(event_file, db_path)
     clock = process_clock(ctx.event, at_time, None)
@@ -789,22 +845,31 @@ def serve(
     if alert := read_alert(ctx.db_path):  # a damaged database found by an earlier backup
         click.echo(alert, err=True)
     base = phone_base_url(ctx.event.base_url, port, host)
+    if no_staff:
+        sites = tuple(site for site in sites if site != "staff")
     app = make_web_app(
         ctx.db_path,
         ctx.event,
-        staff=not no_staff,
+        sites=sites,
         clock=clock,
         public_url=base,
         host=host,
         allow_hosts=allow_hosts,
+        trusted_proxies=trusted_proxies,
     )
-    click.echo(f"Phone site: {base}/CODE  (listening on {host}:{port}; ctrl+c stops)")
+    listening = f"(listening on {host}:{port}; ctrl+c stops)"
+    if "phone" in sites:  # personal links, if served, are beside it: {base}/me/TOKEN
+        click.echo(f"Phone site: {base}/CODE  {listening}")
+    elif "links" in sites:
+        click.echo(f"Personal links only: {base}/me/TOKEN  {listening}")
+    else:
+        click.echo(f"Staff stations only  {listening}")
     click.echo(sqlite_line())
     if warning := loopback_warning(host):
         click.echo(f"Warning: {warning}", err=True)
     if clock is not None:
         click.echo(f"Rehearsal clock: {clock().astimezone(ctx.event.tz):%H:%M} on the event day")
-    if not no_staff:
+    if "staff" in sites:
         click.echo(f"Staff stations: {base}{STAFF_PREFIX}  passcode: {passcode}")
     if backup_minutes:
         add_periodic_backups(

@@ -40,7 +40,8 @@ from bigconv.data.text import (
 from bigconv.printables import write_badges
 from bigconv.report import render_certificates, write_cpd_csv
 from bigconv.tui.plaintext import PlainText
-from bigconv.web.app import Invalid, clean_text
+from bigconv.web.common.errors import Invalid
+from bigconv.web.common.forms import clean_text
 from bigconv.web.render import plain, render
 
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

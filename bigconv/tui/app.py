@@ -231,7 +231,7 @@ class BigconvApp(App):
         """The staff passcode in a dialog until dismissed (never in the header or a toast)."""
         from bigconv.data.staff import staff_passcode
         from bigconv.tui.screens.passcode import PasscodeScreen
-        from bigconv.web.app import STAFF_PREFIX
+        from bigconv.web.common.urls import STAFF_PREFIX
 
         passcode = self.guarded(staff_passcode, self.db)
         if passcode is not None:

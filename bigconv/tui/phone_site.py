@@ -13,8 +13,8 @@ from aiohttp import web
 from bigconv.config import Event
 from bigconv.data import store
 from bigconv.net import loopback_warning, phone_base_url
-from bigconv.web.app import LISTEN_BACKLOG, STAFF_PREFIX, make_web_app
-from bigconv.web.limits import start_site, stop_site
+from bigconv.web.common.urls import STAFF_PREFIX
+from bigconv.web.server import LISTEN_BACKLOG, make_web_app, start_site, stop_site
 
 
 async def served_by_bigconv(port: int) -> bool:

@@ -20,7 +20,7 @@ from bigconv.data.cpd import records
 from bigconv.data.report import build
 from bigconv.report import render_certificates, render_report
 from bigconv.report.followup import write_schools
-from bigconv.web.app import make_web_app
+from bigconv.web.server import make_web_app
 from tests.after.day import at, fill_day
 from tests.web.conftest import Clock, table
 

@@ -12,7 +12,7 @@ from bigconv.config import load_event
 from bigconv.data import store
 from bigconv.data.timetable import sessions
 from bigconv.printables import write_session_codes
-from bigconv.web.app import make_web_app
+from bigconv.web.server import make_web_app
 from tests.conftest import require_tool
 from tests.web.conftest import Clock, table
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from bigconv.data import feedback, store
-from bigconv.web.app import DEVICE_COOKIE
+from bigconv.web.common.site import DEVICE_COOKIE
 
 PHONES_AT_ONCE = 6
 ACTIONS_PER_PHONE = 12  # then that "person" puts the phone away and a new one scans

@@ -9,8 +9,8 @@ from aiohttp.test_utils import TestServer
 
 from bigconv.config import load_event
 from bigconv.data import staff, store
-from bigconv.web.app import STAFF_APP, make_web_app
-from bigconv.web.staff import STAFF_SITE
+from bigconv.web.server import STAFF_APP, make_web_app
+from bigconv.web.stations.app import STAFF_SITE
 
 
 @pytest.fixture

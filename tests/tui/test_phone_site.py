@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from bigconv.config import load_event
 from bigconv.tui.app import make_app
-from bigconv.web.app import make_web_app
+from bigconv.web.server import make_web_app
 
 
 def free_port() -> int:

@@ -23,8 +23,8 @@ from bigconv.data import store
 from bigconv.net import is_loopback, loopback_warning, phone_base_url
 from bigconv.tui.app import make_app
 from bigconv.tui.widgets.qr import QrCode
-from bigconv.web.app import STAFF_APP, make_web_app
-from bigconv.web.staff import STAFF_SITE
+from bigconv.web.server import STAFF_APP, make_web_app
+from bigconv.web.stations.app import STAFF_SITE
 from tests.conftest import require_tool
 from tests.tui.test_phone_site import free_port, started
 from tests.tui.test_room import MORNING

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bigconv.config import load_event
 from bigconv.data import followup as fu
 from bigconv.data import store
-from bigconv.web.app import make_web_app
+from bigconv.web.server import make_web_app
 
 MORNING = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC)
 
@@ -54,6 +54,12 @@ async def stranger(small_event: Path, small_db: Path, clock: Clock):
     app = make_web_app(small_db, load_event(small_event), clock=clock)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         yield c
+
+
+def same_site(client: TestClient) -> dict[str, str]:
+    """The Origin a browser sends with a form posted from one of this site's pages (a form
+    post without Origin or Referer is refused: bigconv/web/common/security.py)."""
+    return {"Origin": f"http://{client.host}:{client.port}"}
 
 
 def first_code(db_path: Path) -> str:

@@ -8,8 +8,9 @@ import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
-from bigconv.web.app import DEVICE_COOKIE, PhoneLimits, make_web_app
-from tests.web.conftest import make_links, table
+from bigconv.web.common.site import DEVICE_COOKIE, PhoneLimits
+from bigconv.web.server import make_web_app
+from tests.web.conftest import make_links, same_site, table
 
 
 async def fresh_token(client, code: str) -> str | None:
@@ -31,6 +32,7 @@ async def post_form(client, url: str, token: str | None, form: dict) -> aiohttp.
     """A form post as a script sends it: only the device cookie given (or none)."""
     client.session.cookie_jar.clear()
     headers = {"Cookie": f"{DEVICE_COOKIE}={token}"} if token else {}
+    headers |= same_site(client)  # a script can send any Origin: the device token is what counts
     return await client.post(url, data=form, headers=headers, allow_redirects=False)
 
 
@@ -90,7 +92,14 @@ async def test_commitments_and_answers_share_the_devices_cap(
     share = PhoneLimits().writes_per_device
     url = f"/{codes['Phonics']}/commit"
     statuses = [
-        (await client.post(url, data={"try_text": f"Idea {i}"}, allow_redirects=False)).status
+        (
+            await client.post(
+                url,
+                data={"try_text": f"Idea {i}"},
+                headers=same_site(client),
+                allow_redirects=False,
+            )
+        ).status
         for i in range(share + 3)
     ]
     assert statuses.count(303) == share and statuses.count(429) == 3
@@ -98,7 +107,9 @@ async def test_commitments_and_answers_share_the_devices_cap(
         (share,)
     ]
     cid = ids["Bob's secret plan"]
-    answer = await client.post(f"/me/{links['Bob']}", data={f"tried-{cid}": "yes"})
+    answer = await client.post(
+        f"/me/{links['Bob']}", data={f"tried-{cid}": "yes"}, headers=same_site(client)
+    )
     assert answer.status == 429 and "a lot at once" in await answer.text()
     assert table(small_db, "SELECT count(*) FROM followup_answers") == [(0,)]
 

@@ -17,9 +17,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from bench.lock import LOCKER  # another program holding the write lock
 from bigconv.config import load_event
 from bigconv.data import backup, staff, store
-from bigconv.web.app import make_web_app
+from bigconv.web.server import make_web_app
 from tests.conftest import run_cli
-from tests.web.conftest import make_links, sqlite_calls_on_this_thread, table
+from tests.web.conftest import make_links, same_site, sqlite_calls_on_this_thread, table
 from tests.web.test_staff import log_in
 
 
@@ -47,7 +47,9 @@ async def test_a_deleted_database_gets_503_and_a_restore_works_without_restart(
         assert response.status == 503
         assert "Not saved" in (await response.json())["error"]
         assert response.headers["Retry-After"]
-    page = await client.post(f"/{codes['Phonics']}/react", data={"kind": "love"})
+    page = await client.post(
+        f"/{codes['Phonics']}/react", data={"kind": "love"}, headers=same_site(client)
+    )
     assert page.status == 503 and "Not saved" in await page.text()
     backup.restore(good, small_db)  # as `bigconv restore` does, while the site keeps running
     assert (await client.post(url, json={"kind": "love"})).status == 200
@@ -202,7 +204,7 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
 
     from bigconv.config import load_event
     from bigconv.data import staff
-    from bigconv.web.app import make_web_app
+    from bigconv.web.server import make_web_app
     from tests.conftest import on_the_day
     from tests.web.test_staff import log_in
 

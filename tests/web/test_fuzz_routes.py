@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bigconv.config import load_event
-from bigconv.web.app import DEVICE_COOKIE, make_web_app
-from bigconv.web.followup import ME_COOKIE
-from bigconv.web.staff import COOKIE
+from bigconv.web.common.site import DEVICE_COOKIE
+from bigconv.web.links.pages import ME_COOKIE
+from bigconv.web.server import make_web_app
+from bigconv.web.stations.gateway import COOKIE
 from tests.web.conftest import make_links, table
 
 ROWS = """SELECT (SELECT count(*) FROM reactions), (SELECT count(*) FROM feedback),

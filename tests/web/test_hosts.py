@@ -10,7 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
 from bigconv.tui.phone_site import PhoneSiteRunner
-from bigconv.web.app import MISDIRECTED, make_web_app
+from bigconv.web.common.security import MISDIRECTED
+from bigconv.web.server import make_web_app
 from tests.conftest import run_cli
 
 PATHS = [("GET", "/"), ("GET", "/api/about"), ("GET", "/staff"), ("POST", "/staff/login")]

@@ -13,17 +13,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
-from bigconv.web import limits
-from bigconv.web.app import SITE, STAFF_APP, make_web_app
-from bigconv.web.limits import (
-    ConnectionCaps,
-    OncePerInterval,
-    RateLimit,
-    raise_file_limit,
-    start_site,
-    stop_site,
-)
-from bigconv.web.staff import STAFF_SITE
+from bigconv.web.common import limits
+from bigconv.web.common.limits import ConnectionCaps, OncePerInterval, RateLimit, raise_file_limit
+from bigconv.web.common.site import SITE
+from bigconv.web.server import STAFF_APP, make_web_app, start_site, stop_site
+from bigconv.web.stations.app import STAFF_SITE
 from tests.web.conftest import about_from
 
 

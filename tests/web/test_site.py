@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bigconv.web.app import DEVICE_COOKIE, MAX_BODY
+from bigconv.web.common.site import DEVICE_COOKIE
+from bigconv.web.server import MAX_BODY
 
-from .conftest import table
+from .conftest import same_site, table
 
 JSON = {"Content-Type": "application/json"}
 
@@ -69,7 +70,9 @@ async def test_unknown_code_gets_a_helpful_404_page(client):
 async def test_reaction_form_without_javascript_redirects_with_a_notice(client, codes, small_db):
     code = codes["Phonics"]
     await client.get(f"/{code}")
-    response = await client.post(f"/{code}/react", data={"kind": "insight"})
+    response = await client.post(
+        f"/{code}/react", headers=same_site(client), data={"kind": "insight"}
+    )
     html = await response.text()
     assert response.status == 200 and str(response.url).endswith(f"/{code}?counted=insight")
     assert "Counted: 💡 New idea" in html
@@ -86,7 +89,9 @@ async def test_cooldown_answers_429_with_a_friendly_message(client, codes, clock
     assert again.headers["Retry-After"] == "6" and body["retry_after"] == 6
     assert "Already counted" in body["error"] and "Useful" in body["error"]
     assert (await client.post(url, json={"kind": "love"})).status == 200  # another kind
-    form = await client.post(f"/{codes['Phonics']}/react", data={"kind": "useful"})
+    form = await client.post(
+        f"/{codes['Phonics']}/react", headers=same_site(client), data={"kind": "useful"}
+    )
     assert form.status == 429 and "Already counted" in await form.text()
     clock.advance(6)
     assert (await client.post(url, json={"kind": "useful"})).status == 200
@@ -130,7 +135,7 @@ async def test_feedback_form_without_javascript_is_stored_and_thanked(client, co
         "comment": "<script>alert(1)</script>",
         "badge": "",
     }
-    response = await client.post(f"/{code}/feedback", data=data)
+    response = await client.post(f"/{code}/feedback", headers=same_site(client), data=data)
     assert response.status == 200 and "Your feedback is saved" in await response.text()
     rows = table(small_db, "SELECT rating, next_step, comment, badge FROM feedback")
     assert rows == [(5, "Exit tickets", "<script>alert(1)</script>", None)]
@@ -139,7 +144,7 @@ async def test_feedback_form_without_javascript_is_stored_and_thanked(client, co
 async def test_feedback_errors_keep_what_was_typed_escaped(client, codes, small_db):
     code = codes["Phonics"]
     data = {"rating": "9", "comment": "<b>[bold red]x[/]</b>"}
-    response = await client.post(f"/{code}/feedback", data=data)
+    response = await client.post(f"/{code}/feedback", headers=same_site(client), data=data)
     html = await response.text()
     assert response.status == 400
     assert "from 1 to 5" in html
@@ -208,7 +213,9 @@ async def test_body_size_limit_gives_413(client, codes, small_db):
     response = await client.post(f"/api/{codes['Phonics']}/reactions", data=body, headers=JSON)
     assert response.status == 413 and "too much" in (await response.json())["error"]
     form = await client.post(
-        f"/{codes['Phonics']}/feedback", data={"comment": "x" * (MAX_BODY + 10)}
+        f"/{codes['Phonics']}/feedback",
+        data={"comment": "x" * (MAX_BODY + 10)},
+        headers=same_site(client),
     )
     assert form.status == 413
     assert table(small_db, "SELECT count(*) FROM reactions") == [(0,)]

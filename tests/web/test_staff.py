@@ -14,8 +14,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
 from bigconv.data import staff, store
-from bigconv.web.app import STAFF_APP, make_web_app
-from bigconv.web.staff import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES, STAFF_SITE, sign
+from bigconv.web.common.security import sign
+from bigconv.web.server import STAFF_APP, make_web_app
+from bigconv.web.stations.app import STAFF_SITE
+from bigconv.web.stations.gateway import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES
 from tests.web.conftest import table
 
 

@@ -12,8 +12,9 @@ import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
-from bigconv.web.app import SITE, make_web_app
-from bigconv.web.staff import (
+from bigconv.web.common.site import SITE
+from bigconv.web.server import make_web_app
+from bigconv.web.stations.gateway import (
     DEVICE_COOKIE,
     MAX_ADDRESS_FAILURES,
     MAX_FAILURES,

@@ -11,7 +11,7 @@ import aiohttp
 import pyte
 
 from bigconv.data.text import PASTE_MAX
-from bigconv.web.staff import PASTE_END, PASTE_START, cut_stdin
+from bigconv.web.stations.terminal import PASTE_END, PASTE_START, cut_stdin
 from tests.web.test_staff import client, log_in, origin, passcode  # noqa: F401
 
 NOTICE = f"Pasted text cut to {PASTE_MAX:,} characters"

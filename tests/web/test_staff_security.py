@@ -9,8 +9,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.config import load_event
 from bigconv.data import staff
-from bigconv.web.app import STAFF_APP, make_web_app
-from bigconv.web.staff import (
+from bigconv.web.server import STAFF_APP, make_web_app
+from bigconv.web.stations.app import STAFF_SITE
+from bigconv.web.stations.gateway import (
     COOKIE,
     DEVICE_COOKIE,
     MAX_ADDRESS_FAILURES,
@@ -18,7 +19,6 @@ from bigconv.web.staff import (
     MAX_GLOBAL_FAILURES,
     MAX_NEW_DEVICES,
     MAX_STATIONS_PER_LOGIN,
-    STAFF_SITE,
 )
 from tests.web.conftest import table
 from tests.web.test_staff import client, log_in, origin, passcode, refused, site  # noqa: F401

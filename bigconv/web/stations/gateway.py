@@ -1,42 +1,37 @@
-"""Staff stations in the browser, under /staff: a passcode, then the Textual app via textual-serve.
-
-textual-serve has no access control and no Origin check, so this sub-application adds both:
-every path but the passcode form needs a signed session cookie, and the websocket that starts a
-station process also needs an Origin naming this very host. The cookie is signed with a key
-derived from the passcode's version, so changing the passcode logs every browser out.
-"""
+"""The passcode gateway's state and handlers: logins (a signed cookie naming a `staff_sessions`
+row), the passcode's limits per device, address and everyone, and the station processes each
+browser tab opens (textual-serve's `AppService`). Mounted by bigconv/web/stations/app.py."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import contextlib
-import hashlib
-import hmac
-import json
 import secrets
-import shlex
-import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import textual_serve
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from bigconv.config import Event
 from bigconv.data import staff
-from bigconv.data.text import PASTE_MAX
-from bigconv.web.app import STAFF_PREFIX, Unavailable
-from bigconv.web.limits import RateLimit, read_post
+from bigconv.web.common.errors import Unavailable
+from bigconv.web.common.limits import RateLimit, read_post
+from bigconv.web.common.security import (
+    DeviceCookie,
+    set_cookie,
+    signed,
+    unsign,
+    websocket_allowed,
+)
+from bigconv.web.common.site import SiteDb
+from bigconv.web.common.urls import STAFF_PREFIX
 from bigconv.web.render import render
-
-if TYPE_CHECKING:
-    from bigconv.web.app import PhoneSite
+from bigconv.web.stations.terminal import clamp_int, csp, relay, station_command
 
 COOKIE = "bigconv_staff"
 COOKIE_MAX_AGE = 24 * 3600
@@ -58,29 +53,19 @@ MAX_STATIONS = 40  # each a process of about 45 MB (PSS, bench.venue): the lapto
 STARTING_AT_ONCE = 2  # station processes starting up at the same time (each takes a core) ...
 START_WAIT = 20.0  # ... each given up to this many seconds to draw its first frame
 TEXTUAL_SERVE = Path(textual_serve.__file__).parent  # its xterm.js page assets
-PUBLIC_PATHS = {STAFF_PREFIX, STAFF_PREFIX + "/", STAFF_PREFIX + "/login"}
-
-
-def station_command(event_path: Path, db_path: Path) -> str:
-    """The shell command that runs one browser station: the set-up screen, no server, no backups
-    (the serving process backs up). `exec`, so the process we watch (and may kill) is Python's."""
-    return (
-        f"exec {shlex.quote(sys.executable)} -m bigconv.station run {shlex.quote(str(event_path))}"
-        f" --db {shlex.quote(str(db_path))} --mode setup --no-server --backup-minutes 0"
-    )
 
 
 class StaffSite:
-    """State and handlers of the /staff sub-application. Its database work runs in the phone
-    site's database threads (`data.read`/`data.write`, bigconv/data/worker.py): the event loop
+    """State and handlers of the /staff sub-application. Its database work runs in the server's
+    shared database threads (`data.read`/`data.write`, bigconv/data/worker.py): the event loop
     never waits on SQLite, a replaced or restored file is reopened there, and a database that
     cannot answer raises `Unavailable` (503)."""
 
-    def __init__(self, db_path: Path, event: Event, *, data: PhoneSite, command: str | None = None):
+    def __init__(self, db_path: Path, event: Event, *, data: SiteDb, command: str | None = None):
         self.db_path = Path(db_path)
         self.event = event
         self.data = data
-        limits = data.rate_limits  # swept for quiet keys on the phone site's timer
+        limits = data.rate_limits  # swept for quiet keys on the shared site's timer
         self.limit = limits.new(MAX_FAILURES, FAILURE_WINDOW)  # per device
         self.per_address = limits.new(MAX_ADDRESS_FAILURES, FAILURE_WINDOW)
         self.everyone = limits.new(MAX_GLOBAL_FAILURES, FAILURE_WINDOW)
@@ -89,6 +74,14 @@ class StaffSite:
         # "address:A" and "device:D" that have logged in: the global ceiling does not stop them.
         self.known: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.device_key = secrets.token_bytes(32)  # device cookies hold for this process only
+        self.devices = DeviceCookie(
+            DEVICE_COOKIE,
+            STAFF_PREFIX,
+            COOKIE_MAX_AGE,
+            "Strict",
+            self._device_key,
+            self.new_devices,
+        )
         self.command = command or station_command(event.path.resolve(), self.db_path.resolve())
         # textual.js fetches downloads from the site's root, outside /staff: bigconv offers none.
         self.downloads = DownloadManager()
@@ -101,8 +94,11 @@ class StaffSite:
         self.ending: set[asyncio.Task] = set()
         self.starting = asyncio.Semaphore(STARTING_AT_ONCE)
 
+    async def _device_key(self) -> bytes:
+        return self.device_key
+
     async def open(self, app: web.Application) -> None:
-        # The phone site's threads are open: its startup runs before this sub-application's.
+        # The site's threads are open: its startup runs before this sub-application's.
         # A read: it writes (makes the passcode) only on a file that has none yet, so a
         # station starting beside this server does not meet a write lock.
         with contextlib.suppress(Unavailable):  # a missing or locked file: requests say so
@@ -142,7 +138,8 @@ class StaffSite:
         """The login a session cookie names and the key it is signed with, if it is signed
         under the current passcode, less than a day old, and not ended on the server (logout,
         new passcode); else None."""
-        body, _, mac = request.cookies.get(COOKIE, "").partition(".")
+        token = request.cookies.get(COOKIE, "")
+        body, _, mac = token.rpartition(".")
         issued, _, login = body.partition("-")
         if not (mac.isascii() and body.isascii() and issued.isdigit() and login):
             return None  # a cookie with other bytes is no cookie of ours (and no 500)
@@ -151,7 +148,7 @@ class StaffSite:
         key, live = await self.data.read(
             lambda db: (staff.session_key(db), staff.session_live(db, login))
         )
-        if not (live and hmac.compare_digest(mac, sign(key, body))):
+        if not (live and unsign(key, token) == body):
             return None
         return login, key
 
@@ -160,31 +157,13 @@ class StaffSite:
 
     # -- devices, for the passcode limit ------------------------------------------------------
 
-    def device_of(self, request: web.Request) -> str | None:
+    async def device_of(self, request: web.Request) -> str | None:
         """This browser's device id, from a cookie the passcode form set (signed by us)."""
-        value, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
-        if not (value.isascii() and mac.isascii() and len(value) == 22):
-            return None
-        expected = hmac.new(self.device_key, value.encode(), hashlib.sha256).hexdigest()
-        return value if hmac.compare_digest(mac, expected) else None
+        return await self.devices.read(request)
 
-    def give_device(self, request: web.Request, response: web.StreamResponse) -> None:
+    async def give_device(self, request: web.Request, response: web.StreamResponse) -> None:
         """A device cookie for a browser without one, a limited number per address a minute."""
-        address = request.remote or "unknown"
-        if self.device_of(request) is not None or self.new_devices.wait(address):
-            return
-        self.new_devices.failed(address)
-        value = secrets.token_urlsafe(16)
-        mac = hmac.new(self.device_key, value.encode(), hashlib.sha256).hexdigest()
-        response.set_cookie(
-            DEVICE_COOKIE,
-            f"{value}.{mac}",
-            max_age=COOKIE_MAX_AGE,
-            path=STAFF_PREFIX,
-            httponly=True,
-            samesite="Strict",
-            secure=request.secure,
-        )
+        await self.devices.give(request, response)
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -199,7 +178,7 @@ class StaffSite:
         """The station (terminal in the page) when signed in, else only the passcode form."""
         if not await self.signed_in(request):
             response = self.page("staff_login.html", error=None)
-            self.give_device(request, response)
+            await self.give_device(request, response)
             return response
         scheme = "wss" if request.secure else "ws"
         return self.page(
@@ -233,7 +212,7 @@ class StaffSite:
         """Check a passcode. The attempt counts against the limits before anything is awaited,
         so a burst of requests cannot all pass the check while their bodies are on the way."""
         address = request.remote or "unknown"
-        device = self.device_of(request)
+        device = await self.device_of(request)  # never suspends: the key is in memory
         counted, gates = self.budgets(address, device)
         if wait := max(limit.wait(key) for limit, key in counted[:gates]):
             if not self.blocked_logged.wait(address):  # one log row per window, not one per try
@@ -273,14 +252,14 @@ class StaffSite:
             limit.forgive(key)
         self.remember(f"address:{address}", *([f"device:{device}"] if device else []))
         response = web.HTTPSeeOther(STAFF_PREFIX)
-        response.set_cookie(
+        set_cookie(
+            response,
+            request,
             COOKIE,
             new_token(*started),
             max_age=COOKIE_MAX_AGE,
             path=STAFF_PREFIX,
-            httponly=True,
             samesite="Strict",
-            secure=request.secure,
         )
         raise response
 
@@ -304,7 +283,7 @@ class StaffSite:
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         """Start a station process for this browser tab, once the cookie and Origin are right."""
-        if not same_host(request.headers.get("Origin"), request):
+        if not websocket_allowed(request):
             raise web.HTTPForbidden(text="Open the station from this server's own /staff page.")
         found = await self.login_of(request)
         if found is None:
@@ -380,161 +359,7 @@ class StaffSite:
         await asyncio.gather(*(self.end(s) for s in list(self.running)), *list(self.ending))
 
 
-async def relay(ws: web.WebSocketResponse, service: AppService) -> None:
-    """Pass the browser's keys, resizes and focus changes to the station process."""
-    async for message in ws:
-        if message.type != WSMsgType.TEXT:
-            continue
-        try:
-            kind, *rest = json.loads(message.data)
-        except (ValueError, TypeError):
-            continue  # not what textual.js sends: ignore it
-        data = rest[0] if rest else None
-        if kind == "stdin" and isinstance(data, str):
-            await service.send_bytes(cut_stdin(data).encode("utf-8"))
-        elif kind == "resize" and isinstance(data, dict):
-            width = clamp_int(str(data.get("width")), 80, 20, 500)
-            height = clamp_int(str(data.get("height")), 24, 10, 200)
-            await service.set_terminal_size(width, height)
-        elif kind == "ping":
-            await ws.send_json(["pong", data])
-        elif kind == "blur":
-            await service.blur()
-        elif kind == "focus":
-            await service.focus()
-
-
-PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"  # a bracketed paste, as xterm.js sends it
-
-
-def cut_stdin(data: str, most: int = PASTE_MAX) -> str:
-    """One stdin message with any paste in it cut to `most` + 1 characters (the station sees
-    there was more, cuts the last and says so), its end marker kept so the terminal leaves
-    paste mode; other keys are cut to `most` characters, never inside an escape sequence."""
-    if len(data) <= most:
-        return data
-    start = data.find(PASTE_START)
-    if start == -1:
-        return _cut_keys(data, most)
-    body = start + len(PASTE_START)
-    end = data.find(PASTE_END, body)
-    pasted = data[body:] if end == -1 else data[body:end]
-    after = "" if end == -1 else data[end + len(PASTE_END) :]
-    return (
-        _cut_keys(data[:start], most)
-        + PASTE_START
-        + pasted[: most + 1]
-        + PASTE_END
-        + _cut_keys(after, most)
-    )
-
-
-def _cut_keys(keys: str, most: int) -> str:
-    if len(keys) <= most:
-        return keys
-    escape = keys.rfind("\x1b", max(0, most - 16), most)  # an escape sequence cut in two
-    return keys[: escape if escape != -1 else most]
-
-
 def new_token(login: str, key: bytes) -> str:
     """`ISSUED-LOGIN.MAC`: the login time and its id (a `staff_sessions` row), signed with the
     session key of the passcode it was made under."""
-    body = f"{int(time.time())}-{login}"
-    return f"{body}.{sign(key, body)}"
-
-
-def sign(key: bytes, body: str) -> str:
-    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
-
-
-def csp(nonce: str) -> str:
-    # textual.js inserts <style> elements, hence 'unsafe-inline' for styles (never for scripts).
-    return (
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
-        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    )
-
-
-def same_host(origin: str | None, request: web.Request) -> bool:
-    """True if an Origin header was sent and names exactly this site: its scheme (http, or
-    https behind TLS), host and port."""
-    if not origin:
-        return False
-    try:
-        parts = urlsplit(origin)
-    except ValueError:
-        return False
-    return (
-        bool(parts.netloc)
-        and parts.netloc.lower() == request.host.lower()
-        and parts.scheme.lower() == request.scheme.lower()
-    )
-
-
-def clamp_int(text: str | None, default: int, low: int, high: int) -> int:
-    try:
-        return min(high, max(low, int(text or default)))
-    except ValueError:
-        return default
-
-
-STAFF_SITE = web.AppKey("bigconv_staff", StaffSite)
-
-
-@web.middleware
-async def gate(request: web.Request, handler) -> web.StreamResponse:
-    """Nothing but the passcode form without a session; posts only from this host's own pages."""
-    site = request.app[STAFF_SITE]
-    try:
-        response = await gated(request, handler, site)
-    except Unavailable as exc:
-        response = web.Response(
-            status=503,
-            text=f"The staff stations cannot open just now: {exc}. Try again in a moment.",
-            headers={"Retry-After": "2"},
-        )
-    if not response.prepared:
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on posts.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
-
-
-async def gated(request: web.Request, handler, site: StaffSite) -> web.StreamResponse:
-    if request.method == "POST" and not same_host(
-        request.headers.get("Origin") or request.headers.get("Referer"), request
-    ):
-        response: web.StreamResponse = web.Response(
-            status=403, text="Send the form from this server's own /staff page."
-        )
-    elif request.path not in PUBLIC_PATHS and not await site.signed_in(request):
-        if request.method == "GET" and request.headers.get("Upgrade", "").lower() != "websocket":
-            raise web.HTTPSeeOther(STAFF_PREFIX)
-        response = web.Response(status=401, text="Log in at /staff first.")
-    else:
-        response = await handler(request)
-    return response
-
-
-def make_staff_app(
-    db_path: Path, event: Event, *, data: PhoneSite, command: str | None = None
-) -> web.Application:
-    """The /staff sub-application over the phone site's database threads (`data`); mount it
-    with `app.add_subapp(STAFF_PREFIX, ...)` after the phone site's startup is registered."""
-    site = StaffSite(db_path, event, data=data, command=command)
-    app = web.Application(middlewares=[gate])
-    app[STAFF_SITE] = site
-    app.on_startup.append(site.open)
-    app.on_shutdown.append(site.shutdown)
-    app.router.add_get("", site.index)  # the bare /staff, before the phone site's /{code}
-    app.router.add_get("/", site.index)
-    app.router.add_post("/login", site.login)
-    app.router.add_get("/login", site.back_to_form)  # a reload after a wrong passcode
-    app.router.add_post("/logout", site.logout)
-    app.router.add_get("/ws", site.websocket)
-    app.router.add_static("/static", TEXTUAL_SERVE / "static")
-    return app
+    return signed(key, f"{int(time.time())}-{login}")

@@ -1,10 +1,7 @@
-"""The CPD loop on the phone site: the commitment form under each session's feedback, a
-person's own page behind their personal link (`/me/TOKEN`), and the follow-up form.
-
-A commitment carries a name only when the phone holds a valid personal link for the day (the
-`bigconv_me` cookie, set by opening the link): typing a badge code is not enough. Unknown,
-expired and revoked links all get the same answer, so links cannot be probed.
-"""
+"""The personal-link site: a person's own page behind their link (`/me/TOKEN`): the day page
+(which lets this phone name its commitments, bigconv/web/phone/commit.py) and the follow-up
+form weeks later. Unknown, expired and revoked links all get the same answer, so links cannot
+be probed."""
 
 from __future__ import annotations
 
@@ -14,18 +11,12 @@ from aiohttp import web
 
 from bigconv.data import followup as fu
 from bigconv.data.timetable import sessions as all_sessions
-from bigconv.web.app import (
-    SITE,
-    Invalid,
-    NoDevice,
-    TooMany,
-    Unavailable,
-    clean_text,
-    error_response,
-    read_form,
-    redirect,
-    write_key,
-)
+from bigconv.web.common.answers import error_response
+from bigconv.web.common.errors import Invalid, NoDevice, TooMany, Unavailable
+from bigconv.web.common.forms import clean_text, read_form, redirect, write_key
+from bigconv.web.common.security import set_cookie
+from bigconv.web.common.site import SITE, SiteDb
+from bigconv.web.common.urls import ME_PREFIX
 
 ME_COOKIE = "bigconv_me"
 NOT_VALID = (
@@ -38,7 +29,7 @@ ANSWERS_CHANGED = (
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
-def _site(request: web.Request):
+def _site(request: web.Request) -> SiteDb:
     return request.app[SITE]
 
 
@@ -60,73 +51,6 @@ async def me_link(request: web.Request) -> fu.Link | None:
         return None
     link = await resolve(request, token)
     return link if link and link.purpose == fu.DAY else None
-
-
-async def commit_context(request: web.Request) -> dict:
-    """What the session page's commitment section needs: who this phone may name, and a notice."""
-    link = await me_link(request)
-    notice = {
-        "named": "Saved, with your name: it goes on your CPD record. Sending again replaces it.",
-        "anonymous": "Saved, without your name. Sending again replaces it.",
-    }.get(request.query.get("committed", ""))
-    return {
-        "me": link.person.first_name if link else None,
-        "commit_values": {},
-        "commit_errors": {},
-        "commit_notice": notice,
-    }
-
-
-async def commit_form(request: web.Request) -> web.Response:
-    """POST /{code}/commit: one thing I'll try, optionally with my name (via my personal link).
-    Like a reaction it needs this site's device token and counts against the phone's and the
-    address's share of stored rows (403, 429: nothing stored)."""
-    site = _site(request)
-    s, kinds = await site.session(request.match_info["code"])
-    form = await read_form(request)
-    key = write_key(request, form)
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    for name, limit, what in (
-        ("try_text", fu.TRY_MAX, "What you'll try"),
-        ("when_where", fu.WHEN_MAX, "When and where"),
-        ("help", fu.HELP_MAX, "What would help"),
-    ):
-        try:
-            values[name] = _text(form, name, limit, what)
-        except Invalid as exc:
-            errors[name] = str(exc)
-    if not errors and not values["try_text"]:
-        errors["try_text"] = "Write one thing you'll try, or leave this part empty."
-    attendee_id = None
-    if form.get("named") == "1":
-        link = await me_link(request)
-        if link is None:
-            errors["named"] = (
-                "Your personal link has expired on this phone: untick “put my name on it” "
-                "to send it without your name."
-            )
-        else:
-            attendee_id = link.person.id
-    status = 400
-    if not errors:
-        try:
-            dev = await site.device(request)
-        except (NoDevice, TooMany) as exc:
-            status, errors["device"] = exc.status, exc.message
-    if errors:
-        shown = {k: v for k, v in form.items() if k in ("try_text", "when_where", "help", "named")}
-        return await site.session_page(
-            request, s, kinds, status=status, commit_values=shown, commit_errors=errors
-        )
-    at = site.clock()
-    await site.write_once(
-        dev,
-        key,
-        ("commitment", s.id, attendee_id, values),
-        lambda db: fu.record_commitment(db, s.id, dev, attendee_id=attendee_id, at=at, **values),
-    )
-    return redirect(f"/{s.code}?committed={'named' if attendee_id else 'anonymous'}#commit")
 
 
 def _not_valid(request: web.Request) -> web.Response:
@@ -163,14 +87,8 @@ async def day_page(request: web.Request, link: fu.Link, token: str) -> web.Respo
     )
     response.headers.update(PRIVATE_HEADERS)
     max_age = int((link.expires_at - site.clock()).total_seconds())
-    response.set_cookie(
-        ME_COOKIE,
-        token,
-        max_age=max(60, max_age),
-        path="/",
-        httponly=True,
-        samesite="Lax",
-        secure=request.secure,
+    set_cookie(
+        response, request, ME_COOKIE, token, max_age=max(60, max_age), path="/", samesite="Lax"
     )
     if (dev := await site.give_device(request, response)) is not None:
         await remember_phone(request, link, dev)
@@ -201,10 +119,12 @@ async def followup_page(
     errors: dict | None = None,
 ) -> web.Response:
     site = _site(request)
+    round_id = link.round_id
+    assert round_id is not None  # a follow-up link always belongs to a round
     mine, answers = await site.read(
         lambda db: (
             fu.commitments_of(db, link.person.id),
-            fu.answers_in_round(db, link.round_id, link.person.id),
+            fu.answers_in_round(db, round_id, link.person.id),
         )
     )
     if values is None:
@@ -300,7 +220,6 @@ async def me_post(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    """Register the CPD-loop pages on the phone site (called from make_web_app)."""
-    app.router.add_get("/me/{token}", me_view)
-    app.router.add_post("/me/{token}", me_post)
-    app.router.add_post("/{code}/commit", commit_form)
+    """The personal pages (the server's `links` site)."""
+    app.router.add_get(ME_PREFIX + "/{token}", me_view)
+    app.router.add_post(ME_PREFIX + "/{token}", me_post)

@@ -23,10 +23,10 @@ import asyncio
 import collections
 import contextlib
 import logging
-import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
@@ -43,7 +43,7 @@ MIN_CONNECTIONS = 32  # however few files are allowed, this many connections are
 WANTED_FILES = 65536  # the soft limit on open files `serve` asks for
 LOG_INTERVAL = 10.0  # seconds between two log lines of the same kind
 # Passed to the AppRunner: idle keep-alive ends after IDLE_TIMEOUT; headers stay small.
-SERVER_LIMITS = {
+SERVER_LIMITS: dict[str, Any] = {
     "keepalive_timeout": IDLE_TIMEOUT,
     "max_line_size": 8190,
     "max_field_size": 8190,
@@ -171,6 +171,8 @@ class ConnectionGuard:
         self.per_address: collections.Counter[str] = collections.Counter()
         self.closed = 0  # connections closed for idling or to make room (for tests and the log)
         self.refused = 0  # connections shut as they arrived, beyond their address's share
+        # A trusted reverse proxy carries every client's connections: no per-address share.
+        self.exempt: Callable[[str], bool] = lambda address: False
 
     def fit(self) -> ConnectionCaps:
         """Set the caps from the open-file limit in force now (after `raise_file_limit`)."""
@@ -198,7 +200,7 @@ class ConnectionGuard:
         idle connection can make room for it."""
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if peer else "unknown"
-        if self.per_address[address] >= self.caps.per_address:
+        if self.per_address[address] >= self.caps.per_address and not self.exempt(address):
             self.refused += 1
             return False
         if len(self.address_of) >= self.caps.total and not self.make_room():
@@ -288,46 +290,6 @@ async def read_post(request: web.Request):
     """`request.post()` with the same deadline as `read_body`."""
     await read_body(request)  # post() parses what read() has already buffered
     return await request.post()
-
-
-async def start_site(
-    app: web.Application, host: str, port: int, *, backlog: int
-) -> tuple[web.AppRunner, asyncio.Task]:
-    """Serve `app` with an AppRunner and the connection limits; returns the runner and the
-    sweeper's task (cancel it, then `runner.cleanup()`)."""
-    runner = web.AppRunner(app, access_log=None, **SERVER_LIMITS)
-    await runner.setup()
-    assert runner.server is not None  # set up just above
-    app[GUARD].fit()
-    app[GUARD].watch(runner.server)
-    try:
-        await web.TCPSite(runner, host, port, backlog=backlog).start()
-    except OSError:
-        await runner.cleanup()
-        raise
-    return runner, asyncio.create_task(app[GUARD].run(runner.server))
-
-
-async def serve_forever(app: web.Application, host: str, port: int, *, backlog: int) -> None:
-    """`bigconv serve`: serve until SIGINT or SIGTERM, then close every connection cleanly."""
-    loop = asyncio.get_running_loop()
-    quiet_logs(loop)
-    runner, sweeper = await start_site(app, host, port, backlog=backlog)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await stop_site(runner, sweeper)
-
-
-async def stop_site(runner: web.AppRunner, sweeper: asyncio.Task) -> None:
-    sweeper.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sweeper
-    await runner.cleanup()
 
 
 def raise_file_limit(wanted: int = WANTED_FILES) -> tuple[int, int]:

@@ -1,0 +1,1 @@
+"""What the three web sites share: security, limits, errors, forms and the site's database."""
