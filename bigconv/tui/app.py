@@ -341,8 +341,7 @@ class BigconvApp(App):
     def visible_screen(self):
         """The screen on top of the current mode's stack, or None while screens change (a
         mode being switched or the app shutting down can leave the stack empty for a moment)."""
-        stacks = getattr(self, "_screen_stacks", {})
-        stack = stacks.get(self.current_mode) if self.is_running else None
+        stack = self.screen_stack if self.is_running else None
         return stack[-1] if stack else None
 
     def refresh_screen(self, screen) -> None:
