@@ -378,6 +378,7 @@ def run(
     from bigconv.data import fileguard
     from bigconv.net import phone_base_url
     from bigconv.tui.app import make_app
+    from bigconv.tui.config import StationConfig
 
     fileguard.set_label(f"station {station}")
 
@@ -394,8 +395,7 @@ def run(
         room = _room_name(db, room)
     db.close()
     serve_port = None if no_server else port
-    app = make_app(
-        ctx.db_path,
+    config = StationConfig(
         station=station,
         mode=mode,
         event=ctx.event,
@@ -406,8 +406,9 @@ def run(
         serve_host=host,
         public_url=public_url or phone_base_url(ctx.event.base_url, port, host),
         allow_hosts=allow_hosts,
-        notices=[n for n in notices if n],
+        notices=tuple(n for n in notices if n),
     )
+    app = make_app(ctx.db_path, config)
     app.run()
 
 

@@ -12,6 +12,7 @@ from bigconv.data.checkin import check_in, current_checkin
 from bigconv.data.desk import day_sessions
 from bigconv.data.search import lookup
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from bigconv.tui.screens.walkin import PlacesScreen, WalkInScreen
 from bigconv.tui.widgets.banner import Banner
 from bigconv.tui.widgets.counters import Counters
@@ -33,7 +34,7 @@ class Clock:
 
 
 def desk_app(small_db, clock=None):
-    return make_app(small_db, station="Desk 1", mode="desk", clock=clock or Clock())
+    return make_app(small_db, StationConfig(station="Desk 1", mode="desk", clock=clock or Clock()))
 
 
 def banner(app) -> tuple[str, str]:
@@ -320,7 +321,7 @@ async def test_unknown_name_says_not_found(small_db):
 
 
 async def test_f3_reaches_the_desk_from_the_timetable(small_db):
-    app = make_app(small_db, station="Desk 1", clock=Clock())
+    app = make_app(small_db, StationConfig(station="Desk 1", clock=Clock()))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f3")
         await pilot.pause()

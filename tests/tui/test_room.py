@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 from bigconv.cli import load
 from bigconv.data import store
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from bigconv.tui.screens.over_capacity import OverCapacity
 from bigconv.tui.screens.room import RoomScreen
 from bigconv.tui.screens.room_picker import RoomPicker
@@ -24,7 +25,8 @@ SIZE = (100, 40)
 def app_for(small_event: Path, *, room: str | None, now: dt.datetime = MORNING, station="Host"):
     ctx = load(small_event, None)
     return make_app(
-        ctx.db_path, station=station, mode="room", event=ctx.event, clock=lambda: now, room=room
+        ctx.db_path,
+        StationConfig(station=station, mode="room", event=ctx.event, clock=lambda: now, room=room),
     )
 
 
@@ -238,7 +240,9 @@ async def test_untrusted_names_and_reactions_shown_literally(seeded, small_event
 
 async def test_f4_opens_the_room_mode_from_the_timetable(seeded, small_event):
     ctx = load(small_event, None)
-    app = make_app(ctx.db_path, mode="timetable", event=ctx.event, clock=lambda: MORNING)
+    app = make_app(
+        ctx.db_path, StationConfig(mode="timetable", event=ctx.event, clock=lambda: MORNING)
+    )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("f4")
