@@ -49,7 +49,7 @@ def lazy(module: str, name: str) -> Callable[[], Screen]:
     tab) loads the code, and the libraries, of what it shows and nothing else."""
 
     def make() -> Screen:
-        return getattr(importlib.import_module(f"bigconv.tui.screens.{module}"), name)()
+        return getattr(importlib.import_module(f"bigconv.tui.stations.{module}"), name)()
 
     return make
 
@@ -224,7 +224,7 @@ class BigconvApp(App):
     def action_show_passcode(self) -> None:
         """The staff passcode in a dialog until dismissed (never in the header or a toast)."""
         from bigconv.data.staff import staff_passcode
-        from bigconv.tui.screens.passcode import PasscodeScreen
+        from bigconv.tui.dialogs.passcode import PasscodeScreen
         from bigconv.web.app import STAFF_PREFIX
 
         passcode = self.guarded(staff_passcode, self.db)

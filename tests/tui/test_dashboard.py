@@ -120,7 +120,7 @@ def test_the_last_ten_minutes_count_each_phone_once(small_db):
     """`+N` on a session's row is phones, not phone-kind pairs: one phone sending two kinds is
     one, as in the alert."""
     from bigconv.data import dashboard
-    from bigconv.tui.screens.dashboard import reactions_cell
+    from bigconv.tui.stations.dashboard import reactions_cell
 
     db = store.connect(small_db)
     sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]

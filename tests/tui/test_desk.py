@@ -13,7 +13,7 @@ from bigconv.data.desk import day_sessions
 from bigconv.data.search import lookup
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from bigconv.tui.screens.walkin import PlacesScreen, WalkInScreen
+from bigconv.tui.dialogs.walkin import PlacesScreen, WalkInScreen
 from bigconv.tui.widgets.banner import Banner
 from bigconv.tui.widgets.counters import Counters
 

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input, Static
 
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from bigconv.tui.screens.setup import StationSetupScreen
-from bigconv.tui.screens.walkin import PlacesScreen, WalkInScreen
+from bigconv.tui.dialogs.walkin import PlacesScreen, WalkInScreen
+from bigconv.tui.stations.setup import StationSetupScreen
 from tests.tui.test_desk import (
     banner,
     burst,

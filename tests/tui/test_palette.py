@@ -6,8 +6,8 @@ from textual.command import CommandPalette
 
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from bigconv.tui.screens.desk import DeskScreen
-from bigconv.tui.screens.walkin import WalkInScreen
+from bigconv.tui.dialogs.walkin import WalkInScreen
+from bigconv.tui.stations.desk import DeskScreen
 from tests.tui.test_desk import desk_app, until
 
 

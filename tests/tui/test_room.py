@@ -13,9 +13,9 @@ from bigconv.cli import load
 from bigconv.data import store
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from bigconv.tui.screens.over_capacity import OverCapacity
-from bigconv.tui.screens.room import RoomScreen
-from bigconv.tui.screens.room_picker import RoomPicker
+from bigconv.tui.dialogs.over_capacity import OverCapacity
+from bigconv.tui.dialogs.room_picker import RoomPicker
+from bigconv.tui.stations.room import RoomScreen
 
 MORNING = dt.datetime(2026, 11, 27, 10, 20, tzinfo=dt.UTC)  # Phonics (A), Wellbeing (B)
 AFTERNOON = dt.datetime(2026, 11, 27, 13, 10, tzinfo=dt.UTC)  # Wellbeing (A), Oracy (B)

@@ -13,7 +13,7 @@ from bigconv.data import store
 from bigconv.data.timetable import sessions
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from bigconv.tui.screens.qr_view import QrView
+from bigconv.tui.dialogs.qr_view import QrView
 from bigconv.tui.widgets.qr import QrCode
 from tests.conftest import require_tool
 from tests.tui.test_room import MORNING

@@ -6,7 +6,7 @@ from textual.widgets import Select, Static
 
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from bigconv.tui.screens.dashboard import DashboardScreen
+from bigconv.tui.stations.dashboard import DashboardScreen
 from tests.conftest import on_the_day
 
 
@@ -41,7 +41,7 @@ async def test_room_host_must_choose_a_room(small_db):
 
 
 async def test_setup_opens_a_room_host_station(small_db):
-    from bigconv.tui.screens.room import RoomScreen
+    from bigconv.tui.stations.room import RoomScreen
 
     app = make_app(small_db, StationConfig(station="browser", mode="setup", clock=on_the_day()))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -6,7 +6,7 @@ from textual.widgets import Static
 
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from bigconv.tui.screens.walkin import PlacesScreen, WalkInScreen
+from bigconv.tui.dialogs.walkin import PlacesScreen, WalkInScreen
 from tests.tui.conftest import BUSY_CLOCK
 from tests.tui.test_desk import until
 from tests.tui.test_layouts import screen_text

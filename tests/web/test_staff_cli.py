@@ -17,7 +17,7 @@ from bigconv.data import backup, staff, store
 from bigconv.data.fileguard import sqlite_line
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from bigconv.tui.screens.passcode import PasscodeScreen
+from bigconv.tui.dialogs.passcode import PasscodeScreen
 from tests.conftest import run_cli
 from tests.web.conftest import table
 

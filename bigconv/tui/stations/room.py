@@ -9,17 +9,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from bigconv.data import attendance, search
 from bigconv.data.attendance import ELSEWHERE, FULL, MARKED, RosterEntry
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
-from bigconv.tui.screens.base import LiveScreen
-from bigconv.tui.screens.over_capacity import OverCapacity
-from bigconv.tui.screens.qr_view import COMMIT_PROMPT, QrView, fit_scale
-from bigconv.tui.screens.room_picker import RoomPicker
+from bigconv.tui.dialogs.over_capacity import MoveHere, OverCapacity
+from bigconv.tui.dialogs.qr_view import COMMIT_PROMPT, QrView, fit_scale
+from bigconv.tui.dialogs.room_picker import RoomPicker
+from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, pad, widest
 from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.qr import QrCode
@@ -499,23 +499,6 @@ class RoomScreen(LiveScreen):
         if self.session:
             title = f"{self.session.title} · {self.session.room}"
             self.app.push_screen(QrView(f"{self.url}#commit", title, COMMIT_PROMPT))
-
-
-class MoveHere(OverCapacity):
-    """True: move the person here (their first mark is kept, stamped moved); False: leave it."""
-
-    BINDINGS = [
-        Binding("y", "answer(True)", "Move here"),
-        Binding("n,escape", "answer(False)", "Cancel"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="over-capacity"):
-            yield Static("⇄ Present in another session of this slot", id="over-capacity-title")
-            yield Static(self.message, markup=False)
-            with Horizontal(id="over-capacity-buttons"):
-                yield Button("Move here (y)", variant="warning", id="yes")
-                yield Button("Cancel (n)", variant="primary", id="no")
 
 
 def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:

@@ -26,8 +26,8 @@ from bigconv.data.search import (
     get_person,
     search_attendees,
 )
-from bigconv.tui.screens.base import LiveScreen
-from bigconv.tui.screens.walkin import PlacesScreen, WalkIn, WalkInScreen
+from bigconv.tui.dialogs.walkin import PlacesScreen, WalkIn, WalkInScreen
+from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.banner import Banner
 from bigconv.tui.widgets.columns import PADDING, clip_text, fit_widths, widest
 from bigconv.tui.widgets.counters import Counters
