@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from textual import events
 from textual.widgets import DataTable, Input, SelectionList
 
@@ -310,14 +311,22 @@ async def test_markup_in_names_shows_literally_and_does_nothing(small_db):
         assert rows(app)[0][0] == "[@click=app.quit] [bold red]x[/]"
 
 
-async def test_unknown_name_says_not_found(small_db):
+@pytest.mark.parametrize(
+    "typed, says",
+    [
+        ("qqzzxx", "Nobody matches this name or badge"),
+        ("BC22222", "Nobody has this badge code"),  # badge-shaped: never taken for a name
+    ],
+)
+async def test_unknown_name_says_not_found(small_db, typed, says):
     app = desk_app(small_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "qqzzxx")
+        await type_text(pilot, typed)
         await pilot.press("enter")
         await pilot.pause()
         kind, text = banner(app)
-        assert kind == "error" and "✖  NOT FOUND" in text and "qqzzxx" in text
+        assert kind == "error" and "✖  NOT FOUND" in text and typed in text and says in text
+    assert "checkin" not in log_actions(small_db)
 
 
 async def test_f3_reaches_the_desk_from_the_timetable(small_db):
