@@ -91,7 +91,7 @@ class BigconvApp(App):
         )
         self.db_path = Path(db_path)
         self.event = event = config.event
-        self.clock = config.clock
+        self.clock = config.clock or store.utcnow
         self.problem: str | None = None
         self.backup_alert: str | None = None
         self.alert_shown = 0.0

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bigconv.config import Event
-from bigconv.data.store import utcnow
 
 
 @dataclass(frozen=True)
@@ -20,8 +19,9 @@ class StationConfig:
     """The screen it opens on: timetable, desk, room, dashboard or setup."""
     event: Event | None = None
     """The event file, if the station was started from one (else the database's own meta)."""
-    clock: Callable[[], dt.datetime] = utcnow
-    """Now, in UTC: the screens and the phone site this app serves go by it (tests stop it)."""
+    clock: Callable[[], dt.datetime] | None = None
+    """Now, in UTC: the screens and the phone site this app serves go by it (tests stop it,
+    `run --at` rehearses); None: the real time."""
     backup_every: float | None = None
     """Seconds between periodic backups into backups/ beside the database; None: none."""
     room: str | None = None

@@ -6,8 +6,16 @@ import dataclasses
 
 import pytest
 
+from bigconv.data import store
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
+
+
+def test_without_a_clock_a_station_goes_by_the_real_time(small_db):
+    """`bigconv run` without --at gives no clock."""
+    app = make_app(small_db, StationConfig(clock=None))
+    assert app.clock is store.utcnow
+    app.db.close()
 
 
 def test_a_station_config_cannot_be_changed_in_place():

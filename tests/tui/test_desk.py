@@ -352,6 +352,23 @@ async def test_a_scan_after_half_typed_text_checks_in_the_badge_not_the_highligh
     assert state(small_db, ada.id) is None
 
 
+async def test_a_scan_after_equal_matches_were_pointed_out_checks_in_the_badge(small_db):
+    """The search given back to the box has the cursor at its end: a scan lands after it."""
+    zoe = person(small_db, "zoe")
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, "sarah khan")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#search", Input).value == "sarah khan"
+        await type_text(pilot, zoe.badge)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Zoë O'Brien-Müller" in banner(app)[1]
+    assert log_actions(small_db).count("checkin") == 1
+    assert state(small_db, zoe.id) is not None
+
+
 async def test_two_different_badges_in_quick_succession_both_check_in(small_db):
     clock = Clock()
     ada, zoe = person(small_db, "ada lovelace"), person(small_db, "zoe")

@@ -80,8 +80,8 @@ class PersonPicker(SearchBox):
         outcome = identify(self.db(), text, shown=lambda: self.shown(text))
         if isinstance(outcome, Ambiguous):
             self.warned_for = text
-            if not self.value:
-                self.value = text
+            if not self.value:  # the cursor at its end: ctrl+u clears it, a scan lands after it
+                self.value, self.cursor_position = text, len(text)
         elif isinstance(outcome, One) and outcome.via != BY_NAME:
             return outcome if self.fresh_scan(outcome.person.badge) else None
         return outcome
