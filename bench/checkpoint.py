@@ -84,7 +84,8 @@ def serve(design: str, port: int, event_file: str) -> None:
     from aiohttp import web
 
     from bigconv.config import load_event
-    from bigconv.web.app import LISTEN_BACKLOG, SITE, PhoneLimits, make_web_app
+    from bigconv.web.common.site import SITE, PhoneLimits
+    from bigconv.web.server import LISTEN_BACKLOG, make_web_app
 
     event = load_event(event_file)
     limits = PhoneLimits(new_devices=10**6, writes_per_device=10**6, writes_per_address=10**9)

@@ -118,9 +118,10 @@ def reader(db_path: str, poll: float, seconds: float, out: str) -> None:
 def dashboard(db_path: str, seconds: float, out: str) -> None:
     """The real dashboard screen, headless, refreshing as the writer commits."""
     from bigconv.tui.app import make_app
+    from bigconv.tui.config import StationConfig
 
     async def main() -> dict:
-        app = make_app(Path(db_path), station="bench", mode="dashboard")
+        app = make_app(Path(db_path), StationConfig(station="bench", mode="dashboard"))
         durations: list[float] = []
         async with app.run_test(size=(160, 48)) as pilot:
             await pilot.pause()

@@ -20,6 +20,7 @@ from pathlib import Path
 from bigconv.cli import initialise, load
 from bigconv.data import attendance, store
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOM = "Science Lab 2"
@@ -54,7 +55,9 @@ def timed(func, runs: int) -> list[float]:
 async def measure(event_path: Path, session_id: int, runs: int) -> dict[str, list[float]]:
     ctx = load(event_path, None)
     now = attendance.session_by_id(store.connect(ctx.db_path), session_id).start_time
-    app = make_app(ctx.db_path, mode="room", room=ROOM, event=ctx.event, clock=lambda: now)
+    app = make_app(
+        ctx.db_path, StationConfig(mode="room", room=ROOM, event=ctx.event, clock=lambda: now)
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen

@@ -144,6 +144,7 @@ def bench_keystrokes(folder: Path, n: int, count: int) -> None:
     from textual.widgets import Input
 
     from bigconv.tui.app import make_app
+    from bigconv.tui.config import StationConfig
 
     class BareInput(App):
         BINDINGS = [("escape", "clear")]
@@ -156,7 +157,7 @@ def bench_keystrokes(folder: Path, n: int, count: int) -> None:
 
     words = [text for _, text in queries(people(n), count, seed=11)]
     make_db(folder / f"keys-{n}.db", n).close()
-    desk_app = make_app(folder / f"keys-{n}.db", mode="desk")
+    desk_app = make_app(folder / f"keys-{n}.db", StationConfig(mode="desk"))
     desk = asyncio.run(keystrokes(desk_app, words, lambda app: app.screen.shown_query))
     bare = asyncio.run(keystrokes(BareInput(), words, lambda app: app.query_one(Input).value))
     dm, bm = statistics.median(desk), statistics.median(bare)

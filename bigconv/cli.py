@@ -428,6 +428,7 @@ def run(
     from bigconv.data import fileguard
     from bigconv.net import phone_base_url
     from bigconv.tui.app import make_app
+    from bigconv.tui.config import StationConfig
 
     fileguard.set_label(f"station {station}")
 
@@ -444,8 +445,7 @@ def run(
         room = _room_name(db, room)
     db.close()
     serve_port = None if no_server else port
-    app = make_app(
-        ctx.db_path,
+    config = StationConfig(
         station=station,
         mode=mode,
         event=ctx.event,
@@ -456,8 +456,9 @@ def run(
         serve_host=host,
         public_url=public_url or phone_base_url(ctx.event.base_url, port, host),
         allow_hosts=allow_hosts,
-        notices=[n for n in notices if n],
+        notices=tuple(n for n in notices if n),
     )
+    app = make_app(ctx.db_path, config)
     app.run()
 
 
@@ -677,31 +678,29 @@ def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
 
 def _one_person(db, text: str, tz):
     """The single attendee `text` names (badge, name, email); Refused listing several or none."""
-    from bigconv.data.attendance import looks_like_badge
-    from bigconv.data.search import MIN_QUERY, fold, lookup
+    from bigconv.data.search import MIN_QUERY
+    from bigconv.services import identify as who
 
-    if len(fold(text).replace(" ", "")) < MIN_QUERY:
+    outcome = who.identify(db, text, limit=MANY + 1)
+    if isinstance(outcome, who.One):
+        return outcome.person
+    if outcome.code == who.TOO_SHORT:
         raise BadInput(f"{text!r}: give a badge code or at least {MIN_QUERY} letters of a name")
-    found = lookup(db, text, limit=MANY + 1)
-    if not found and looks_like_badge(text):
+    if outcome.code == who.UNKNOWN_BADGE:
         raise Refused(f"{text}: unknown badge code (a badge-shaped code is never taken for a name)")
-    exact = [m for m in found if fold(m.person.name) == fold(text)]
-    if len(exact) == 1:
-        found = exact
-    if not found:
+    if not isinstance(outcome, who.Ambiguous):
         what = "email" if "@" in text else "badge, name or email"
         raise Refused(f"{text}: no attendee matches this {what}")
-    if len(found) > 1:
-        count = f"more than {MANY}" if len(found) > MANY else str(len(found))
-        shown = found[:SHOWN]
-        first = f" (the first {len(shown)} shown)" if len(found) > len(shown) else ""
-        email = ", a whole email" if "@" in text else ""
-        lines = [
-            f"{text}: {count} attendees match; give a badge code{email} or more of the name{first}:"
-        ]
-        lines += [f"  {_who(m.person)}  {m.person.email}" + _state(m, tz) for m in shown]
-        raise Refused("\n".join(lines))
-    return found[0].person
+    found = outcome.matches
+    count = f"more than {MANY}" if len(found) > MANY else str(len(found))
+    shown = found[:SHOWN]
+    first = f" (the first {len(shown)} shown)" if len(found) > len(shown) else ""
+    email = ", a whole email" if "@" in text else ""
+    lines = [
+        f"{text}: {count} attendees match; give a badge code{email} or more of the name{first}:"
+    ]
+    lines += [f"  {_who(m.person)}  {m.person.email}" + _state(m, tz) for m in shown]
+    raise Refused("\n".join(lines))
 
 
 MANY = 50  # matches counted before `checkin` says "more than"

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import sys
 
-# What textual-serve asks for, and what a station runs instead (bigconv/tui/web_driver.py).
-TEXTUAL_WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
+from bigconv.tui._compat import TEXTUAL_WEB_DRIVER  # what textual-serve asks for (no Textual)
+
+# What a station runs instead (bigconv/tui/web_driver.py).
 QUIET_WEB_DRIVER = "bigconv.tui.web_driver:QuietWebDriver"
 
 

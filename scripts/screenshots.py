@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))  # the busy sample day is built by the tests' own 
 
 from bigconv.cli import initialise, load  # noqa: E402
 from bigconv.tui.app import make_app  # noqa: E402
+from bigconv.tui.config import StationConfig  # noqa: E402
 from tests.tui.conftest import BUSY_CLOCK, make_busy  # noqa: E402
 
 OUT = ROOT / "docs" / "pictures"
@@ -44,7 +45,9 @@ def busy_day(folder: Path) -> Path:
 
 async def picture(db: Path, name: str) -> None:
     mode, room, keys, caption = PICTURES[name]
-    app = make_app(db, station="Station 1", mode=mode, room=room, clock=lambda: BUSY_CLOCK)
+    app = make_app(
+        db, StationConfig(station="Station 1", mode=mode, room=room, clock=lambda: BUSY_CLOCK)
+    )
     app.cursor_blink = False  # the same picture every time it is drawn
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)

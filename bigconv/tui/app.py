@@ -8,6 +8,7 @@ import importlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -18,13 +19,13 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
-from bigconv.config import Event
 from bigconv.data import store
 from bigconv.data.backup import PeriodicBackup, read_alert
 from bigconv.data.checkpoint import Checkpointer
 from bigconv.data.text import PASTE_MAX
 from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
+from bigconv.tui.config import StationConfig
 from bigconv.tui.plaintext import PlainText
 
 POLL_SECONDS = 0.25  # how often a station looks for commits while the day is busy
@@ -48,7 +49,7 @@ def lazy(module: str, name: str) -> Callable[[], Screen]:
     tab) loads the code, and the libraries, of what it shows and nothing else."""
 
     def make() -> Screen:
-        return getattr(importlib.import_module(f"bigconv.tui.screens.{module}"), name)()
+        return getattr(importlib.import_module(f"bigconv.tui.stations.{module}"), name)()
 
     return make
 
@@ -82,32 +83,15 @@ class BigconvApp(App):
     """False: text boxes show a steady cursor (pictures and snapshots are then the same every
     time, whatever instant they are taken at)."""
 
-    def __init__(
-        self,
-        db_path: Path,
-        *,
-        station: str,
-        mode: str = "timetable",
-        event: Event | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
-        backup_every: float | None = None,
-        room: str | None = None,
-        serve_port: int | None = None,
-        serve_host: str = "0.0.0.0",
-        public_url: str | None = None,
-        allow_hosts: Iterable[str] = (),
-        notices: Iterable[str] = (),
-    ):
+    def __init__(self, db_path: Path, config: StationConfig | None = None):
         super().__init__()
-        self.notices = list(notices)  # what `run` said before the app took the terminal
-        self.room = room  # the room mode's room by name; None: it asks
-        self.backup_every = backup_every
-        self.backups = PeriodicBackup(db_path, every=backup_every) if backup_every else None
+        self.config = config = config or StationConfig()
+        self.backups = (
+            PeriodicBackup(db_path, every=config.backup_every) if config.backup_every else None
+        )
         self.db_path = Path(db_path)
-        self.station = station
-        self.event = event
-        self.start_mode = mode
-        self.clock = clock or store.utcnow
+        self.event = event = config.event
+        self.clock = config.clock or store.utcnow
         self.problem: str | None = None
         self.backup_alert: str | None = None
         self.alert_shown = 0.0
@@ -118,27 +102,27 @@ class BigconvApp(App):
         self.title = name
         # The one phone address this station shows and encodes: given by the process that
         # serves the phones (browser stations), else base_url, else where this app listens.
-        self.base_url = public_url or phone_base_url(
+        self.base_url = config.public_url or phone_base_url(
             event.base_url if event else store.get_meta(self.db, "base_url") or None,
-            serve_port or DEFAULT_PORT,
-            serve_host,
+            config.serve_port or DEFAULT_PORT,
+            config.serve_host,
         )
         self.pending: Changes = NOTHING  # gathered for `pending_for` until it may refresh
         self.pending_for = None
         self.refreshed_at = 0.0
         self.refreshes = 0  # live refreshes of the visible screen (the tests count them)
         self.phone_site = None
-        if serve_port is not None:
+        if config.serve_port is not None:
             from bigconv.tui.phone_site import PhoneSiteRunner
 
             self.phone_site = PhoneSiteRunner(
                 self.db_path,
                 event,
-                serve_host,
-                serve_port,
+                config.serve_host,
+                config.serve_port,
                 url=self.base_url,
                 clock=self.clock,
-                allow_hosts=allow_hosts,
+                allow_hosts=config.allow_hosts,
             )
         self.phone_message = ""
         self.show_station()
@@ -146,6 +130,16 @@ class BigconvApp(App):
             import zoneinfo
 
             self.tz = zoneinfo.ZoneInfo(tzname)
+
+    @property
+    def station(self) -> str:
+        """This station's name, written with every action it takes."""
+        return self.config.station
+
+    @property
+    def room(self) -> str | None:
+        """The room mode's room by name; None: it asks."""
+        return self.config.room
 
     def get_line_filters(self):
         """Textual's filters, then ours: no control character or bidi override reaches the
@@ -163,12 +157,12 @@ class BigconvApp(App):
         await super().on_event(event)
 
     def on_mount(self) -> None:
-        self.switch_mode(self.start_mode)
+        self.switch_mode(self.config.mode)
         self.poll_every = POLL_SECONDS
         self.poll_timer = self.set_interval(self.poll_every, self.poll_changes)
         self.last_commit = time.monotonic()
-        if self.backup_every:
-            self.set_interval(self.backup_every, self.start_backup)
+        if self.config.backup_every:
+            self.set_interval(self.config.backup_every, self.start_backup)
         # The first long-running process to start checkpoints for all (data/checkpoint.py).
         self.checkpointer = Checkpointer(self.db_path).start()
         if self.phone_site:
@@ -177,7 +171,7 @@ class BigconvApp(App):
         self.call_after_refresh(self.show_notices)
 
     def show_notices(self) -> None:
-        for notice in self.notices:
+        for notice in self.config.notices:
             self.notify(notice, markup=False, timeout=30)
 
     def start_backup(self) -> None:
@@ -199,10 +193,10 @@ class BigconvApp(App):
 
     def open_station(self, name: str, mode: str, room: str | None = None) -> None:
         """Become the named station in the given mode (from the browser set-up screen)."""
-        self.station = name
+        self.config = replace(
+            self.config, station=name, room=self.config.room if room is None else room
+        )
         self.show_station()
-        if room is not None:
-            self.room = room
         self.switch_mode(mode)
 
     def get_system_commands(self, screen) -> Iterable[SystemCommand]:
@@ -230,7 +224,7 @@ class BigconvApp(App):
     def action_show_passcode(self) -> None:
         """The staff passcode in a dialog until dismissed (never in the header or a toast)."""
         from bigconv.data.staff import staff_passcode
-        from bigconv.tui.screens.passcode import PasscodeScreen
+        from bigconv.tui.dialogs.passcode import PasscodeScreen
         from bigconv.web.common.urls import STAFF_PREFIX
 
         passcode = self.guarded(staff_passcode, self.db)
@@ -341,8 +335,7 @@ class BigconvApp(App):
     def visible_screen(self):
         """The screen on top of the current mode's stack, or None while screens change (a
         mode being switched or the app shutting down can leave the stack empty for a moment)."""
-        stacks = getattr(self, "_screen_stacks", {})
-        stack = stacks.get(self.current_mode) if self.is_running else None
+        stack = self.screen_stack if self.is_running else None
         return stack[-1] if stack else None
 
     def refresh_screen(self, screen) -> None:
@@ -368,39 +361,7 @@ class BigconvApp(App):
         self.db.close()
 
 
-def make_app(
-    db_path: Path,
-    *,
-    station: str = "test",
-    mode: str = "timetable",
-    event: Event | None = None,
-    clock: Callable[[], dt.datetime] | None = None,
-    backup_every: float | None = None,
-    room: str | None = None,
-    serve_port: int | None = None,
-    serve_host: str = "0.0.0.0",
-    public_url: str | None = None,
-    allow_hosts: Iterable[str] = (),
-    notices: Iterable[str] = (),
-) -> BigconvApp:
-    """Build the app exactly as `bigconv run` does; tests call this too (phone site off).
-
-    `backup_every` (seconds) turns on periodic backups into backups/ beside the database.
-    `clock` drives the screens and the phone site this app serves; `public_url` overrides the
-    phone address shown (else base_url, else the address the phone site listens on);
-    `allow_hosts`, more names the phone site answers to (`run --allow-host`).
-    """
-    return BigconvApp(
-        db_path,
-        station=station,
-        mode=mode,
-        event=event,
-        clock=clock,
-        backup_every=backup_every,
-        room=room,
-        serve_port=serve_port,
-        serve_host=serve_host,
-        public_url=public_url,
-        allow_hosts=allow_hosts,
-        notices=notices,
-    )
+def make_app(db_path: Path, config: StationConfig | None = None) -> BigconvApp:
+    """Build the app exactly as `bigconv run` does; tests call this too (phone site off unless
+    `config.serve_port` is given)."""
+    return BigconvApp(db_path, config)

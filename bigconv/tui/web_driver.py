@@ -24,6 +24,8 @@ from threading import Event
 from textual import constants
 from textual.drivers.web_driver import WebDriver
 
+from bigconv.tui._compat import replace_input_reader
+
 TICK = 0.1  # Textual's own input timeout: how often to wake while an Escape may be pending
 # Wake every TICK for this long after an Escape byte: past the parser's ESCDELAY, whatever it
 # is set to, so the lone Escape is always flushed.
@@ -80,5 +82,4 @@ class QuietWebDriver(WebDriver):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._input_reader._selector.close()  # Textual's reader, never iterated
-        self._input_reader = QuietInputReader()
+        replace_input_reader(self, QuietInputReader())

@@ -9,6 +9,7 @@ import sqlite3
 
 from bigconv.data import backup
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from tests.conftest import run_cli
 
 
@@ -67,7 +68,7 @@ def test_periodic_backups_on_a_damaged_file_say_what_to_do(small_db, tmp_path):
 
 
 async def test_every_station_shows_the_alert(small_db):
-    app = make_app(small_db, station="Desk 1", mode="desk")
+    app = make_app(small_db, StationConfig(station="Desk 1", mode="desk"))
     async with app.run_test() as pilot:
         backup.raise_alert(small_db, "DATABASE DAMAGED: restore the newest good backup")
         async with asyncio.timeout(10):

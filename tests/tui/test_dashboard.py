@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from bigconv.data import store
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 
 CLOCK = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC)  # Morning slot, 15 minutes in
 
@@ -46,7 +47,9 @@ async def wait_for(predicate, timeout: float = 5.0) -> bool:
 
 
 async def test_dashboard_updates_from_another_process_without_input(small_db):
-    app = make_app(small_db, station="Organiser", mode="dashboard", clock=lambda: CLOCK)
+    app = make_app(
+        small_db, StationConfig(station="Organiser", mode="dashboard", clock=lambda: CLOCK)
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         assert "0 of 5 checked in" in text_of(app, "#arrivals-numbers")
         assert "Nobody marked present in Room A, 15 minutes after the start" in text_of(
@@ -87,7 +90,9 @@ async def test_drill_down_shows_roster_and_feedback(small_db):
             "INSERT INTO feedback (session_id, rating, comment, next_step, at, device) VALUES (?, 5, '[b]great[/b]', 'quizzes', ?, 'x')",
             [sid, store.iso(CLOCK)],
         )
-    app = make_app(small_db, station="Organiser", mode="dashboard", clock=lambda: CLOCK)
+    app = make_app(
+        small_db, StationConfig(station="Organiser", mode="dashboard", clock=lambda: CLOCK)
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         rooms = app.screen.query_one("#rooms", DataTable)
         rooms.focus()
@@ -115,7 +120,7 @@ def test_the_last_ten_minutes_count_each_phone_once(small_db):
     """`+N` on a session's row is phones, not phone-kind pairs: one phone sending two kinds is
     one, as in the alert."""
     from bigconv.data import dashboard
-    from bigconv.tui.screens.dashboard import reactions_cell
+    from bigconv.tui.stations.dashboard import reactions_cell
 
     db = store.connect(small_db)
     sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from textual import events
 from textual.widgets import DataTable, Input, SelectionList
 
@@ -12,7 +13,8 @@ from bigconv.data.checkin import check_in, current_checkin
 from bigconv.data.desk import day_sessions
 from bigconv.data.search import lookup
 from bigconv.tui.app import make_app
-from bigconv.tui.screens.walkin import PlacesScreen, WalkInScreen
+from bigconv.tui.config import StationConfig
+from bigconv.tui.dialogs.walkin import PlacesScreen, WalkInScreen
 from bigconv.tui.widgets.banner import Banner
 from bigconv.tui.widgets.counters import Counters
 
@@ -33,7 +35,7 @@ class Clock:
 
 
 def desk_app(small_db, clock=None):
-    return make_app(small_db, station="Desk 1", mode="desk", clock=clock or Clock())
+    return make_app(small_db, StationConfig(station="Desk 1", mode="desk", clock=clock or Clock()))
 
 
 def banner(app) -> tuple[str, str]:
@@ -309,18 +311,26 @@ async def test_markup_in_names_shows_literally_and_does_nothing(small_db):
         assert rows(app)[0][0] == "[@click=app.quit] [bold red]x[/]"
 
 
-async def test_unknown_name_says_not_found(small_db):
+@pytest.mark.parametrize(
+    "typed, says",
+    [
+        ("qqzzxx", "Nobody matches this name or badge"),
+        ("BC22222", "Nobody has this badge code"),  # badge-shaped: never taken for a name
+    ],
+)
+async def test_unknown_name_says_not_found(small_db, typed, says):
     app = desk_app(small_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await type_text(pilot, "qqzzxx")
+        await type_text(pilot, typed)
         await pilot.press("enter")
         await pilot.pause()
         kind, text = banner(app)
-        assert kind == "error" and "✖  NOT FOUND" in text and "qqzzxx" in text
+        assert kind == "error" and "✖  NOT FOUND" in text and typed in text and says in text
+    assert "checkin" not in log_actions(small_db)
 
 
 async def test_f3_reaches_the_desk_from_the_timetable(small_db):
-    app = make_app(small_db, station="Desk 1", clock=Clock())
+    app = make_app(small_db, StationConfig(station="Desk 1", clock=Clock()))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f3")
         await pilot.pause()
@@ -340,6 +350,23 @@ async def test_a_scan_after_half_typed_text_checks_in_the_badge_not_the_highligh
         assert "Zoë O'Brien-Müller" in banner(app)[1]
     assert state(small_db, zoe.id) is not None
     assert state(small_db, ada.id) is None
+
+
+async def test_a_scan_after_equal_matches_were_pointed_out_checks_in_the_badge(small_db):
+    """The search given back to the box has the cursor at its end: a scan lands after it."""
+    zoe = person(small_db, "zoe")
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, "sarah khan")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#search", Input).value == "sarah khan"
+        await type_text(pilot, zoe.badge)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Zoë O'Brien-Müller" in banner(app)[1]
+    assert log_actions(small_db).count("checkin") == 1
+    assert state(small_db, zoe.id) is not None
 
 
 async def test_two_different_badges_in_quick_succession_both_check_in(small_db):

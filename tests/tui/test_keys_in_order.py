@@ -9,8 +9,9 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Static
 
 from bigconv.tui.app import make_app
-from bigconv.tui.screens.setup import StationSetupScreen
-from bigconv.tui.screens.walkin import PlacesScreen, WalkInScreen
+from bigconv.tui.config import StationConfig
+from bigconv.tui.dialogs.walkin import PlacesScreen, WalkInScreen
+from bigconv.tui.stations.setup import StationSetupScreen
 from tests.tui.test_desk import (
     banner,
     burst,
@@ -118,7 +119,7 @@ async def test_walk_in_form_takes_tab_and_editing_keys_in_order(small_db):
 
 
 async def test_station_name_typed_in_a_burst(small_db):
-    app = make_app(small_db, station="browser", mode="setup")
+    app = make_app(small_db, StationConfig(station="browser", mode="setup"))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, StationSetupScreen))
         burst(app, [*"Dex", "backspace", *"sk 2", "home", *"Front ", "enter"])

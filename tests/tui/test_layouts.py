@@ -10,6 +10,7 @@ from rich.console import Console
 from textual.widgets import DataTable
 
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from tests.tui.conftest import BUSY_CLOCK
 
 SIZES = [(80, 24), (120, 30), (120, 40), (160, 45), (200, 50)]
@@ -35,7 +36,7 @@ async def until(pilot, condition, timeout: float = 10.0) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_desk_results_show_every_name_and_school_in_full(busy_db, size):
-    app = make_app(busy_db, station="Desk 1", mode="desk", clock=lambda: BUSY_CLOCK)
+    app = make_app(busy_db, StationConfig(station="Desk 1", mode="desk", clock=lambda: BUSY_CLOCK))
     async with app.run_test(size=size) as pilot:
         await pilot.press(*"aisha okafor")
         await until(pilot, lambda: app.screen.shown_query == "aisha okafor")
@@ -54,7 +55,8 @@ async def test_desk_results_show_every_name_and_school_in_full(busy_db, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_room_roster_names_are_never_cut(busy_db, size):
     app = make_app(
-        busy_db, station="Lab 2", mode="room", room="Science Lab 2", clock=lambda: BUSY_CLOCK
+        busy_db,
+        StationConfig(station="Lab 2", mode="room", room="Science Lab 2", clock=lambda: BUSY_CLOCK),
     )
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: app.screen.query_one("#roster", DataTable).row_count > 0)
@@ -71,7 +73,9 @@ async def test_room_roster_names_are_never_cut(busy_db, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_dashboard_shows_each_rooms_numbers_and_rating(busy_db, size):
-    app = make_app(busy_db, station="Organiser", mode="dashboard", clock=lambda: BUSY_CLOCK)
+    app = make_app(
+        busy_db, StationConfig(station="Organiser", mode="dashboard", clock=lambda: BUSY_CLOCK)
+    )
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         table = app.screen.query_one("#rooms", DataTable)

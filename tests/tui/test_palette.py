@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.command import CommandPalette
 
 from bigconv.tui.app import make_app
-from bigconv.tui.screens.desk import DeskScreen
-from bigconv.tui.screens.walkin import WalkInScreen
+from bigconv.tui.config import StationConfig
+from bigconv.tui.dialogs.walkin import WalkInScreen
+from bigconv.tui.stations.desk import DeskScreen
 from tests.tui.test_desk import desk_app, until
 
 
@@ -27,7 +28,7 @@ async def run_command(app, pilot, words: str) -> None:
 
 
 async def test_palette_opens_a_station_by_name(small_db):
-    app = make_app(small_db, station="Desk 1", mode="timetable")
+    app = make_app(small_db, StationConfig(station="Desk 1", mode="timetable"))
     async with app.run_test(size=(80, 24)) as pilot:
         await run_command(app, pilot, "desk")
         await until(pilot, lambda: isinstance(app.screen, DeskScreen))

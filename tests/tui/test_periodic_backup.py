@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bigconv.data import backup
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from tests.conftest import on_the_day
 
 
 async def test_app_backs_up_every_interval(small_db):
-    app = make_app(small_db, backup_every=0.2, clock=on_the_day())
+    app = make_app(small_db, StationConfig(backup_every=0.2, clock=on_the_day()))
     async with app.run_test() as pilot:
         for _ in range(100):  # wait (up to 10 s) for two backups, without assuming a speed
             if len(backup.backups(backup.default_dir(small_db), small_db)) >= 2:
@@ -20,7 +21,7 @@ async def test_app_backs_up_every_interval(small_db):
 
 
 async def test_no_backups_by_default(small_db):
-    app = make_app(small_db, clock=on_the_day())
+    app = make_app(small_db, StationConfig(clock=on_the_day()))
     async with app.run_test() as pilot:
         await pilot.pause(0.5)
         assert app.backups is None
@@ -28,7 +29,7 @@ async def test_no_backups_by_default(small_db):
 
 
 async def test_failed_backup_is_shown_not_raised(small_db, tmp_path):
-    app = make_app(small_db, backup_every=0.2, clock=on_the_day())
+    app = make_app(small_db, StationConfig(backup_every=0.2, clock=on_the_day()))
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     app.backups.dest_dir = blocker / "backups"  # cannot be created: a file is in the way

@@ -7,6 +7,7 @@ import datetime as dt
 from bigconv.data import store
 from bigconv.data.checkin import check_in
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from bigconv.tui.widgets.counters import Counters
 
 MORNING = dt.datetime(2026, 11, 27, 10, 20, tzinfo=dt.UTC)
@@ -15,7 +16,7 @@ MORNING = dt.datetime(2026, 11, 27, 10, 20, tzinfo=dt.UTC)
 async def test_a_poll_while_the_screen_stack_is_empty_waits_for_the_next_screen(small_db):
     """A mode switch or shutdown can leave the stack empty when the poll timer fires: the poll
     must neither raise (ScreenStackError once crashed a station) nor lose the change."""
-    app = make_app(small_db, station="Desk 1", mode="desk", clock=lambda: MORNING)
+    app = make_app(small_db, StationConfig(station="Desk 1", mode="desk", clock=lambda: MORNING))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         other = store.connect(small_db)

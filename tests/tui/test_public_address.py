@@ -22,6 +22,7 @@ from bigconv.cli import initialise, load
 from bigconv.data import store
 from bigconv.net import is_loopback, loopback_warning, phone_base_url
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE
@@ -72,12 +73,14 @@ async def test_room_qr_header_and_phone_site_share_the_served_port(local_event, 
     port = free_port()
     app = make_app(
         ctx.db_path,
-        mode="room",
-        room="Room A",
-        event=ctx.event,
-        clock=lambda: MORNING,
-        serve_port=port,
-        serve_host="127.0.0.1",
+        StationConfig(
+            mode="room",
+            room="Room A",
+            event=ctx.event,
+            clock=lambda: MORNING,
+            serve_port=port,
+            serve_host="127.0.0.1",
+        ),
     )
     code = phonics_code(ctx.db_path)
     url = f"http://127.0.0.1:{port}/{code}"

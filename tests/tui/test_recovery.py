@@ -8,6 +8,7 @@ import sqlite3
 from bigconv.data import backup, store
 from bigconv.data.checkin import check_in
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from tests.conftest import on_the_day
 
 
@@ -26,7 +27,7 @@ def problem(app) -> str:
 
 
 async def test_missing_file_then_restored(small_db):
-    app = make_app(small_db, station="Desk 1", clock=on_the_day())
+    app = make_app(small_db, StationConfig(station="Desk 1", clock=on_the_day()))
     async with app.run_test(size=(120, 40)):
         aside = small_db.with_name("aside.db")
         small_db.rename(aside)
@@ -47,7 +48,7 @@ async def test_missing_file_then_restored(small_db):
 
 
 async def test_damaged_file_then_restored_from_a_copy(small_db):
-    app = make_app(small_db, station="Desk 1", clock=on_the_day())
+    app = make_app(small_db, StationConfig(station="Desk 1", clock=on_the_day()))
     async with app.run_test(size=(120, 40)):
         check_in(app.db, 2, station="Desk 1")
         good = small_db.with_name("good.db")
@@ -77,7 +78,7 @@ async def test_damaged_file_then_restored_from_a_copy(small_db):
 
 
 async def test_locked_database_then_released(small_db):
-    app = make_app(small_db, station="Desk 1", clock=on_the_day())
+    app = make_app(small_db, StationConfig(station="Desk 1", clock=on_the_day()))
     async with app.run_test(size=(120, 40)) as pilot:
         app.db.execute("PRAGMA busy_timeout = 100")
         other = sqlite3.connect(small_db, isolation_level=None)
@@ -95,7 +96,7 @@ async def test_locked_database_then_released(small_db):
 
 
 async def test_disk_full_is_reported_and_nothing_half_written(small_db):
-    app = make_app(small_db, station="Desk 1", clock=on_the_day())
+    app = make_app(small_db, StationConfig(station="Desk 1", clock=on_the_day()))
     async with app.run_test(size=(120, 40)):
         pages = app.db.execute("PRAGMA page_count").fetchone()[0]
         app.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk is full" path
@@ -127,7 +128,7 @@ async def test_desk_scan_while_locked_says_not_saved_then_works(small_db):
         .execute("SELECT badge, id FROM attendees WHERE first_name = 'Ada'")
         .fetchone()
     )
-    app = make_app(small_db, station="Desk 1", mode="desk", clock=on_the_day())
+    app = make_app(small_db, StationConfig(station="Desk 1", mode="desk", clock=on_the_day()))
     async with app.run_test(size=(120, 40)) as pilot:
         app.db.execute("PRAGMA busy_timeout = 100")
         other = sqlite3.connect(small_db, isolation_level=None)

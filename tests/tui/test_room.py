@@ -12,9 +12,10 @@ from textual.widgets import DataTable, Input, Static
 from bigconv.cli import load
 from bigconv.data import store
 from bigconv.tui.app import make_app
-from bigconv.tui.screens.over_capacity import OverCapacity
-from bigconv.tui.screens.room import RoomScreen
-from bigconv.tui.screens.room_picker import RoomPicker
+from bigconv.tui.config import StationConfig
+from bigconv.tui.dialogs.over_capacity import OverCapacity
+from bigconv.tui.dialogs.room_picker import RoomPicker
+from bigconv.tui.stations.room import RoomScreen
 
 MORNING = dt.datetime(2026, 11, 27, 10, 20, tzinfo=dt.UTC)  # Phonics (A), Wellbeing (B)
 AFTERNOON = dt.datetime(2026, 11, 27, 13, 10, tzinfo=dt.UTC)  # Wellbeing (A), Oracy (B)
@@ -24,7 +25,8 @@ SIZE = (100, 40)
 def app_for(small_event: Path, *, room: str | None, now: dt.datetime = MORNING, station="Host"):
     ctx = load(small_event, None)
     return make_app(
-        ctx.db_path, station=station, mode="room", event=ctx.event, clock=lambda: now, room=room
+        ctx.db_path,
+        StationConfig(station=station, mode="room", event=ctx.event, clock=lambda: now, room=room),
     )
 
 
@@ -238,7 +240,9 @@ async def test_untrusted_names_and_reactions_shown_literally(seeded, small_event
 
 async def test_f4_opens_the_room_mode_from_the_timetable(seeded, small_event):
     ctx = load(small_event, None)
-    app = make_app(ctx.db_path, mode="timetable", event=ctx.event, clock=lambda: MORNING)
+    app = make_app(
+        ctx.db_path, StationConfig(mode="timetable", event=ctx.event, clock=lambda: MORNING)
+    )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("f4")
@@ -249,3 +253,49 @@ async def test_f4_opens_the_room_mode_from_the_timetable(seeded, small_event):
         assert isinstance(app.screen, RoomScreen) and app.screen.room["name"] == "Room B"
         names = set(roster_rows(app.screen))
         assert names == {"Sarah Khan"} and len(app.screen.roster) == 2
+
+
+async def test_equal_matches_wait_even_when_only_one_is_booked_here(seeded, small_event):
+    """Two Sarah Khans, one booked in this session: the host is shown both before anyone is
+    marked (a namesake who walked in is not taken for the one expected)."""
+    db = seeded["db"]
+    booked = seeded["wellbeing"]["id"]
+    khans = {p["school"]: p["id"] for p in db["attendees"].rows_where("last_name = 'Khan'")}
+    alpha, beta = khans["Alpha School"], khans["Beta School"]
+    db.execute("DELETE FROM allocations WHERE attendee_id = ? AND session_id = ?", [alpha, booked])
+    db.conn.commit()
+    app = app_for(small_event, room="Room B")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press(*"sarah khan", "enter")
+        await pilot.pause()
+        assert "equally" in str(screen.query_one("#list-title").render())
+        assert marks(db) == [] and screen.query_one("#search", Input).value == "sarah khan"
+        await pilot.press("enter")  # seen: Enter marks the highlighted one, the one booked here
+        await pilot.pause()
+    assert [m["attendee_id"] for m in marks(db)] == [beta]
+
+
+async def test_a_scan_after_half_typed_text_marks_the_badge(seeded, small_event):
+    db, zoe = seeded["db"], seeded["people"]["O'Brien-MüllerZoë"]
+    app = app_for(small_event, room="Room A")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"lov", *zoe["badge"], "enter")
+        await pilot.pause()
+        assert roster_rows(app.screen)["Zoë O'Brien-Müller"][0].startswith("✓")
+    assert [m["attendee_id"] for m in marks(db)] == [zoe["id"]]
+
+
+async def test_a_scanners_second_read_is_ignored_and_an_unknown_badge_is_said(seeded, small_event):
+    db, ada = seeded["db"], seeded["people"]["LovelaceAda"]
+    app = app_for(small_event, room="Room A")  # a stopped clock: every read is at once
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*ada["badge"], "enter", *ada["badge"], "enter")
+        await pilot.press(*"bc-22222", "enter")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+    assert actions(db) == ["checkin", "attend"]  # no "already present" refusal logged
+    assert said[-1] == "Unknown badge code “bc-22222”."

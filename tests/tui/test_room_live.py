@@ -23,13 +23,15 @@ OTHER_ROOM_SCREEN = """
 import asyncio, sys
 from bigconv.cli import load, rehearsal_clock
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 
 async def main():
     ctx = load(sys.argv[1], None)
     clock = rehearsal_clock(ctx.event, "10:20")
-    app = make_app(
-        ctx.db_path, station="Door 2", mode="room", room="Room A", event=ctx.event, clock=clock
+    config = StationConfig(
+        station="Door 2", mode="room", room="Room A", event=ctx.event, clock=clock
     )
+    app = make_app(ctx.db_path, config)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         await pilot.press(*sys.argv[2], "enter")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bigconv.data import attendance
-from bigconv.tui.screens.room import MoveHere, RoomScreen
+from bigconv.tui.dialogs.over_capacity import MoveHere
+from bigconv.tui.stations.room import RoomScreen
 from tests.tui.test_room import MORNING, SIZE, app_for, roster_rows, seeded  # noqa: F401
 
 

@@ -12,7 +12,8 @@ from bigconv.cli import load
 from bigconv.data import store
 from bigconv.data.timetable import sessions
 from bigconv.tui.app import make_app
-from bigconv.tui.screens.qr_view import QrView
+from bigconv.tui.config import StationConfig
+from bigconv.tui.dialogs.qr_view import QrView
 from bigconv.tui.widgets.qr import QrCode
 from tests.conftest import require_tool
 from tests.tui.test_room import MORNING
@@ -60,7 +61,10 @@ def zbar(path: Path) -> str:
 async def test_room_screen_qr_decodes_to_the_feedback_url(small_db, small_event, tmp_path):
     require_tool("zbarimg")
     ctx = load(small_event, None)
-    app = make_app(ctx.db_path, mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING)
+    app = make_app(
+        ctx.db_path,
+        StationConfig(mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING),
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         code = app.screen.session.code
@@ -85,7 +89,10 @@ async def test_room_screen_qr_decodes_to_the_feedback_url(small_db, small_event,
 
 async def test_full_screen_qr_grows_with_the_terminal(small_db, small_event):
     ctx = load(small_event, None)
-    app = make_app(ctx.db_path, mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING)
+    app = make_app(
+        ctx.db_path,
+        StationConfig(mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING),
+    )
     async with app.run_test(size=(200, 50)) as pilot:
         await pilot.pause()
         small = app.screen.query_one("#qr", QrCode)
@@ -104,7 +111,10 @@ async def test_f10_shows_the_qr_with_before_you_go(small_db, small_event, tmp_pa
     """Near the end of a session the host shows the code that opens the commitment form."""
     require_tool("zbarimg")
     ctx = load(small_event, None)
-    app = make_app(ctx.db_path, mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING)
+    app = make_app(
+        ctx.db_path,
+        StationConfig(mode="room", room="Room A", event=ctx.event, clock=lambda: MORNING),
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         code = app.screen.session.code

@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.widgets import Select, Static
 
 from bigconv.tui.app import make_app
-from bigconv.tui.screens.dashboard import DashboardScreen
+from bigconv.tui.config import StationConfig
+from bigconv.tui.stations.dashboard import DashboardScreen
 from tests.conftest import on_the_day
 
 
 async def test_setup_asks_name_then_opens_the_chosen_station(small_db):
-    app = make_app(small_db, station="browser", mode="setup", clock=on_the_day())
+    app = make_app(small_db, StationConfig(station="browser", mode="setup", clock=on_the_day()))
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.click("#start")
         assert "Give the station a name first." in str(
@@ -27,7 +28,7 @@ async def test_setup_asks_name_then_opens_the_chosen_station(small_db):
 
 
 async def test_room_host_must_choose_a_room(small_db):
-    app = make_app(small_db, station="browser", mode="setup", clock=on_the_day())
+    app = make_app(small_db, StationConfig(station="browser", mode="setup", clock=on_the_day()))
     async with app.run_test(size=(100, 40)) as pilot:
         app.screen.query_one("#name").focus()
         await pilot.press(*"Room A host")
@@ -40,9 +41,9 @@ async def test_room_host_must_choose_a_room(small_db):
 
 
 async def test_setup_opens_a_room_host_station(small_db):
-    from bigconv.tui.screens.room import RoomScreen
+    from bigconv.tui.stations.room import RoomScreen
 
-    app = make_app(small_db, station="browser", mode="setup", clock=on_the_day())
+    app = make_app(small_db, StationConfig(station="browser", mode="setup", clock=on_the_day()))
     async with app.run_test(size=(120, 40)) as pilot:
         app.screen.query_one("#name").focus()
         await pilot.press(*"Door B")

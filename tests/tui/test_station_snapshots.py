@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from tests.tui.conftest import BUSY_CLOCK
 
 SIZES = [(80, 24), (120, 30)]
@@ -30,6 +31,8 @@ STATIONS = {
 @pytest.mark.parametrize("station", list(STATIONS))
 def test_station(snap_compare, busy_db, station, size):
     mode, room, keys = STATIONS[station]
-    app = make_app(busy_db, station="Station 1", mode=mode, room=room, clock=lambda: BUSY_CLOCK)
+    app = make_app(
+        busy_db, StationConfig(station="Station 1", mode=mode, room=room, clock=lambda: BUSY_CLOCK)
+    )
     app.cursor_blink = False  # a steady cursor: the same picture every time
     assert snap_compare(app, terminal_size=size, press=keys)

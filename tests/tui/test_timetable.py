@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Static
 
 from bigconv.data import store
 from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 from tests.tui.conftest import BUSY_CLOCK
 from tests.tui.test_layouts import screen_text
 
@@ -19,7 +20,7 @@ def detail_text(app) -> str:
 
 
 async def test_timetable_shows_slots_rooms_and_sessions(small_db):
-    app = make_app(small_db, station="Desk 1", clock=lambda: CLOCK)
+    app = make_app(small_db, StationConfig(station="Desk 1", clock=lambda: CLOCK))
     async with app.run_test(size=(140, 40)) as pilot:
         grid = app.screen.query_one("#grid", DataTable)
         assert grid.row_count == 3
@@ -37,7 +38,7 @@ async def test_timetable_shows_slots_rooms_and_sessions(small_db):
 
 
 async def test_timetable_mouse_selects_a_cell(small_db):
-    app = make_app(small_db, station="t", clock=lambda: CLOCK)
+    app = make_app(small_db, StationConfig(station="t", clock=lambda: CLOCK))
     async with app.run_test(size=(140, 40)) as pilot:
         grid = app.screen.query_one("#grid", DataTable)
         region = grid.region
@@ -49,7 +50,9 @@ async def test_timetable_mouse_selects_a_cell(small_db):
 
 
 async def test_timetable_refreshes_when_the_file_changes(small_db):
-    app = make_app(small_db, station="t", clock=lambda: CLOCK)  # the cursor starts on Morning
+    app = make_app(
+        small_db, StationConfig(station="t", clock=lambda: CLOCK)
+    )  # the cursor starts on Morning
     async with app.run_test(size=(140, 40)) as pilot:
         other = store.connect(small_db)  # another connection, like another process
         with store.immediate(other):
@@ -65,7 +68,9 @@ async def test_titles_are_plain_text(small_db):
         db.execute(
             "UPDATE sessions SET title = '[bold red]x[/] [@click=app.quit]' WHERE title = 'Oracy'"
         )
-    app = make_app(small_db, station="t", clock=lambda: CLOCK)  # the cursor starts on Morning
+    app = make_app(
+        small_db, StationConfig(station="t", clock=lambda: CLOCK)
+    )  # the cursor starts on Morning
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("down", "down", "right")
         assert "[bold red]x[/] [@click=app.quit]" in detail_text(app)
@@ -74,7 +79,7 @@ async def test_titles_are_plain_text(small_db):
 
 async def test_the_room_column_stays_and_now_is_marked(busy_db):
     """The busy day at 10:05: Workshops 1 runs; after → → → the rooms are still named."""
-    app = make_app(busy_db, station="t", clock=lambda: BUSY_CLOCK)
+    app = make_app(busy_db, StationConfig(station="t", clock=lambda: BUSY_CLOCK))
     async with app.run_test(size=(80, 24)) as pilot:
         grid = app.screen.query_one("#grid", DataTable)
         headers = [str(c.label) for c in grid.columns.values()]
@@ -87,7 +92,7 @@ async def test_the_room_column_stays_and_now_is_marked(busy_db):
 
 
 async def test_a_plenary_is_for_everyone_not_nobody(busy_db):
-    app = make_app(busy_db, station="t", clock=lambda: BUSY_CLOCK)
+    app = make_app(busy_db, StationConfig(station="t", clock=lambda: BUSY_CLOCK))
     async with app.run_test(size=(160, 45)) as pilot:
         grid = app.screen.query_one("#grid", DataTable)
         opening = grid.get_row_at(0)[1].plain

@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from bigconv.tui.app import make_app
-from bigconv.tui.screens.walkin import PlacesScreen, WalkInScreen
+from bigconv.tui.config import StationConfig
+from bigconv.tui.dialogs.walkin import PlacesScreen, WalkInScreen
 from tests.tui.conftest import BUSY_CLOCK
 from tests.tui.test_desk import until
 from tests.tui.test_layouts import screen_text
@@ -21,7 +22,7 @@ async def open_places(app, pilot) -> PlacesScreen:
 
 
 async def test_places_name_each_room_in_full_and_keep_one_per_slot(busy_db):
-    app = make_app(busy_db, station="Desk 1", mode="desk", clock=lambda: BUSY_CLOCK)
+    app = make_app(busy_db, StationConfig(station="Desk 1", mode="desk", clock=lambda: BUSY_CLOCK))
     async with app.run_test(size=(80, 24)) as pilot:
         places = await open_places(app, pilot)
         first, second = places.openings[0], places.openings[1]

@@ -16,7 +16,8 @@ from bigconv.config import load_event
 from bigconv.data import backup, staff, store
 from bigconv.data.fileguard import sqlite_line
 from bigconv.tui.app import make_app
-from bigconv.tui.screens.passcode import PasscodeScreen
+from bigconv.tui.config import StationConfig
+from bigconv.tui.dialogs.passcode import PasscodeScreen
 from tests.conftest import run_cli
 from tests.web.conftest import table
 
@@ -120,7 +121,10 @@ def test_serve_prints_the_staff_address_and_passcode_and_backs_up(small_event, s
 
 async def test_run_serves_staff_and_shows_the_passcode(small_event, small_db):
     port = free_port()
-    app = make_app(small_db, event=load_event(small_event), serve_port=port, serve_host="127.0.0.1")
+    app = make_app(
+        small_db,
+        StationConfig(event=load_event(small_event), serve_port=port, serve_host="127.0.0.1"),
+    )
     async with app.run_test() as pilot:
         for _ in range(100):
             if "Phones" in app.sub_title:

@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
 
+from bigconv.tui._compat import KeyHandlerFirst, own_bindings, run_bindings
+
 MOVES = {"down": 1, "up": -1, "pagedown": 10, "pageup": -10}
 
 
@@ -34,28 +36,21 @@ async def run_binding_in_order(widget: Widget, key: str) -> bool:
     widget's own binding: it was typed into this widget, not the one focused now.
     """
     if widget.app.focused is widget:
-        return await widget.app._check_bindings(key)
-    bindings = widget._bindings.copy()
-    if widget.app._keymap:
-        bindings.apply_keymap(widget.app._keymap)
-    for binding in bindings.key_to_bindings.get(key, ()):
+        return await run_bindings(widget.app, key)
+    for binding in own_bindings(widget).key_to_bindings.get(key, ()):
         if not binding.priority and await widget.app.run_action(binding.action, widget):
             return True
     return False
 
 
-class KeysInOrder:
+class KeysInOrder(KeyHandlerFirst):
     """Mixin for a widget: its own key bindings run in the order keys arrive, before the next key.
 
     A plain mixin (not a Widget subclass), so the widget's CSS component classes stay its own.
     """
 
-    async def _on_key(self, event: events.Key) -> None:
-        if await self.key_in_order(event):
-            event.stop()
-            event.prevent_default()
-            return
-        await super()._on_key(event)  # type: ignore[misc]
+    async def key_first(self, event: events.Key) -> bool:
+        return await self.key_in_order(event)
 
     async def key_in_order(self, event: events.Key) -> bool:
         """Handle a key now, in this widget's queue; True if it was handled (override to add)."""

@@ -12,7 +12,7 @@ from bigconv.data import timetable
 from bigconv.data.store import iso
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
-from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.footer import StationFooter
 
 

@@ -16,7 +16,7 @@ from textual.widgets import (
 )
 
 from bigconv.data import timetable
-from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.searchbox import OrderedInput
 

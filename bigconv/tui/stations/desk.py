@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -15,36 +14,37 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from bigconv.data import desk
 from bigconv.data.checkin import CheckInResult, check_in, last_checkin_by, undo_checkin
-from bigconv.data.codes import ALPHABET, BADGE_PREFIX, normalise_code
 from bigconv.data.search import (
     MIN_QUERY,
     AttendeeIndex,
     Match,
     Person,
-    find_badge,
     fold,
     get_person,
     search_attendees,
 )
-from bigconv.tui.screens.base import LiveScreen
-from bigconv.tui.screens.walkin import PlacesScreen, WalkIn, WalkInScreen
+from bigconv.services.identify import NO_MATCH, UNKNOWN_BADGE, One, Outcome, Unknown, as_good_as
+from bigconv.tui.dialogs.walkin import PlacesScreen, WalkIn, WalkInScreen
+from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.banner import Banner
 from bigconv.tui.widgets.columns import PADDING, clip_text, fit_widths, widest
 from bigconv.tui.widgets.counters import Counters
 from bigconv.tui.widgets.footer import StationFooter
+from bigconv.tui.widgets.person_picker import PersonPicker
 from bigconv.tui.widgets.searchbox import SearchBox
 
 RESULT_COLUMNS = ("Name", "Checked in", "School", "Role")
-DOUBLE_READ = dt.timedelta(seconds=2)  # scanners often send the same badge twice
 RECENT = dt.timedelta(minutes=10)
 LIMIT = 30  # the top few dozen: drawing more only slows every keystroke
+NOT_FOUND = {
+    NO_MATCH: "Nobody matches this name or badge. F6 registers a walk-in.",
+    UNKNOWN_BADGE: "Nobody has this badge code. F6 registers a walk-in.",
+}
 READY = (
     "Type part of a name, school or email (two letters or more), or scan a badge.",
     "↑ ↓ move, Enter checks in the highlighted person, Esc clears.",
     "F6 registers a walk-in, F8 undoes this desk's last check-in.",
 )
-# A scan landing after half-typed text: the badge is at the end ("sarBC7KQ2M").
-BADGE_AT_END = re.compile(rf"({BADGE_PREFIX}[{ALPHABET}]{{5}})$")
 
 
 class DeskScreen(LiveScreen):
@@ -68,10 +68,13 @@ class DeskScreen(LiveScreen):
         yield Header()
         with Horizontal(id="desk-body"):
             with Vertical(id="main"):
-                yield SearchBox(
+                yield PersonPicker(
                     placeholder="Name, school, email, or scan a badge",
                     id="search",
                     select_on_focus=False,
+                    listing=self.listing,
+                    db=lambda: self.db,
+                    clock=self.now,
                 )
                 yield Static(id="choose", markup=False)
                 yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
@@ -83,9 +86,6 @@ class DeskScreen(LiveScreen):
         self.index = AttendeeIndex(self.db)
         self.matches: list[Match] = []
         self.shown_query = ""  # what the list shows now (the benchmark waits for it)
-        self.chosen_for: str | None = None  # the search for which the clerk chose a row
-        self.warned_for: str | None = None  # the search for which equal matches were pointed out
-        self.last_scan: tuple[str, dt.datetime] | None = None
         self.widths: list[int] = []  # the results' column widths as drawn (see fit_columns)
         table = self.query_one("#results", DataTable)
         table.can_focus = False  # keys stay in the search box; arrows move this table's cursor
@@ -146,23 +146,27 @@ class DeskScreen(LiveScreen):
         self.show_results(True)
         self.show_choose()
 
-    def tied(self) -> bool:
-        """True if the highlighted match is no better than another: Enter must not guess."""
-        if len(self.matches) < 2:
-            return False
-        row = self.query_one("#results", DataTable).cursor_row
-        score = self.matches[row].score
-        return sum(1 for m in self.matches if m.score == score) > 1
+    @property
+    def picker(self) -> PersonPicker:
+        return self.query_one("#search", PersonPicker)
+
+    def listing(self, text: str) -> tuple[list[Match], int]:
+        """The matches for exactly `text` (searched now if the list shows other text) and the
+        highlighted row: what Enter acts on."""
+        if self.shown_query.strip() != text:  # never act on a list drawn for other text
+            self.run_search(text)
+        return self.matches, self.query_one("#results", DataTable).cursor_row
 
     def show_choose(self) -> None:
         """Over the list: a warning while equally good matches wait for the clerk's choice."""
         query = self.shown_query.strip()
-        waiting = bool(self.matches) and self.chosen_for != query and self.tied()
-        same = sum(1 for m in self.matches if m.score == self.matches[0].score) if waiting else 0
+        row = self.query_one("#results", DataTable).cursor_row
+        waiting = self.picker.waiting(query, self.matches, row)
         line = self.query_one("#choose", Static)
         line.display = waiting
         if waiting:
-            then = "Enter checks in the highlighted one" if self.warned_for == query else "Enter"
+            same = len(as_good_as(self.matches, 0))
+            then = "Enter checks in the highlighted one" if self.picker.warned(query) else "Enter"
             line.update(
                 Text(
                     f"⚠ {same} people match “{query}” equally well: check the school "
@@ -230,13 +234,12 @@ class DeskScreen(LiveScreen):
             table = self.query_one("#results", DataTable)
             row = max(0, min(len(self.matches) - 1, table.cursor_row + event.step))
             table.move_cursor(row=row, animate=False)
-            self.chosen_for = self.shown_query.strip()  # the clerk picked a row for this search
-            self.show_choose()
+            self.show_choose()  # the picker noted the choice, in the order keys came
 
     def action_check_in(self) -> None:
         box = self.query_one("#search", Input)
         text, box.value = box.value, ""
-        self.enter(text)
+        self.act(text, self.picker.pick(text))
 
     def action_clear(self) -> None:
         self.query_one("#search", Input).value = ""
@@ -245,7 +248,7 @@ class DeskScreen(LiveScreen):
 
     @on(SearchBox.Entered, "#search")
     def entered(self, event: SearchBox.Entered) -> None:
-        self.enter(event.text)
+        self.act(event.text, self.picker.pick(event.text))
         # The box may already hold the next person's first letters: show their results.
         self.run_search(self.query_one("#search", Input).value)
 
@@ -254,54 +257,15 @@ class DeskScreen(LiveScreen):
         self.check_in_person(self.matches[event.cursor_row].person)
         self.action_clear()
 
-    def enter(self, text: str) -> None:
-        """Enter: a badge code checks in at once; otherwise the highlighted person."""
-        text = text.strip()
-        if not text:
-            return
-        person = self.badge_in(text)
-        if person is not None:
-            self.scanned(person)
-            return
-        if self.shown_query.strip() != text:  # never act on a list drawn for other text
-            self.run_search(text)
-        if self.matches and text not in (self.chosen_for, self.warned_for) and self.tied():
-            # Equally good matches (two Sarah Khans): make the difference visible, let them choose.
-            self.warned_for = text
-            self.give_back(text)
-            return
-        if self.matches:
-            row = self.query_one("#results", DataTable).cursor_row
-            self.check_in_person(self.matches[row].person)
-        elif len(fold(text).replace(" ", "")) >= MIN_QUERY:
-            self.query_one(Banner).show(
-                "error", text, ["Nobody matches this name or badge. F6 registers a walk-in."]
-            )
-
-    def give_back(self, text: str) -> None:
-        """Put the search back in the box (unless keys typed since are already there)."""
-        box = self.query_one("#search", Input)
-        if not box.value:
-            box.value = text
-
-    def badge_in(self, text: str) -> Person | None:
-        """The person whose badge `text` is, or ends with (a scan after half-typed text)."""
-        person = find_badge(self.db, text)
-        if person is None and (found := BADGE_AT_END.search(normalise_code(text))):
-            person = find_badge(self.db, found.group(1))
-        return person
-
-    def scanned(self, person: Person) -> None:
-        now = self.now()
-        if (
-            self.last_scan
-            and self.last_scan[0] == person.badge
-            and now - self.last_scan[1] < DOUBLE_READ
-        ):
-            return  # the scanner's second read of the same badge: ignore silently
-        self.last_scan = (person.badge, now)
-        if not self.check_in_person(person):
-            self.last_scan = None  # nothing was stored: the next read of this badge must count
+    def act(self, text: str, outcome: Outcome | None) -> None:
+        """Check in the one person entered; say so if nobody matches; equal matches wait."""
+        if isinstance(outcome, One):
+            if not self.check_in_person(outcome.person):
+                self.picker.forget_scan()  # nothing was stored: the next read must count
+        elif isinstance(outcome, Unknown) and outcome.code in (NO_MATCH, UNKNOWN_BADGE):
+            self.query_one(Banner).show("error", text.strip(), [NOT_FOUND[outcome.code]])
+        else:
+            self.show_choose()  # Ambiguous: the warning; None: nothing entered, or a double read
 
     def check_in_person(self, person: Person) -> bool:
         """Check in and show the banner; False if the database failed and nothing was stored."""

@@ -1,4 +1,4 @@
-"""Ask before adding someone to a room that is already at capacity."""
+"""Ask before adding someone to a room that is already at capacity, or moving them from another."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.widgets import Button, Static
 class OverCapacity(ModalScreen[bool]):
     """True: add the person anyway (an override, recorded); False: leave the room as it is."""
 
-    CSS_PATH = "room.tcss"
+    CSS_PATH = "over_capacity.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", "Add anyway"),
         Binding("n,escape", "answer(False)", "Cancel"),
@@ -40,3 +40,20 @@ class OverCapacity(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class MoveHere(OverCapacity):
+    """True: move the person here (their first mark is kept, stamped moved); False: leave it."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Move here"),
+        Binding("n,escape", "answer(False)", "Cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="over-capacity"):
+            yield Static("⇄ Present in another session of this slot", id="over-capacity-title")
+            yield Static(self.message, markup=False)
+            with Horizontal(id="over-capacity-buttons"):
+                yield Button("Move here (y)", variant="warning", id="yes")
+                yield Button("Cancel (n)", variant="primary", id="no")

@@ -16,7 +16,7 @@ class PasscodeScreen(ModalScreen[None]):
     Never in a header, a toast or a full-screen view: those end up on a projector.
     """
 
-    CSS_PATH = "setup.tcss"
+    CSS_PATH = "passcode.tcss"
     BINDINGS = [Binding("escape,enter,f12", "dismiss", "Hide")]
 
     def __init__(self, passcode: str, address: str) -> None:

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from bigconv.data import attendance
-from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.columns import widest
 from bigconv.tui.widgets.footer import StationFooter
 
@@ -17,7 +17,7 @@ from bigconv.tui.widgets.footer import StationFooter
 class RoomPicker(LiveScreen):
     """Every room with what runs there now; Enter or a click on a chosen row picks it."""
 
-    CSS_PATH = "room.tcss"
+    CSS_PATH = "room_picker.tcss"
     BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
 
     def compose(self) -> ComposeResult:

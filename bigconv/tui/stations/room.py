@@ -1,4 +1,9 @@
-"""The room host's screen: the current session, who is here and who is missing, and its QR code."""
+"""The room host's screen: the current session, who is here and who is missing, and its QR code.
+
+Over 400 lines because one screen runs a room's whole day (stepping through its sessions, the
+roster with its fitted columns, marking with its two questions, reactions, the QR code); who a
+typed name or scan means is in widgets/person_picker.py, and the roster table is the next to go.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from bigconv.data import attendance, search
 from bigconv.data.attendance import ELSEWHERE, FULL, MARKED, RosterEntry
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
-from bigconv.tui.screens.base import LiveScreen
-from bigconv.tui.screens.over_capacity import OverCapacity
-from bigconv.tui.screens.qr_view import COMMIT_PROMPT, QrView, fit_scale
-from bigconv.tui.screens.room_picker import RoomPicker
+from bigconv.services.identify import UNKNOWN_BADGE, Ambiguous, One, Unknown
+from bigconv.tui.dialogs.over_capacity import MoveHere, OverCapacity
+from bigconv.tui.dialogs.qr_view import COMMIT_PROMPT, QrView, fit_scale
+from bigconv.tui.dialogs.room_picker import RoomPicker
+from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, pad, widest
 from bigconv.tui.widgets.footer import StationFooter
+from bigconv.tui.widgets.person_picker import PersonPicker
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.tui.widgets.rows import update_rows
 from bigconv.tui.widgets.searchbox import SearchBox
@@ -37,8 +44,8 @@ class RosterTable(DataTable, can_focus=False):
     whose arrows move this table's cursor and whose Enter or space ticks its highlighted row."""
 
 
-class RoomSearch(SearchBox):
-    """The room's search box: Enter marks (the footer says so)."""
+class RoomSearch(PersonPicker):
+    """The room's search box: Enter marks (the list title says so)."""
 
     BINDINGS = [Binding("enter", "hand_over", "Mark present", show=False)]  # the list title says
 
@@ -70,9 +77,7 @@ class RoomScreen(LiveScreen):
         self.entries: list[RosterEntry] = []  # the list as drawn
         self.widths: list[int] = []  # the roster's column widths as drawn
         self.last_marked: int | None = None  # where the cursor goes back to on the roster
-        self.scores: dict[int, float] = {}  # the search's score of each match
-        self.chosen_for: str | None = None  # the search for which the host moved the highlight
-        self.warned_for: str | None = None  # the search for which equal matches were pointed out
+        self.matched: list[search.Match] = []  # the matches as drawn (none: the roster)
         self.url = ""
 
     def compose(self) -> ComposeResult:
@@ -85,6 +90,9 @@ class RoomScreen(LiveScreen):
                     placeholder="Scan a badge, or type a name + Enter",
                     id="search",
                     space_hands_over=True,
+                    listing=self.listing,
+                    db=lambda: self.db,
+                    clock=self.now,
                 )
                 yield Static(id="list-title", markup=False)
                 yield RosterTable(id="roster", cursor_type="row", zebra_stripes=True)
@@ -218,15 +226,9 @@ class RoomScreen(LiveScreen):
         query = self.query_text
         if len(query) >= search.MIN_QUERY and self.session:
             entries = self.matches(query)
-            if self.chosen_for == query or not self.tied(entries):
-                words, style = "Enter marks the highlighted one", "bold"
-            elif self.warned_for == query:
-                words, style = "⚠ equally good matches: check the school; Enter marks it", "bold"
-            else:
-                words, style = "⚠ equally good matches: check the school, ↑ ↓, Enter", "bold"
-            title = Text(f"Matches for “{query}”: {words}", style=style)
+            title = self.matches_title(query)
         else:
-            entries = self.roster
+            entries, self.matched = self.roster, []
             missing = sum(1 for e in entries if e.allocated and not e.present)
             title = Text(
                 f"Expected: {missing} still missing · Enter or space ticks · ctrl+z undoes",
@@ -237,24 +239,24 @@ class RoomScreen(LiveScreen):
         self.fill(entries)
 
     def matches(self, query: str) -> list[RosterEntry]:
+        """The people the search finds, those expected here first (then the search's ranking)."""
         if self.index is None:
             self.index = search.AttendeeIndex(self.db)
         found = search.search_attendees(self.db, query, SEARCH_LIMIT, index=self.index)
-        self.scores = {m.person.id: m.score for m in found}
         entries = attendance.entries_for(self.db, self.session.id, [m.person.id for m in found])
-        # people expected here first, then the rest in the search's own ranking
-        return sorted(entries, key=lambda e: not e.allocated)
+        entries.sort(key=lambda e: not e.allocated)
+        by_id = {m.person.id: m for m in found}
+        self.matched = [by_id[e.person.id] for e in entries]  # row for row with the list
+        return entries
 
-    def tied(self, entries: list[RosterEntry]) -> bool:
-        """True if the first match is no better than another: Enter must not guess between them."""
-        if len(entries) < 2:
-            return False
-        first = entries[0]
-        return any(
-            e.allocated == first.allocated
-            and self.scores.get(e.person.id) == self.scores.get(first.person.id)
-            for e in entries[1:]
-        )
+    def matches_title(self, query: str) -> Text:
+        if not self.picker.waiting(query, self.matched):
+            words = "Enter marks the highlighted one"
+        elif self.picker.warned(query):
+            words = "⚠ equally good matches: check the school; Enter marks it"
+        else:
+            words = "⚠ equally good matches: check the school, ↑ ↓, Enter"
+        return Text(f"Matches for “{query}”: {words}", style="bold")
 
     def fill(self, entries: list[RosterEntry]) -> None:
         rows = [(e.person.id, *row_cells(e, self.bigconv.local)) for e in entries]
@@ -352,10 +354,17 @@ class RoomScreen(LiveScreen):
 
     # -- marking -------------------------------------------------------------------------------
 
+    @property
+    def picker(self) -> RoomSearch:
+        return self.query_one("#search", RoomSearch)
+
     @on(SearchBox.Changed, "#search")
     def search_changed(self, event: SearchBox.Changed) -> None:
         """Draw the list for this text (the box itself may already hold later keys)."""
-        self.query_text = event.value.strip()
+        self.show_search(event.value)
+
+    def show_search(self, text: str) -> None:
+        self.query_text = text.strip()
         if self.session is None:
             return
         self.show_list()
@@ -363,15 +372,21 @@ class RoomScreen(LiveScreen):
         if self.query_text and table.row_count:
             table.move_cursor(row=0)  # the best match, which Enter marks
 
+    def listing(self, text: str) -> tuple[list[search.Match], int]:
+        """The matches for exactly `text` (searched now if the list shows other text) and the
+        highlighted row: what Enter acts on."""
+        if self.query_text != text:  # never act on a list drawn for other text
+            self.show_search(text)
+        return self.matched, self.query_one("#roster", DataTable).cursor_row
+
     @on(SearchBox.Moved, "#search")
     def moved(self, event: SearchBox.Moved) -> None:
         table = self.query_one("#roster", DataTable)
         if table.row_count:
             row = max(0, min(table.row_count - 1, table.cursor_row + event.step))
             table.move_cursor(row=row)
-        if self.query_text and self.chosen_for != self.query_text:
-            self.chosen_for = self.query_text  # the host picked a row for this search
-            self.show_list()
+        if self.matched:  # the picker noted the choice, in the order keys came
+            self.show("#list-title", self.matches_title(self.query_text))
 
     @on(SearchBox.Entered, "#search")
     def entered(self, event: SearchBox.Entered) -> None:
@@ -384,48 +399,26 @@ class RoomScreen(LiveScreen):
             if not self.query_text and (person_id := self.highlighted_id()) is not None:
                 self.mark(person_id)
             return
-        person = search.find_badge(self.db, text)
-        if person is not None:
-            self.mark(person.id)
-            return
-        if attendance.looks_like_badge(text):
-            self.notify(f"Unknown badge code “{text}”.", severity="warning", markup=False)
-            return
-        if len(text) < search.MIN_QUERY:
-            self.notify(f"No one matches “{text}”.", severity="warning", markup=False)
-            return
-        if self.query_text != text:  # never act on a list drawn for other text
-            self.search_changed(SearchBox.Changed(event.box, text))
-        entries = self.current_entries()
-        if not entries:
-            self.notify(f"No one matches “{text}”.", severity="warning", markup=False)
-            return
-        if text not in (self.chosen_for, self.warned_for) and self.tied(entries):
-            # Equally good matches: show them with their schools and let the host choose.
-            self.warned_for = text
-            self.show_list()
-            self.give_back(event.box, text)
-            return
-        person_id = self.highlighted_id()
-        if person_id is not None:
-            self.mark(person_id)
-
-    def current_entries(self) -> list[RosterEntry]:
-        return self.entries if self.query_text else []
-
-    def give_back(self, box: SearchBox, text: str) -> None:
-        """Put the search back in the box (unless keys typed since are already there)."""
-        if not box.value:
-            box.value = text
+        outcome = self.picker.pick(text)
+        if isinstance(outcome, One):
+            if not self.mark(outcome.person.id):
+                self.picker.forget_scan()  # nothing was stored: the next read must count
+        elif isinstance(outcome, Ambiguous):  # shown with their schools: the host chooses
+            self.show("#list-title", self.matches_title(text))
+        elif isinstance(outcome, Unknown):
+            unknown = "Unknown badge code" if outcome.code == UNKNOWN_BADGE else "No one matches"
+            self.notify(f"{unknown} “{text}”.", severity="warning", markup=False)
 
     @on(DataTable.RowSelected, "#roster")
     def row_ticked(self, event: DataTable.RowSelected) -> None:
         self.mark(int(event.row_key.value))
 
-    def mark(self, attendee_id: int, *, override: bool = False, move: bool = False) -> None:
+    def mark(self, attendee_id: int, *, override: bool = False, move: bool = False) -> bool:
+        """Mark present (or ask first: full, or present elsewhere); False if nothing could be
+        stored (no session, or the database failed)."""
         s = self.session
         if s is None:
-            return
+            return False
         result = self.guarded(
             attendance.mark_present,
             self.db,
@@ -437,7 +430,7 @@ class RoomScreen(LiveScreen):
             move=move,
         )
         if result is None:  # the database failed; the header says why and nothing was marked
-            return
+            return False
         person = search.get_person(self.db, attendee_id)
         if result.status == ELSEWHERE:  # one place per slot: the host chooses
             message = (
@@ -449,7 +442,7 @@ class RoomScreen(LiveScreen):
                 MoveHere(message),
                 lambda ok: self.mark(attendee_id, override=override, move=True) if ok else None,
             )
-            return
+            return True  # stored: the refusal, and the question is up
         if result.status == FULL:
             message = (
                 f"{s.room} is full: {result.present} present, capacity {result.capacity}.\n"
@@ -459,7 +452,7 @@ class RoomScreen(LiveScreen):
                 OverCapacity(message),
                 lambda ok: self.mark(attendee_id, override=True, move=move) if ok else None,
             )
-            return
+            return True  # stored: the refusal, and the question is up
         self.last_marked = attendee_id
         self.refresh_data()
         self.move_to(attendee_id)
@@ -468,6 +461,7 @@ class RoomScreen(LiveScreen):
             markup=False,
             severity="information" if result.status == MARKED else "warning",
         )
+        return True
 
     def action_undo(self) -> None:
         attendee_id = self.highlighted_id()
@@ -499,23 +493,6 @@ class RoomScreen(LiveScreen):
         if self.session:
             title = f"{self.session.title} · {self.session.room}"
             self.app.push_screen(QrView(f"{self.url}#commit", title, COMMIT_PROMPT))
-
-
-class MoveHere(OverCapacity):
-    """True: move the person here (their first mark is kept, stamped moved); False: leave it."""
-
-    BINDINGS = [
-        Binding("y", "answer(True)", "Move here"),
-        Binding("n,escape", "answer(False)", "Cancel"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="over-capacity"):
-            yield Static("⇄ Present in another session of this slot", id="over-capacity-title")
-            yield Static(self.message, markup=False)
-            with Horizontal(id="over-capacity-buttons"):
-                yield Button("Move here (y)", variant="warning", id="yes")
-                yield Button("Cancel (n)", variant="primary", id="no")
 
 
 def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:

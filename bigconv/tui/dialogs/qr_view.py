@@ -20,7 +20,7 @@ class QrView(ModalScreen[None]):
     """Full-screen QR code with the title and short URL; F8 or Escape goes back. With a
     `prompt` (the room host's F10 near the end of a session) it is shown above the title."""
 
-    CSS_PATH = "room.tcss"
+    CSS_PATH = "qr_view.tcss"
     BINDINGS = [Binding("f8,f10,escape,q", "dismiss", "Back")]
 
     def __init__(self, url: str, title: str, prompt: str | None = None) -> None:

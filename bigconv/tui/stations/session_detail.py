@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Header, Sparkline, Static
 
 from bigconv.data import dashboard, timetable
 from bigconv.data.feedback import reaction_kinds
-from bigconv.tui.screens.base import LiveScreen
+from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.footer import StationFooter
 
 

@@ -11,8 +11,8 @@ from textual.widgets import DataTable, Header, Sparkline, Static
 
 from bigconv.data import dashboard, timetable
 from bigconv.data.feedback import reaction_kinds
-from bigconv.tui.screens.base import LiveScreen
-from bigconv.tui.screens.session_detail import SessionDetailScreen
+from bigconv.tui.stations.base import LiveScreen
+from bigconv.tui.stations.session_detail import SessionDetailScreen
 from bigconv.tui.widgets.columns import fit_widths, widest
 from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.rows import update_rows
