@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bigconv.cli import initialise, load
-from bigconv.data import allocate, impact, store
+from bigconv.core.clock import iso, parse_iso
+from bigconv.data import allocation, database, impact
 from bigconv.data import followup as fu
 from bigconv.data.report import build
 from bigconv.report import render_report
@@ -46,7 +47,7 @@ def simulate(folder: Path) -> CpdDay:
         shutil.copy(ROOT / name, folder / name)
     ctx = load(folder / "sample_event.toml", None)
     db = initialise(ctx, quiet=True)
-    allocate.write(db, allocate.allocate(db, ctx.event.audiences, seed=0), station="setup")
+    allocation.write(db, allocation.allocate(db, ctx.event.audiences, seed=0), station="setup")
     rng = random.Random(16)
     people = [r[0] for r in db.execute("SELECT id FROM attendees ORDER BY id")]
     arrived = set(people[:790])
@@ -55,9 +56,9 @@ def simulate(folder: Path) -> CpdDay:
     }
     day_links = fu.create_day_links(db, expires=DAY + dt.timedelta(hours=23), station="Office")
     opened = {i.person.id: i for i in day_links if rng.random() < 0.55}
-    with store.immediate(db):
+    with database.immediate(db):
         for n, aid in enumerate(sorted(arrived)):
-            at = store.iso(DAY + dt.timedelta(hours=8, seconds=n * 4))
+            at = iso(DAY + dt.timedelta(hours=8, seconds=n * 4))
             db.execute(
                 "INSERT INTO checkin_records (attendee_id, at, station) VALUES (?, ?, 'Desk')",
                 [aid, at],
@@ -70,19 +71,19 @@ def simulate(folder: Path) -> CpdDay:
     for aid, sid, starts in allocated:
         if aid not in arrived or rng.random() > 0.9:
             continue
-        start = store.parse_iso(starts)
+        start = parse_iso(starts)
         device = f"phone{aid}"
-        with store.immediate(db):
+        with database.immediate(db):
             db.execute(
                 "INSERT INTO attendance_records (session_id, attendee_id, at, station)"
                 " VALUES (?, ?, ?, 'Door')",
-                [sid, aid, store.iso(start)],
+                [sid, aid, iso(start)],
             )
             for k in range(rng.randrange(3)):
                 kind = rng.choice(["useful", "insight", "love", "question", "lost"])
                 db.execute(
                     "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",
-                    [sid, kind, store.iso(start + dt.timedelta(minutes=5 + 9 * k)), device],
+                    [sid, kind, iso(start + dt.timedelta(minutes=5 + 9 * k)), device],
                 )
             if rng.random() < 0.5:
                 rank = ranks.get((aid, sid))
@@ -90,7 +91,7 @@ def simulate(folder: Path) -> CpdDay:
                 rating = max(1, min(5, round(rng.gauss(base, 0.8))))
                 db.execute(
                     "INSERT INTO feedback (session_id, rating, at, device) VALUES (?, ?, ?, ?)",
-                    [sid, rating, store.iso(start + dt.timedelta(minutes=55)), device],
+                    [sid, rating, iso(start + dt.timedelta(minutes=55)), device],
                 )
         if aid in opened:
             link = fu.resolve_link(db, opened[aid].token, at=start)
@@ -138,7 +139,7 @@ def simulate(folder: Path) -> CpdDay:
 def report_html(day: CpdDay) -> str:
     """The report with its evidence part, costs included, as the README picture shows it."""
     ctx = load(day.event_path, None)
-    db = store.connect(day.db_path)
+    db = database.connect(day.db_path)
     evidence = impact.build_impact(db, [("Venue and catering", 4200.0)], hourly_cost=28.0)
     html = render_report(build(db, ctx.event.tz, now=day.later), evidence)
     db.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from bigconv.data import store
+from bigconv.data import database
 
 FIRST = (
     "Olivia Amelia Isla Ava Mia Sophie Grace Lily Freya Emily Chloe Ella Poppy Ruby Evie Jessica Hannah "
@@ -65,6 +65,6 @@ def people(n: int, seed: int = 4) -> list[dict]:
 
 def make_db(path: Path, n: int):
     """A migrated database file holding `n` generated attendees; returns the open connection."""
-    db = store.connect(path)
+    db = database.connect(path)
     db["attendees"].insert_all(people(n), batch_size=5000)
     return db

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from bigconv.data.allocate import Problem, SessionInfo, score, solve
+from bigconv.core.allocation import Problem, SessionInfo, score, solve
 
 ROLES = {"teaching": 0.6, "support": 0.4}
 

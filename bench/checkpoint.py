@@ -20,7 +20,7 @@ Each design runs on a fresh copy of the sample day, in the same run:
   old: auto 1000      before issue 20: no checkpointer (this process holds the lock), and every
                       connection of the server and the stations checkpoints by itself after a
                       commit that leaves 1000+ pages in the log (a bench-only wrapper around
-                      `store.connect` in those processes; never the product's default)
+                      `database.connect` in those processes; never the product's default)
 
 Every write is checked: each phone request's status is counted (anything but 2xx fails the
 run), every station write must have been done, and the rows in the file must match the 2xx
@@ -61,17 +61,17 @@ MB = 1024 * 1024
 
 def old_connections() -> None:
     """This process's connections checkpoint by themselves at 1000 pages, as before issue 20
-    (SQLite's default). Bench-only: it wraps `store.connect` in a bench process."""
-    from bigconv.data import store
+    (SQLite's default). Bench-only: it wraps `database.connect` in a bench process."""
+    from bigconv.data import database
 
-    connect = store.connect
+    connect = database.connect
 
     def with_autocheckpoint(path, **options):
         db = connect(path, **options)
         db.execute("PRAGMA wal_autocheckpoint = 1000")
         return db
 
-    store.connect = with_autocheckpoint
+    database.connect = with_autocheckpoint
 
 
 # -- child processes --------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def serve(design: str, port: int, event_file: str) -> None:
         old_connections()
     from aiohttp import web
 
-    from bigconv.config import load_event
+    from bigconv.core.event import load_event
     from bigconv.web.common.site import SITE, PhoneLimits
     from bigconv.web.server import LISTEN_BACKLOG, make_web_app
 
@@ -112,11 +112,11 @@ def station(design: str, db_path: str, name: str, seconds: float, rate: float, f
     as a station does (it never gets the lock while the server or the bench holds it)."""
     if design == "old":
         old_connections()
-    from bigconv.data import store
+    from bigconv.data import database
     from bigconv.data.checkin import check_in, undo_checkin
     from bigconv.data.checkpoint import Checkpointer
 
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     checkpointer = None if design == "old" else Checkpointer(db_path).start()
     people = [r[0] for r in db.execute("SELECT id FROM attendees ORDER BY id")][first::2]
     version, done, failed = None, 0, 0
@@ -329,12 +329,12 @@ async def drive(base: str, db_path: Path, codes, kinds, args, result: Result) ->
 
 def check_stored(db_path: Path, result: Result) -> None:
     """Every write a phone was told was stored is in the file; none was refused."""
-    from bigconv.data import store
+    from bigconv.data import database
 
     refused = {k: v for k, v in result.statuses.items() if not (isinstance(k, int) and k < 300)}
     if refused:
         raise SystemExit(f"{result.design}: writes refused or failed: {refused}")
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     try:
         stored = db["reactions"].count + db["feedback"].count
     finally:
@@ -406,13 +406,13 @@ def main() -> None:
     if args.station:
         station(args.design, args.db, args.station, args.seconds, args.station_rate, args.first)
         return
-    from bigconv.data import feedback, store
+    from bigconv.data import database, feedback
 
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template"
         template.mkdir()
         _, codes = prepare(template)
-        db = store.connect(template / "sample_event.db")
+        db = database.connect(template / "sample_event.db")
         kinds = [k.key for k in feedback.reaction_kinds(db)]
         db.close()  # (the last connection: the file is whole, the copies start from it)
         results = {

@@ -23,9 +23,9 @@ from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 
 from bench._cpd_day import simulate
-from bigconv.config import load_event
+from bigconv.core.event import load_event
+from bigconv.data import database, impact
 from bigconv.data import followup as fu
-from bigconv.data import impact, store
 from bigconv.data.report import build
 from bigconv.web.common.site import PhoneLimits
 from bigconv.web.server import make_web_app
@@ -51,7 +51,7 @@ async def atimed(func, runs: int) -> list[float]:
 
 def queries(day, runs: int) -> dict[str, list[float]]:
     event = load_event(day.event_path)
-    db = store.connect(day.db_path)
+    db = database.connect(day.db_path)
     results = {
         "report.build (baseline)": timed(lambda: build(db, event.tz), runs),
         "impact.build_impact (evidence, cost, cuts)": timed(lambda: impact.build_impact(db), runs),
@@ -69,7 +69,7 @@ async def site(day, runs: int) -> dict[str, list[float]]:
     def clock():
         return moment
 
-    db = store.connect(day.db_path)
+    db = database.connect(day.db_path)
     code = db.execute("SELECT code FROM sessions ORDER BY id LIMIT 1 OFFSET 3").fetchone()[0]
     # A day link valid at the benchmark's moment, held by the "phone" below.
     (issued, *_) = fu.create_day_links(
@@ -118,7 +118,7 @@ async def site(day, runs: int) -> dict[str, list[float]]:
             lambda: post(holder, f"/{code}/commit", {"try_text": "Exit tickets", "named": "1"}),
             runs,
         )
-        db = store.connect(day.db_path)
+        db = database.connect(day.db_path)
         link = fu.resolve_link(db, token, at=moment)
         cid = fu.commitments_of(db, link.person.id)[0].id
         db.close()
@@ -147,7 +147,7 @@ def main() -> None:
     runs = 5 if args.quick else 30
     with tempfile.TemporaryDirectory() as tmp:
         day = simulate(Path(tmp))
-        db = store.connect(day.db_path)
+        db = database.connect(day.db_path)
         counts = db.execute(
             "SELECT (SELECT count(*) FROM commitments), (SELECT count(*) FROM followup_answers),"
             " (SELECT count(*) FROM feedback), (SELECT count(*) FROM attendance)"

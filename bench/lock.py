@@ -102,11 +102,12 @@ def links_and_passcode(db_path: Path) -> tuple[str, str]:
     """A personal link for the day (valid for a day from now) and the staff passcode."""
     import datetime as dt
 
-    from bigconv.data import followup, staff, store
+    from bigconv.core.clock import utcnow
+    from bigconv.data import database, followup, staff
 
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     try:
-        now = store.utcnow()
+        now = utcnow()
         issued = followup.create_day_links(db, expires=now + dt.timedelta(days=1), station="bench")
         return issued[0].token, staff.staff_passcode(db)
     finally:

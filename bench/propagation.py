@@ -51,10 +51,11 @@ def prepare(folder: Path) -> Path:
 
 def writer(db_path: str, rate_scale: float, seconds: float, out: str) -> None:
     """Commit check-ins and reactions at the scaled peak rate; record each commit time."""
-    from bigconv.data import store
+    from bigconv.core.clock import iso
+    from bigconv.data import database
     from bigconv.data.checkin import check_in
 
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     sessions = [r[0] for r in db.execute("SELECT id FROM sessions")]
     attendees = [
         r[0]
@@ -75,10 +76,10 @@ def writer(db_path: str, rate_scale: float, seconds: float, out: str) -> None:
             events.append(("checkin", result.attendee_id, time.time()))
             next_checkin += interval_checkin
         if now >= next_reaction:
-            with store.immediate(db):
+            with database.immediate(db):
                 cursor = db.execute(
                     "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, 'useful', ?, ?)",
-                    [sessions[n % len(sessions)], store.iso(), f"bench{n}"],
+                    [sessions[n % len(sessions)], iso(), f"bench{n}"],
                 )
             events.append(("reaction", cursor.lastrowid, time.time()))
             next_reaction += interval_reaction
@@ -89,10 +90,10 @@ def writer(db_path: str, rate_scale: float, seconds: float, out: str) -> None:
 
 def reader(db_path: str, poll: float, seconds: float, out: str) -> None:
     """Poll like the app does; when something changed, note which new rows are now visible."""
-    from bigconv.data import store
+    from bigconv.data import database
     from bigconv.data.watch import ChangeWatcher
 
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     watcher = ChangeWatcher(db)
     last_checkin = db.execute("SELECT coalesce(max(id), 0) FROM checkin_records").fetchone()[0]
     last_reaction = db.execute("SELECT coalesce(max(id), 0) FROM reactions").fetchone()[0]

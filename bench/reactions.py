@@ -32,7 +32,8 @@ import sqlite_utils
 
 from bench.propagation import prepare  # the initialised sample day in a folder
 from bench.room_refresh import timed
-from bigconv.data import dashboard, feedback, store
+from bigconv.core.clock import iso, parse_iso
+from bigconv.data import dashboard, database, feedback
 from bigconv.data.schema import migrations
 
 PHONES = 850
@@ -62,16 +63,16 @@ def stream(db: sqlite_utils.Database, count: int, seed: int) -> list[tuple]:
     rows = []
     for _ in range(count):
         sid, starts, ends = rng.choice(sessions)
-        start, end = store.parse_iso(starts), store.parse_iso(ends)
+        start, end = parse_iso(starts), parse_iso(ends)
         at = start + (end - start) * rng.random()
-        rows.append((sid, rng.choice(kinds), store.iso(at), f"phone{rng.randrange(PHONES)}"))
+        rows.append((sid, rng.choice(kinds), iso(at), f"phone{rng.randrange(PHONES)}"))
     rows.sort(key=lambda r: r[2])
     return rows
 
 
 def fill(path: Path, rows: list[tuple]) -> None:
     db = sqlite_utils.Database(path)
-    with store.immediate(db):
+    with database.immediate(db):
         db.conn.executemany(
             "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)", rows
         )
@@ -85,12 +86,12 @@ def p99(values: list[float]) -> float:
 def reads(path: Path, runs: int, old: Path | None = None) -> dict[str, list[float]]:
     """Timings of the summary and the dashboard's figures at the file's size; with `old`, also
     the previous release's queries (taps, not phones) on the file without the new step."""
-    db = store.connect(path)
+    db = database.connect(path)
     busiest, now = db.execute(
         "SELECT session_id, max(at) FROM reactions GROUP BY session_id ORDER BY count(*) DESC"
     ).fetchone()
-    now = store.parse_iso(now)
-    since, until = store.iso(now - dashboard.WINDOW), store.iso(now)
+    now = parse_iso(now)
+    since, until = iso(now - dashboard.WINDOW), iso(now)
 
     def direct_summary():
         db.execute(
@@ -126,7 +127,7 @@ def reads(path: Path, runs: int, old: Path | None = None) -> dict[str, list[floa
         ),
     }
     if old is not None:
-        before = store.connect(old, migrate=False)
+        before = database.connect(old, migrate=False)
 
         def old_summary():  # the previous release's reaction part of feedback.summary
             before.execute(
@@ -155,7 +156,7 @@ def reads(path: Path, runs: int, old: Path | None = None) -> dict[str, list[floa
 def taps(path: Path, batches: int, start: dt.datetime, seed: int) -> list[float]:
     """Microseconds per `record_reaction` in group-commit batches of 100."""
     rng = random.Random(seed)
-    db = store.connect(path, migrate=False)
+    db = database.connect(path, migrate=False)
     sessions = [r[0] for r in db.execute("SELECT id FROM sessions")]
     kinds = [k.key for k in feedback.reaction_kinds(db)]
     out = []
@@ -171,7 +172,7 @@ def taps(path: Path, batches: int, start: dt.datetime, seed: int) -> list[float]
                 )
             )
         begin = time.perf_counter()
-        results = store.group_commit(db, actions)
+        results = database.group_commit(db, actions)
         out.append((time.perf_counter() - begin) * 1e6 / 100)
         assert all(r.counted for r in results), "a tap was refused"
     db.close()
@@ -189,7 +190,7 @@ def main() -> None:
         new = prepare(folder)
         old = folder / "old.db"
         old_copy(new, old)
-        seed_db = store.connect(new)
+        seed_db = database.connect(new)
         rows = stream(seed_db, big, seed=14)
         seed_db.close()
         small = folder / "small.db"
@@ -227,7 +228,7 @@ def main() -> None:
         )
 
         # Taps after the day's last reaction, alternating files so both see the same machine.
-        start = store.parse_iso(rows[-1][2]) + dt.timedelta(minutes=1)
+        start = parse_iso(rows[-1][2]) + dt.timedelta(minutes=1)
         with_t: list[float] = []
         without: list[float] = []
         for r in range(rounds):

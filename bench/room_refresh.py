@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bigconv.cli import initialise, load
-from bigconv.data import attendance, store
+from bigconv.data import attendance, database
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 
@@ -54,7 +54,7 @@ def timed(func, runs: int) -> list[float]:
 
 async def measure(event_path: Path, session_id: int, runs: int) -> dict[str, list[float]]:
     ctx = load(event_path, None)
-    now = attendance.session_by_id(store.connect(ctx.db_path), session_id).start_time
+    now = attendance.session_by_id(database.connect(ctx.db_path), session_id).start_time
     app = make_app(
         ctx.db_path, StationConfig(mode="room", room=ROOM, event=ctx.event, clock=lambda: now)
     )

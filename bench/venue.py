@@ -168,9 +168,9 @@ def counts(db_path: Path, session_id: int) -> tuple[int, int]:
 
 WRITER = """
 import sys, time
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.attendance import mark_present
-db = store.connect(sys.argv[1])
+db = database.connect(sys.argv[1])
 print("ready", flush=True)
 for line in sys.stdin:
     session_id, attendee_id = map(int, line.split())

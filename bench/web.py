@@ -72,7 +72,7 @@ def serve(kind: str, port: int, event_file: str | None) -> None:
 
         app.router.add_route("*", "/{tail:.*}", hello)
     else:
-        from bigconv.config import load_event
+        from bigconv.core.event import load_event
         from bigconv.web.common.site import PhoneLimits
         from bigconv.web.server import make_web_app
 
@@ -218,9 +218,9 @@ def prepare(folder: Path) -> tuple[Path, list[str]]:
 
 
 def count_reactions(event_file: Path) -> int:
-    from bigconv.data import store
+    from bigconv.data import database
 
-    db = store.connect(event_file.with_suffix(".db"))
+    db = database.connect(event_file.with_suffix(".db"))
     try:
         return db["reactions"].count
     finally:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import click
 
-from bigconv.config import ConfigError, Event, load_event
-from bigconv.data import store
+from bigconv.core.clock import OffsetClock, parse_iso, utcnow
+from bigconv.core.errors import ConfigError, RepairRefused, StoreError
+from bigconv.core.event import Event, load_event
+from bigconv.data import database
 
 
 class BadInput(click.ClickException):
@@ -41,11 +43,11 @@ class Context:
 
     def connect(self):
         try:
-            db = store.connect(self.db_path)
-        except store.StoreError as exc:
+            db = database.connect(self.db_path)
+        except StoreError as exc:
             raise BadInput(str(exc)) from None
         # Closed when the command ends, however it ends: when no running process checkpoints,
-        # a command's last connection leaves the file whole (store.EventDatabase.close).
+        # a command's last connection leaves the file whole (database.EventDatabase.close).
         if (command := click.get_current_context(silent=True)) is not None:
             command.call_on_close(lambda: _close_quietly(db))
         return db
@@ -180,7 +182,7 @@ def initialise(ctx: Context, *, quiet: bool = False, station: str = "init"):
 
     db = ctx.connect()
     try:
-        with store.immediate(db):
+        with database.immediate(db):
             report = apply_event(db, ctx.event, station=station)
             imported = None
             if ctx.event.attendees_csv:
@@ -245,7 +247,7 @@ def rehearsal_clock(event: Event, text: str):
         start = dt.datetime.combine(event.date, dt.time.fromisoformat(text), event.tz)
     except ValueError:
         raise BadInput(f"--at {text}: expected a time such as 09:50") from None
-    return store.OffsetClock(start - store.utcnow())
+    return OffsetClock(start - utcnow())
 
 
 def at_option(func):
@@ -266,7 +268,7 @@ def process_clock(event: Event, at_time: str | None, offset: float | None):
     if at_time:
         return rehearsal_clock(event, at_time)
     if offset is not None:
-        return store.OffsetClock(dt.timedelta(seconds=offset))
+        return OffsetClock(dt.timedelta(seconds=offset))
     return None
 
 
@@ -466,13 +468,14 @@ def allocate_new_day(ctx: Context, db) -> str | None:
     """A day created by `run` whose attendee list brings choices starts allocated, so rooms
     have real rosters at once; `bigconv allocate --replace` redoes it any time. Returns what
     was done, for the app to show (the terminal's own lines are hidden while it runs)."""
-    from bigconv.data import allocate as al
+    from bigconv.core.errors import AllocationError
+    from bigconv.data import allocation as al
 
     if not al.has_choices(db) or al.previous_count(db):
         return None
     try:
         written = al.write(db, al.allocate(db, ctx.event.audiences), station="run")
-    except al.AllocationError as exc:
+    except AllocationError as exc:
         message = f"Not allocated ({exc}); see `bigconv allocate`."
         click.echo(message, err=True)
         return message
@@ -529,7 +532,7 @@ def backup(event_file: Path, db_path: Path | None, dest: Path | None, keep: int 
     dest = dest or backups.default_dir(ctx.db_path)
     try:
         path = backups.backup(ctx.db_path, dest)
-    except store.StoreError as exc:
+    except StoreError as exc:
         raise Refused(str(exc)) from None
     click.echo(f"Backed up {ctx.db_path} to {path}")
     if keep:
@@ -550,7 +553,7 @@ def restore(event_file: Path, db_path: Path | None, backup_file: Path) -> None:
     click.echo(f"Restoring {backup_file}: every station and server pauses its writes first ...")
     try:
         done = backups.restore(backup_file, ctx.db_path)
-    except store.StoreError as exc:
+    except StoreError as exc:
         raise BadInput(str(exc)) from None
     if done.repaired:
         click.echo(
@@ -578,12 +581,12 @@ def repair(event_file: Path, db_path: Path | None) -> None:
     click.echo(f"Repairing {ctx.db_path}: every station and server pauses its writes first ...")
     try:
         moved = backups.repair_live(ctx.db_path)
-    except backups.RepairRefused as exc:
+    except RepairRefused as exc:
         raise Refused(
             f"{exc}; nothing changed. Restore the newest good backup: "
             "bigconv restore EVENT.toml BACKUP.db"
         ) from None
-    except store.StoreError as exc:
+    except StoreError as exc:
         raise BadInput(str(exc)) from None
     click.echo(
         f"Repaired {ctx.db_path}: its indexes were damaged ({verdict[:200]}); rebuilt them "
@@ -716,7 +719,7 @@ def _who(person) -> str:
 def _state(match, tz) -> str:
     if not match.checked_in_at:
         return ""
-    return f"  checked in {store.parse_iso(match.checked_in_at).astimezone(tz):%H:%M} at {match.checked_in_by}"
+    return f"  checked in {parse_iso(match.checked_in_at).astimezone(tz):%H:%M} at {match.checked_in_by}"
 
 
 @cli.command()
@@ -754,7 +757,7 @@ def attend(
         db, session.id, person.id, station=station, override=override, move=move
     )
     tz = ctx.event.tz
-    when = store.parse_iso(result.at).astimezone(tz)
+    when = parse_iso(result.at).astimezone(tz)
     where = f"{session.code} {session.title} ({session.room})"
     if result.status == attendance.ELSEWHERE:
         raise Refused(
@@ -972,7 +975,9 @@ def allocate(
     cancel_below: int | None,
 ) -> None:
     """Give everyone one session in every workshop slot, from their ranked choices (exact optimum)."""
-    from bigconv.data import allocate as al
+    from bigconv.core import allocation as solver
+    from bigconv.core.errors import AllocationError, AlreadyAllocated
+    from bigconv.data import allocation as al
 
     ctx = load(event_file, db_path)
     db = open_existing(ctx)
@@ -984,16 +989,16 @@ def allocate(
         )
     try:
         result = al.allocate(db, ctx.event.audiences, seed=seed, cancel_below=cancel_below)
-    except al.AllocationError as exc:
+    except AllocationError as exc:
         raise BadInput(f"{ctx.event.path.name}: {exc}") from None
-    for line in al.describe(al.summarise(result)):
+    for line in solver.describe(solver.summarise(result)):
         click.echo(line)
     if dry_run:
         click.echo("Dry run: nothing was written.")
         return
     try:
         written = al.write(db, result, station=station, replace=replace)
-    except al.AlreadyAllocated as exc:
+    except AlreadyAllocated as exc:
         raise Refused(f"{ctx.db_path.name}: {exc}; use --replace to replace it") from None
     replaced = f", replacing {before}" if before else ""
     click.echo(f"Wrote {written} places to {ctx.db_path.name}{replaced}.")
@@ -1039,7 +1044,7 @@ def checkin(event_file: Path, db_path: Path | None, query: str, station: str) ->
     db = open_existing(ctx)
     person = _one_person(db, query, ctx.event.tz)
     result = check_in(db, person.id, station=station)
-    when = f"{store.parse_iso(result.at).astimezone(ctx.event.tz):%H:%M}"
+    when = f"{parse_iso(result.at).astimezone(ctx.event.tz):%H:%M}"
     if not result.checked_in:
         raise Refused(f"Already checked in: {_who(person)} at {when} by {result.station}")
     click.echo(f"Checked in: {_who(person)} at {when} by {station}")
@@ -1075,14 +1080,14 @@ _add_followup_commands()
 def main() -> None:
     try:
         cli(standalone_mode=True)
-    except store.StoreError as exc:
+    except StoreError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
     except sqlite3.Error as exc:
         # Locked by another program for longer than the busy timeout, read-only, disk full,
         # damaged: nothing was changed (the transaction rolled back). One line, exit 1.
         hint = " (try again in a moment)" if "locked" in str(exc) or "busy" in str(exc) else ""
-        click.echo(f"Not done: {store.describe(exc)}{hint}", err=True)
+        click.echo(f"Not done: {database.describe(exc)}{hint}", err=True)
         sys.exit(1)
 
 

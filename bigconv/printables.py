@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from bigconv.core.clock import parse_iso
 from bigconv.data.printing import BadgeRow
-from bigconv.data.store import parse_iso
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
 from bigconv.qr import qr_png, qr_svg

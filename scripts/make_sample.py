@@ -12,7 +12,7 @@ import random
 import unicodedata
 from pathlib import Path
 
-from bigconv.config import DEFAULT_REACTIONS
+from bigconv.core.event import DEFAULT_REACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 2026

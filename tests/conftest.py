@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bigconv.cli import initialise, load
-from bigconv.data import store
+from bigconv.data import database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,7 +151,7 @@ def sample_event(sample_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def db(small_db: Path):
     """An open connection to the small event's database."""
-    conn = store.connect(small_db)
+    conn = database.connect(small_db)
     yield conn
     conn.close()
 

@@ -176,7 +176,7 @@ def test_rehearsal_clock_starts_on_the_event_day(small_event):
     import datetime as dt
 
     from bigconv.cli import rehearsal_clock
-    from bigconv.config import load_event
+    from bigconv.core.event import load_event
 
     event = load_event(small_event)
     now = rehearsal_clock(event, "10:15")().astimezone(event.tz)
@@ -186,12 +186,12 @@ def test_rehearsal_clock_starts_on_the_event_day(small_event):
 
 def test_run_allocates_a_new_day_with_choices(small_event):
     from bigconv.cli import allocate_new_day, initialise, load
-    from bigconv.data import store
+    from bigconv.data import database
 
     ctx = load(small_event, None)
     db = initialise(ctx, quiet=True)
     allocate_new_day(ctx, db)
-    placed = store.connect(ctx.db_path).execute("SELECT count(*) FROM allocations").fetchone()[0]
+    placed = database.connect(ctx.db_path).execute("SELECT count(*) FROM allocations").fetchone()[0]
     assert placed == 5 * 2  # five people, two workshop slots
     allocate_new_day(ctx, db)  # an existing allocation is never replaced silently
     assert db["allocations"].count == placed

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from bigconv.data import store
+from bigconv.data import database
 from tests.conftest import run_cli
 
 
 def codes(small_db) -> dict[str, str]:
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     rooms = {r["id"]: r["name"] for r in db["rooms"].rows}
     out = {f"{s['title']}/{rooms[s['room_id']]}": s["code"] for s in db["sessions"].rows}
     db.close()
@@ -17,7 +17,7 @@ def codes(small_db) -> dict[str, str]:
 
 
 def rows(small_db, sql: str) -> list[tuple]:
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return db.execute(sql).fetchall()
     finally:

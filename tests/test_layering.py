@@ -1,4 +1,5 @@
-"""bigconv/data never imports the UI or the web layer."""
+"""Layers point one way: bigconv/core imports nothing of the layers above it or of their
+libraries, and bigconv/data never imports the UI or the web layer."""
 
 from __future__ import annotations
 
@@ -43,3 +44,39 @@ def test_every_sql_statement_lives_in_the_data_layer():
         or "rows_where(" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+CORE = DATA.parent / "core"
+CORE_FORBIDDEN = (
+    "sqlite3",
+    "sqlite_utils",
+    "textual",
+    "aiohttp",
+    "jinja2",
+    "click",
+    "rich",
+    "bigconv.data",
+    "bigconv.services",
+    "bigconv.web",
+    "bigconv.tui",
+)
+
+
+def test_core_is_pure():
+    """bigconv/core imports no database, screen, web or command-line library, nor the layers
+    above it: the event model, the text rule, the clock and the solver run anywhere."""
+    files = sorted(CORE.rglob("*.py"))
+    assert len(files) >= 6, "the core modules are not where this test looks"
+    offenders = [
+        f"{path.name}: {module}"
+        for path in files
+        for module in imported_modules(path)
+        if any(module == f or module.startswith(f + ".") for f in CORE_FORBIDDEN)
+    ]
+    assert offenders == []
+
+
+def test_the_layering_scan_sees_a_forbidden_import(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import sqlite3\nfrom bigconv.data import database\n", encoding="utf-8")
+    assert {"sqlite3", "bigconv.data"} <= imported_modules(bad)

@@ -1,7 +1,7 @@
 """The one rule for untrusted text, where text enters and on every path where it leaves.
 
 No C0 or C1 control other than newline and tab, no bidi override, isolate or mark, no lone
-surrogate: checked here with `unicodedata`, independently of bigconv/data/text.py.
+surrogate: checked here with `unicodedata`, independently of bigconv/core/text.py.
 """
 
 from __future__ import annotations
@@ -20,14 +20,8 @@ from rich.segment import Segment
 from textual.color import Color
 
 import bigconv
-from bigconv.config import load_event
-from bigconv.data import followup as fu
-from bigconv.data import store
-from bigconv.data.attendees import import_csv
-from bigconv.data.cpd import Attended, CpdRecord
-from bigconv.data.export import export_csv, plain_cell
-from bigconv.data.printing import BadgeRow
-from bigconv.data.text import (
+from bigconv.core.event import load_event
+from bigconv.core.text import (
     clean,
     clean_field,
     clean_line,
@@ -37,6 +31,12 @@ from bigconv.data.text import (
     is_clean,
     starts_formula,
 )
+from bigconv.data import database
+from bigconv.data import followup as fu
+from bigconv.data.attendees import import_csv
+from bigconv.data.cpd import Attended, CpdRecord
+from bigconv.data.export import export_csv, plain_cell
+from bigconv.data.printing import BadgeRow
 from bigconv.printables import write_badges
 from bigconv.report import render_certificates, write_cpd_csv
 from bigconv.tui.plaintext import PlainText
@@ -141,8 +141,8 @@ def test_certificates_badges_and_cpd_csv_from_a_dirty_row(tmp_path: Path):
 
 
 def test_export_cleans_a_dirty_row_another_tool_wrote(small_db: Path, tmp_path: Path):
-    db = store.connect(small_db)
-    with store.immediate(db):
+    db = database.connect(small_db)
+    with database.immediate(db):
         db.execute(
             "UPDATE attendees SET first_name = ?, school = ?", [DIRTY[:-4], "=1+1" + DIRTY[:-4]]
         )  # SQLite stores no lone surrogate
@@ -162,7 +162,7 @@ def test_csv_import_and_event_file_store_clean_text(small_event: Path, small_db:
         f'S9,"{STORABLE}",Evil\x1b[2J,e@x.sch.uk,"Al\u202epha\nSchool"\n',
         encoding="utf-8",
     )
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     report = import_csv(db, staff)
     assert report.imported == 1
     row = db.execute(
@@ -187,7 +187,7 @@ def has_lone_surrogate(text: str) -> bool:
 @FAST
 @given(any_text)
 def test_every_cleaner_in_the_package_agrees_with_text_py(text):
-    """Each public function that cleans untrusted text gives what bigconv/data/text.py gives:
+    """Each public function that cleans untrusted text gives what bigconv/core/text.py gives:
     one rule, so no copy can drift (as followup.py's own `clean` once did)."""
     expected = clean(text)
     one_line = expected.replace("\n", " ").replace("\t", " ")
@@ -222,7 +222,7 @@ def test_follow_up_text_is_stored_as_text_py_cleans_it(db, text):
 
 
 PACKAGE = Path(bigconv.__file__).resolve().parent
-THE_RULE = "data/text.py"
+THE_RULE = "core/text.py"
 # A character class: what a regular expression that removes or finds characters is made of.
 CHAR_CLASS = re.compile(r"\[[^\]]*\]")
 ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-7]{3}))")
@@ -280,7 +280,7 @@ def home_made_cleaners() -> dict[str, list[str]]:
 
 
 def test_only_text_py_defines_a_control_character_rule():
-    """One rule, one place (STYLE.md): no module but bigconv/data/text.py has a regular
+    """One rule, one place (STYLE.md): no module but bigconv/core/text.py has a regular
     expression of control or bidi characters, or its own `isprintable` / category test;
     every other module calls text.clean, clean_line, clean_field, is_clean or for_cell."""
     found = home_made_cleaners()

@@ -21,32 +21,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
-import sqlite_utils
+import numpy.typing as npt
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import maximum_flow
 
-from bigconv.data.store import immediate, iso, log
+from bigconv.core.errors import AllocationError, Infeasible
 
 Placement = tuple[int, str]  # (session id, source: "allocate", "lead" or "present")
-
-
-class AllocationError(Exception):
-    """The allocation cannot be made; the message (one or more lines) says why."""
-
-
-class AlreadyAllocated(AllocationError):
-    """An allocation exists and replacing it was not asked for."""
-
-
-class Infeasible(AllocationError):
-    """More people than seats somewhere; `shortfalls` has the numbers per slot."""
-
-    def __init__(self, message: str, shortfalls: list[SlotShortfall]):
-        super().__init__(message)
-        self.shortfalls = shortfalls
+Placements = dict[tuple[int, int], Placement]  # (attendee, slot) -> placement
+Audiences = frozenset[str]  # the audiences that admit a person: their class
+Values = npt.NDArray[np.float64]  # the solver's value for each column
 
 
 @dataclass(frozen=True)
@@ -73,7 +61,7 @@ class SlotShortfall:
 
 @dataclass
 class Problem:
-    """Everything the allocation depends on, read from the database (see load_problem)."""
+    """Everything the allocation depends on (read from the file by data.allocation.load_problem)."""
 
     slots: list[tuple[int, str]]  # workshop slots (id, label), in time order
     sessions: dict[int, SessionInfo]
@@ -88,11 +76,11 @@ class Problem:
         return max((r for p in self.prefs.values() for r in p.values()), default=1)
 
     def weight(self, rank: int) -> int:
-        return 3 ** (self.max_rank - rank)
+        return int(3 ** (self.max_rank - rank))
 
     @property
     def none_penalty(self) -> int:
-        return 3**self.max_rank
+        return int(3**self.max_rank)
 
     def open_sessions(self, slot_id: int) -> list[SessionInfo]:
         return [
@@ -145,82 +133,6 @@ def workshop_key(title: str) -> str:
     return " ".join(title.casefold().split())
 
 
-def load_problem(
-    db: sqlite_utils.Database,
-    audiences: dict[str, tuple[str, ...]],
-    cancelled: frozenset[int] = frozenset(),
-) -> Problem:
-    """Read sessions, attendees, choices, leads and attendance for the workshop slots."""
-    slots = db.execute(
-        "SELECT id, label FROM slots WHERE kind = 'workshop' ORDER BY starts_at"
-    ).fetchall()
-    sessions = _load_sessions(db)
-    unknown = sorted({s.audience for s in sessions.values()} - {"everyone", *audiences})
-    if unknown:
-        raise AllocationError(
-            f"audience {unknown[0]!r} is used by a session but not defined under [audiences]"
-        )
-    admits = {name: {r.casefold() for r in roles} for name, roles in audiences.items()}
-    cls, attendees = {}, []
-    for aid, role in db.execute("SELECT id, role FROM attendees ORDER BY id").fetchall():
-        attendees.append(aid)
-        role = role.strip().casefold()
-        cls[aid] = frozenset({"everyone", *(n for n, roles in admits.items() if role in roles)})
-    fixed = _load_fixed(db, sessions, cancelled)
-    prefs: dict[int, dict[str, int]] = defaultdict(dict)
-    for aid, sid, rank in db.execute(
-        "SELECT attendee_id, session_id, rank FROM preferences ORDER BY attendee_id, rank"
-    ).fetchall():
-        if sid in sessions:
-            prefs[aid].setdefault(sessions[sid].workshop, rank)
-    for (aid, _), (sid, source) in fixed.items():
-        if source == "lead":  # leading a workshop is not a participant's choice of it
-            prefs[aid].pop(sessions[sid].workshop, None)
-    return Problem(slots, sessions, attendees, cls, dict(prefs), fixed, frozenset(cancelled))
-
-
-def _load_sessions(db) -> dict[int, SessionInfo]:
-    rows = db.execute(
-        """SELECT s.id, s.code, s.title, s.slot_id, r.name, coalesce(s.capacity, r.capacity),
-                  s.audience, s.min_size
-           FROM sessions s JOIN rooms r ON r.id = s.room_id JOIN slots t ON t.id = s.slot_id
-           WHERE t.kind = 'workshop' ORDER BY t.starts_at, s.position, s.id"""
-    ).fetchall()
-    return {
-        r[0]: SessionInfo(r[0], r[1], r[2], workshop_key(r[2]), r[3], r[4], r[5], r[6], r[7])
-        for r in rows
-    }
-
-
-def _load_fixed(
-    db, sessions: dict[int, SessionInfo], cancelled: frozenset[int]
-) -> dict[tuple[int, int], Placement]:
-    """Leads in their own session, and people present in a session (latest mark wins)."""
-    fixed: dict[tuple[int, int], Placement] = {}
-    for sid, aid in db.execute(
-        "SELECT session_id, attendee_id FROM session_leads ORDER BY session_id, attendee_id"
-    ).fetchall():
-        if sid not in sessions or sid in cancelled:
-            continue
-        key = (aid, sessions[sid].slot_id)
-        if key in fixed:
-            other = sessions[fixed[key][0]]
-            name = db.execute(
-                "SELECT first_name || ' ' || last_name FROM attendees WHERE id = ?", [aid]
-            ).fetchone()[0]
-            raise AllocationError(
-                f"{name} leads both {other.title!r} ({other.code}) and "
-                f"{sessions[sid].title!r} ({sessions[sid].code}) in the same slot"
-            )
-        fixed[key] = (sid, "lead")
-    for sid, aid in db.execute(
-        "SELECT session_id, attendee_id FROM attendance ORDER BY at, session_id"
-    ).fetchall():
-        if sid in sessions:
-            fixed[(aid, sessions[sid].slot_id)] = (sid, "present")
-    return fixed
-
-
 def shortfalls(problem: Problem) -> list[SlotShortfall]:
     """Slots where not everyone can be seated (capacity and audiences), with the numbers."""
     left = problem.remaining()
@@ -248,18 +160,26 @@ def _audience_names(c: frozenset[str]) -> str:
     return " and ".join(sorted(c - {"everyone"}) + ["everyone"])
 
 
-def _max_seated(need: dict, open_: list[SessionInfo], left: dict[int, int]) -> int:
+def _max_seated(need: dict[Audiences, int], open_: list[SessionInfo], left: dict[int, int]) -> int:
     """Maximum flow: audience classes -> sessions they may attend -> seats."""
     classes = list(need)
     n = 2 + len(classes) + len(open_)
-    rows, cols, caps = [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    caps: list[int] = []
+
+    def edge(start: int, end: int, capacity: int) -> None:
+        rows.append(start)
+        cols.append(end)
+        caps.append(capacity)
+
     for i, c in enumerate(classes):
-        rows.append(0), cols.append(1 + i), caps.append(need[c])
+        edge(0, 1 + i, need[c])
         for j, s in enumerate(open_):
             if s.audience in c:
-                rows.append(1 + i), cols.append(1 + len(classes) + j), caps.append(need[c])
+                edge(1 + i, 1 + len(classes) + j, need[c])
     for j, s in enumerate(open_):
-        rows.append(1 + len(classes) + j), cols.append(n - 1), caps.append(left[s.id])
+        edge(1 + len(classes) + j, n - 1, left[s.id])
     graph = sparse.csr_matrix(
         (np.array(caps, dtype=np.int32), (rows, cols)), shape=(n, n), dtype=np.int32
     )
@@ -291,7 +211,8 @@ class _Model:
         self.lower_b.append(lo)
         self.upper_b.append(hi)
 
-    def solve(self):
+    def solve(self) -> Any:
+        """scipy's `milp` result (an OptimizeResult)."""
         a = sparse.csr_array(
             (self.entries[2], (self.entries[0], self.entries[1])),
             shape=(len(self.lower_b), len(self.cost)),
@@ -326,9 +247,11 @@ def solve(problem: Problem, seed: int = 0) -> Allocation:
 
 class _Built(_Model):
     x: list[tuple[int, int, int]]  # (column, attendee, session)
-    g: list[tuple[int, frozenset, int]]  # (column, class, session): seats counted per class
+    g: list[tuple[int, Audiences, int]]  # (column, class, session): seats counted per class
 
-    def solve_or_raise(self):
+    def solve_or_raise(
+        self,
+    ) -> tuple[Values, list[tuple[int, int, int]], list[tuple[int, Audiences, int]]]:
         if not self.cost:  # nobody to place (no attendees, or no workshop slots)
             return np.zeros(0), self.x, self.g
         res = self.solve()
@@ -338,7 +261,8 @@ class _Built(_Model):
                 "that run more than once cannot be shared out without someone taking one twice "
                 f"({res.message})"
             )
-        return res.x, self.x, self.g
+        values: Values = res.x
+        return values, self.x, self.g
 
 
 def _build(problem: Problem, people: list[int], per_person_repeats: bool) -> _Built:
@@ -350,13 +274,15 @@ def _build(problem: Problem, people: list[int], per_person_repeats: bool) -> _Bu
     m = _Built()
     m.x, m.g = [], []
     by_session: dict[int, list[int]] = defaultdict(list)
-    by_class_slot: dict[tuple[frozenset, int], list[int]] = defaultdict(list)
-    need: dict[tuple[frozenset, int], int] = defaultdict(int)
+    by_class_slot: dict[tuple[Audiences, int], list[int]] = defaultdict(list)
+    need: dict[tuple[Audiences, int], int] = defaultdict(int)
     open_by_slot = {t: problem.open_sessions(t) for t, _ in problem.slots}
     runs = {w: [problem.sessions[sid] for sid in sids] for w, sids in problem.runs().items()}
     for aid in people:
         prefs, c, mine = problem.prefs.get(aid, {}), problem.cls[aid], held[aid]
-        chosen, by_slot, by_workshop = [], defaultdict(list), defaultdict(list)
+        chosen: list[int] = []
+        by_slot: dict[int, list[int]] = defaultdict(list)
+        by_workshop: dict[str, list[int]] = defaultdict(list)
         free = set()
         for t, _ in problem.slots:
             if (aid, t) not in problem.fixed:
@@ -412,7 +338,13 @@ def _fixed_workshops(problem: Problem, aid: int) -> list[str]:
     ]
 
 
-def _decode(problem: Problem, values, x, g, people) -> dict | None:
+def _decode(
+    problem: Problem,
+    values: Values,
+    x: list[tuple[int, int, int]],
+    g: list[tuple[int, Audiences, int]],
+    people: list[int],
+) -> Placements | None:
     """Placements from the solution; None if the counted seats cannot be handed out."""
     placements = dict(problem.fixed)
     held = _held(problem)
@@ -421,10 +353,10 @@ def _decode(problem: Problem, values, x, g, people) -> dict | None:
             s = problem.sessions[sid]
             placements[(aid, s.slot_id)] = (sid, "allocate")
             held[aid].add(s.workshop)
-    seats: dict[tuple[frozenset, int], list[int]] = defaultdict(list)
+    seats: dict[tuple[Audiences, int], list[int]] = defaultdict(list)
     for col, c, sid in g:
         seats[(c, problem.sessions[sid].slot_id)].extend([sid] * round(values[col]))
-    waiting: dict[tuple[frozenset, int], list[int]] = defaultdict(list)
+    waiting: dict[tuple[Audiences, int], list[int]] = defaultdict(list)
     for aid in people:  # already in seeded order
         for t, _ in problem.slots:
             if (aid, t) not in placements:
@@ -436,7 +368,13 @@ def _decode(problem: Problem, values, x, g, people) -> dict | None:
     return placements
 
 
-def _hand_out(problem: Problem, sids: list[int], aids: list[int], held, placements) -> bool:
+def _hand_out(
+    problem: Problem,
+    sids: list[int],
+    aids: list[int],
+    held: dict[int, set[str]],
+    placements: Placements,
+) -> bool:
     """Give each waiting person one of the counted seats, never a workshop they already have."""
     runs = problem.runs()
     # Seats of workshops that run more than once first, while the choice of people is widest.
@@ -476,7 +414,7 @@ def score(problem: Problem, placements: dict[tuple[int, int], Placement]) -> int
     return total
 
 
-def _ranks_met(problem: Problem, placements, aid: int) -> list[int]:
+def _ranks_met(problem: Problem, placements: Placements, aid: int) -> list[int]:
     prefs = problem.prefs.get(aid, {})
     ranks = []
     for t, _ in problem.slots:
@@ -484,89 +422,6 @@ def _ranks_met(problem: Problem, placements, aid: int) -> list[int]:
         if sid is not None and source != "lead" and problem.sessions[sid].workshop in prefs:
             ranks.append(prefs[problem.sessions[sid].workshop])
     return ranks
-
-
-def allocate(
-    db: sqlite_utils.Database,
-    audiences: dict[str, tuple[str, ...]],
-    *,
-    seed: int = 0,
-    cancel_below: int | None = None,
-) -> Allocation:
-    """Solve; with `cancel_below`, drop sessions under that many participants and solve again."""
-    problem = load_problem(db, audiences)
-    result = solve(problem, seed)
-    dropped: list[SessionInfo] = []
-    while cancel_below:
-        kept = {sid for sid, source in problem.fixed.values() if source == "present"}
-        counts = result.participants()
-        small = [
-            s
-            for s in problem.open_sessions_all()
-            if counts.get(s.id, 0) < cancel_below and s.id not in kept
-        ]
-        if not small:
-            break
-        dropped.extend(small)
-        problem = load_problem(db, audiences, problem.cancelled | {s.id for s in small})
-        try:
-            result = solve(problem, seed)
-        except Infeasible as exc:
-            codes = ", ".join(s.code for s in dropped)
-            raise Infeasible(f"after cancelling {codes}, {exc}", exc.shortfalls) from None
-    result.cancelled = dropped
-    return result
-
-
-def has_choices(db: sqlite_utils.Database) -> bool:
-    """Whether anyone's ranked choices have been imported."""
-    return db.execute("SELECT 1 FROM preferences LIMIT 1").fetchone() is not None
-
-
-def previous_count(db: sqlite_utils.Database) -> int:
-    """How many allocation rows exist now."""
-    return db.execute("SELECT count(*) FROM allocations").fetchone()[0]
-
-
-def write(
-    db: sqlite_utils.Database, result: Allocation, *, station: str, replace: bool = False
-) -> int:
-    """Store the allocation in one transaction; the rows it replaces are kept in allocations_replaced."""
-    now = iso()
-    with immediate(db):
-        before = previous_count(db)
-        if before and not replace:
-            raise AlreadyAllocated(f"an allocation already exists ({before} places)")
-        db.execute(
-            "INSERT INTO allocations_replaced"
-            " (attendee_id, session_id, at, source, replaced_at, reason, station)"
-            " SELECT attendee_id, session_id, at, source, ?, 'allocate --replace', ?"
-            " FROM allocations",
-            [now, station],
-        )
-        db.execute("DELETE FROM allocations")
-        rows = sorted(
-            (aid, sid, now, source) for (aid, _), (sid, source) in result.placements.items()
-        )
-        db.conn.executemany(
-            "INSERT INTO allocations (attendee_id, session_id, at, source) VALUES (?, ?, ?, ?)",
-            rows,
-        )
-        summary = summarise(result)
-        log(
-            db,
-            "allocated",
-            station=station,
-            at=now,
-            detail={
-                "places": len(rows),
-                "replaced": before,
-                "seed": result.seed,
-                "score": summary.score,
-                "cancelled": [s.code for s in result.cancelled],
-            },
-        )
-    return len(rows)
 
 
 @dataclass

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bigconv.data.text import clean_value
+from bigconv.core.codes import is_valid_code
+from bigconv.core.errors import ConfigError
+from bigconv.core.text import clean_value
 
 DEFAULT_REACTIONS: tuple[tuple[str, str, str, bool], ...] = (
     ("useful", "👍", "Useful", False),
@@ -19,14 +21,6 @@ DEFAULT_REACTIONS: tuple[tuple[str, str, str, bool], ...] = (
     ("lost", "😕", "Lost me", True),
     ("slower", "🐢", "Slow down", True),
 )
-
-
-class ConfigError(Exception):
-    """The event file has mistakes; `problems` holds one line per mistake."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -100,8 +94,15 @@ class _Checker:
         self.problems.append(f"{self.filename}: {where}: {message}")
 
     def get(
-        self, table: dict, where: str, key: str, kind: type | tuple, *, required=True, default=None
-    ):
+        self,
+        table: dict[str, Any],
+        where: str,
+        key: str,
+        kind: type | tuple[type, ...],
+        *,
+        required: bool = True,
+        default: Any = None,
+    ) -> Any:
         if key not in table:
             if required:
                 self.add(f"{where}.{key}" if where else key, "missing (required)")
@@ -123,7 +124,7 @@ class _Checker:
                 return default
         return value
 
-    def table_list(self, doc: dict, key: str) -> list[dict]:
+    def table_list(self, doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
         value = doc.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             self.add(key, f"expected an array of tables ([[{key}]])")
@@ -172,7 +173,7 @@ def load_event(path: str | Path) -> Event:
     except OSError as exc:
         raise ConfigError([f"{name}: cannot read: {exc.strerror}"]) from None
     try:
-        # The untrusted-text rule (data/text.py): no control character or bidi override in
+        # The untrusted-text rule (core/text.py): no control character or bidi override in
         # any name, title or label the event file gives.
         doc = clean_value(tomllib.loads(raw.decode("utf-8-sig")))
     except UnicodeDecodeError:
@@ -182,7 +183,7 @@ def load_event(path: str | Path) -> Event:
     return parse_event(doc, path)
 
 
-def parse_event(doc: dict, path: Path) -> Event:
+def parse_event(doc: dict[str, Any], path: Path) -> Event:
     """Validate a parsed TOML document (see load_event)."""
     c = _Checker(path.name)
     ev = doc.get("event")
@@ -262,7 +263,7 @@ def parse_event(doc: dict, path: Path) -> Event:
     )
 
 
-def _costs(c: _Checker, doc: dict) -> list[tuple[str, float]]:
+def _costs(c: _Checker, doc: dict[str, Any]) -> list[tuple[str, float]]:
     """[[costs]] tables: what the day cost besides staff time (venue, cover, food)."""
     out = []
     for i, item in enumerate(c.table_list(doc, "costs")):
@@ -275,7 +276,7 @@ def _costs(c: _Checker, doc: dict) -> list[tuple[str, float]]:
     return out
 
 
-def _rooms(c: _Checker, doc: dict) -> list[Room]:
+def _rooms(c: _Checker, doc: dict[str, Any]) -> list[Room]:
     rooms: list[Room] = []
     seen: set[str] = set()
     for i, r in enumerate(c.table_list(doc, "rooms")):
@@ -298,7 +299,9 @@ def _rooms(c: _Checker, doc: dict) -> list[Room]:
     return rooms
 
 
-def _slots(c: _Checker, doc: dict, date, tz) -> list[Slot]:
+def _slots(
+    c: _Checker, doc: dict[str, Any], date: dt.date | None, tz: dt.tzinfo | None
+) -> list[Slot]:
     slots: list[Slot] = []
     seen: set[str] = set()
     for i, s in enumerate(c.table_list(doc, "slots")):
@@ -344,7 +347,7 @@ def _slots(c: _Checker, doc: dict, date, tz) -> list[Slot]:
     return slots
 
 
-def _audiences(c: _Checker, doc: dict) -> dict[str, tuple[str, ...]]:
+def _audiences(c: _Checker, doc: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     """[audiences] maps an audience name to the attendee roles it admits."""
     raw = doc.get("audiences", {})
     if not isinstance(raw, dict):
@@ -360,7 +363,11 @@ def _audiences(c: _Checker, doc: dict) -> dict[str, tuple[str, ...]]:
 
 
 def _sessions(
-    c: _Checker, doc: dict, rooms: list[Room], slots: list[Slot], audiences
+    c: _Checker,
+    doc: dict[str, Any],
+    rooms: list[Room],
+    slots: list[Slot],
+    audiences: dict[str, tuple[str, ...]],
 ) -> list[Session]:
     room_names = {r.name.casefold(): r for r in rooms}
     slot_names = {s.label.casefold(): s for s in slots}
@@ -411,8 +418,6 @@ def _sessions(
                     f"{capacity} is more than room {q(room)} holds ({room_cap})",
                 )
         if code:
-            from bigconv.data.codes import is_valid_code
-
             code = code.upper()
             if not is_valid_code(code):
                 c.add(
@@ -448,7 +453,7 @@ def _sessions(
     return sessions
 
 
-def _listed(doc: dict, table: str, key: str) -> dict[str, str]:
+def _listed(doc: dict[str, Any], table: str, key: str) -> dict[str, str]:
     """Folded name -> name, for every item listed under `table`, valid or not."""
     items = doc.get(table, [])
     if not isinstance(items, list):
@@ -460,7 +465,7 @@ def _listed(doc: dict, table: str, key: str) -> dict[str, str]:
     }
 
 
-def _reactions(c: _Checker, doc: dict) -> list[Reaction]:
+def _reactions(c: _Checker, doc: dict[str, Any]) -> list[Reaction]:
     if "reactions" not in doc:
         return [Reaction(*r) for r in DEFAULT_REACTIONS]
     out: list[Reaction] = []

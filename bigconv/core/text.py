@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 _NEWLINES = re.compile("\r\n?|[\u2028\u2029]")
 _BIDI_AND_SURROGATES = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
@@ -62,7 +63,7 @@ def is_clean(text: str) -> bool:
     return _UNSAFE.search(text) is None and _NEWLINES.search(text) is None
 
 
-def clean_value(value):
+def clean_value(value: Any) -> Any:
     """`clean` for a string, a string inside lists and dicts (as TOML gives them), else as is."""
     if isinstance(value, str):
         return clean(value)
@@ -117,7 +118,7 @@ def starts_formula(text: str) -> bool:
     return False
 
 
-def for_spreadsheet(value):
+def for_spreadsheet(value: Any) -> Any:
     """A value for a spreadsheet cell (CSV): text cleaned by `clean`, with a leading apostrophe
     if it `starts_formula`; other values (numbers, None) as they are."""
     if not isinstance(value, str):

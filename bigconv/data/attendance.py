@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from bigconv.core.clock import iso, parse_iso
+from bigconv.core.codes import ALPHABET, BADGE_PREFIX, normalise_code
 from bigconv.data.checkin import check_in, current_checkin, undo_checkin
-from bigconv.data.codes import ALPHABET, BADGE_PREFIX, normalise_code
+from bigconv.data.database import immediate
+from bigconv.data.log import log
 from bigconv.data.search import PERSON_SQL, Person, fold
-from bigconv.data.store import immediate, iso, log, parse_iso
 from bigconv.data.timetable import SessionRow, sessions
 
 MARKED, ALREADY, FULL, ELSEWHERE = "marked", "already", "full", "elsewhere"

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bigconv.data import codes
+from bigconv.core import codes
+from bigconv.core.clock import iso
+from bigconv.core.text import clean_line
+from bigconv.data.database import immediate
+from bigconv.data.log import log
 from bigconv.data.search import fold
-from bigconv.data.store import immediate, iso, log
 from bigconv.data.sync import match_leads
-from bigconv.data.text import clean_line
 
 FIELDS = ("first_name", "last_name", "name", "email", "school", "role", "staff_id", "badge")
 
@@ -227,7 +229,7 @@ def import_csv(
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
     except csv.Error:
         dialect = csv.excel
-    # The untrusted-text rule (data/text.py): every cell one clean line, whatever the file held.
+    # The untrusted-text rule (core/text.py): every cell one clean line, whatever the file held.
     rows = [[clean_line(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ImportError_(f"{path.name}: empty file, or no header row")

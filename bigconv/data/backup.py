@@ -27,18 +27,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bigconv.core.errors import BackupDamaged, RepairRefused, RestoreRefused, StoreError
 from bigconv.data import fileguard
-from bigconv.data.store import BUSY_TIMEOUT_MS, StoreError
+from bigconv.data.database import BUSY_TIMEOUT_MS
 
 DEFAULT_KEEP = 12
 RESTORE_WAIT = 10.0  # seconds `restore` waits for every holder to pause before it gives up
 KEEP_DAMAGED = 2  # copies of a damaged database kept for inspection (each is a whole file)
 ALERT_SUFFIX = ".backup-alert"  # beside the database: every station shows what it says
 _STAMP = "%Y%m%d-%H%M%S"
-
-
-class BackupDamaged(StoreError):
-    """The copy failed its check: the live database is damaged. No good backup was pruned."""
 
 
 def default_dir(db_path: str | Path) -> Path:
@@ -92,7 +89,7 @@ def backup(
     except (sqlite3.Error, OSError) as exc:
         for leftover in _partials(partial):
             leftover.unlink(missing_ok=True)
-        from bigconv.data.store import describe
+        from bigconv.data.database import describe
 
         raise StoreError(
             f"{db_path}: backup to {dest_dir} failed: {describe(exc, dest_dir / 'x')}"
@@ -292,11 +289,6 @@ def _copy_file(source: Path, target: Path) -> None:
         conn.close()
 
 
-class RestoreRefused(StoreError):
-    """Nothing was changed: the backup is unusable, or a process holding the database did
-    not pause for the restore (the message names it)."""
-
-
 @dataclass(frozen=True)
 class Restored:
     moved: Path | None  # where the database that was in place now is (None: there was none)
@@ -341,14 +333,6 @@ def restore(
         scratch.unlink(missing_ok=True)
     clear_alert(db_path)
     return Restored(_kept(moved), repaired)
-
-
-class RepairRefused(StoreError):
-    """The damage is not only in indexes: REINDEX did not mend it. Nothing was changed."""
-
-    def __init__(self, db_path: Path, verdict: str):
-        super().__init__(f"{db_path}: the damage is not only in indexes ({verdict[:300]})")
-        self.verdict = verdict
 
 
 def repair_live(db_path: str | Path, *, wait: float = RESTORE_WAIT) -> Path | None:

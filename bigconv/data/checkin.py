@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bigconv.data.store import immediate, iso, log
+from bigconv.core.clock import iso
+from bigconv.data.database import immediate
+from bigconv.data.log import log
 
 
 @dataclass(frozen=True)

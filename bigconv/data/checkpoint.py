@@ -1,7 +1,7 @@
 """The one process that checkpoints the database.
 
 Every connection runs with automatic checkpoints off and never checkpoints when it closes
-(bigconv/data/store.py). A long-running process (`serve`, a station) starts a `Checkpointer`:
+(bigconv/data/database.py). A long-running process (`serve`, a station) starts a `Checkpointer`:
 a thread that copies the log into the database once a second, but only while its process
 holds the checkpointer lock beside the database (bigconv/data/fileguard.py). The first such
 process takes the lock; the others try again every few seconds and take over when it ends.
@@ -16,7 +16,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from bigconv.data import fileguard, store
+from bigconv.core.errors import StoreError
+from bigconv.data import database, fileguard
 
 EVERY = 1.0  # seconds between checkpoints while this process holds the lock
 RETRY = 3.0  # seconds between tries to take the lock while another process holds it
@@ -65,7 +66,7 @@ class Checkpointer:
             self.thread.join(timeout)
 
     def _run(self) -> None:
-        db: store.EventDatabase | None = None
+        db: database.EventDatabase | None = None
         version = None
         try:
             while not self.stopping.wait(self.every if self.lock.held else self.retry):
@@ -74,11 +75,11 @@ class Checkpointer:
                         continue
                     fileguard.forget_dead(self.path)  # entries of processes that were killed
                 try:
-                    if db is not None and store.file_replaced(db):
+                    if db is not None and database.file_replaced(db):
                         db.close()
                         db = None
                     if db is None:
-                        db = store.connect(self.path, migrate=False)
+                        db = database.connect(self.path, migrate=False)
                     opened = db.bigconv_identity
                     if opened is None or fileguard.state(self.path, opened) is not (
                         fileguard.State.SAME
@@ -91,7 +92,7 @@ class Checkpointer:
                     version = now
                     self.checkpoints += 1
                     self.last_error = None
-                except (sqlite3.Error, store.StoreError) as exc:
+                except (sqlite3.Error, StoreError) as exc:
                     self.last_error = str(exc)
                     if db is not None:
                         db.close()

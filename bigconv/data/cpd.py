@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bigconv.data.store import parse_iso
+from bigconv.core.clock import parse_iso
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from bigconv.core.clock import iso, parse_iso
 from bigconv.data import desk, timetable
 from bigconv.data.feedback import LATEST_FEEDBACK, reaction_kinds
-from bigconv.data.store import iso, parse_iso
 
 WINDOW = dt.timedelta(minutes=10)
 # A session is "losing people" when, within WINDOW, at least NEGATIVE_MIN phones send a negative

@@ -1,10 +1,10 @@
-"""Open the event database: WAL, busy timeout, foreign keys, and the schema brought up to date."""
+"""The connection to the event database: opened with WAL, busy timeout and foreign keys and the
+schema brought up to date; write transactions and group commit; the checks that the file is
+still the one opened; database errors in a person's words."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
 import shutil
 import sqlite3
 import weakref
@@ -14,14 +14,13 @@ from typing import TypeVar
 
 import sqlite_utils
 
+from bigconv.core.clock import iso
+from bigconv.core.errors import StoreError
 from bigconv.data import fileguard
+from bigconv.data.meta import set_meta
 
 BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
-
-
-class StoreError(Exception):
-    """The database cannot be used (missing, read-only, corrupted, locked); the message says why."""
 
 
 LAST_OPENED: dict[str, Path] = {}  # the database this process opened last (for `describe`)
@@ -292,59 +291,3 @@ def disk_full(path: str | Path) -> bool:
         return shutil.disk_usage(Path(path).resolve().parent).free < FULL_BELOW
     except OSError:
         return False
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class OffsetClock:
-    """The real UTC clock moved by a fixed offset: a rehearsal's clock (`--at`). The offset is
-    what a process hands to the processes it starts, so they all keep the same time."""
-
-    def __init__(self, offset: dt.timedelta):
-        self.offset = offset
-
-    def __call__(self) -> dt.datetime:
-        return utcnow() + self.offset
-
-
-def iso(moment: dt.datetime | None = None) -> str:
-    """UTC ISO-8601 text, the way every time is stored."""
-    moment = moment or utcnow()
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
-
-
-def parse_iso(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
-def log(
-    db: sqlite_utils.Database,
-    action: str,
-    *,
-    station: str,
-    at: str,
-    attendee_id: int | None = None,
-    session_id: int | None = None,
-    detail: dict | str | None = None,
-) -> None:
-    """Append one row to the action log (call inside the action's transaction)."""
-    if isinstance(detail, dict):
-        detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
-    db.execute(
-        "INSERT INTO log (at, station, action, attendee_id, session_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        [at, station, action, attendee_id, session_id, detail],
-    )
-
-
-def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
-
-
-def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
-    db.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )

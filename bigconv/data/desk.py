@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bigconv.data import codes
+from bigconv.core import codes
+from bigconv.core.clock import iso
 from bigconv.data.checkin import CheckInResult, check_in
-from bigconv.data.store import immediate, iso, log
+from bigconv.data.database import immediate
+from bigconv.data.log import log
 
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

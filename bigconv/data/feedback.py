@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from bigconv.data.store import get_meta, immediate, iso, log, parse_iso, set_meta, utcnow
+from bigconv.core.clock import iso, parse_iso, utcnow
+from bigconv.data.database import immediate
+from bigconv.data.log import log
+from bigconv.data.meta import get_meta, set_meta
 from bigconv.data.timetable import SessionRow, sessions
 
 # One tap per device, session and kind in this window: enough to stop a stuck finger or a

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from bigconv.core.clock import iso, parse_iso
+from bigconv.core.text import clean_field
+from bigconv.data.database import immediate
+from bigconv.data.log import log
 from bigconv.data.search import Person
-from bigconv.data.store import immediate, iso, log, parse_iso
-from bigconv.data.text import clean_field
 
 TOKEN_BYTES = 24  # 192 random bits: a link cannot be guessed or enumerated
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -203,7 +205,7 @@ def find_round(db: sqlite_utils.Database, label: str) -> Round | None:
 
 
 def round_label(label: str) -> str:
-    """A round's name as stored: one clean line (bigconv/data/text.py), trimmed."""
+    """A round's name as stored: one clean line (bigconv/core/text.py), trimmed."""
     return clean_field(label, one_line=True)
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from bigconv.core.clock import parse_iso
 from bigconv.data.feedback import LATEST_FEEDBACK
 from bigconv.data.followup import (
     ANSWER_COLUMNS,
@@ -26,7 +27,6 @@ from bigconv.data.followup import (
     rounds,
     unanswered,
 )
-from bigconv.data.store import parse_iso
 
 NO_SCHOOL = "(no school given)"
 MIN_GROUP = 3  # a group's mean rating is shown only from this many answers (no one singled out)

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from bigconv.core.clock import parse_iso
 from bigconv.data.feedback import LATEST_FEEDBACK, ReactionKind, reaction_kinds
-from bigconv.data.store import get_meta, parse_iso
+from bigconv.data.meta import get_meta
 from bigconv.data.timetable import SessionRow, sessions
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from bigconv.data.codes import normalise_code
+from bigconv.core.codes import normalise_code
 
 MIN_QUERY = 2
 # Letters that carry no combining accent to strip, spelled as people type them.

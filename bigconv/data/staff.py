@@ -16,7 +16,10 @@ import secrets
 
 import sqlite_utils
 
-from bigconv.data.store import get_meta, immediate, iso, log, set_meta
+from bigconv.core.clock import iso
+from bigconv.data.database import immediate
+from bigconv.data.log import log
+from bigconv.data.meta import get_meta, set_meta
 
 # Short, common, distinct words: easy to say across a noisy hall and to type on a tablet.
 WORDS = """

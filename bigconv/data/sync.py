@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from bigconv.config import Event
-from bigconv.data import codes
-from bigconv.data.store import get_meta, immediate, iso, log, set_meta
+from bigconv.core import codes
+from bigconv.core.clock import iso
+from bigconv.core.event import Event
+from bigconv.data.database import immediate
+from bigconv.data.log import log
+from bigconv.data.meta import get_meta, set_meta
 
 
 class SyncRefused(Exception):

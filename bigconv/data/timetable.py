@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bigconv.data.store import iso, parse_iso
+from bigconv.core.clock import iso, parse_iso
 
 
 @dataclass(frozen=True)

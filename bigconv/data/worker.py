@@ -3,7 +3,7 @@ event loop never waits on SQLite (a lock held by another program, a slow disk).
 
 Callers submit functions of the connection and get `concurrent.futures.Future`s back (asyncio
 wraps them with `asyncio.wrap_future`). Reads run one by one. Writes waiting together are
-committed together (`store.group_commit`): with `synchronous=FULL` each commit is a sync to
+committed together (`database.group_commit`): with `synchronous=FULL` each commit is a sync to
 the disk, so a busy phone site pays one sync per batch, not per tap.
 
 Before each batch the worker makes sure it has the file at the path now: a deleted file is
@@ -27,14 +27,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bigconv.data import fileguard, store
+from bigconv.core.errors import Busy, StoreError
+from bigconv.data import database, fileguard
 
 BACKOFF = 0.5  # seconds writes are refused at once after one met a lock
 MAX_BATCH = 128  # writes in one commit at most
-
-
-class Busy(store.StoreError):
-    """The database is locked by another program just now: try again in a moment."""
 
 
 @dataclass
@@ -42,7 +39,7 @@ class _Job:
     fn: Callable[[sqlite_utils.Database], object]
     write: bool
     future: concurrent.futures.Future
-    check: bool = False  # `store.check_file`, outside any transaction
+    check: bool = False  # `database.check_file`, outside any transaction
 
 
 _STOP = object()
@@ -82,7 +79,7 @@ class DbWorker:
     def check(self) -> concurrent.futures.Future:
         """Check the file now (see the module's doc); the future fails if it cannot be used."""
         future: concurrent.futures.Future = concurrent.futures.Future()
-        self.queue.put(_Job(store.check_file, False, future, check=True))
+        self.queue.put(_Job(database.check_file, False, future, check=True))
         return future
 
     def stop(self, timeout: float = 10) -> None:
@@ -110,15 +107,15 @@ class DbWorker:
 
     def _connection(self) -> sqlite_utils.Database:
         """The connection to the file at the path now (reopened if it was replaced)."""
-        if self.db is not None and store.file_replaced(self.db):
+        if self.db is not None and database.file_replaced(self.db):
             self.db.close()
             self.db = None
             self.reopened += 1
         if self.db is None:
             if not self.path.exists():
-                raise store.StoreError(f"the database file {self.path} is missing")
-            self.db = store.connect(self.path)
-            store.set_busy_timeout(self.db, self.busy_ms)
+                raise StoreError(f"the database file {self.path} is missing")
+            self.db = database.connect(self.path)
+            database.set_busy_timeout(self.db, self.busy_ms)
             if self.synchronous != "FULL":
                 self.db.execute(f"PRAGMA synchronous = {self.synchronous}")
         return self.db
@@ -131,8 +128,8 @@ class DbWorker:
             db = self._connection()
             opened = getattr(db, "bigconv_identity", None)
             if opened is not None and fileguard.state(self.path, opened) is fileguard.State.MISSING:
-                store.check_file(db)  # nothing is read from, or written to, a deleted file
-        except (sqlite3.Error, store.StoreError) as exc:
+                database.check_file(db)  # nothing is read from, or written to, a deleted file
+        except (sqlite3.Error, StoreError) as exc:
             for job in jobs:
                 job.future.set_exception(exc)
             return
@@ -151,8 +148,8 @@ class DbWorker:
                 job.future.set_exception(Busy("the database is locked by another program"))
             return
         try:
-            results = store.group_commit(db, [j.fn for j in writes])
-        except (sqlite3.Error, store.StoreError) as exc:
+            results = database.group_commit(db, [j.fn for j in writes])
+        except (sqlite3.Error, StoreError) as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 self.refuse_writes_until = time.monotonic() + BACKOFF
                 exc = Busy(f"the database is locked by another program ({exc})")

@@ -26,7 +26,8 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from bigconv.data.store import immediate, iso
+from bigconv.core.clock import iso
+from bigconv.data.database import immediate
 
 KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 KEY_MAX = 64

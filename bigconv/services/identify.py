@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from bigconv.core.codes import ALPHABET, BADGE_PREFIX, normalise_code
 from bigconv.data.attendance import looks_like_badge
-from bigconv.data.codes import ALPHABET, BADGE_PREFIX, normalise_code
 from bigconv.data.search import (
     MIN_QUERY,
     AttendeeIndex,

@@ -19,10 +19,13 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
-from bigconv.data import store
+from bigconv.core.clock import parse_iso, utcnow
+from bigconv.core.errors import StoreError
+from bigconv.core.text import PASTE_MAX
+from bigconv.data import database
 from bigconv.data.backup import PeriodicBackup, read_alert
 from bigconv.data.checkpoint import Checkpointer
-from bigconv.data.text import PASTE_MAX
+from bigconv.data.meta import get_meta
 from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
 from bigconv.tui.config import StationConfig
@@ -91,19 +94,19 @@ class BigconvApp(App):
         )
         self.db_path = Path(db_path)
         self.event = event = config.event
-        self.clock = config.clock or store.utcnow
+        self.clock = config.clock or utcnow
         self.problem: str | None = None
         self.backup_alert: str | None = None
         self.alert_shown = 0.0
-        self.db = store.connect(self.db_path)
+        self.db = database.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
         self.tz = event.tz if event else dt.UTC
-        name = store.get_meta(self.db, "event_name") or "bigconv"
+        name = get_meta(self.db, "event_name") or "bigconv"
         self.title = name
         # The one phone address this station shows and encodes: given by the process that
         # serves the phones (browser stations), else base_url, else where this app listens.
         self.base_url = config.public_url or phone_base_url(
-            event.base_url if event else store.get_meta(self.db, "base_url") or None,
+            event.base_url if event else get_meta(self.db, "base_url") or None,
             config.serve_port or DEFAULT_PORT,
             config.serve_host,
         )
@@ -126,7 +129,7 @@ class BigconvApp(App):
             )
         self.phone_message = ""
         self.show_station()
-        if not event and (tzname := store.get_meta(self.db, "timezone")):
+        if not event and (tzname := get_meta(self.db, "timezone")):
             import zoneinfo
 
             self.tz = zoneinfo.ZoneInfo(tzname)
@@ -143,7 +146,7 @@ class BigconvApp(App):
 
     def get_line_filters(self):
         """Textual's filters, then ours: no control character or bidi override reaches the
-        terminal from any widget (bigconv/data/text.py has the rule)."""
+        terminal from any widget (bigconv/core/text.py has the rule)."""
         return [*super().get_line_filters(), PLAIN_TEXT]
 
     async def on_event(self, event: events.Event) -> None:
@@ -236,13 +239,13 @@ class BigconvApp(App):
         missing), the transaction was rolled back: say so, keep the station open and retry."""
         try:
             return action(*args, **kwargs)
-        except (sqlite3.Error, store.StoreError) as error:
+        except (sqlite3.Error, StoreError) as error:
             self.report_problem(error)
             return None
 
     def report_problem(self, error: BaseException) -> None:
         """Show that nothing is being saved, and why, until the database works again."""
-        message = store.describe(error, self.db_path)
+        message = database.describe(error, self.db_path)
         if message != self.problem:
             self.notify(
                 f"Not saved: {message}. Retrying by itself.",
@@ -257,12 +260,12 @@ class BigconvApp(App):
     def try_recover(self) -> None:
         """Reconnect if the file came back or was replaced, then check it reads and writes."""
         try:
-            if store.file_replaced(self.db):
+            if database.file_replaced(self.db):
                 self.db.close()
-                self.db = store.connect(self.db_path)
+                self.db = database.connect(self.db_path)
                 self.watcher = ChangeWatcher(self.db)
-            store.probe(self.db, self.station)
-        except (sqlite3.Error, store.StoreError) as error:
+            database.probe(self.db, self.station)
+        except (sqlite3.Error, StoreError) as error:
             self.report_problem(error)
             return
         self.problem = None
@@ -297,8 +300,8 @@ class BigconvApp(App):
             return
         try:
             changes = self.watcher.poll()
-            store.check_file(self.db)
-        except (sqlite3.Error, store.StoreError) as error:
+            database.check_file(self.db)
+        except (sqlite3.Error, StoreError) as error:
             self.report_problem(error)
             return
         self.pace_polls(bool(changes))
@@ -350,7 +353,7 @@ class BigconvApp(App):
     def local(self, moment: dt.datetime | str) -> dt.datetime:
         """A stored UTC time in the event's time zone."""
         if isinstance(moment, str):
-            moment = store.parse_iso(moment)
+            moment = parse_iso(moment)
         return moment.astimezone(self.tz)
 
     async def on_unmount(self) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bigconv.config import Event
+from bigconv.core.event import Event
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bigconv.config import Event
-from bigconv.data import store
+from bigconv.core.clock import utcnow
+from bigconv.core.event import Event
 from bigconv.net import loopback_warning, phone_base_url
 from bigconv.web.common.urls import STAFF_PREFIX
 from bigconv.web.server import LISTEN_BACKLOG, make_web_app, start_site, stop_site
@@ -49,7 +49,7 @@ class PhoneSiteRunner:
         self.runner: web.AppRunner | None = None
         self.sweeper: asyncio.Task | None = None
         self.url = url or phone_base_url(event.base_url if event else None, port, host)
-        self.clock = clock or store.utcnow  # the app's clock: a rehearsal (--at) drives both
+        self.clock = clock or utcnow  # the app's clock: a rehearsal (--at) drives both
 
     async def start(self) -> str:
         """Start serving; return a one-line message saying where phones should go."""

@@ -13,7 +13,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from bigconv.data.text import for_cell
+from bigconv.core.text import for_cell
 
 
 class PlainText(LineFilter):

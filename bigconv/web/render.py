@@ -7,7 +7,7 @@ import functools
 import jinja2
 from markupsafe import Markup
 
-from bigconv.data.text import clean
+from bigconv.core.text import clean
 from bigconv.data.writekeys import new_key
 
 

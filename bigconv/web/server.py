@@ -21,8 +21,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bigconv.config import Event
-from bigconv.data import feedback, store
+from bigconv.core.clock import OffsetClock, utcnow
+from bigconv.core.event import Event
+from bigconv.data import feedback
 from bigconv.net import served_names
 from bigconv.web.common.answers import guard
 from bigconv.web.common.limits import GUARD, SERVER_LIMITS, ConnectionGuard, quiet_logs
@@ -50,7 +51,7 @@ def _station_command(db_path: Path, event: Event, clock, public_url: str | None)
     extra = []
     if public_url:
         extra += ["--public-url", public_url]
-    if isinstance(clock, store.OffsetClock):
+    if isinstance(clock, OffsetClock):
         extra += ["--clock-offset", f"{clock.offset.total_seconds():.3f}"]
     return " ".join([command, *map(shlex.quote, extra)])
 
@@ -92,7 +93,7 @@ def make_web_app(
     site = SiteDb(
         db_path,
         event,
-        clock or store.utcnow,
+        clock or utcnow,
         limits=limits or PhoneLimits(),
         worker_options=worker_options,
     )

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from bigconv.data import store
+from bigconv.data import database
 from tests.after.day import fill_day
 
 
 @pytest.fixture
 def day_db(small_db: Path) -> Path:
     """The small event with a morning recorded."""
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     fill_day(db)
     db.close()
     return small_db

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.data import database
 from bigconv.data.checkin import check_in
 
 HOSTILE = "<script>alert(1)</script>"
@@ -39,7 +40,7 @@ def fill_day(db) -> dict:
     phonics, wellbeing = sessions["Phonics/Morning"], sessions["Wellbeing/Morning"]
     for n, key in enumerate(("AdaA", "ZoëA", "BobB", "SarahA")):
         check_in(db, people[key], station="Desk 1", at=at(8, 31 + 7 * n))
-    with store.immediate(db):
+    with database.immediate(db):
         for key, sid in (("AdaA", phonics), ("ZoëA", phonics), ("SarahA", phonics)):
             db.execute(
                 "INSERT INTO allocations (attendee_id, session_id) VALUES (?, ?)",
@@ -60,12 +61,12 @@ def fill_day(db) -> dict:
             db.execute(
                 "INSERT INTO attendance_records (session_id, attendee_id, at, station)"
                 " VALUES (?, ?, ?, 'Room')",
-                [sid, people[key], store.iso(at(10, mm))],
+                [sid, people[key], iso(at(10, mm))],
             )
         for i, kind in enumerate(["useful"] * 5 + ["lost"] * 2 + ["insight"] * 3):
             db.execute(
                 "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",
-                [phonics, kind, store.iso(at(10, 5 + 4 * i)), f"dev{i % 3}"],
+                [phonics, kind, iso(at(10, 5 + 4 * i)), f"dev{i % 3}"],
             )
         badges = dict(db.execute("SELECT first_name || substr(school, 1, 1), badge FROM attendees"))
         rows = [
@@ -81,6 +82,6 @@ def fill_day(db) -> dict:
             db.execute(
                 "INSERT INTO feedback (session_id, rating, next_step, comment, at, device, badge)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [sid, rating, step, comment, store.iso(at(10, 50 + i)), device, badge],
+                [sid, rating, step, comment, iso(at(10, 50 + i)), device, badge],
             )
     return {"people": people, "sessions": sessions}

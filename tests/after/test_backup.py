@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from bigconv.data import backup, store
+from bigconv.core.errors import StoreError
+from bigconv.data import backup, database
 from bigconv.data.checkin import check_in
 from tests.conftest import run_cli
 
@@ -40,7 +41,7 @@ def test_default_folder_is_beside_the_database(small_db):
 
 
 def test_backup_of_missing_database_is_refused(tmp_path):
-    with pytest.raises(store.StoreError, match="no database"):
+    with pytest.raises(StoreError, match="no database"):
         backup.backup(tmp_path / "nope.db", tmp_path)
 
 
@@ -79,7 +80,7 @@ def test_restore_over_a_damaged_database(db, small_db, tmp_path):
 
     assert moved is not None and moved.exists()  # the damaged file is kept, not deleted
     assert moved.read_bytes().startswith(b"\x00garbage")
-    fresh = store.connect(small_db)
+    fresh = database.connect(small_db)
     try:
         assert fresh.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert fresh.execute("SELECT attendee_id FROM checkins").fetchall() == [(2,)]
@@ -101,7 +102,7 @@ def test_restore_refuses_a_bad_backup(small_db, tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite" * 100)
     before = small_db.read_bytes()
-    with pytest.raises(store.StoreError, match="not a usable backup"):
+    with pytest.raises(StoreError, match="not a usable backup"):
         backup.restore(bad, small_db)
     assert small_db.read_bytes() == before
 

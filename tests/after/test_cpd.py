@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from zoneinfo import ZoneInfo
 
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.data import database
 from bigconv.data.cpd import records
 from bigconv.report import render_certificates, write_cpd_csv
 from tests.after.day import HOSTILE, at
@@ -15,7 +16,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def cpd_of(path):
-    db = store.connect(path)
+    db = database.connect(path)
     try:
         return {r.first_name + r.school[0]: r for r in records(db, LONDON)}
     finally:
@@ -42,20 +43,20 @@ def test_next_step_linked_only_by_badge(day_db):
 
 
 def test_undone_attendance_is_not_on_the_record(day_db):
-    db = store.connect(day_db)
-    with store.immediate(db):
+    db = database.connect(day_db)
+    with database.immediate(db):
         db.execute(
             "UPDATE attendance_records SET undone_at = ?, undone_by = 'Room'"
             " WHERE attendee_id = (SELECT id FROM attendees WHERE first_name = 'Zoë')",
-            [store.iso(at(10, 30))],
+            [iso(at(10, 30))],
         )
     db.close()
     assert "ZoëA" not in cpd_of(day_db)
 
 
 def test_csv_and_certificates(day_db, tmp_path):
-    db = store.connect(day_db)
-    with store.immediate(db):
+    db = database.connect(day_db)
+    with database.immediate(db):
         db.execute("UPDATE attendees SET first_name = ? WHERE first_name = 'Zoë'", [HOSTILE])
     found = records(db, LONDON)
     db.close()

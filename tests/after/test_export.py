@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-from bigconv.data import store, writekeys
+from bigconv.core.clock import iso
+from bigconv.data import database, writekeys
 from bigconv.data.export import export_csv, exportable
 from tests.after.day import HOSTILE
 from tests.conftest import run_cli
@@ -19,7 +20,7 @@ def read(path) -> list[dict]:
 
 
 def test_every_table_and_view_exported(day_db, tmp_path):
-    db = store.connect(day_db)
+    db = database.connect(day_db)
     try:
         done = export_csv(db, tmp_path / "out")
         names = {item.name for item in done}
@@ -34,7 +35,7 @@ def test_every_table_and_view_exported(day_db, tmp_path):
 
 
 def test_accents_and_hostile_text_survive(day_db, tmp_path):
-    db = store.connect(day_db)
+    db = database.connect(day_db)
     export_csv(db, tmp_path)
     db.close()
     people = read(tmp_path / "attendees.csv")
@@ -45,12 +46,12 @@ def test_accents_and_hostile_text_survive(day_db, tmp_path):
 
 
 def test_formula_cells_are_kept_as_text(day_db, tmp_path):
-    db = store.connect(day_db)
-    with store.immediate(db):
+    db = database.connect(day_db)
+    with database.immediate(db):
         db.execute(
             "INSERT INTO feedback (session_id, rating, comment, at, device)"
             " VALUES (2, -1 + 5, '=HYPERLINK(\"http://x\")', ?, 'evil')",
-            [store.iso()],
+            [iso()],
         )
     export_csv(db, tmp_path / "safe")
     export_csv(db, tmp_path / "raw", raw=True)
@@ -79,7 +80,7 @@ def test_cli_export(day_db, small_event, tmp_path):
 def test_cli_export_leaves_out_write_keys_and_secret_meta(day_db, small_event, tmp_path):
     """CSVs get shared: no file holds the phones' idempotency keys (the `write_keys` table,
     device ids beside keys), the staff passcode or a secret, though the file keeps them."""
-    db = store.connect(day_db)
+    db = database.connect(day_db)
     key, request = "k3yOnlyInWriteKeys-9", writekeys.request_digest("export-test")
     at = dt.datetime.now(dt.UTC)
     writekeys.once(db, "phoneOnlyInWriteKeys01", key, request, lambda conn: 1, at=at)
@@ -97,7 +98,7 @@ def test_cli_export_leaves_out_write_keys_and_secret_meta(day_db, small_event, t
         if value in text
     ]
     assert secrets and leaked == []
-    db = store.connect(day_db)
+    db = database.connect(day_db)
     assert db.execute("SELECT count(*) FROM write_keys").fetchone() == (1,)  # kept in the file
     db.close()
 
@@ -112,7 +113,7 @@ def test_cli_export_without_database_exits_2(small_event, tmp_path):
 def test_each_csv_names_people_and_sessions_beside_their_ids(day_db, tmp_path):
     """What an organiser opening the files in Excel needs: names, schools, titles and local
     times beside the ids (which stay, for scripts)."""
-    db = store.connect(day_db)
+    db = database.connect(day_db)
     export_csv(db, tmp_path)
     db.close()
     for name in ("checkins", "checkin_records", "attendance", "attendance_records", "log"):
@@ -138,7 +139,7 @@ def test_each_csv_names_people_and_sessions_beside_their_ids(day_db, tmp_path):
 def test_local_times_follow_the_event_time_zone(day_db, tmp_path):
     import zoneinfo
 
-    db = store.connect(day_db)
+    db = database.connect(day_db)
     export_csv(db, tmp_path, tz=zoneinfo.ZoneInfo("Asia/Tokyo"))
     db.close()
     ada = next(r for r in read(tmp_path / "attendance.csv") if r["attendee_name"] == "Ada Lovelace")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bigconv.data import feedback, impact, store
+from bigconv.data import database, feedback, impact
 from bigconv.data import followup as fu
 from tests.after.day import at
 from tests.after.followup_day import FOUR_WEEKS, fill_commitments, start_round
@@ -18,7 +18,7 @@ from tests.after.followup_day import FOUR_WEEKS, fill_commitments, start_round
 
 @pytest.fixture
 def loop(small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     ids = fill_commitments(db)
     yield db, ids
     db.close()

@@ -9,9 +9,9 @@ import os
 
 import pytest
 
+from bigconv.core.text import clean_line
+from bigconv.data import database
 from bigconv.data import followup as fu
-from bigconv.data import store
-from bigconv.data.text import clean_line
 from tests.after.followup_day import fill_commitments
 from tests.conftest import run_cli
 from tests.test_cli import digest
@@ -26,7 +26,7 @@ def read_csv(path) -> list[dict]:
 
 @pytest.fixture
 def committed(small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     ids = fill_commitments(db)
     db.close()
     return ids
@@ -34,7 +34,7 @@ def committed(small_db):
 
 def answer(db_path, token: str, tried: str, obstacles: str = "", happened: str = "") -> None:
     """Answer as the link's holder would (the site's own call), at the real time now."""
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     # Deliberate clock read: `bigconv followup` opens its round at this machine's time (faked or
     # not) for 28 days, so an answer now falls inside it on any date.
     now = dt.datetime.now(dt.UTC)
@@ -146,7 +146,7 @@ def test_day_links_from_the_command_line(committed, small_event, small_db, tmp_p
     assert done.returncode == 0, done.stderr
     rows = read_csv(tmp_path / "day-links.csv")
     assert len(rows) == 5 and all(r["link"].startswith("http://192.0.2.10:8000/me/") for r in rows)
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     # Deliberate clock read: `bigconv day-links --days 2` opened the links from this machine's time.
     now = dt.datetime.now(dt.UTC)
     assert fu.resolve_link(db, old, at=now) is None  # revoked by the new links
@@ -176,13 +176,13 @@ def test_bad_round_names_and_costs_exit_2_and_change_nothing(committed, small_ev
     ],
 )
 def test_a_round_name_is_stored_as_one_clean_line(committed, small_event, small_db, typed, stored):
-    """`--round` goes through the one text rule (bigconv/data/text.py), as every typed value."""
+    """`--round` goes through the one text rule (bigconv/core/text.py), as every typed value."""
     assert clean_line(typed).strip() == stored
     out = small_event.parent / "out"
     done = run_cli("followup", small_event, "--round", typed, "--out", out, "--base-url", BASE)
     assert done.returncode == 0, done.stderr
     assert f"round “{stored}”" in done.stdout
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert db.execute("SELECT label FROM followup_rounds").fetchall() == [(stored,)]
     assert fu.find_round(db, typed).label == stored  # the typed name finds it again
     db.close()

@@ -6,7 +6,8 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.data import database
 from bigconv.data.report import buckets, build
 from bigconv.report import render_report
 from tests.after.day import HOSTILE, IMG, MARKUP
@@ -16,7 +17,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def report_for(path, tz=LONDON):
-    db = store.connect(path)
+    db = database.connect(path)
     try:
         return build(db, tz, now=dt.datetime(2026, 11, 27, 17, 0, tzinfo=dt.UTC))
     finally:
@@ -104,8 +105,8 @@ def test_cli_report_bad_event_exits_2(tmp_path):
 
 
 def test_identical_answers_are_tallied(day_db):
-    db = store.connect(day_db)
-    with store.immediate(db):
+    db = database.connect(day_db)
+    with database.immediate(db):
         for device, text in (
             ("t1", "Mini whiteboards"),
             ("t2", " mini  WHITEBOARDS "),
@@ -113,7 +114,7 @@ def test_identical_answers_are_tallied(day_db):
         ):
             db.execute(
                 "INSERT INTO feedback (session_id, next_step, at, device) VALUES (2, ?, ?, ?)",
-                [text, store.iso(), device],
+                [text, iso(), device],
             )
     db.close()
     html = render_report(report_for(day_db))

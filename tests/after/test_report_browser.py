@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.cpd import records
 from bigconv.data.report import build
 from bigconv.report import render_certificates, render_report
@@ -31,7 +31,7 @@ async def open_page(browser, path, width: int = 1100):
 
 
 async def test_report_opens_clean_and_hostile_text_stays_text(browser, day_db, tmp_path):
-    db = store.connect(day_db)
+    db = database.connect(day_db)
     html = render_report(build(db, LONDON))
     db.close()
     path = tmp_path / "report.html"
@@ -52,7 +52,7 @@ async def test_report_opens_clean_and_hostile_text_stays_text(browser, day_db, t
 
 
 async def test_certificates_open_clean_one_page_each(browser, day_db, tmp_path):
-    db = store.connect(day_db)
+    db = database.connect(day_db)
     found = records(db, LONDON)
     db.close()
     path = tmp_path / "certificates.html"

@@ -3,7 +3,7 @@
 Excel, LibreOffice and Google Sheets drop or normalise leading whitespace, zero-width and other
 format characters, and read fullwidth `＝＋－＠` as `= + - @`; a cell that is a formula after that
 must leave bigconv with the apostrophe that keeps it text. The model of "what a spreadsheet
-sees" below is written here with `unicodedata`, independently of bigconv/data/text.py.
+sees" below is written here with `unicodedata`, independently of bigconv/core/text.py.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.core.text import clean, for_spreadsheet, starts_formula
+from bigconv.data import database
 from bigconv.data.export import export_csv, write_rows
-from bigconv.data.text import clean, for_spreadsheet, starts_formula
 from tests.conftest import run_cli
 
 FORMULA = ("=", "+", "-", "@")
@@ -222,13 +223,13 @@ HIDDEN = [
 
 
 def test_cli_export_keeps_hidden_formulas_in_phone_comments_as_text(day_db, small_event, tmp_path):
-    db = store.connect(day_db)
-    with store.immediate(db):
+    db = database.connect(day_db)
+    with database.immediate(db):
         for comment in [*HIDDEN, "Great, thanks", "-5"]:
             db.execute(
                 "INSERT INTO feedback (session_id, rating, comment, at, device)"
                 " VALUES (2, 4, ?, ?, 'phone')",
-                [comment, store.iso()],
+                [comment, iso()],
             )
     db.close()
     done = run_cli("export", small_event, "--out", tmp_path / "csv")
@@ -243,12 +244,12 @@ def test_cli_export_keeps_hidden_formulas_in_phone_comments_as_text(day_db, smal
 
 
 def test_export_api_matches_the_cli(day_db, tmp_path):
-    db = store.connect(day_db)
-    with store.immediate(db):
+    db = database.connect(day_db)
+    with database.immediate(db):
         db.execute(
             "INSERT INTO feedback (session_id, rating, comment, at, device)"
             " VALUES (2, 4, '\u200b=1', ?, 'phone')",
-            [store.iso()],
+            [iso()],
         )
     export_csv(db, tmp_path)
     db.close()

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from bigconv.cli import initialise, load
-from bigconv.data import allocate as al
-from bigconv.data import store
+from bigconv.core import allocation as solver
+from bigconv.core.clock import iso
+from bigconv.core.errors import AllocationError, Infeasible
+from bigconv.data import allocation as al
+from bigconv.data import database
 from tests.conftest import run_cli
 
 HEAD = """
@@ -76,9 +79,9 @@ def person(i: int, *choices: str, role: str = "Teacher", first: str | None = Non
     return f"S{i},{first or f'P{i}'},Surname{i},p{i}@x.sch.uk,School,{role}," + ",".join(picks)
 
 
-def run(path: Path, **kwargs) -> al.Allocation:
+def run(path: Path, **kwargs) -> solver.Allocation:
     event = load(path, None).event
-    db = store.connect(path.with_suffix(".db"))
+    db = database.connect(path.with_suffix(".db"))
     try:
         return al.allocate(db, event.audiences, **kwargs)
     finally:
@@ -86,14 +89,14 @@ def run(path: Path, **kwargs) -> al.Allocation:
 
 
 def ids_by_name(path: Path) -> dict[str, int]:
-    db = store.connect(path.with_suffix(".db"))
+    db = database.connect(path.with_suffix(".db"))
     try:
         return {n: i for i, n in db.execute("SELECT id, first_name FROM attendees").fetchall()}
     finally:
         db.close()
 
 
-def assert_valid(result: al.Allocation) -> None:
+def assert_valid(result: solver.Allocation) -> None:
     """Every hard rule: one seat per slot, capacity, audiences, never a workshop twice."""
     p = result.problem
     for aid in p.attendees:
@@ -142,7 +145,7 @@ def test_nobody_left_without_a_choice_when_it_can_be_helped(tmp_path):
     sess = result.problem.sessions
     assert sess[result.placements[(names["Ada"], morning)][0]].title == "Alpha"
     assert sess[result.placements[(names["Bea"], morning)][0]].title == "Beta"
-    summary = al.summarise(result)
+    summary = solver.summarise(result)
     assert summary.by_rank == {2: 1, 3: 1} and summary.none == 0
     assert summary.score == 3 + 1
 
@@ -156,7 +159,7 @@ def test_first_choices_maximised_when_seats_are_short(tmp_path):
     )
     result = run(path)
     assert_valid(result)
-    summary = al.summarise(result)
+    summary = solver.summarise(result)
     assert summary.by_rank == {1: 2, 2: 2}
     # K = 2 ranks: a first choice is worth 3, a second 1.
     assert summary.score == 2 * 3 + 2 * 1
@@ -174,7 +177,7 @@ def test_repeated_workshop_is_never_given_twice(tmp_path):
     result = run(path)
     assert_valid(result)
     # Six people want Phonics: three in each run, each of them once.
-    summary = al.summarise(result)
+    summary = solver.summarise(result)
     assert summary.by_rank == {1: 6} and summary.none == 0
 
 
@@ -239,7 +242,7 @@ def test_infeasible_audience_is_reported_per_slot(tmp_path):
     ]
     staff = [person(i, role="Site Manager") for i in range(1, 4)]
     path = make_day(tmp_path, rooms, sessions, staff)
-    with pytest.raises(al.Infeasible) as info:
+    with pytest.raises(Infeasible) as info:
         run(path)
     (short,) = info.value.shortfalls
     assert (short.slot, short.people, short.seats, short.seatable) == ("Morning", 3, 6, 1)
@@ -261,7 +264,7 @@ def test_cli_infeasible_exits_2_and_writes_nothing(tmp_path):
     assert "Traceback" not in out.stderr
     assert "Afternoon: 4 people to seat, 3 seats left, at most 3 can be seated" in out.stderr
     assert "Morning" not in out.stderr
-    db = store.connect(db_file)
+    db = database.connect(db_file)
     assert db.execute("SELECT count(*) FROM allocations").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM log WHERE action = 'allocated'").fetchone()[0] == 0
     db.close()
@@ -286,10 +289,10 @@ def test_rerun_keeps_people_present_in_their_session(tmp_path):
     moved = next(
         a for (a, t), (sid, _) in first.placements.items() if t == morning and sid == phonics.id
     )
-    db = store.connect(path.with_suffix(".db"))
+    db = database.connect(path.with_suffix(".db"))
     db.execute(
         "INSERT INTO attendance_records (session_id, attendee_id, at, station) VALUES (?, ?, ?, ?)",
-        [oracy.id, moved, store.iso(), "Room B"],
+        [oracy.id, moved, iso(), "Room B"],
     )
     db.commit()
     db.close()
@@ -317,12 +320,12 @@ def test_same_seed_same_rosters_other_seeds_differ(tmp_path):
     assert len(others) > 1
 
 
-def _tiny_problem(rng: random.Random) -> al.Problem:
+def _tiny_problem(rng: random.Random) -> solver.Problem:
     """Four people, two slots, three sessions per slot, one workshop running twice."""
     titles = ["a", "b", "c", "d", "e"]
     layout = [(0, "a"), (0, "b"), (0, "c"), (1, "a"), (1, "d"), (1, "e")]
     sessions = {
-        i: al.SessionInfo(
+        i: solver.SessionInfo(
             i, f"S{i}", t, t, slot, f"R{i}", rng.randint(1, 3), rng.choice(["everyone", "t"]), None
         )
         for i, (slot, t) in enumerate(layout, start=1)
@@ -331,10 +334,10 @@ def _tiny_problem(rng: random.Random) -> al.Problem:
         a: frozenset({"everyone", "t"} if rng.random() < 0.6 else {"everyone"}) for a in range(4)
     }
     prefs = {a: {w: r for r, w in enumerate(rng.sample(titles, 3), start=1)} for a in range(4)}
-    return al.Problem([(0, "one"), (1, "two")], sessions, list(range(4)), cls, prefs, {})
+    return solver.Problem([(0, "one"), (1, "two")], sessions, list(range(4)), cls, prefs, {})
 
 
-def _brute_force(p: al.Problem) -> int | None:
+def _brute_force(p: solver.Problem) -> int | None:
     options = [
         [
             (s1, s2)
@@ -354,7 +357,7 @@ def _brute_force(p: al.Problem) -> int | None:
             for a, pair in zip(p.attendees, combo, strict=True)
             for t in (0, 1)
         }
-        value = al.score(p, placements)
+        value = solver.score(p, placements)
         best = value if best is None else max(best, value)
     return best
 
@@ -366,12 +369,12 @@ def test_optimum_equals_brute_force_on_tiny_days(seed):
     p = _tiny_problem(random.Random(seed))
     best = _brute_force(p)
     if best is None:
-        with pytest.raises(al.AllocationError):
-            al.solve(p, seed)
+        with pytest.raises(AllocationError):
+            solver.solve(p, seed)
         return
-    result = al.solve(p, seed)
+    result = solver.solve(p, seed)
     assert_valid(result)
-    assert al.score(p, result.placements) == best
+    assert solver.score(p, result.placements) == best
 
 
 def test_cli_refuses_to_overwrite_without_replace(tmp_path):
@@ -379,7 +382,7 @@ def test_cli_refuses_to_overwrite_without_replace(tmp_path):
     first = run_cli("allocate", path, "--station", "Office")
     assert first.returncode == 0, first.stderr
     assert "Wrote 6 places" in first.stdout
-    db = store.connect(path.with_suffix(".db"))
+    db = database.connect(path.with_suffix(".db"))
     rows = db.execute("SELECT * FROM allocations ORDER BY 1, 2").fetchall()
     again = run_cli("allocate", path)
     assert again.returncode == 1
@@ -408,23 +411,25 @@ def test_cancel_below_moves_people_out_of_tiny_sessions(tmp_path):
     ]
     staff = [person(1, "Niche", first="Nia")] + [person(i, "Phonics", "Oracy") for i in range(2, 8)]
     path = make_day(tmp_path, rooms, sessions, staff)
-    plain = al.summarise(run(path))
+    plain = solver.summarise(run(path))
     assert [(s.title, n) for s, n in plain.small] == [("Niche", 1)]
-    assert any("Under its minimum of 3: Niche" in line for line in al.describe(plain))
+    assert any("Under its minimum of 3: Niche" in line for line in solver.describe(plain))
     result = run(path, cancel_below=2)
     assert_valid(result)
     assert [s.title for s in result.cancelled] == ["Niche"]
     assert "Niche" not in {
         result.problem.sessions[sid].title for sid, _ in result.placements.values()
     }
-    assert any(line.startswith("Cancelled: Niche") for line in al.describe(al.summarise(result)))
+    assert any(
+        line.startswith("Cancelled: Niche") for line in solver.describe(solver.summarise(result))
+    )
 
 
 def test_sample_day_allocates_everyone(sample_event):
     out = run_cli("allocate", sample_event)
     assert out.returncode == 0, out.stderr
     assert "got their 1st choice" in out.stdout and "Wrote 2550 places" in out.stdout
-    db = store.connect(sample_event.with_suffix(".db"))
+    db = database.connect(sample_event.with_suffix(".db"))
     per_slot = db.execute(
         """SELECT count(DISTINCT a.attendee_id), count(*) FROM allocations a
            JOIN sessions s ON s.id = a.session_id JOIN slots t ON t.id = s.slot_id
@@ -464,7 +469,7 @@ def test_cli_lead_of_two_sessions_in_one_slot_exits_2(tmp_path):
 
 def test_sample_day_same_seed_same_rosters(sample_event):
     event = load(sample_event, None).event
-    db = store.connect(sample_event.with_suffix(".db"))
+    db = database.connect(sample_event.with_suffix(".db"))
     first = al.allocate(db, event.audiences, seed=5)
     second = al.allocate(db, event.audiences, seed=5)
     db.close()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from bigconv.data import codes, store
+from bigconv.core import codes
+from bigconv.data import database
 from bigconv.data.attendance import looks_like_badge
 from bigconv.data.attendees import import_csv
 from tests.conftest import SMALL_STAFF
 
 
 def badges(db_path) -> dict[str, str]:
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     try:
         return dict(db.execute("SELECT email, badge FROM attendees").fetchall())
     finally:
@@ -18,7 +19,7 @@ def badges(db_path) -> dict[str, str]:
 
 def test_the_same_people_get_unrelated_codes_in_two_databases(small_db, tmp_path):
     other = tmp_path / "other.db"
-    db = store.connect(other)
+    db = database.connect(other)
     plain = "\n".join(",".join(line.split(",")[:6]) for line in SMALL_STAFF.splitlines())
     (tmp_path / "staff.csv").write_text(plain, encoding="utf-8")  # people only, no choices
     import_csv(db, tmp_path / "staff.csv")
@@ -36,7 +37,7 @@ def test_a_code_is_not_the_old_hash_of_the_staff_id():
 
 def test_existing_badges_stay_on_reimport(small_event, small_db):
     before = badges(small_db)
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     import_csv(db, small_event.parent / "staff.csv")
     db.close()
     assert badges(small_db) == before

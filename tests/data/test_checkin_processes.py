@@ -7,17 +7,17 @@ import subprocess
 import sys
 import time
 
-from bigconv.data import store
+from bigconv.data import database
 
 WORKER = r"""
 import json, random, sys, time
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.checkin import check_in
 
 path, station, seed, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 ids = json.loads(sys.stdin.read())
 random.Random(seed).shuffle(ids)
-db = store.connect(path)
+db = database.connect(path)
 while time.time() < start:  # all four begin together
     time.sleep(0.001)
 made = refused = 0
@@ -32,7 +32,7 @@ print(json.dumps({"made": made, "refused": refused}))
 
 def test_four_desks_check_in_overlapping_sets(sample_event):
     path = sample_event.with_suffix(".db")
-    db = store.connect(path)
+    db = database.connect(path)
     everyone = [row[0] for row in db.execute("SELECT id FROM attendees ORDER BY id")]
     # Each desk takes 3/4 of the people, so every person is tried by two or three desks at once.
     sets = [[i for n, i in enumerate(everyone) if n % 4 != k] for k in range(4)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bigconv.config import ConfigError, load_event
+from bigconv.core.errors import ConfigError
+from bigconv.core.event import load_event
 from tests.conftest import ROOT, SMALL_EVENT
 
 

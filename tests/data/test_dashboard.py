@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bigconv.data import dashboard, store
+from bigconv.core.clock import iso
+from bigconv.data import dashboard, database
 from bigconv.data.checkin import check_in
 
 T0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)  # Morning slot is 10:00-11:00 UTC (GMT)
@@ -18,26 +19,26 @@ def sid(db, title, slot="Morning"):
 
 
 def react(db, session_id, kind, at, device="d"):
-    with store.immediate(db):
+    with database.immediate(db):
         db.execute(
             "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",
-            [session_id, kind, store.iso(at), device],
+            [session_id, kind, iso(at), device],
         )
 
 
 def feedback(db, session_id, rating, at, device, comment="", next_step=""):
-    with store.immediate(db):
+    with database.immediate(db):
         db.execute(
             "INSERT INTO feedback (session_id, rating, comment, next_step, at, device) VALUES (?, ?, ?, ?, ?, ?)",
-            [session_id, rating, comment, next_step, store.iso(at), device],
+            [session_id, rating, comment, next_step, iso(at), device],
         )
 
 
 def present(db, session_id, attendee_id, at):
-    with store.immediate(db):
+    with database.immediate(db):
         db.execute(
             "INSERT INTO attendance_records (session_id, attendee_id, at, station) VALUES (?, ?, ?, 'Room')",
-            [session_id, attendee_id, store.iso(at)],
+            [session_id, attendee_id, iso(at)],
         )
 
 
@@ -124,7 +125,7 @@ def test_room_loads_sorted_by_attention(db):
 
 def test_session_roster_present_first(db):
     s = sid(db, "Phonics")
-    with store.immediate(db):
+    with database.immediate(db):
         db.execute(
             "INSERT INTO allocations (attendee_id, session_id) VALUES (1, ?), (4, ?)", [s, s]
         )
@@ -139,7 +140,7 @@ def test_session_roster_present_first(db):
 
 
 def test_many_empty_rooms_are_one_alert(sample_event):
-    db = store.connect(sample_event.with_suffix(".db"))
+    db = database.connect(sample_event.with_suffix(".db"))
     at = dt.datetime(2026, 11, 27, 10, 5, tzinfo=dt.UTC)  # Workshops 1, twenty minutes in
     found = [a.text for a in dashboard.alerts(db, at)]
     assert len(found) == 1

@@ -15,15 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from bigconv.data import backup, fileguard, store
+from bigconv.core.clock import iso
+from bigconv.core.errors import RestoreRefused
+from bigconv.data import backup, database, fileguard
+from bigconv.data.log import log
 from tests.conftest import run_cli
 
 HOLD = textwrap.dedent(
     """
     import sys, time
-    from bigconv.data import fileguard, store
+    from bigconv.data import fileguard
+    from bigconv.data import database
+    from bigconv.core.clock import iso
+    from bigconv.data.log import log
     fileguard.set_label("station Desk 9")
-    db = store.connect(sys.argv[1])
+    db = database.connect(sys.argv[1])
     db.execute("SELECT count(*) FROM attendees").fetchone()
     print("holding", flush=True)
     time.sleep(60)
@@ -41,7 +47,7 @@ def holder(db_path: Path) -> subprocess.Popen:
 
 
 def rows(db_path: Path, sql: str) -> int:
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     try:
         return db.execute(sql).fetchone()[0]
     finally:
@@ -68,13 +74,13 @@ def test_a_program_started_after_a_hand_replacement_refuses_and_names_the_holder
 def test_a_log_left_by_killed_processes_is_moved_aside_never_read_into_another_file(
     small_db, tmp_path
 ):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     copy = backup.backup(small_db, tmp_path / "b")  # the file now, before the writes below
     before = db.execute("SELECT count(*) FROM log").fetchone()[0]
-    with store.immediate(db):
+    with database.immediate(db):
         for n in range(50):
-            store.log(db, "note", station="x", at=store.iso(), detail=f"only in the -wal {n}")
+            log(db, "note", station="x", at=iso(), detail=f"only in the -wal {n}")
     proc = holder(small_db)
     proc.send_signal(signal.SIGKILL)  # ends without removing its entry
     proc.wait()
@@ -93,7 +99,7 @@ def test_restore_changes_nothing_when_a_holder_does_not_pause(small_event, small
     proc = holder(small_db)
     try:
         before = fileguard.identity(small_db)
-        with pytest.raises(backup.RestoreRefused, match=rf"station Desk 9 \(pid {proc.pid}\)"):
+        with pytest.raises(RestoreRefused, match=rf"station Desk 9 \(pid {proc.pid}\)"):
             backup.restore(good, small_db, wait=0.5)
         assert fileguard.identity(small_db) == before
         assert fileguard.restore_marker(small_db) is None
@@ -104,9 +110,9 @@ def test_restore_changes_nothing_when_a_holder_does_not_pause(small_event, small
 
 
 def test_the_last_connection_leaves_the_file_whole(small_db):
-    db = store.connect(small_db)
-    with store.immediate(db):
-        store.log(db, "note", station="x", at=store.iso())
+    db = database.connect(small_db)
+    with database.immediate(db):
+        log(db, "note", station="x", at=iso())
     assert Path(f"{small_db}-wal").stat().st_size > 0
     db.close()
     assert Path(f"{small_db}-wal").stat().st_size == 0  # everything is in the .db itself
@@ -114,16 +120,16 @@ def test_the_last_connection_leaves_the_file_whole(small_db):
 
 
 def test_connections_never_checkpoint_by_themselves(small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
-    other = store.connect(small_db)  # a second holder: closing the first is not the last
-    with store.immediate(db):
+    other = database.connect(small_db)  # a second holder: closing the first is not the last
+    with database.immediate(db):
         for n in range(5000):
-            store.log(db, "note", station="x", at=store.iso(), detail="x" * 1000 + str(n))
+            log(db, "note", station="x", at=iso(), detail="x" * 1000 + str(n))
     size = Path(f"{small_db}-wal").stat().st_size
     assert size > 1000 * 4096  # past the page count where SQLite's own checkpoint would run
-    with store.immediate(db):
-        store.log(db, "note", station="x", at=store.iso())
+    with database.immediate(db):
+        log(db, "note", station="x", at=iso())
     db.close()  # not the process's last connection: no checkpoint
     assert Path(f"{small_db}-wal").stat().st_size >= size
     other.close()
@@ -132,7 +138,7 @@ def test_connections_never_checkpoint_by_themselves(small_db):
 def test_a_connection_collected_while_the_registry_is_busy_never_deadlocks(small_db):
     """The garbage collector may finalize a forgotten connection anywhere, even inside the
     registry's own lock on the same thread (a server once hung so)."""
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     done = threading.Event()
 
     def collect_inside_the_lock() -> None:
@@ -152,12 +158,12 @@ def test_checking_the_file_never_drops_sqlites_locks(small_db):
     """Closing any descriptor of a file drops every POSIX lock the process holds on it. The
     checks before each write must not: another program closing its connection would take the
     file for its own and delete the -wal under the running stations (bench.venue saw it)."""
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         before = fileguard.identity(small_db)
         for _ in range(3):
-            store.check_file(db)
-            assert store.file_replaced(db) is False
+            database.check_file(db)
+            assert database.file_replaced(db) is False
         fileguard.identity(small_db, with_id=True)
         other = subprocess.run(  # a plain SQLite program, as sqlite3 or Datasette would be
             [
@@ -171,6 +177,6 @@ def test_checking_the_file_never_drops_sqlites_locks(small_db):
         )
         assert other.returncode == 0
         assert fileguard.identity(small_db) == before  # its -wal and -shm untouched
-        store.check_file(db)
+        database.check_file(db)
     finally:
         db.close()

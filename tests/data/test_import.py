@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.attendees import ImportError_, import_csv
 
 
@@ -147,7 +147,7 @@ def test_unknown_map_column(db, tmp_path):
 
 
 def test_import_is_one_transaction_per_file(small_db, tmp_path):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     path = write(tmp_path, "First name,Surname\n" + "".join(f"P{i},Q{i}\n" for i in range(200)))
     before = db["log"].count
     import_csv(db, path)

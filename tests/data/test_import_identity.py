@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from bigconv.config import load_event
-from bigconv.data import store
+from bigconv.core.event import load_event
+from bigconv.data import database
 from bigconv.data.attendees import import_csv, map_columns
 from bigconv.data.sync import apply_event
 from tests.conftest import run_cli
@@ -100,7 +100,7 @@ def test_dry_run_shows_possible_duplicates_and_changes_nothing(small_event, smal
     assert result.returncode == 0, result.stderr
     assert "Would import 0" in result.stdout and "possible duplicates 1" in result.stdout
     assert "staff.csv:2: possible duplicate of Sarah Khan" in result.stderr
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert db["attendees"].count == 5
     db.close()
 
@@ -172,7 +172,7 @@ def test_replaced_choices_are_kept_with_when_why_and_who(db, tmp_path):
 
 
 def test_removing_a_session_keeps_its_allocations_and_choices(small_event, small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     oracy = db.execute("SELECT id, code FROM sessions WHERE title = 'Oracy'").fetchone()
     db["allocations"].insert({"attendee_id": 1, "session_id": oracy[0]})
     db.conn.commit()
@@ -206,7 +206,7 @@ def test_the_log_says_which_station_replaced_choices(small_event, small_db, tmp_
     path = write(tmp_path, "Staff ID,Choice 1,Choice 2\nS1,Oracy,Phonics\n", "choices.csv")
     done = run_cli("import-attendees", small_event, path, "--station", "Office laptop")
     assert done.returncode == 0, done.stderr
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert db.execute("SELECT DISTINCT station FROM preferences_replaced").fetchall() == [
         ("Office laptop",)
     ]

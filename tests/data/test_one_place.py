@@ -8,7 +8,8 @@ import sqlite3
 
 import pytest
 
-from bigconv.data import attendance, cpd, report, store, timetable
+from bigconv.core.clock import iso
+from bigconv.data import attendance, cpd, report, timetable
 from bigconv.data.attendance import ELSEWHERE, MARKED
 
 T1 = dt.datetime(2026, 11, 27, 10, 5, tzinfo=dt.UTC)
@@ -49,7 +50,7 @@ def test_move_stamps_the_first_mark_and_keeps_it(db):
         "SELECT session_id, undone_at, undone_by, moved_to FROM attendance_records ORDER BY id"
     ).fetchall()
     assert records == [
-        (i["Phonics/Room A"], store.iso(T2), "B", i["Wellbeing/Room B"]),
+        (i["Phonics/Room A"], iso(T2), "B", i["Wellbeing/Room B"]),
         (i["Wellbeing/Room B"], None, None, None),
     ]
     log = db.execute("SELECT action, station, session_id FROM log WHERE action LIKE 'attend%'")
@@ -77,7 +78,7 @@ def test_the_file_itself_refuses_two_places_in_one_slot(db):
         db.execute(
             "INSERT INTO attendance_records (session_id, attendee_id, at, station)"
             " VALUES (?, ?, ?, 'tool')",
-            [i["Wellbeing/Room B"], i["ada"], store.iso(T2)],
+            [i["Wellbeing/Room B"], i["ada"], iso(T2)],
         )
 
 
@@ -90,7 +91,7 @@ def test_overlapping_marks_from_an_older_file_count_once(db):
         db.execute(
             "INSERT INTO attendance_records (session_id, attendee_id, at, station)"
             " VALUES (?, ?, ?, 'old')",
-            [sid, i["ada"], store.iso(at)],
+            [sid, i["ada"], iso(at)],
         )
     db.conn.commit()
     tz = dt.UTC
@@ -133,7 +134,7 @@ def test_undoing_a_move_puts_the_person_back_where_they_were(db):
     assert not undone.checkin_undone  # the first mark's check-in stands
     assert attendance.headcount(db, a).present == 1
     assert attendance.headcount(db, b).present == 0
-    assert attendance.current_mark(db, a, i["ada"])[:2] == (store.iso(T1), "A")
+    assert attendance.current_mark(db, a, i["ada"])[:2] == (iso(T1), "A")
     records = db.execute(
         "SELECT session_id, undone_at IS NULL, moved_to FROM attendance_records ORDER BY id"
     ).fetchall()

@@ -13,8 +13,9 @@ import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bigconv.config import load_event
-from bigconv.data import attendance, dashboard, feedback, impact, report, store
+from bigconv.core.clock import iso, parse_iso
+from bigconv.core.event import load_event
+from bigconv.data import attendance, dashboard, database, feedback, impact, report
 from bigconv.data.schema import migrations
 from bigconv.data.sync import apply_event
 
@@ -38,11 +39,11 @@ SETTINGS = settings(
 
 
 def insert(db, sessions, stream):
-    with store.immediate(db):
+    with database.immediate(db):
         for which, kind, ms, device in stream:
             db.execute(
                 "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",
-                [sessions[which], kind, store.iso(T0 + dt.timedelta(milliseconds=ms)), device],
+                [sessions[which], kind, iso(T0 + dt.timedelta(milliseconds=ms)), device],
             )
 
 
@@ -73,9 +74,7 @@ def direct_minutes(db, now, minutes, session_id=None):
     first = (now - dt.timedelta(minutes=minutes - 1)).replace(second=0, microsecond=0)
     seen: list[set] = [set() for _ in range(minutes)]
     for sid, kind, device, at in db.execute("SELECT session_id, kind, device, at FROM reactions"):
-        i = int(
-            (store.parse_iso(at).replace(second=0, microsecond=0) - first).total_seconds() // 60
-        )
+        i = int((parse_iso(at).replace(second=0, microsecond=0) - first).total_seconds() // 60)
         if 0 <= i < minutes and session_id in (None, sid):
             seen[i].add((sid, kind, device))
     return [len(s) for s in seen]
@@ -87,7 +86,7 @@ def direct_buckets(db, session_id, minutes=5):
     for kind, device, at in db.execute(
         "SELECT kind, device, at FROM reactions WHERE session_id = ?", [session_id]
     ):
-        moment = report.floor_time(store.parse_iso(at).astimezone(LONDON), minutes)
+        moment = report.floor_time(parse_iso(at).astimezone(LONDON), minutes)
         seen.setdefault(moment, set()).add((kind, device))
     return {t: Counter(k for k, _ in pairs) for t, pairs in seen.items()}
 
@@ -98,7 +97,7 @@ def assert_figures_are_direct_counts(db, sessions, now):
     shown = {(s, k): n for s, st_ in stats.items() for k, n in st_.total.items()}
     assert shown == direct(db)
     recent = {(s, k): n for s, st_ in stats.items() for k, n in st_.recent.items() if n}
-    window = (store.iso(now - dashboard.WINDOW), store.iso(now))
+    window = (iso(now - dashboard.WINDOW), iso(now))
     assert recent == direct(db, "at > ? AND at <= ?", window)
     assert {s: st_.phones for s, st_ in stats.items() if st_.phones} == direct_phones(db, window)
     unhappy = {s: st_.negative_phones for s, st_ in stats.items() if st_.negative_phones}
@@ -140,14 +139,14 @@ def test_deleted_and_changed_taps_stop_counting(db, stream, removed, moved):
     sessions = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY id LIMIT 4")]
     insert(db, sessions, stream)
     ids = [r[0] for r in db.execute("SELECT id FROM reactions ORDER BY id")]
-    with store.immediate(db):
+    with database.immediate(db):
         for i, (which, kind, ms, device) in moved:
             db.execute(
                 "UPDATE reactions SET session_id = ?, kind = ?, at = ?, device = ? WHERE id = ?",
                 [
                     sessions[which],
                     kind,
-                    store.iso(T0 + dt.timedelta(milliseconds=ms)),
+                    iso(T0 + dt.timedelta(milliseconds=ms)),
                     device,
                     ids[i % len(ids)],
                 ],
@@ -224,7 +223,7 @@ def test_a_database_made_before_the_upgrade_reads_right(small_event, before, aft
         sessions = [r[0] for r in old.execute("SELECT id FROM sessions ORDER BY id LIMIT 4")]
         insert(old, sessions, before)
         old.close()
-        db = store.connect(path)  # the upgrade, as every station and server opens the file
+        db = database.connect(path)  # the upgrade, as every station and server opens the file
         try:
             assert_figures_are_direct_counts(db, sessions, T0)
             insert(db, sessions, after)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bigconv.data import backup, store
+from bigconv.data import backup, database
 from bigconv.data.schema import SCHEMA_SQL, current_schema, migrations
 
 OLD_DAY = Path(__file__).with_name("files") / "day-d0c39e8.db"
@@ -40,14 +40,14 @@ def test_steps_read_in_the_order_they_run_and_keep_their_recorded_names():
 def test_a_file_from_an_older_bigconv_opens_and_upgrades(tmp_path):
     old = tmp_path / "day.db"
     shutil.copyfile(OLD_DAY, old)
-    db = store.connect(old)  # applies the steps the old file lacks
+    db = database.connect(old)  # applies the steps the old file lacks
     try:
         assert db.execute("SELECT count(*) FROM checkins").fetchone()[0] == 3
         assert db.execute("SELECT count(*) FROM reactions").fetchone()[0] == 3
         assert db.execute("SELECT rating, next_step FROM feedback").fetchall() == [
             (4, "Try think-pair-share")
         ]
-        fresh = store.connect(tmp_path / "fresh.db")
+        fresh = database.connect(tmp_path / "fresh.db")
         try:
             assert shape(db) == shape(fresh)  # the same tables, indexes, views, triggers
         finally:

@@ -83,11 +83,11 @@ def test_matches_carry_check_in_state(db):
 
 
 def test_index_rebuilds_when_another_connection_adds_someone(small_db, db):
-    from bigconv.data import store
+    from bigconv.data import database
 
     index = AttendeeIndex(db)
     assert index.search("ffion") == []
-    other = store.connect(small_db)
+    other = database.connect(small_db)
     register_walk_in(other, first_name="Ffion", last_name="Wynne-Jones", station="Desk 2")
     other.close()
     assert [p.name for p, _ in index.search("wynne")] == ["Ffion Wynne-Jones"]
@@ -106,10 +106,10 @@ def test_lookup_prefers_exact_over_typos(db):
 
 
 def test_index_follows_changed_and_added_people(small_db, db):
-    from bigconv.data import store
+    from bigconv.data import database
 
     index = AttendeeIndex(db)
-    other = store.connect(small_db)
+    other = database.connect(small_db)
     ada = lookup(other, "ada lovelace")[0].person
     other["attendees"].update(ada.id, {"last_name": "King"})  # a correction made elsewhere
     register_walk_in(other, first_name="Ada", last_name="Byron", station="Desk 2")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bigconv.config import load_event
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.core.event import load_event
+from bigconv.data import database
 from bigconv.data.checkin import check_in
 from bigconv.data.sync import SyncRefused, apply_event
 
@@ -29,7 +30,7 @@ def dump(db) -> dict:
 
 
 def test_sample_day_has_design_tables_and_sizes(sample_event):
-    db = store.connect(sample_event.with_suffix(".db"))
+    db = database.connect(sample_event.with_suffix(".db"))
     assert DESIGN_TABLES <= set(db.table_names())
     assert {"checkins", "attendance"} <= set(db.view_names())
     assert db["attendees"].count == 850
@@ -46,7 +47,7 @@ def test_sample_day_has_design_tables_and_sizes(sample_event):
 
 
 def test_init_twice_changes_nothing(small_event, small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     before = dump(db)
     report = apply_event(db, load_event(small_event))
     assert report.unchanged
@@ -55,8 +56,8 @@ def test_init_twice_changes_nothing(small_event, small_db):
 
 def test_codes_are_stable_across_fresh_databases(small_event, tmp_path):
     event = load_event(small_event)
-    a = store.connect(tmp_path / "a.db")
-    b = store.connect(tmp_path / "b.db")
+    a = database.connect(tmp_path / "a.db")
+    b = database.connect(tmp_path / "b.db")
     apply_event(a, event)
     apply_event(b, event)
     assert [r["code"] for r in a["sessions"].rows] == [r["code"] for r in b["sessions"].rows]
@@ -70,23 +71,23 @@ def edit(path, old, new):
 
 def record_everything(db, session_id):
     check_in(db, 1, station="Desk 1")
-    with store.immediate(db):
+    with database.immediate(db):
         db.execute(
             "INSERT INTO attendance_records (session_id, attendee_id, at, station) VALUES (?, 1, ?, 'Room')",
-            [session_id, store.iso()],
+            [session_id, iso()],
         )
         db.execute(
             "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, 'useful', ?, 'd1')",
-            [session_id, store.iso()],
+            [session_id, iso()],
         )
         db.execute(
             "INSERT INTO feedback (session_id, rating, at, device) VALUES (?, 5, ?, 'd1')",
-            [session_id, store.iso()],
+            [session_id, iso()],
         )
 
 
 def test_rename_keeps_code_and_rows(small_event, small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     phonics = db.execute("SELECT id, code FROM sessions WHERE title = 'Phonics'").fetchone()
     record_everything(db, phonics[0])
     edit(small_event, 'title = "Phonics"', 'title = "Phonics for everyone"')
@@ -104,7 +105,7 @@ def test_rename_keeps_code_and_rows(small_event, small_db):
 
 
 def test_move_to_another_room_keeps_rows(small_event, small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     oracy = db.execute("SELECT id, code FROM sessions WHERE title = 'Oracy'").fetchone()
     record_everything(db, oracy[0])
     edit(small_event, 'room = "Room B"\nslot = "Afternoon"', 'room = "Hall"\nslot = "Afternoon"')
@@ -117,7 +118,7 @@ def test_move_to_another_room_keeps_rows(small_event, small_db):
 
 
 def test_removing_a_session_with_data_is_refused_and_changes_nothing(small_event, small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     oracy = db.execute("SELECT id FROM sessions WHERE title = 'Oracy'").fetchone()[0]
     record_everything(db, oracy)
     before = dump(db)
@@ -134,7 +135,7 @@ def test_removing_a_session_with_data_is_refused_and_changes_nothing(small_event
 
 
 def test_removing_an_unused_session_and_room(small_event, small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     text = small_event.read_text()
     text = text.replace('[[sessions]]\ntitle = "Oracy"\nroom = "Room B"\nslot = "Afternoon"\n', "")
     small_event.write_text(text)

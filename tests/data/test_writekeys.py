@@ -8,7 +8,8 @@ import sqlite3
 
 import pytest
 
-from bigconv.data import feedback, store, writekeys
+from bigconv.core.clock import iso
+from bigconv.data import database, feedback, writekeys
 from bigconv.data.writekeys import BadKey, check_key, once, request_digest
 
 T0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
@@ -33,7 +34,7 @@ def test_a_repeat_returns_the_first_result_and_stores_nothing(db):
     what = request_digest("feedback", 1, {"rating": 4})
     first = once(db, "phone-1", "k", what, store_feedback(db), at=T0)
     again = once(db, "phone-1", "k", what, store_feedback(db), at=T0 + dt.timedelta(hours=1))
-    assert again == first == store.iso(T0)
+    assert again == first == iso(T0)
     assert rows(db, "feedback") == 1 and rows(db, "write_keys") == 1
 
 
@@ -63,20 +64,20 @@ def test_a_write_that_rolls_back_does_not_spend_its_key(db):
 def test_the_key_commits_with_the_write_in_a_group_commit(small_db):
     """Inside the site's group commit (one transaction for a batch of writes) the key is
     committed with its row, and a sibling that fails takes neither with it."""
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     what = request_digest("feedback")
 
     def failing(conn):
         once(conn, "phone-2", "k", what, store_feedback(db, device="phone-2"), at=T0)
         raise feedback.UnknownKind("x")
 
-    results = store.group_commit(
+    results = database.group_commit(
         db,
         [lambda conn: once(conn, "phone-1", "k", what, store_feedback(db), at=T0), failing],
     )
     db.close()
     assert isinstance(results[1], feedback.UnknownKind)
-    other = store.connect(small_db)  # what another program sees once it was acknowledged
+    other = database.connect(small_db)  # what another program sees once it was acknowledged
     try:
         assert other.execute("SELECT device FROM write_keys").fetchall() == [("phone-1",)]
         assert other.execute("SELECT device FROM feedback").fetchall() == [("phone-1",)]

@@ -2,7 +2,7 @@
 
 Usage: python _station_writer.py DB STATION
 Records a reaction every few milliseconds through the data layer, as a station records an
-action: `store.immediate` (which checks the file under the write lock), and on a database
+action: `database.immediate` (which checks the file under the write lock), and on a database
 problem it does what a station does (bigconv/tui/app.py `try_recover`): reconnect if the file
 was replaced and can be opened, else wait and retry. Prints, flushed:
     ack DEVICE          after each commit returned (DEVICE is unique per action)
@@ -16,7 +16,9 @@ import sqlite3
 import sys
 import time
 
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.core.errors import StoreError
+from bigconv.data import database
 
 
 def say(*parts: object) -> None:
@@ -25,22 +27,22 @@ def say(*parts: object) -> None:
 
 
 def main(db_path: str, station: str) -> None:
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     last_refusal = ""
     for n in itertools.count():
         device = f"{station}-{n}"
         try:
-            if store.file_replaced(db):
+            if database.file_replaced(db):
                 db.close()
-                db = store.connect(db_path)
-            with store.immediate(db):
+                db = database.connect(db_path)
+            with database.immediate(db):
                 session_id = db.execute("SELECT min(id) FROM sessions").fetchone()[0]
                 db.execute(
                     "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, 'useful', ?, ?)",
-                    [session_id, store.iso(), device],
+                    [session_id, iso(), device],
                 )
-        except (store.StoreError, sqlite3.Error) as exc:
-            message = store.describe(exc, db_path)
+        except (StoreError, sqlite3.Error) as exc:
+            message = database.describe(exc, db_path)
             if message != last_refusal:
                 say("refused", message.replace("\n", " "))
                 last_refusal = message

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from bigconv.data import store
+from bigconv.core.clock import iso, utcnow
+from bigconv.data import database
 from bigconv.data.checkin import check_in, undo_checkin
 
 
@@ -20,7 +21,7 @@ def ack(*parts) -> None:
 
 
 def main(db_path: str, station: str, part: int, parts: int) -> None:
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     people = [
         r[0] for r in db.execute("SELECT id FROM attendees ORDER BY id") if r[0] % parts == part
     ]
@@ -31,19 +32,19 @@ def main(db_path: str, station: str, part: int, parts: int) -> None:
             result = check_in(db, person, station=station)
             if result.checked_in:
                 ack("checkin", person, result.at)
-            with store.immediate(db):
+            with database.immediate(db):
                 cursor = db.execute(
                     "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, 'useful', ?, ?)",
-                    [session_id, store.iso(), f"{station}-{n}"],
+                    [session_id, iso(), f"{station}-{n}"],
                 )
             ack("reaction", cursor.lastrowid)
             n += 1
         for person in people:
             # Deliberate clock read: an undo is stamped with this machine's time, like a desk's;
             # the test checks the stamp was stored as acknowledged, never its value.
-            when = store.utcnow()
+            when = utcnow()
             if undo_checkin(db, person, station=station, at=when):
-                ack("undo", person, store.iso(when))
+                ack("undo", person, iso(when))
 
 
 if __name__ == "__main__":

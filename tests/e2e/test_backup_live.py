@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bigconv.data import backup, store
+from bigconv.data import backup, database
 from tests.e2e.storm import Storm, missing
 
 
@@ -28,7 +28,7 @@ def test_backup_while_writers_write(small_db, tmp_path):
         assert missing(copy, storm.snapshot()) != []
     finally:
         copy.close()
-    live = store.connect(small_db)
+    live = database.connect(small_db)
     try:
         assert missing(live, storm.snapshot()) == []
     finally:

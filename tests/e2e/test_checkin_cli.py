@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.checkin import current_checkin
 from bigconv.data.search import lookup
 from tests.conftest import run_cli
 
 
 def badge_of(small_db, query):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return lookup(db, query)[0].person
     finally:
@@ -27,7 +27,7 @@ def test_check_in_by_name_then_refused_then_undo(small_event, small_db):
     assert again.stderr.startswith("Already checked in:") and "by Kiosk" in again.stderr
     undone = run_cli("undo-checkin", small_event, ada.badge, "--station", "Desk 2")
     assert undone.returncode == 0 and "Check-in undone" in undone.stdout
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert current_checkin(db, ada.id) is None
     db.close()
     twice = run_cli("undo-checkin", small_event, ada.badge)
@@ -40,7 +40,7 @@ def test_several_matches_are_listed_and_nothing_changes(small_event, small_db):
     lines = result.stderr.splitlines()
     assert lines[0] == "sarah khan: 2 attendees match; give a badge code or more of the name:"
     assert "Alpha School" in lines[1] and "Beta School" in lines[2]
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert db.execute("SELECT count(*) FROM checkins").fetchone()[0] == 0
     db.close()
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.data import database
 from tests.e2e.storm import Storm, missing
 
 
@@ -16,7 +17,7 @@ def test_sigkill_mid_storm_loses_nothing_acknowledged(small_db):
     assert {"checkin", "reaction", "undo"} <= {a[0] for a in acks}
     assert all(p.returncode == -9 for p in storm.procs)  # killed, not finished
 
-    db = store.connect(small_db)  # a restart: WAL recovery happens here
+    db = database.connect(small_db)  # a restart: WAL recovery happens here
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert missing(db, acks) == []
@@ -24,10 +25,10 @@ def test_sigkill_mid_storm_loses_nothing_acknowledged(small_db):
         logged = set(db.execute("SELECT attendee_id, at FROM log WHERE action = 'checkin'"))
         assert {(int(a[1]), a[2]) for a in acks if a[0] == "checkin"} <= logged
         # And the database still takes writes after the crash.
-        with store.immediate(db):
+        with database.immediate(db):
             db.execute(
                 "INSERT INTO reactions (session_id, kind, at, device) VALUES (1, 'useful', ?, 'after')",
-                [store.iso()],
+                [iso()],
             )
     finally:
         db.close()

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
+from bigconv.data import database, impact
 from bigconv.data import followup as fu
-from bigconv.data import impact, store
 from bigconv.data.cpd import records
 from bigconv.data.report import build
 from bigconv.report import render_certificates, render_report
@@ -34,7 +34,7 @@ LONDON = ZoneInfo("Europe/London")
 @pytest.fixture
 async def day(small_event: Path, small_db: Path):
     """The recorded morning, everyone's day link, and the phone site serving it."""
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     ids = fill_day(db)
     issued = fu.create_day_links(db, expires=at(23, 0), station="Office", at=at(8, 0))
     db.close()
@@ -103,7 +103,7 @@ async def test_the_whole_loop_from_the_day_to_the_certificate(browser, day, smal
 
     # Four weeks later: a round, and each named person answers on their own phone.
     clock.now = at(16, 0) + dt.timedelta(days=20)
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     _, issued = fu.create_round(
         db, "4 weeks", closes=clock.now + dt.timedelta(days=28), station="Office", at=clock.now
     )
@@ -144,7 +144,7 @@ async def test_the_whole_loop_from_the_day_to_the_certificate(browser, day, smal
     ]
 
     # The school's page, the report's evidence table and a certificate.
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     digests = impact.school_digests(db)
     write_schools(digests, tmp_path / "schools", event="Small Test Day", tz=LONDON)
     alpha = (tmp_path / "schools" / "alpha-school.html").read_text(encoding="utf-8")
@@ -205,7 +205,7 @@ async def test_personal_pages_fit_a_320px_phone_with_44px_targets_and_contrast(
     await page.get_by_role("button", name="Save what I'll try").click()
     await expect(page.locator("#commit .notice")).to_contain_text("Saved, with your name")
     clock.now = at(16, 0) + dt.timedelta(days=20)
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     _, issued = fu.create_round(
         db, "4 weeks", closes=clock.now + dt.timedelta(days=28), station="Office", at=clock.now
     )

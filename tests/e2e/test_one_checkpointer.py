@@ -30,7 +30,7 @@ from pathlib import Path
 import aiohttp
 import pyte
 
-from bigconv.data import feedback, fileguard, staff, store
+from bigconv.data import database, feedback, fileguard, staff
 from tests.conftest import require_tool
 from tests.e2e.test_serve_crash import free_port, wait_until_up
 
@@ -286,7 +286,7 @@ def children(pid: int) -> set[int]:
 async def test_only_the_server_writes_the_database_file(small_event, small_db, tmp_path):
     require_tool("strace")
     started = time.monotonic()
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     passcode = staff.staff_passcode(db)
     codes = [r[0] for r in db.execute("SELECT code FROM sessions ORDER BY id")]
     kinds = [k.key for k in feedback.reaction_kinds(db)]
@@ -381,7 +381,7 @@ async def test_only_the_server_writes_the_database_file(small_event, small_db, t
     # The positive control: with the server gone, the command leaves the file whole on close.
     control = read_trace(logs / "cli-after.log")
     assert control.writers.get(main_file) == {control.root}
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         rows = db.execute("SELECT station FROM checkins ORDER BY station").fetchall()
         assert [r[0] for r in rows] == [*DESKS, "after"]

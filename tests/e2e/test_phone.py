@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bigconv.config import load_event
-from bigconv.data import store
+from bigconv.core.event import load_event
+from bigconv.data import database
 from bigconv.data.timetable import sessions
 from bigconv.printables import write_session_codes
 from bigconv.web.server import make_web_app
@@ -28,7 +28,7 @@ async def site(small_event: Path, small_db: Path, tmp_path: Path):
     event = load_event(small_event)
     server = TestServer(make_web_app(small_db, event, clock=Clock()), host="127.0.0.1")
     await server.start_server()
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     phonics = [s for s in sessions(db) if s.title == "Phonics"]
     db.close()
     base = f"http://127.0.0.1:{server.port}"

@@ -21,7 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bigconv.data import backup, store
+from bigconv.data import backup, database
 from tests.conftest import run_cli
 from tests.e2e.test_serve_crash import free_port, wait_until_up
 
@@ -162,7 +162,7 @@ def put_back(how: str, db_path: Path, good: Path) -> None:
 
 def start_serve(event: Path, db_path: Path) -> tuple[subprocess.Popen, str, str]:
     """The real `bigconv serve` on a free port; its address and a session code."""
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     code = db.execute("SELECT code FROM sessions ORDER BY id LIMIT 1").fetchone()[0]
     db.close()
     port = free_port()

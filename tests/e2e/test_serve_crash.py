@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bigconv.data import feedback, store
+from bigconv.data import database, feedback
 from bigconv.web.common.site import DEVICE_COOKIE
 
 PHONES_AT_ONCE = 6
@@ -122,7 +122,7 @@ def lost(db, acks: list[Ack]) -> list[Ack]:
 
 
 async def test_sigkill_serve_mid_storm_loses_no_acknowledged_action(small_event, small_db: Path):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     codes = [r[0] for r in db.execute("SELECT code FROM sessions ORDER BY id")]
     kinds = [k.key for k in feedback.reaction_kinds(db)]
     db.close()
@@ -145,7 +145,7 @@ async def test_sigkill_serve_mid_storm_loses_no_acknowledged_action(small_event,
     assert {a.kind for a in acks} == {"reaction", "feedback"}
     assert len({a.device for a in acks}) > PHONES_AT_ONCE  # many phones, each its own device
 
-    db = store.connect(small_db)  # a restart: WAL recovery happens here
+    db = database.connect(small_db)  # a restart: WAL recovery happens here
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert lost(db, acks) == []

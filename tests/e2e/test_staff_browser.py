@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bigconv.config import load_event
-from bigconv.data import staff, store
+from bigconv.core.event import load_event
+from bigconv.data import database, staff
 from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE
 
@@ -23,7 +23,7 @@ async def server(small_event: Path, small_db: Path):
 
 
 async def test_log_in_open_a_station_and_close_it(browser, server, small_db, tmp_path):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     passcode = staff.staff_passcode(db)
     db.close()
     site = server.app[STAFF_APP][STAFF_SITE]

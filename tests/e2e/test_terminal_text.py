@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from bigconv.data import store
+from bigconv.data import database
 from tests.conftest import require_tool
 from tests.test_untrusted_text import STORABLE
 
@@ -22,8 +22,8 @@ def tmux(*args: str) -> str:
 
 def test_a_hostile_name_stays_text_in_a_real_terminal(small_event, small_db):
     require_tool("tmux")
-    db = store.connect(small_db)
-    with store.immediate(db):  # as a hostile CSV stored it before the rule (or another tool)
+    db = database.connect(small_db)
+    with database.immediate(db):  # as a hostile CSV stored it before the rule (or another tool)
         db.execute("UPDATE attendees SET last_name = ? WHERE first_name = 'Ada'", [STORABLE])
     db.close()
     session = f"wt14-text-{secrets.token_hex(4)}"

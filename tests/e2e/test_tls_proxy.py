@@ -24,8 +24,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
+from bigconv.data import database
 from bigconv.data import followup as fu
-from bigconv.data import store
 from tests.conftest import ROOT, require_tool
 from tests.web.conftest import MORNING
 
@@ -101,7 +101,7 @@ async def wait_for(url: str, proc: subprocess.Popen, **session) -> None:
 def prepare(db_path: Path) -> tuple[str, int, str]:
     """Ada named a commitment on the day; a follow-up round is open. Returns a session code,
     Ada's commitment id and her follow-up link."""
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     code, sid = db.execute("SELECT code, id FROM sessions WHERE title = 'Phonics'").fetchone()
     ada = db.execute("SELECT id FROM attendees WHERE first_name = 'Ada'").fetchone()[0]
     fu.record_commitment(db, sid, "day-phone", try_text="Exit tickets", attendee_id=ada, at=MORNING)
@@ -114,7 +114,7 @@ def prepare(db_path: Path) -> tuple[str, int, str]:
 
 
 def count(db_path: Path, sql: str) -> int:
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     try:
         return db.execute(sql).fetchone()[0]
     finally:

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bigconv.data import store
+from bigconv.data import database
 from tests.conftest import require_tool
 
 SIZES = [(80, 24), (120, 30)]
@@ -67,7 +67,7 @@ def screen(name: str) -> str:
 
 
 def person_ids(small_db, surname: str) -> list[int]:
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return [r[0] for r in db.execute("SELECT id FROM attendees WHERE last_name = ?", [surname])]
     finally:
@@ -75,7 +75,7 @@ def person_ids(small_db, surname: str) -> list[int]:
 
 
 def rows(small_db, sql: str) -> list[tuple]:
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return [tuple(r) for r in db.execute(sql)]
     finally:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bigconv.config import load_event
-from bigconv.data import allocate, store
+from bigconv.core.clock import iso
+from bigconv.core.event import load_event
+from bigconv.data import allocation, database
+from bigconv.data.meta import set_meta
 from tests.conftest import copy_day
 
 # 10:05 on the day: Workshops 1 (09:45-10:45, GMT) has been running for twenty minutes.
@@ -26,18 +28,20 @@ def busy_template(sample_template: Path, tmp_path_factory) -> Path:
 def make_busy(folder: Path) -> Path:
     """Make the initialised sample day in `folder` busy (scripts/screenshots.py uses it too)."""
     event = load_event(folder / "sample_event.toml")
-    db = store.connect(folder / "sample_event.db")
-    with store.immediate(db):  # a fixed phone address, so pictures do not depend on this machine's
-        store.set_meta(db, "base_url", "http://192.0.2.10:8000")
-    allocate.write(db, allocate.allocate(db, event.audiences, seed=0), station="setup")
+    db = database.connect(folder / "sample_event.db")
+    with database.immediate(
+        db
+    ):  # a fixed phone address, so pictures do not depend on this machine's
+        set_meta(db, "base_url", "http://192.0.2.10:8000")
+    allocation.write(db, allocation.allocate(db, event.audiences, seed=0), station="setup")
     rng = random.Random(7)
     start = dt.datetime(2026, 11, 27, 8, 20, tzinfo=dt.UTC)
     people = [r[0] for r in db.execute("SELECT id FROM attendees ORDER BY id")]
     arrived = people[:700]
     slot = db.execute("SELECT id FROM slots WHERE label = 'Workshops 1'").fetchone()[0]
-    with store.immediate(db):
+    with database.immediate(db):
         for n, aid in enumerate(arrived):
-            at = store.iso(start + dt.timedelta(seconds=n * 7))
+            at = iso(start + dt.timedelta(seconds=n * 7))
             db.execute(
                 "INSERT INTO checkin_records (attendee_id, at, station) VALUES (?, ?, ?)",
                 [aid, at, f"Desk {n % 4 + 1}"],
@@ -52,7 +56,7 @@ def make_busy(folder: Path) -> Path:
             if aid in present and rng.random() < 0.8:
                 db.execute(
                     "INSERT INTO attendance_records (session_id, attendee_id, at, station) VALUES (?, ?, ?, 'Door')",
-                    [sid, aid, store.iso(dt.datetime(2026, 11, 27, 9, 47, tzinfo=dt.UTC))],
+                    [sid, aid, iso(dt.datetime(2026, 11, 27, 9, 47, tzinfo=dt.UTC))],
                 )
         sessions = [
             r[0]
@@ -67,7 +71,7 @@ def make_busy(folder: Path) -> Path:
             )
             db.execute(
                 "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",
-                [sid, kind, store.iso(at), f"d{n}"],
+                [sid, kind, iso(at), f"d{n}"],
             )
         comments = [
             "Really practical, thank you",
@@ -85,7 +89,7 @@ def make_busy(folder: Path) -> Path:
             at = dt.datetime(2026, 11, 27, 9, 55, tzinfo=dt.UTC) + dt.timedelta(seconds=n * 10)
             db.execute(
                 "INSERT INTO feedback (session_id, rating, next_step, comment, at, device) VALUES (?, ?, ?, ?, ?, ?)",
-                [sessions[n % 7], 2 + n % 4, steps[n % 4], comments[n % 4], store.iso(at), f"f{n}"],
+                [sessions[n % 7], 2 + n % 4, steps[n % 4], comments[n % 4], iso(at), f"f{n}"],
             )
     db.close()
     return folder

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bigconv.data import store
+from bigconv.core.clock import utcnow
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 
@@ -14,7 +14,7 @@ from bigconv.tui.config import StationConfig
 def test_without_a_clock_a_station_goes_by_the_real_time(small_db):
     """`bigconv run` without --at gives no clock."""
     app = make_app(small_db, StationConfig(clock=None))
-    assert app.clock is store.utcnow
+    assert app.clock is utcnow
     app.db.close()
 
 

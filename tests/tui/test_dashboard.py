@@ -9,7 +9,8 @@ import textwrap
 
 from textual.widgets import DataTable, Static
 
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.data import database
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 
@@ -18,12 +19,13 @@ CLOCK = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC)  # Morning slot, 15 min
 WRITER = textwrap.dedent(
     """
     import sys
-    from bigconv.data import store
+    from bigconv.data import database
+    from bigconv.core.clock import iso
     from bigconv.data.checkin import check_in
-    db = store.connect(sys.argv[1])
+    db = database.connect(sys.argv[1])
     check_in(db, 2, station="Desk 9")
     sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]
-    with store.immediate(db):
+    with database.immediate(db):
         for i in range(5):
             db.execute("INSERT INTO reactions (session_id, kind, at, device) VALUES (?, 'lost', ?, ?)",
                        [sid, "2026-11-27T10:14:00.000+00:00", f"dev{i}"])
@@ -76,19 +78,19 @@ async def test_dashboard_updates_from_another_process_without_input(small_db):
 
 
 async def test_drill_down_shows_roster_and_feedback(small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]
-    with store.immediate(db):
+    with database.immediate(db):
         db.execute(
             "INSERT INTO allocations (attendee_id, session_id) VALUES (1, ?), (3, ?)", [sid, sid]
         )
         db.execute(
             "INSERT INTO attendance_records (session_id, attendee_id, at, station) VALUES (?, 3, ?, 'Room A')",
-            [sid, store.iso(CLOCK)],
+            [sid, iso(CLOCK)],
         )
         db.execute(
             "INSERT INTO feedback (session_id, rating, comment, next_step, at, device) VALUES (?, 5, '[b]great[/b]', 'quizzes', ?, 'x')",
-            [sid, store.iso(CLOCK)],
+            [sid, iso(CLOCK)],
         )
     app = make_app(
         small_db, StationConfig(station="Organiser", mode="dashboard", clock=lambda: CLOCK)
@@ -122,9 +124,9 @@ def test_the_last_ten_minutes_count_each_phone_once(small_db):
     from bigconv.data import dashboard
     from bigconv.tui.stations.dashboard import reactions_cell
 
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]
-    with store.immediate(db):
+    with database.immediate(db):
         for kind, device in (("lost", "one"), ("slower", "one"), ("lost", "two")):
             db.execute(
                 "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",

@@ -8,7 +8,7 @@ import pytest
 from textual import events
 from textual.widgets import DataTable, Input, SelectionList
 
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.checkin import check_in, current_checkin
 from bigconv.data.desk import day_sessions
 from bigconv.data.search import lookup
@@ -66,7 +66,7 @@ async def type_text(pilot, text: str) -> None:
 
 
 def person(small_db, query):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return lookup(db, query)[0].person
     finally:
@@ -74,7 +74,7 @@ def person(small_db, query):
 
 
 def state(small_db, attendee_id):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return current_checkin(db, attendee_id)
     finally:
@@ -82,7 +82,7 @@ def state(small_db, attendee_id):
 
 
 def log_actions(small_db) -> list[str]:
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return [row[0] for row in db.execute("SELECT action FROM log ORDER BY id")]
     finally:
@@ -122,7 +122,7 @@ async def test_type_a_partial_name_pick_and_check_in(small_db):
 
 
 def lookup_all(small_db, query):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return lookup(db, query)
     finally:
@@ -133,7 +133,7 @@ async def test_banner_lists_the_persons_sessions_in_time_order(small_db):
     from bigconv.data.desk import allocate_places
     from bigconv.data.timetable import sessions
 
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     ada = lookup(db, "ada lovelace")[0].person
     by_title = {(s.title, s.slot): s.id for s in sessions(db)}
     allocate_places(db, ada.id, [by_title[("Oracy", "Afternoon")]], station="t")
@@ -179,7 +179,7 @@ async def test_scan_checks_in_at_once_and_ignores_a_double_read(small_db):
 
 async def test_already_checked_in_at_another_desk(small_db):
     zoe = person(small_db, "zoe")
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     check_in(db, zoe.id, station="Desk 2", at=T0 - dt.timedelta(minutes=12))
     db.close()
     app = desk_app(small_db)
@@ -199,7 +199,7 @@ async def test_a_check_in_elsewhere_updates_counters_and_rows(small_db):
         assert "0 / 5" in str(app.screen.query_one(Counters).content)
         await type_text(pilot, "ada")
         assert rows(app)[0][1] == "· not yet"
-        other = store.connect(small_db)
+        other = database.connect(small_db)
         check_in(other, person(small_db, "ada lovelace").id, station="Desk 4", at=T0)
         other.close()
         await until(pilot, lambda: rows(app)[0][1] == "✔ 08:30 Desk 4")  # the next poll
@@ -253,7 +253,7 @@ async def test_walk_in_registered_checked_in_and_given_a_place(small_db):
     nia = person(small_db, "nia walker")
     assert nia.school == "Gamma School"
     assert state(small_db, nia.id)[1] == "Desk 1"
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert [s.title for s in day_sessions(db, nia.id)] == ["Phonics"]
     db.close()
 
@@ -429,7 +429,7 @@ async def test_walk_in_form_typed_faster_than_the_screen_draws(small_db):
         )
     omar = person(small_db, "omar farouk")
     assert (omar.first_name, omar.last_name, omar.school, omar.role, omar.email) == tuple(fields)
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert [s.session_id for s in day_sessions(db, omar.id)] == [second.session_id]
     db.close()
 
@@ -441,7 +441,7 @@ async def test_banner_shows_one_place_per_slot_where_they_are_present(small_db):
     from bigconv.data.desk import allocate_places
     from bigconv.data.timetable import sessions
 
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     ada = lookup(db, "ada lovelace")[0].person
     by_title = {(s.title, s.slot): s.id for s in sessions(db)}
     allocate_places(db, ada.id, [by_title[("Phonics", "Morning")]], station="t")

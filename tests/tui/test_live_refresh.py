@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bigconv.data import feedback, store
+from bigconv.data import database, feedback
 from tests.tui.test_room import MORNING, SIZE, app_for, seeded  # noqa: F401  (fixture)
 
 
@@ -21,7 +21,7 @@ async def test_a_room_does_not_refresh_for_another_sessions_reaction(
     small_db,
 ):
     app = app_for(small_event, room="Room A")  # showing Phonics
-    phone = store.connect(small_db)  # another connection, as the phone site's
+    phone = database.connect(small_db)  # another connection, as the phone site's
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         before = app.refreshes

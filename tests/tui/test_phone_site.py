@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.web.server import make_web_app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from bigconv.data import store
+from bigconv.data import database
 from tests.test_untrusted_text import STORABLE, unsafe
 from tests.tui.test_desk import desk_app
 
@@ -20,8 +20,8 @@ def screen_text(app) -> str:
 
 
 async def test_dirty_name_in_the_desk_results_is_drawn_without_controls(small_db):
-    db = store.connect(small_db)
-    with store.immediate(db):  # as a hostile CSV once stored it, before the rule existed
+    db = database.connect(small_db)
+    with database.immediate(db):  # as a hostile CSV once stored it, before the rule existed
         db.execute("UPDATE attendees SET last_name = ? WHERE first_name = 'Ada'", [STORABLE])
     db.close()
     app = desk_app(small_db)

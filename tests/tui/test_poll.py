@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.checkin import check_in
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
@@ -19,7 +19,7 @@ async def test_a_poll_while_the_screen_stack_is_empty_waits_for_the_next_screen(
     app = make_app(small_db, StationConfig(station="Desk 1", mode="desk", clock=lambda: MORNING))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        other = store.connect(small_db)
+        other = database.connect(small_db)
         check_in(other, 1, station="Desk 2")
         other.close()
         stack = app._screen_stacks[app.current_mode]  # the state the timer met, made on purpose

@@ -19,7 +19,8 @@ import aiohttp
 import pytest
 
 from bigconv.cli import initialise, load
-from bigconv.data import store
+from bigconv.core.clock import OffsetClock, parse_iso, utcnow
+from bigconv.data import database
 from bigconv.net import is_loopback, loopback_warning, phone_base_url
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
@@ -44,7 +45,7 @@ def local_event(small_event: Path) -> Path:
 
 
 def phonics_code(db_path: Path) -> str:
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     try:
         return db.execute("SELECT code FROM sessions WHERE title = 'Phonics'").fetchone()[0]
     finally:
@@ -101,7 +102,7 @@ async def test_room_qr_header_and_phone_site_share_the_served_port(local_event, 
                 assert r.status == 200
         stamped = app.db.execute("SELECT at FROM reactions").fetchone()[0]
     assert zbar(half_blocks_to_png(lines, tmp_path / "room.png")) == url
-    assert store.parse_iso(stamped) == MORNING
+    assert parse_iso(stamped) == MORNING
 
 
 # -- real processes -----------------------------------------------------------------------------
@@ -195,10 +196,10 @@ def test_browser_station_shows_the_serving_address_and_clock(local_event, tmp_pa
     ctx = load(local_event, None)
     # Deliberate clock read: `serve --at` hands its stations an offset from this machine's
     # clock (faked or not), which the station process adds to the same clock.
-    offset = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC) - store.utcnow()
+    offset = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC) - utcnow()
     public = "http://192.0.2.44:8765"
     web_app = make_web_app(
-        ctx.db_path, ctx.event, staff=True, clock=store.OffsetClock(offset), public_url=public
+        ctx.db_path, ctx.event, staff=True, clock=OffsetClock(offset), public_url=public
     )
     command = web_app[STAFF_APP][STAFF_SITE].command
     assert "--public-url" in command and "--clock-offset" in command
@@ -257,8 +258,8 @@ def test_serve_at_drives_the_phone_site_and_stamps_feedback(local_event, tmp_pat
         out, err = process.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/CODE" in out
     assert "127.0.0.1 only" in err
-    db = store.connect(ctx.db_path)
-    at = store.parse_iso(db.execute("SELECT at FROM feedback").fetchone()[0])
+    db = database.connect(ctx.db_path)
+    at = parse_iso(db.execute("SELECT at FROM feedback").fetchone()[0])
     db.close()
     start = dt.datetime(2026, 11, 27, 10, 15, tzinfo=ctx.event.tz)
     assert start <= at < start + dt.timedelta(minutes=10)

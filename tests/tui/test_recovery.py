@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from bigconv.data import backup, store
+from bigconv.core.clock import iso
+from bigconv.core.errors import StoreError
+from bigconv.data import backup, database
 from bigconv.data.checkin import check_in
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
@@ -36,7 +38,7 @@ async def test_missing_file_then_restored(small_db):
         # A write now is refused rather than lost in the unlinked file.
         try:
             check_in(app.db, 1, station="Desk 1")
-        except store.StoreError as exc:
+        except StoreError as exc:
             assert "missing" in str(exc)
         else:
             raise AssertionError("a write to a missing file must be refused")
@@ -68,7 +70,7 @@ async def test_damaged_file_then_restored_from_a_copy(small_db):
         assert "NOTHING IS BEING SAVED" in app.sub_title
         backup.restore(small_db, small_db)
         assert await wait_for(lambda: app.problem is None)
-        assert store.describe(sqlite3.DatabaseError("file is not a database")).startswith(
+        assert database.describe(sqlite3.DatabaseError("file is not a database")).startswith(
             "the database file is damaged"
         )
         # What was stored before the damage is there after the restore.
@@ -102,11 +104,11 @@ async def test_disk_full_is_reported_and_nothing_half_written(small_db):
         app.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk is full" path
 
         def fill() -> None:
-            with store.immediate(app.db):
+            with database.immediate(app.db):
                 for i in range(2000):
                     app.db.execute(
                         "INSERT INTO reactions (session_id, kind, at, device) VALUES (1, 'useful', ?, ?)",
-                        [store.iso(), "x" * 200 + str(i)],
+                        [iso(), "x" * 200 + str(i)],
                     )
 
         app.call_later(app.guarded, fill)
@@ -124,7 +126,7 @@ async def test_desk_scan_while_locked_says_not_saved_then_works(small_db):
     from bigconv.tui.widgets.banner import Banner
 
     ada = (
-        store.connect(small_db)
+        database.connect(small_db)
         .execute("SELECT badge, id FROM attendees WHERE first_name = 'Ada'")
         .fetchone()
     )

@@ -10,7 +10,8 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from bigconv.cli import load
-from bigconv.data import store
+from bigconv.core.clock import iso
+from bigconv.data import database
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.over_capacity import OverCapacity
@@ -33,7 +34,7 @@ def app_for(small_event: Path, *, room: str | None, now: dt.datetime = MORNING, 
 @pytest.fixture
 def seeded(small_db: Path, small_event: Path):
     """Allocations: Phonics (Room A) gets Ada, Zoë and Bob; Wellbeing (Room B) gets both Khans."""
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     people = {r["last_name"] + r["first_name"]: r for r in db["attendees"].rows}
     sessions = {(s["title"], s["room_id"]): s for s in db["sessions"].rows}
     rooms = {r["name"]: r["id"] for r in db["rooms"].rows}
@@ -219,7 +220,7 @@ async def test_untrusted_names_and_reactions_shown_literally(seeded, small_event
     phonics = seeded["phonics"]["id"]
     db["attendees"].update(seeded["people"]["LovelaceAda"]["id"], {"school": "[@click=app.quit]"})
     db["reactions"].insert_all(
-        {"session_id": phonics, "kind": "useful", "at": store.iso(MORNING), "device": str(i)}
+        {"session_id": phonics, "kind": "useful", "at": iso(MORNING), "device": str(i)}
         for i in range(3)
     )
     db.conn.commit()

@@ -11,9 +11,9 @@ from tests.tui.test_room import app_for, roster_rows, seeded  # noqa: F401  (fix
 
 DESK = """
 import sys
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.checkin import check_in
-db = store.connect(sys.argv[1])
+db = database.connect(sys.argv[1])
 check_in(db, int(sys.argv[2]), station="Desk 1")
 """
 

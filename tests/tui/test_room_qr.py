@@ -9,7 +9,7 @@ from PIL import Image
 from textual.geometry import Region
 
 from bigconv.cli import load
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.data.timetable import sessions
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
@@ -79,7 +79,7 @@ async def test_room_screen_qr_decodes_to_the_feedback_url(small_db, small_event,
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, QrView)
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     assert code == next(s.code for s in sessions(db) if s.title == "Phonics")
     db.close()
     url = f"http://192.0.2.10:8000/{code}"  # the small event's base_url

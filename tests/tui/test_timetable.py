@@ -6,7 +6,7 @@ import datetime as dt
 
 from textual.widgets import DataTable, Static
 
-from bigconv.data import store
+from bigconv.data import database
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from tests.tui.conftest import BUSY_CLOCK
@@ -54,8 +54,8 @@ async def test_timetable_refreshes_when_the_file_changes(small_db):
         small_db, StationConfig(station="t", clock=lambda: CLOCK)
     )  # the cursor starts on Morning
     async with app.run_test(size=(140, 40)) as pilot:
-        other = store.connect(small_db)  # another connection, like another process
-        with store.immediate(other):
+        other = database.connect(small_db)  # another connection, like another process
+        with database.immediate(other):
             other.execute("UPDATE sessions SET title = 'Phonics (moved)' WHERE title = 'Phonics'")
         await pilot.pause(0.6)
         await pilot.press("down")
@@ -63,8 +63,8 @@ async def test_timetable_refreshes_when_the_file_changes(small_db):
 
 
 async def test_titles_are_plain_text(small_db):
-    db = store.connect(small_db)
-    with store.immediate(db):
+    db = database.connect(small_db)
+    with database.immediate(db):
         db.execute(
             "UPDATE sessions SET title = '[bold red]x[/] [@click=app.quit]' WHERE title = 'Oracy'"
         )

@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
+from bigconv.data import database
 from bigconv.data import followup as fu
-from bigconv.data import store
 from bigconv.web.server import make_web_app
 
 MORNING = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC)
@@ -69,7 +69,7 @@ def first_code(db_path: Path) -> str:
 @pytest.fixture
 def codes(small_db: Path) -> dict[str, str]:
     """Session title+slot -> code, e.g. codes['Phonics']."""
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     rows = db.execute(
         "SELECT s.title, t.label, s.code FROM sessions s JOIN slots t ON t.id = s.slot_id"
     ).fetchall()
@@ -81,7 +81,7 @@ def codes(small_db: Path) -> dict[str, str]:
 
 def table(db_path: Path, sql: str, params=()) -> list[tuple]:
     """Read the database the way an organiser would: a separate connection."""
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     try:
         return db.execute(sql, list(params)).fetchall()
     finally:
@@ -115,7 +115,7 @@ def sqlite_calls_on_this_thread() -> Iterator[list[str]]:
 
 
 def make_links(db_path, *, expires=MORNING + dt.timedelta(hours=8)) -> dict[str, str]:
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     issued = fu.create_day_links(db, expires=expires, station="Office", at=MORNING)
     db.close()
     return {i.person.first_name + i.person.school[0]: i.token for i in issued}
@@ -124,7 +124,7 @@ def make_links(db_path, *, expires=MORNING + dt.timedelta(hours=8)) -> dict[str,
 @pytest.fixture
 def followup_links(small_db):
     """Ada and Bob each named a commitment on the day; the '4 weeks' round is open."""
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     people = dict(db.execute("SELECT first_name, id FROM attendees WHERE school LIKE 'Alpha%'"))
     bob = db.execute("SELECT id FROM attendees WHERE first_name = 'Bob'").fetchone()[0]
     sid = db.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]

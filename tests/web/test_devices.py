@@ -7,7 +7,7 @@ import dataclasses
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
 from bigconv.web.common.site import DEVICE_COOKIE, PhoneLimits
 from bigconv.web.server import make_web_app
 from tests.web.conftest import make_links, same_site, table

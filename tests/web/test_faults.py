@@ -15,8 +15,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bench.lock import LOCKER  # another program holding the write lock
-from bigconv.config import load_event
-from bigconv.data import backup, staff, store
+from bigconv.core.event import load_event
+from bigconv.data import backup, database, staff
 from bigconv.web.server import make_web_app
 from tests.conftest import run_cli
 from tests.web.conftest import make_links, same_site, sqlite_calls_on_this_thread, table
@@ -78,7 +78,7 @@ async def test_a_file_put_back_by_hand_stops_writes_until_restore(
 
 
 async def test_a_read_only_database_gets_503(client, codes, small_db):
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     os.chmod(small_db, 0o444)
@@ -102,7 +102,7 @@ async def whole_site(small_event, small_db, clock, followup_links):
     """The whole site (phone pages, CPD pages, /staff) and a client that holds what each route
     needs: a phone's device token and a staff login; and a day link and a follow-up link."""
     links, ids = followup_links
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     passcode = staff.staff_passcode(db)
     db.close()
     app = make_web_app(small_db, load_event(small_event), clock=clock, staff=True)
@@ -202,7 +202,7 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
     passcode, its logins), a new passcode there ends the old logins, and logging in works."""
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bigconv.config import load_event
+    from bigconv.core.event import load_event
     from bigconv.data import staff
     from bigconv.web.server import make_web_app
     from tests.conftest import on_the_day
@@ -211,7 +211,7 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
     good = backup.backup(small_db, tmp_path / "b")
     app = make_web_app(small_db, load_event(small_event), clock=on_the_day(), staff=True)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
-        db = store.connect(small_db)
+        db = database.connect(small_db)
         passcode = staff.staff_passcode(db)
         db.close()
         assert (await log_in(c, passcode)).status == 303
@@ -219,7 +219,7 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
         backup.restore(good, small_db)  # the login was made after this backup
         assert 'name="passcode"' in await (await c.get("/staff")).text()
         assert (await log_in(c, passcode)).status == 303  # the restored file's passcode
-        db = store.connect(small_db)
+        db = database.connect(small_db)
         new = staff.set_passcode(db, None, station="organiser")  # `bigconv passcode --new`
         db.close()
         assert 'name="passcode"' in await (await c.get("/staff")).text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bigconv.data import store
+from bigconv.data import database
 from tests.web.conftest import MORNING, make_links, table
 
 ORIGIN = {"Origin": "http://127.0.0.1"}
@@ -162,10 +162,10 @@ async def test_the_day_page_lists_ones_own_sessions_and_forgetting_clears_the_ph
     client, codes, small_db
 ):
     links = make_links(small_db)
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     ada = db.execute("SELECT id FROM attendees WHERE first_name = 'Ada'").fetchone()[0]
     sid = db.execute("SELECT id FROM sessions WHERE code = ?", [codes["Phonics"]]).fetchone()[0]
-    with store.immediate(db):
+    with database.immediate(db):
         db.execute("INSERT INTO allocations (attendee_id, session_id) VALUES (?, ?)", [ada, sid])
     db.close()
     page = await (await client.get(f"/me/{links['AdaA']}")).text()

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
 from bigconv.web.common.site import DEVICE_COOKIE
 from bigconv.web.links.pages import ME_COOKIE
 from bigconv.web.server import make_web_app

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
 from bigconv.web.common import limits
 from bigconv.web.common.limits import ConnectionCaps, OncePerInterval, RateLimit, raise_file_limit
 from bigconv.web.common.site import SITE

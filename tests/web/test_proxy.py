@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
 from bigconv.web.common.limits import GUARD, ConnectionCaps
 from bigconv.web.common.security import client_address, parse_proxy, sign, signed, unsign
 from bigconv.web.common.site import DEVICE_COOKIE, PhoneLimits

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
 from bigconv.web.server import make_web_app
 from tests.conftest import ROOT, run_cli
 

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bigconv.config import load_event
-from bigconv.data import staff, store
+from bigconv.core.event import load_event
+from bigconv.data import database, staff
 from bigconv.web.common.security import sign
 from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE
@@ -30,7 +30,7 @@ async def client(small_event: Path, small_db: Path):
 
 @pytest.fixture
 def passcode(small_db: Path) -> str:
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     try:
         return staff.staff_passcode(db)
     finally:
@@ -161,7 +161,7 @@ async def test_repeated_wrong_passcodes_are_rate_limited(client, small_db, passc
 async def test_changing_the_passcode_logs_out_every_browser(client, small_db, passcode):
     assert (await log_in(client, passcode)).status == 303
     assert "textual.js" in await (await client.get("/staff")).text()
-    db = store.connect(small_db)  # as `bigconv passcode --new` does, from another connection
+    db = database.connect(small_db)  # as `bigconv passcode --new` does, from another connection
     try:
         new = staff.set_passcode(db, None, station="organiser")
     finally:
@@ -178,7 +178,7 @@ async def test_changing_the_passcode_closes_open_stations(client, small_db, pass
     assert (await log_in(client, passcode)).status == 303
     async with client.ws_connect("/staff/ws", headers=origin(client)) as ws:
         await terminal_text(ws, b"Set up this station")
-        db = store.connect(small_db)
+        db = database.connect(small_db)
         try:
             staff.set_passcode(db, "a brand new passcode", station="organiser")
         finally:
@@ -198,7 +198,7 @@ async def test_a_session_older_than_a_day_is_refused(client, passcode, small_db)
     body, _, _ = token.partition(".")
     # Deliberate clock read: the server ages cookies by this machine's clock (faked or not).
     old_body = f"{int(time.time()) - COOKIE_MAX_AGE - 5}-{body.partition('-')[2]}"
-    db = store.connect(small_db)
+    db = database.connect(small_db)
     key = staff.session_key(db)
     db.close()
     old = f"{old_body}.{sign(key, old_body)}"  # validly signed, but too old

@@ -12,8 +12,8 @@ from pathlib import Path
 import aiohttp
 from textual.widgets import Static
 
-from bigconv.config import load_event
-from bigconv.data import backup, staff, store
+from bigconv.core.event import load_event
+from bigconv.data import backup, database, staff
 from bigconv.data.fileguard import sqlite_line
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 def current(db_path: Path) -> str:
-    db = store.connect(db_path)
+    db = database.connect(db_path)
     try:
         return staff.staff_passcode(db)
     finally:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
 from bigconv.web.common.site import SITE
 from bigconv.web.server import make_web_app
 from bigconv.web.stations.gateway import (

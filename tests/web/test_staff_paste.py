@@ -10,7 +10,7 @@ import json
 import aiohttp
 import pyte
 
-from bigconv.data.text import PASTE_MAX
+from bigconv.core.text import PASTE_MAX
 from bigconv.web.stations.terminal import PASTE_END, PASTE_START, cut_stdin
 from tests.web.test_staff import client, log_in, origin, passcode  # noqa: F401
 

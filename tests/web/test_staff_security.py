@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from bigconv.config import load_event
+from bigconv.core.event import load_event
 from bigconv.data import staff
 from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bigconv.data import store
+from bigconv.data import database
 from tests.test_untrusted_text import STORABLE, unsafe
 
 
@@ -12,7 +12,7 @@ async def test_phone_comment_is_stored_clean(client, codes, small_db):
         json={"rating": 4, "comment": STORABLE, "next_step": "\u202eevil"},
     )
     assert response.status == 201
-    rows = store.connect(small_db).execute("SELECT comment, next_step FROM feedback").fetchall()
+    rows = database.connect(small_db).execute("SELECT comment, next_step FROM feedback").fetchall()
     assert rows and all(unsafe(v) == [] for row in rows for v in row)
 
 
@@ -24,4 +24,4 @@ async def test_lone_surrogate_reaction_kind_is_a_400_not_a_500(client, codes, sm
         headers={"Content-Type": "application/json"},
     )
     assert response.status == 400
-    assert store.connect(small_db).execute("SELECT count(*) FROM reactions").fetchone()[0] == 0
+    assert database.connect(small_db).execute("SELECT count(*) FROM reactions").fetchone()[0] == 0

@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Static
 
+from bigconv.core.clock import iso
 from bigconv.data import timetable
-from bigconv.data.store import iso
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
 from bigconv.tui.stations.base import LiveScreen

@@ -8,7 +8,8 @@ import sqlite3
 
 from aiohttp import web
 
-from bigconv.data import store
+from bigconv.core.errors import StoreError
+from bigconv.data import database
 from bigconv.web.common.errors import Invalid, NoDevice, NotFound, TooMany, Unavailable
 from bigconv.web.common.security import post_allowed
 from bigconv.web.common.site import SITE
@@ -62,9 +63,9 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
             # Nothing was stored (a failed transaction is rolled back as a whole).
             response = error_response(request, 503, NOT_SAVED, detail=str(exc))
             response.headers["Retry-After"] = "2"
-        except (sqlite3.Error, store.StoreError) as exc:  # a backstop: all run in the threads
+        except (sqlite3.Error, StoreError) as exc:  # a backstop: all run in the threads
             request.app[SITE].log_failure(exc)
-            response = error_response(request, 503, NOT_SAVED, detail=store.describe(exc))
+            response = error_response(request, 503, NOT_SAVED, detail=database.describe(exc))
             response.headers["Retry-After"] = "2"
         except web.HTTPException as exc:
             if exc.status < 400:

@@ -7,8 +7,8 @@ import json
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from bigconv.core.text import clean_field
 from bigconv.data import writekeys
-from bigconv.data.text import clean_field
 from bigconv.web.common.errors import Invalid
 from bigconv.web.common.limits import read_body, read_post
 
@@ -41,7 +41,7 @@ def clean_text(value: object, limit: int, what: str) -> str:
         value.encode("utf-8")  # a lone surrogate is no character a person typed
     except UnicodeEncodeError:
         raise Invalid(f"{what} has characters that cannot be stored.") from None
-    text = clean_field(value)  # the untrusted-text rule (bigconv/data/text.py)
+    text = clean_field(value)  # the untrusted-text rule (bigconv/core/text.py)
     if len(text) > limit:
         raise Invalid(f"{what} is too long: at most {limit} characters, please.")
     return text

@@ -18,9 +18,12 @@ from typing import TypeVar
 import sqlite_utils
 from aiohttp import web
 
-from bigconv.config import Event
-from bigconv.data import feedback, store, writekeys
+from bigconv.core.clock import parse_iso
+from bigconv.core.errors import StoreError
+from bigconv.core.event import Event
+from bigconv.data import database, feedback, writekeys
 from bigconv.data.checkpoint import Checkpointer
+from bigconv.data.meta import get_meta
 from bigconv.data.timetable import SessionRow
 from bigconv.data.worker import DbWorker
 from bigconv.web.common.errors import NoDevice, TooMany, Unavailable
@@ -95,7 +98,7 @@ class SiteDb:
         if not self.event:
             with contextlib.suppress(Unavailable):
                 name, tzname = await self.read(
-                    lambda db: (store.get_meta(db, "event_name"), store.get_meta(db, "timezone"))
+                    lambda db: (get_meta(db, "event_name"), get_meta(db, "timezone"))
                 )
                 self.event_name = name or self.event_name
                 if tzname:
@@ -111,7 +114,7 @@ class SiteDb:
                 continue
             try:
                 await asyncio.wrap_future(self.writer.check())
-            except (sqlite3.Error, store.StoreError) as exc:
+            except (sqlite3.Error, StoreError) as exc:
                 self.log_failure(exc)
 
     async def close(self, app: web.Application) -> None:
@@ -156,15 +159,15 @@ class SiteDb:
             worker = self.writer if write else self.reader
             assert worker is not None, "the site's database threads start with the server"
             return await asyncio.wrap_future(worker.submit(fn, write=write))
-        except (sqlite3.Error, store.StoreError) as exc:
+        except (sqlite3.Error, StoreError) as exc:
             self.log_failure(exc)
-            raise Unavailable(store.describe(exc, self.db_path)) from None
+            raise Unavailable(database.describe(exc, self.db_path)) from None
 
     def log_failure(self, exc: BaseException) -> None:
         kind = f"{type(exc).__name__}: {str(exc)[-60:]}"  # the tail: paths come first
         record = logging.LogRecord("bigconv.web", logging.ERROR, "", 0, kind, (), None)
         if self.failures.filter(record):
-            LOG.error("phone site: not saved: %s", store.describe(exc, self.db_path))
+            LOG.error("phone site: not saved: %s", database.describe(exc, self.db_path))
 
     # -- devices ----------------------------------------------------------------------------
 
@@ -203,7 +206,7 @@ class SiteDb:
         self.address_writes.failed(address)
 
     def times(self, s: SessionRow) -> str:
-        start, end = (store.parse_iso(t).astimezone(self.tz) for t in (s.starts_at, s.ends_at))
+        start, end = (parse_iso(t).astimezone(self.tz) for t in (s.starts_at, s.ends_at))
         return f"{start:%H:%M}–{end:%H:%M}"
 
     def page(self, name: str, status: int = 200, **context) -> web.Response:

@@ -9,10 +9,10 @@ import time
 
 from aiohttp import web
 
+from bigconv.core.codes import normalise_code
+from bigconv.core.text import is_clean
 from bigconv.data import feedback
 from bigconv.data import followup as fu
-from bigconv.data.codes import normalise_code
-from bigconv.data.text import is_clean
 from bigconv.data.timetable import SessionRow, session_by_code
 from bigconv.web.common.errors import FormErrors, Invalid, NoDevice, NotFound, TooMany
 from bigconv.web.common.forms import read_form, read_json, redirect, write_key

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bigconv.config import Event
+from bigconv.core.event import Event
 from bigconv.web.common.errors import Unavailable
 from bigconv.web.common.security import post_allowed
 from bigconv.web.common.site import SiteDb

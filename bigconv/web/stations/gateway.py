@@ -17,7 +17,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
-from bigconv.config import Event
+from bigconv.core.event import Event
 from bigconv.data import staff
 from bigconv.web.common.errors import Unavailable
 from bigconv.web.common.limits import RateLimit, read_post

@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 
-from bigconv.data.text import PASTE_MAX
+from bigconv.core.text import PASTE_MAX
 
 
 def station_command(event_path: Path, db_path: Path) -> str:
