@@ -103,13 +103,14 @@ def links_and_passcode(db_path: Path) -> tuple[str, str]:
     import datetime as dt
 
     from bigconv.core.clock import utcnow
-    from bigconv.data import database, followup, staff
+    from bigconv.data import database, followup
+    from bigconv.data import passcode as passcodes
 
     db = database.connect(db_path)
     try:
         now = utcnow()
         issued = followup.create_day_links(db, expires=now + dt.timedelta(days=1), station="bench")
-        return issued[0].token, staff.staff_passcode(db)
+        return issued[0].token, passcodes.staff_passcode(db)
     finally:
         db.close()
 

@@ -191,7 +191,7 @@ def initialise(ctx: Context, *, quiet: bool = False, station: str = "init"):
         raise BadInput(f"{ctx.event.path.name}: {exc}") from None
     except attendees.ImportError_ as exc:
         raise BadInput(str(exc)) from None
-    from bigconv.data.staff import staff_passcode
+    from bigconv.data.passcode import staff_passcode
 
     passcode = staff_passcode(db)  # made once, at the first init; `bigconv passcode` changes it
     if not quiet:
@@ -832,7 +832,7 @@ def serve(
 
     from bigconv.data.backup import default_dir, read_alert
     from bigconv.data.fileguard import sqlite_line
-    from bigconv.data.staff import staff_passcode
+    from bigconv.data.passcode import staff_passcode
     from bigconv.net import loopback_warning, phone_base_url
     from bigconv.web.backups import add_periodic_backups
     from bigconv.web.common.limits import raise_file_limit
@@ -1015,18 +1015,18 @@ def passcode(
     event_file: Path, db_path: Path | None, station: str, new: bool, text: str | None
 ) -> None:
     """Show the staff passcode for /staff, or change it (every browser must log in again)."""
-    from bigconv.data import staff
+    from bigconv.data import passcode as passcodes
 
     if new and text is not None:
         raise BadInput("give --new or --set TEXT, not both")
     ctx = load(event_file, db_path)
     db = open_existing(ctx)
     if not new and text is None:
-        click.echo(f"Staff passcode: {staff.staff_passcode(db)}")
+        click.echo(f"Staff passcode: {passcodes.staff_passcode(db)}")
         return
     try:
-        code = staff.set_passcode(db, text, station=station)
-    except staff.BadPasscode as exc:
+        code = passcodes.set_passcode(db, text, station=station)
+    except passcodes.BadPasscode as exc:
         raise BadInput(f"--set: {exc}") from None
     click.echo(f"New staff passcode: {code}")
     click.echo("Every browser station logs out now: give staff the new passcode.")

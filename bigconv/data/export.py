@@ -20,7 +20,7 @@ import sqlite_utils
 from bigconv.core.clock import parse_iso
 from bigconv.core.text import clean, for_spreadsheet
 from bigconv.data.meta import get_meta
-from bigconv.data.staff import SECRET_META
+from bigconv.data.passcode import SECRET_META
 
 # Tables that stay in the file (CSVs get shared): each phone's device id beside the keys it
 # retried with (bigconv/data/writekeys.py). The secret `meta` rows are left out in `_write`.

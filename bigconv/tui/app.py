@@ -226,7 +226,7 @@ class BigconvApp(App):
 
     def action_show_passcode(self) -> None:
         """The staff passcode in a dialog until dismissed (never in the header or a toast)."""
-        from bigconv.data.staff import staff_passcode
+        from bigconv.data.passcode import staff_passcode
         from bigconv.tui.dialogs.passcode import PasscodeScreen
         from bigconv.web.common.urls import STAFF_PREFIX
 

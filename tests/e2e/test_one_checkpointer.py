@@ -30,7 +30,8 @@ from pathlib import Path
 import aiohttp
 import pyte
 
-from bigconv.data import database, feedback, fileguard, staff
+from bigconv.data import database, feedback, fileguard
+from bigconv.data import passcode as passcodes
 from tests.conftest import require_tool
 from tests.e2e.test_serve_crash import free_port, wait_until_up
 
@@ -287,7 +288,7 @@ async def test_only_the_server_writes_the_database_file(small_event, small_db, t
     require_tool("strace")
     started = time.monotonic()
     db = database.connect(small_db)
-    passcode = staff.staff_passcode(db)
+    passcode = passcodes.staff_passcode(db)
     codes = [r[0] for r in db.execute("SELECT code FROM sessions ORDER BY id")]
     kinds = [k.key for k in feedback.reaction_kinds(db)]
     badge = dict(db.execute("SELECT email, badge FROM attendees").fetchall())

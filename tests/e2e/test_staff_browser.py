@@ -8,7 +8,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bigconv.core.event import load_event
-from bigconv.data import database, staff
+from bigconv.data import database
+from bigconv.data import passcode as passcodes
 from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE
 
@@ -24,7 +25,7 @@ async def server(small_event: Path, small_db: Path):
 
 async def test_log_in_open_a_station_and_close_it(browser, server, small_db, tmp_path):
     db = database.connect(small_db)
-    passcode = staff.staff_passcode(db)
+    passcode = passcodes.staff_passcode(db)
     db.close()
     site = server.app[STAFF_APP][STAFF_SITE]
     page = await browser.new_page(viewport={"width": 1100, "height": 700})

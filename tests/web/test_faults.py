@@ -16,7 +16,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bench.lock import LOCKER  # another program holding the write lock
 from bigconv.core.event import load_event
-from bigconv.data import backup, database, staff
+from bigconv.data import backup, database
+from bigconv.data import passcode as passcodes
 from bigconv.web.server import make_web_app
 from tests.conftest import run_cli
 from tests.web.conftest import make_links, same_site, sqlite_calls_on_this_thread, table
@@ -103,7 +104,7 @@ async def whole_site(small_event, small_db, clock, followup_links):
     needs: a phone's device token and a staff login; and a day link and a follow-up link."""
     links, ids = followup_links
     db = database.connect(small_db)
-    passcode = staff.staff_passcode(db)
+    passcode = passcodes.staff_passcode(db)
     db.close()
     app = make_web_app(small_db, load_event(small_event), clock=clock, staff=True)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
@@ -203,7 +204,7 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
     from aiohttp.test_utils import TestClient, TestServer
 
     from bigconv.core.event import load_event
-    from bigconv.data import staff
+    from bigconv.data import passcode as passcodes
     from bigconv.web.server import make_web_app
     from tests.conftest import on_the_day
     from tests.web.test_staff import log_in
@@ -212,7 +213,7 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
     app = make_web_app(small_db, load_event(small_event), clock=on_the_day(), staff=True)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         db = database.connect(small_db)
-        passcode = staff.staff_passcode(db)
+        passcode = passcodes.staff_passcode(db)
         db.close()
         assert (await log_in(c, passcode)).status == 303
         assert "textual.js" in await (await c.get("/staff")).text()
@@ -220,7 +221,7 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
         assert 'name="passcode"' in await (await c.get("/staff")).text()
         assert (await log_in(c, passcode)).status == 303  # the restored file's passcode
         db = database.connect(small_db)
-        new = staff.set_passcode(db, None, station="organiser")  # `bigconv passcode --new`
+        new = passcodes.set_passcode(db, None, station="organiser")  # `bigconv passcode --new`
         db.close()
         assert 'name="passcode"' in await (await c.get("/staff")).text()
         assert (await log_in(c, passcode)).status == 401

@@ -13,7 +13,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.core.event import load_event
-from bigconv.data import database, staff
+from bigconv.data import database
+from bigconv.data import passcode as passcodes
 from bigconv.web.common.security import sign
 from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE
@@ -32,7 +33,7 @@ async def client(small_event: Path, small_db: Path):
 def passcode(small_db: Path) -> str:
     db = database.connect(small_db)
     try:
-        return staff.staff_passcode(db)
+        return passcodes.staff_passcode(db)
     finally:
         db.close()
 
@@ -163,7 +164,7 @@ async def test_changing_the_passcode_logs_out_every_browser(client, small_db, pa
     assert "textual.js" in await (await client.get("/staff")).text()
     db = database.connect(small_db)  # as `bigconv passcode --new` does, from another connection
     try:
-        new = staff.set_passcode(db, None, station="organiser")
+        new = passcodes.set_passcode(db, None, station="organiser")
     finally:
         db.close()
     assert new != passcode
@@ -180,7 +181,7 @@ async def test_changing_the_passcode_closes_open_stations(client, small_db, pass
         await terminal_text(ws, b"Set up this station")
         db = database.connect(small_db)
         try:
-            staff.set_passcode(db, "a brand new passcode", station="organiser")
+            passcodes.set_passcode(db, "a brand new passcode", station="organiser")
         finally:
             db.close()
         async with asyncio.timeout(10):
@@ -199,7 +200,7 @@ async def test_a_session_older_than_a_day_is_refused(client, passcode, small_db)
     # Deliberate clock read: the server ages cookies by this machine's clock (faked or not).
     old_body = f"{int(time.time()) - COOKIE_MAX_AGE - 5}-{body.partition('-')[2]}"
     db = database.connect(small_db)
-    key = staff.session_key(db)
+    key = passcodes.session_key(db)
     db.close()
     old = f"{old_body}.{sign(key, old_body)}"  # validly signed, but too old
     client.session.cookie_jar.clear()

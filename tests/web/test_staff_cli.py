@@ -13,7 +13,7 @@ import aiohttp
 from textual.widgets import Static
 
 from bigconv.core.event import load_event
-from bigconv.data import backup, database, staff
+from bigconv.data import backup, database, passcode
 from bigconv.data.fileguard import sqlite_line
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
@@ -31,7 +31,7 @@ def free_port() -> int:
 def current(db_path: Path) -> str:
     db = database.connect(db_path)
     try:
-        return staff.staff_passcode(db)
+        return passcode.staff_passcode(db)
     finally:
         db.close()
 
@@ -41,7 +41,7 @@ def test_init_makes_a_passcode_of_four_words_once(small_event):
     assert first.returncode == 0, first.stderr
     code = current(small_event.with_suffix(".db"))
     words = code.split("-")
-    assert len(words) == 4 and all(w in staff.WORDS for w in words)
+    assert len(words) == 4 and all(w in passcode.WORDS for w in words)
     assert f"Staff passcode (stations in a browser, /staff): {code}" in first.stdout
     assert code in run_cli("init", small_event).stdout  # the same one: init never changes it
 

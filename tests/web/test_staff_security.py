@@ -8,7 +8,7 @@ import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.core.event import load_event
-from bigconv.data import staff
+from bigconv.data import passcode as passcodes
 from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE
 from bigconv.web.stations.gateway import (
@@ -154,7 +154,7 @@ async def test_one_login_opens_only_a_few_stations(small_event, small_db, passco
 
 
 def test_the_generated_passcode_has_about_30_bits():
-    assert 29 < staff.strength_bits() < 30
+    assert 29 < passcodes.strength_bits() < 30
 
 
 async def test_a_websocket_from_another_scheme_is_refused(client, passcode):  # noqa: F811

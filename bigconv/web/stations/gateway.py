@@ -18,7 +18,7 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from bigconv.core.event import Event
-from bigconv.data import staff
+from bigconv.data import passcode
 from bigconv.web.common.errors import Unavailable
 from bigconv.web.common.limits import RateLimit, read_post
 from bigconv.web.common.security import (
@@ -102,9 +102,9 @@ class StaffSite:
         # A read: it writes (makes the passcode) only on a file that has none yet, so a
         # station starting beside this server does not meet a write lock.
         with contextlib.suppress(Unavailable):  # a missing or locked file: requests say so
-            await self.data.read(staff.staff_passcode)
+            await self.data.read(passcode.staff_passcode)
             # Addresses that logged in before a restart keep their way in after it.
-            addresses = await self.data.read(lambda db: staff.login_addresses(db, KNOWN_LOGINS))
+            addresses = await self.data.read(lambda db: passcode.login_addresses(db, KNOWN_LOGINS))
             for address in reversed(addresses):
                 self.remember(f"address:{address}")
         self.watcher = asyncio.create_task(self.watch_passcode())
@@ -118,8 +118,8 @@ class StaffSite:
             try:
                 key, ended = await self.data.read(
                     lambda db, logins=logins: (
-                        staff.session_key(db),
-                        {login for login in logins if not staff.session_live(db, login)},
+                        passcode.session_key(db),
+                        {login for login in logins if not passcode.session_live(db, login)},
                     )
                 )
             except Unavailable:
@@ -146,7 +146,7 @@ class StaffSite:
         if not 0 <= time.time() - int(issued) < COOKIE_MAX_AGE:
             return None
         key, live = await self.data.read(
-            lambda db: (staff.session_key(db), staff.session_live(db, login))
+            lambda db: (passcode.session_key(db), passcode.session_live(db, login))
         )
         if not (live and unsign(key, token) == body):
             return None
@@ -219,7 +219,7 @@ class StaffSite:
                 self.blocked_logged.failed(address)
                 with contextlib.suppress(Unavailable):  # a locked file: the 429 still stands
                     await self.data.write(
-                        lambda db: staff.record_login(
+                        lambda db: passcode.record_login(
                             db, False, address=address, station=LOGIN_STATION, blocked=True
                         )
                     )
@@ -234,9 +234,9 @@ class StaffSite:
 
         def check(db) -> tuple[str, bytes] | None:
             """One transaction: the check, its log row, and the login if it is right."""
-            ok = isinstance(attempt, str) and staff.check_passcode(db, attempt)
-            staff.record_login(db, ok, address=address, station=LOGIN_STATION)
-            return (staff.start_session(db, address), staff.session_key(db)) if ok else None
+            ok = isinstance(attempt, str) and passcode.check_passcode(db, attempt)
+            passcode.record_login(db, ok, address=address, station=LOGIN_STATION)
+            return (passcode.start_session(db, address), passcode.session_key(db)) if ok else None
 
         try:
             started = await self.data.write(check)
@@ -272,7 +272,7 @@ class StaffSite:
         if (found := await self.login_of(request)) is not None:
             login = found[0]
             await self.data.write(
-                lambda db: staff.end_session(db, login, by="logout", station=LOGIN_STATION)
+                lambda db: passcode.end_session(db, login, by="logout", station=LOGIN_STATION)
             )
             for service, owner in list(self.logins.items()):
                 if owner == login:
