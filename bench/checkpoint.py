@@ -406,14 +406,14 @@ def main() -> None:
     if args.station:
         station(args.design, args.db, args.station, args.seconds, args.station_rate, args.first)
         return
-    from bigconv.data import database, feedback
+    from bigconv.data import database, reactions
 
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template"
         template.mkdir()
         _, codes = prepare(template)
         db = database.connect(template / "sample_event.db")
-        kinds = [k.key for k in feedback.reaction_kinds(db)]
+        kinds = [k.key for k in reactions.reaction_kinds(db)]
         db.close()  # (the last connection: the file is whole, the copies start from it)
         results = {
             design: run_design(design, template, Path(tmp) / design, codes, kinds, args)

@@ -33,7 +33,7 @@ import sqlite_utils
 from bench.propagation import prepare  # the initialised sample day in a folder
 from bench.room_refresh import timed
 from bigconv.core.clock import iso, parse_iso
-from bigconv.data import dashboard, database, feedback
+from bigconv.data import database, feedback, reactions
 from bigconv.data.schema import migrations
 
 PHONES = 850
@@ -59,7 +59,7 @@ def stream(db: sqlite_utils.Database, count: int, seed: int) -> list[tuple]:
         "SELECT s.id, t.starts_at, t.ends_at FROM sessions s JOIN slots t ON t.id = s.slot_id"
         " WHERE t.kind = 'workshop'"
     ).fetchall()
-    kinds = [k.key for k in feedback.reaction_kinds(db)]
+    kinds = [k.key for k in reactions.reaction_kinds(db)]
     rows = []
     for _ in range(count):
         sid, starts, ends = rng.choice(sessions)
@@ -91,7 +91,7 @@ def reads(path: Path, runs: int, old: Path | None = None) -> dict[str, list[floa
         "SELECT session_id, max(at) FROM reactions GROUP BY session_id ORDER BY count(*) DESC"
     ).fetchone()
     now = parse_iso(now)
-    since, until = iso(now - dashboard.WINDOW), iso(now)
+    since, until = iso(now - reactions.WINDOW), iso(now)
 
     def direct_summary():
         db.execute(
@@ -121,9 +121,9 @@ def reads(path: Path, runs: int, old: Path | None = None) -> dict[str, list[floa
             runs,
         ),
         "dashboard: direct count(DISTINCT device)": timed(direct_stats, runs),
-        "dashboard: reaction_stats": timed(lambda: dashboard.reaction_stats(db, now), runs),
+        "dashboard: reaction_stats": timed(lambda: reactions.reaction_stats(db, now), runs),
         "dashboard: reactions_per_minute (60)": timed(
-            lambda: dashboard.reactions_per_minute(db, now), runs
+            lambda: reactions.reactions_per_minute(db, now), runs
         ),
     }
     if old is not None:
@@ -158,7 +158,7 @@ def taps(path: Path, batches: int, start: dt.datetime, seed: int) -> list[float]
     rng = random.Random(seed)
     db = database.connect(path, migrate=False)
     sessions = [r[0] for r in db.execute("SELECT id FROM sessions")]
-    kinds = [k.key for k in feedback.reaction_kinds(db)]
+    kinds = [k.key for k in reactions.reaction_kinds(db)]
     out = []
     for b in range(batches):
         actions = []

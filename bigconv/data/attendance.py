@@ -122,14 +122,6 @@ class RoomState:
         return self.session is not None and self.present >= self.capacity
 
 
-@dataclass(frozen=True)
-class ReactionCount:
-    key: str
-    emoji: str
-    label: str
-    count: int
-
-
 def headcount(db: sqlite_utils.Database, session_id: int) -> Headcount | None:
     """Present, capacity (the session's, else the room's) and allocated for one session."""
     row = db.execute(
@@ -486,22 +478,3 @@ def room_states(db: sqlite_utils.Database, now: dt.datetime) -> list[RoomState]:
 def full_rooms(db: sqlite_utils.Database, now: dt.datetime) -> list[RoomState]:
     """The rooms whose current session is at or over capacity."""
     return [state for state in room_states(db, now) if state.full]
-
-
-def reaction_counts(db: sqlite_utils.Database, session_id: int) -> list[ReactionCount]:
-    """Phones that sent each reaction to a session (each once), by kind in the event's order
-    (zero counts included)."""
-    rows = db.execute(
-        "SELECT k.key, k.emoji, k.label, coalesce(t.devices, 0) FROM reaction_kinds k"
-        " LEFT JOIN reaction_totals t ON t.kind = k.key AND t.session_id = ?"
-        " ORDER BY k.position, k.key",
-        [session_id],
-    ).fetchall()
-    counts = [ReactionCount(*row) for row in rows]
-    known = {c.key for c in counts}
-    others = db.execute(
-        "SELECT kind, devices FROM reaction_totals WHERE session_id = ? AND devices > 0"
-        " ORDER BY kind",
-        [session_id],
-    ).fetchall()
-    return counts + [ReactionCount(k, "", k, n) for k, n in others if k not in known]

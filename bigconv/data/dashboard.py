@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import statistics
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlite_utils
 
 from bigconv.core.clock import iso, parse_iso
+from bigconv.core.ratings import mean_rating
 from bigconv.data import desk, timetable
-from bigconv.data.feedback import LATEST_FEEDBACK, reaction_kinds
+from bigconv.data.desk import Arrivals
+from bigconv.data.feedback import LATEST_FEEDBACK
+from bigconv.data.reactions import WINDOW, ReactionStats, reaction_stats
 
-WINDOW = dt.timedelta(minutes=10)
 # A session is "losing people" when, within WINDOW, at least NEGATIVE_MIN phones send a negative
 # reaction and they are at least NEGATIVE_SHARE of the phones reacting to it in that window
 # (phones, not taps: one phone tapping "lost" every 10 s cannot raise it alone).
@@ -24,27 +26,12 @@ NEARLY_EMPTY = 0.25
 GROUP_EMPTY = 3  # more empty rooms than this are reported in one line  # present below this share of allocated, once the session has started
 
 
-@dataclass(frozen=True)
-class Arrivals:
-    checked_in: int
-    expected: int
-    last_window: int
-    per_minute: list[int]  # oldest first, one bucket per minute up to now
-    per_school: list[tuple[str, int, int]]  # school, checked in, expected
-
-
 def arrivals(db: sqlite_utils.Database, now: dt.datetime, minutes: int = 60) -> Arrivals:
     """Check-ins against expected, the last ten minutes, a per-minute series and per school."""
     counts = desk.arrivals(db, now - WINDOW)  # the desk's counters, plus a per-minute series
     since = iso(now - dt.timedelta(minutes=minutes))
     times = [r[0] for r in db.execute("SELECT at FROM checkins WHERE at > ?", [since])]
-    return Arrivals(
-        counts.checked_in,
-        counts.expected,
-        counts.recent,
-        per_minute(times, now, minutes),
-        counts.schools,
-    )
+    return dataclasses.replace(counts, per_minute=per_minute(times, now, minutes))
 
 
 def per_minute(times: list[str], now: dt.datetime, minutes: int) -> list[int]:
@@ -92,80 +79,6 @@ def room_loads(db: sqlite_utils.Database, now: dt.datetime) -> tuple[dict | None
     return slot, loads
 
 
-@dataclass
-class ReactionStats:
-    """One session's reactions, counted in phones: each phone once per kind."""
-
-    total: dict[str, int] = field(default_factory=dict)
-    recent: dict[str, int] = field(default_factory=dict)  # within WINDOW of now
-    phones: int = 0  # phones that sent any reaction within WINDOW
-    negative_phones: int = 0  # phones that sent a negative one within WINDOW
-
-    @property
-    def count(self) -> int:
-        return sum(self.total.values())
-
-
-def reaction_stats(db: sqlite_utils.Database, now: dt.datetime) -> dict[int, ReactionStats]:
-    """Per session: phones by kind in total and within the last ten minutes, and the phones
-    reacting (and reacting negatively) within the last ten minutes.
-
-    Totals come from `reaction_totals.devices` (kept by triggers) and the window from the
-    `reactions_at` index alone, so the cost follows the number of sessions and of recent
-    reactions, not the day's total."""
-    out: dict[int, ReactionStats] = {}
-    for session_id, kind, total in db.execute(
-        "SELECT session_id, kind, devices FROM reaction_totals WHERE devices > 0"
-    ):
-        stats = out.setdefault(session_id, ReactionStats())
-        stats.total[kind] = total
-        stats.recent[kind] = 0
-    negative = {k.key for k in reaction_kinds(db) if k.negative}
-    since, until = iso(now - WINDOW), iso(now)
-    # Distinct in Python: a set of the index's rows is cheaper than SQLite's DISTINCT b-tree.
-    recent = set(
-        db.execute(
-            "SELECT session_id, kind, device FROM reactions WHERE at > ? AND at <= ?",
-            [since, until],
-        ).fetchall()
-    )
-    for (session_id, kind), n in Counter((s, k) for s, k, _ in recent).items():
-        out.setdefault(session_id, ReactionStats()).recent[kind] = n
-    for session_id, n in Counter(s for s, _ in {(s, d) for s, _, d in recent}).items():
-        out[session_id].phones = n
-    unhappy = {(s, d) for s, k, d in recent if k in negative}
-    for session_id, n in Counter(s for s, _ in unhappy).items():
-        out[session_id].negative_phones = n
-    return out
-
-
-def minute_of(moment: dt.datetime) -> str:
-    """The clock minute a stored time falls in, as `reaction_minutes` keys it (UTC)."""
-    return iso(moment)[:16]
-
-
-def reactions_per_minute(
-    db: sqlite_utils.Database, now: dt.datetime, minutes: int = 60, session_id: int | None = None
-) -> list[int]:
-    """Phones reacting in each clock minute (UTC) of the last `minutes`, each once per kind and
-    minute, oldest first; the last bucket is the minute running now. Read from
-    `reaction_minutes.devices`: at most `minutes` rows per session and kind."""
-    moments = [now - dt.timedelta(minutes=minutes - 1 - i) for i in range(minutes)]
-    keys = [minute_of(m) for m in moments]
-    index = {key: i for i, key in enumerate(keys)}
-    where, params = "minute >= ? AND minute <= ?", [keys[0], keys[-1]]
-    if session_id is not None:
-        where, params = where + " AND session_id = ?", [*params, session_id]
-    buckets = [0] * minutes
-    for minute, n in db.execute(
-        f"SELECT minute, sum(devices) FROM reaction_minutes WHERE {where} GROUP BY minute",
-        params,
-    ):
-        if minute in index:
-            buckets[index[minute]] += n
-    return buckets
-
-
 @dataclass(frozen=True)
 class FeedbackStats:
     responses: int
@@ -185,11 +98,12 @@ def feedback_stats(db: sqlite_utils.Database) -> dict[int, FeedbackStats]:
     out = {}
     for session_id, n in responses.items():
         values = ratings.get(session_id, [])
+        counts = tuple(values.count(r) for r in range(1, 6))
         out[session_id] = FeedbackStats(
             n,
-            statistics.fmean(values) if values else None,
+            mean_rating(counts),
             statistics.pstdev(values) if values else None,
-            tuple(values.count(r) for r in range(1, 6)),
+            counts,
         )
     return out
 

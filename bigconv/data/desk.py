@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
@@ -206,12 +206,14 @@ def allocate_places(
 
 @dataclass(frozen=True)
 class Arrivals:
-    """The desk's counters: checked in / expected, recent arrivals, and per school."""
+    """Checked in / expected, recent arrivals and per school (the desk's counters and the
+    dashboard's), and for the dashboard arrivals per minute."""
 
     checked_in: int
     expected: int
-    recent: int
+    recent: int  # checked in at or after the time asked about
     schools: list[tuple[str, int, int]]  # (school, checked in, expected)
+    per_minute: list[int] = field(default_factory=list)  # oldest first, up to now
 
 
 def arrivals(db: sqlite_utils.Database, since: dt.datetime) -> Arrivals:

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from bigconv.core.clock import iso, parse_iso, utcnow
+from bigconv.core.ratings import mean_rating
 from bigconv.data.database import immediate
 from bigconv.data.log import log
 from bigconv.data.meta import get_meta, set_meta
+from bigconv.data.reactions import reaction_kinds, session_totals
 from bigconv.data.timetable import SessionRow, sessions
 
 # One tap per device, session and kind in this window: enough to stop a stuck finger or a
@@ -20,14 +22,6 @@ COOLDOWN = dt.timedelta(seconds=10)
 PHONE_STATION = "phone"
 NEXT_STEP_MAX = 300
 COMMENT_MAX = 1000
-
-
-@dataclass(frozen=True)
-class ReactionKind:
-    key: str
-    emoji: str
-    label: str
-    negative: bool
 
 
 class UnknownKind(ValueError):
@@ -73,14 +67,6 @@ class Summary:
                 "average_rating": self.average,
             },
         }
-
-
-def reaction_kinds(db: sqlite_utils.Database) -> list[ReactionKind]:
-    """The event's reactions, in the order the event file lists them."""
-    rows = db.execute(
-        "SELECT key, emoji, label, negative FROM reaction_kinds ORDER BY position, key"
-    ).fetchall()
-    return [ReactionKind(k, e, label, bool(n)) for k, e, label, n in rows]
 
 
 def find_session(db: sqlite_utils.Database, code: str) -> SessionRef | None:
@@ -183,11 +169,7 @@ def summary(db: sqlite_utils.Database, session_id: int) -> Summary:
     """Phones per reaction kind (each once, however often it tapped) and ratings of each
     device's latest feedback."""
     reactions = {k.key: 0 for k in reaction_kinds(db)}
-    for kind, n in db.execute(
-        "SELECT kind, devices FROM reaction_totals WHERE session_id = ? AND devices > 0",
-        [session_id],
-    ):
-        reactions[kind] = n
+    reactions.update(session_totals(db, session_id))
     latest = (
         f"SELECT rating, count(*) FROM ({LATEST_FEEDBACK}) WHERE session_id = :sid GROUP BY rating"
     )
@@ -197,8 +179,8 @@ def summary(db: sqlite_utils.Database, session_id: int) -> Summary:
         responses += n
         if rating is not None:
             ratings[rating] = n
-    rated = sum(ratings.values())
-    average = round(sum(r * n for r, n in ratings.items()) / rated, 2) if rated else None
+    mean = mean_rating([ratings[r] for r in range(1, 6)])
+    average = round(mean, 2) if mean is not None else None
     (submissions,) = db.execute(
         "SELECT count(*) FROM feedback WHERE session_id = ?", [session_id]
     ).fetchone()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from bigconv.core.clock import parse_iso
+from bigconv.data import reactions
 from bigconv.data.feedback import LATEST_FEEDBACK
 from bigconv.data.followup import (
     ANSWER_COLUMNS,
@@ -224,11 +225,9 @@ def evidence(db: sqlite_utils.Database) -> list[Evidence]:
         out[sid].ranks[_rank_label(rank)] += 1
     for sid, n in db.execute("SELECT session_id, count(*) FROM attendance GROUP BY session_id"):
         out[sid].present = n
-    # Each phone once per kind, as every reaction figure counts (reaction_totals.devices).
-    for sid, n in db.execute(
-        "SELECT session_id, sum(devices) FROM reaction_totals GROUP BY session_id"
-    ):
-        out[sid].reactions = n
+    # Each phone once per kind, as every reaction figure counts.
+    for sid, sent in reactions.totals(db).items():
+        out[sid].reactions = sum(sent.values())
     for sid, n, rated, total in db.execute(
         f"""SELECT session_id, count(*), count(rating), coalesce(sum(rating), 0)
         FROM ({LATEST_FEEDBACK}) GROUP BY session_id"""

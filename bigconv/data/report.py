@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from bigconv.core.clock import parse_iso
-from bigconv.data.feedback import LATEST_FEEDBACK, ReactionKind, reaction_kinds
+from bigconv.core.ratings import mean_rating
+from bigconv.data import reactions
+from bigconv.data.feedback import LATEST_FEEDBACK
 from bigconv.data.meta import get_meta
+from bigconv.data.reactions import ReactionKind, reaction_kinds
 from bigconv.data.timetable import SessionRow, sessions
 
 
@@ -39,8 +42,7 @@ class SessionReport:
 
     @property
     def mean_rating(self) -> float | None:
-        total = sum(self.ratings)
-        return sum((i + 1) * n for i, n in enumerate(self.ratings)) / total if total else None
+        return mean_rating(self.ratings)
 
 
 @dataclass(frozen=True)
@@ -164,14 +166,10 @@ def session_reports(
 def _add_reactions(db, tz, out: dict[int, SessionReport], minutes: int) -> None:
     """Phones per kind for each session, and per `minutes` bucket of its timeline: a phone
     counts once per kind in a session (and once per kind in a bucket), however often it tapped."""
-    per_session: dict[int, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
-    for sid, kind, device, at in db.execute(
-        "SELECT session_id, kind, device, at FROM reactions ORDER BY at"
-    ):
-        per_session[sid].append((parse_iso(at).astimezone(tz), kind, device))
-    for sid, items in per_session.items():
+    for sid, sent in reactions.totals(db).items():
+        out[sid].reactions = Counter(sent)
+    for sid, items in reactions.taps(db, tz).items():
         report = out[sid]
-        report.reactions = Counter(kind for kind, _ in {(k, d) for _, k, d in items})
         times = [t for t, _, _ in items]
         spans = buckets(times, minutes, report.start, report.end - dt.timedelta(microseconds=1))
         report.timeline = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bigconv.data import attendance
+from bigconv.data import attendance, reactions
 from bigconv.data.attendance import ALREADY, FULL, MARKED
 from bigconv.data.checkin import check_in, current_checkin
 from bigconv.data.timetable import session_by_code, sessions
@@ -205,7 +205,7 @@ def test_reaction_counts_by_kind(db):
         {"session_id": s.id, "kind": kind, "at": "2026-11-27T10:10:00+00:00", "device": d}
         for kind, d in (("useful", "a"), ("useful", "b"), ("lost", "c"), ("mystery", "d"))
     )
-    counts = {c.key: c.count for c in attendance.reaction_counts(db, s.id)}
+    counts = {c.key: c.count for c in reactions.reaction_counts(db, s.id)}
     assert counts["useful"] == 2 and counts["lost"] == 1 and counts["mystery"] == 1
-    kinds = [c.key for c in attendance.reaction_counts(db, s.id)]
+    kinds = [c.key for c in reactions.reaction_counts(db, s.id)]
     assert kinds[-1] == "mystery" and len(kinds) == 7

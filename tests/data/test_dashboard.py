@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bigconv.core.clock import iso
-from bigconv.data import dashboard, database
+from bigconv.data import dashboard, database, reactions
 from bigconv.data.checkin import check_in
 
 T0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)  # Morning slot is 10:00-11:00 UTC (GMT)
@@ -47,9 +47,9 @@ def test_arrivals_counts_window_and_schools(db):
     check_in(db, 2, station="D1", at=T0 - dt.timedelta(minutes=9))
     check_in(db, 3, station="D2", at=T0 - dt.timedelta(minutes=1))
     a = dashboard.arrivals(db, T0)
-    assert (a.checked_in, a.expected, a.last_window) == (3, 5, 2)
+    assert (a.checked_in, a.expected, a.recent) == (3, 5, 2)
     assert sum(a.per_minute) == 3 and a.per_minute[-2] == 1 and a.per_minute[-31] == 1
-    assert ("Alpha School", 2, 3) in a.per_school and ("Beta School", 1, 2) in a.per_school
+    assert ("Alpha School", 2, 3) in a.schools and ("Beta School", 1, 2) in a.schools
 
 
 def test_reactions_total_and_last_ten_minutes(db):
@@ -57,7 +57,7 @@ def test_reactions_total_and_last_ten_minutes(db):
     react(db, s, "useful", T0 - dt.timedelta(minutes=20), "a")
     react(db, s, "useful", T0 - dt.timedelta(minutes=5), "b")
     react(db, s, "lost", T0 - dt.timedelta(minutes=1), "a")
-    stats = dashboard.reaction_stats(db, T0)[s]
+    stats = reactions.reaction_stats(db, T0)[s]
     assert stats.total == {"useful": 2, "lost": 1}
     assert stats.recent == {"useful": 1, "lost": 1}
 

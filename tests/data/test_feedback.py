@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bigconv.data import feedback
+from bigconv.data import feedback, reactions
 from bigconv.data.timetable import sessions
 
 T0 = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC)
@@ -17,7 +17,7 @@ def first_session(db):
 
 
 def test_reaction_kinds_follow_the_event_order(db):
-    kinds = feedback.reaction_kinds(db)
+    kinds = reactions.reaction_kinds(db)
     assert [k.key for k in kinds] == ["useful", "insight", "love", "question", "lost", "slower"]
     assert [k.negative for k in kinds][-2:] == [True, True]
 

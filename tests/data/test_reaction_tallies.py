@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bigconv.core.clock import iso, parse_iso
 from bigconv.core.event import load_event
-from bigconv.data import attendance, dashboard, database, feedback, impact, report
+from bigconv.data import dashboard, database, feedback, impact, reactions, report
 from bigconv.data.schema import migrations
 from bigconv.data.sync import apply_event
 
@@ -93,24 +93,24 @@ def direct_buckets(db, session_id, minutes=5):
 
 def assert_figures_are_direct_counts(db, sessions, now):
     """Every figure that summarises reactions equals a count of distinct devices."""
-    stats = dashboard.reaction_stats(db, now)
+    stats = reactions.reaction_stats(db, now)
     shown = {(s, k): n for s, st_ in stats.items() for k, n in st_.total.items()}
     assert shown == direct(db)
     recent = {(s, k): n for s, st_ in stats.items() for k, n in st_.recent.items() if n}
-    window = (iso(now - dashboard.WINDOW), iso(now))
+    window = (iso(now - reactions.WINDOW), iso(now))
     assert recent == direct(db, "at > ? AND at <= ?", window)
     assert {s: st_.phones for s, st_ in stats.items() if st_.phones} == direct_phones(db, window)
     unhappy = {s: st_.negative_phones for s, st_ in stats.items() if st_.negative_phones}
     assert unhappy == direct_phones(db, window, NEGATIVE)
-    assert dashboard.reactions_per_minute(db, now) == direct_minutes(db, now, 60)
+    assert reactions.reactions_per_minute(db, now) == direct_minutes(db, now, 60)
     reports = {r.session.id: r for r in report.session_reports(db, LONDON)}
     chains = {e.code: e.reactions for e in impact.evidence(db)}
     for s in sessions:
-        assert dashboard.reactions_per_minute(db, now, 30, session_id=s) == direct_minutes(
+        assert reactions.reactions_per_minute(db, now, 30, session_id=s) == direct_minutes(
             db, now, 30, s
         )
         mine = {k: n for (sid, k), n in direct(db).items() if sid == s}
-        counts = {c.key: c.count for c in attendance.reaction_counts(db, s) if c.count}
+        counts = {c.key: c.count for c in reactions.reaction_counts(db, s) if c.count}
         assert counts == mine
         assert {k: n for k, n in feedback.summary(db, s).reactions.items() if n} == mine
         assert dict(reports[s].reactions) == mine
@@ -179,7 +179,7 @@ def test_one_phone_tapping_lost_all_along_does_not_raise_the_alert(db):
     assert db.execute("SELECT count(*) FROM reactions").fetchone()[0] == 120  # every tap kept
     assert losing(db, now) == []
     assert feedback.summary(db, s).reactions["lost"] == 1
-    stats = dashboard.reaction_stats(db, now)[s]
+    stats = reactions.reaction_stats(db, now)[s]
     assert (stats.total, stats.recent) == ({"lost": 1, "slower": 1}, {"lost": 1, "slower": 1})
     assert (stats.phones, stats.negative_phones) == (1, 1)
     # Four more phones, one tap each: five phones are a room being lost.
@@ -230,3 +230,18 @@ def test_a_database_made_before_the_upgrade_reads_right(small_event, before, aft
             assert_figures_are_direct_counts(db, sessions, T0 + dt.timedelta(seconds=30))
         finally:
             db.close()
+
+
+def test_every_reaction_figure_is_read_in_one_module():
+    """The tallies are read by bigconv/data/reactions.py alone (schema.py keeps them); every
+    other module asks it, so no two screens can count a reaction differently."""
+    package = Path(reactions.__file__).resolve().parent.parent
+    readers = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if any(
+            table in path.read_text(encoding="utf-8")
+            for table in ("reaction_totals", "reaction_minutes")
+        )
+    )
+    assert readers == ["data/reactions.py", "data/schema.py"]

@@ -30,7 +30,7 @@ from pathlib import Path
 import aiohttp
 import pyte
 
-from bigconv.data import database, feedback, fileguard
+from bigconv.data import database, fileguard, reactions
 from bigconv.data import passcode as passcodes
 from tests.conftest import require_tool
 from tests.e2e.test_serve_crash import free_port, wait_until_up
@@ -290,7 +290,7 @@ async def test_only_the_server_writes_the_database_file(small_event, small_db, t
     db = database.connect(small_db)
     passcode = passcodes.staff_passcode(db)
     codes = [r[0] for r in db.execute("SELECT code FROM sessions ORDER BY id")]
-    kinds = [k.key for k in feedback.reaction_kinds(db)]
+    kinds = [k.key for k in reactions.reaction_kinds(db)]
     badge = dict(db.execute("SELECT email, badge FROM attendees").fetchall())
     db.close()  # this process holds no connection that can write while the day runs
     main_file = str(small_db.resolve())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bigconv.data import database, feedback
+from bigconv.data import database, reactions
 from bigconv.web.common.site import DEVICE_COOKIE
 
 PHONES_AT_ONCE = 6
@@ -124,7 +124,7 @@ def lost(db, acks: list[Ack]) -> list[Ack]:
 async def test_sigkill_serve_mid_storm_loses_no_acknowledged_action(small_event, small_db: Path):
     db = database.connect(small_db)
     codes = [r[0] for r in db.execute("SELECT code FROM sessions ORDER BY id")]
-    kinds = [k.key for k in feedback.reaction_kinds(db)]
+    kinds = [k.key for k in reactions.reaction_kinds(db)]
     db.close()
     port = free_port()
     cmd = [sys.executable, "-m", "bigconv", "serve", str(small_event), "--host", "127.0.0.1"]

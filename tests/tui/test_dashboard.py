@@ -10,7 +10,7 @@ import textwrap
 from textual.widgets import DataTable, Static
 
 from bigconv.core.clock import iso
-from bigconv.data import database
+from bigconv.data import database, reactions
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 
@@ -121,7 +121,6 @@ async def test_drill_down_shows_roster_and_feedback(small_db):
 def test_the_last_ten_minutes_count_each_phone_once(small_db):
     """`+N` on a session's row is phones, not phone-kind pairs: one phone sending two kinds is
     one, as in the alert."""
-    from bigconv.data import dashboard
     from bigconv.tui.stations.dashboard import reactions_cell
 
     db = database.connect(small_db)
@@ -132,7 +131,7 @@ def test_the_last_ten_minutes_count_each_phone_once(small_db):
                 "INSERT INTO reactions (session_id, kind, at, device) VALUES (?, ?, ?, ?)",
                 [sid, kind, "2026-11-27T10:14:00.000+00:00", device],
             )
-    stats = dashboard.reaction_stats(db, CLOCK)[sid]
+    stats = reactions.reaction_stats(db, CLOCK)[sid]
     db.close()
     assert stats.phones == 2
     assert reactions_cell(stats, {}).plain.startswith("+2 ")  # the old sum of kinds said +3

@@ -10,7 +10,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Sparkline, Static
 
 from bigconv.data import dashboard, timetable
-from bigconv.data.feedback import reaction_kinds
+from bigconv.data.reactions import (
+    ReactionStats,
+    reaction_kinds,
+    reaction_stats,
+    reactions_per_minute,
+)
 from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.stations.session_detail import SessionDetailScreen
 from bigconv.tui.widgets.columns import fit_widths, widest
@@ -39,7 +44,7 @@ def bar(present: int, allocated: int, capacity: int, width: int = BAR_WIDTH) -> 
     return text
 
 
-def reactions_cell(stats: dashboard.ReactionStats | None, emoji: dict[str, str]) -> Text:
+def reactions_cell(stats: ReactionStats | None, emoji: dict[str, str]) -> Text:
     if stats is None or not stats.count:
         return Text("–", style="dim")
     parts = [
@@ -161,7 +166,7 @@ class DashboardScreen(LiveScreen):
         self.show_arrivals(now)
         # Read the rooms and reactions once; the alerts are worked out from the same figures.
         slot, loads = dashboard.room_loads(self.db, now)
-        reactions = dashboard.reaction_stats(self.db, now)
+        reactions = reaction_stats(self.db, now)
         self.show_rooms(now, slot, loads, reactions)
         self.show_alerts(dashboard.alerts(self.db, now, loads=loads, stats=reactions))
         self.show_feed()
@@ -171,11 +176,11 @@ class DashboardScreen(LiveScreen):
         share = f" ({100 * a.checked_in // a.expected}%)" if a.expected else ""
         self.show(
             "#arrivals-numbers",
-            f"{a.checked_in} of {a.expected} checked in{share}\n{a.last_window} in the last 10 minutes",
+            f"{a.checked_in} of {a.expected} checked in{share}\n{a.recent} in the last 10 minutes",
         )
         set_data(self.query_one("#arrivals-spark", Sparkline), a.per_minute)
         rows = []
-        for school, arrived, expected in a.per_school:
+        for school, arrived, expected in a.schools:
             pct = 100 * arrived // expected if expected else 0
             cells = (
                 Text(school or "(no school)", no_wrap=True, overflow="ellipsis"),
@@ -221,7 +226,7 @@ class DashboardScreen(LiveScreen):
         self.show("#reaction-totals", f"{sum(totals.values())} reactions today\n{words}")
         set_data(
             self.query_one("#reactions-spark", Sparkline),
-            dashboard.reactions_per_minute(self.db, now),
+            reactions_per_minute(self.db, now),
         )
 
     def show_alerts(self, found: list[dashboard.Alert]) -> None:

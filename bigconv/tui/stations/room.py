@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from bigconv.data import attendance, search
+from bigconv.data import attendance, reactions, search
 from bigconv.data.attendance import ELSEWHERE, FULL, MARKED, RosterEntry
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
@@ -320,7 +320,7 @@ class RoomScreen(LiveScreen):
         self.fit_qr()
         self.show("#url", Text(self.url, style="bold", justify="center"))
         text = Text("Reactions\n", style="bold")
-        for c in attendance.reaction_counts(self.db, s.id):
+        for c in reactions.reaction_counts(self.db, s.id):
             # padded by terminal cells, not characters: ❤️ is two characters, 👍 one
             text.append(pad(f"{c.emoji} {c.label}", 20) + f"{c.count:>4}\n", style="")
         self.show("#reactions", text)

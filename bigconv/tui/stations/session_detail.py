@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Header, Sparkline, Static
 
-from bigconv.data import dashboard, timetable
-from bigconv.data.feedback import reaction_kinds
+from bigconv.data import dashboard, reactions, timetable
+from bigconv.data.reactions import reaction_kinds
 from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.footer import StationFooter
 
@@ -91,14 +91,14 @@ class SessionDetailScreen(LiveScreen):
                 Text("yes" if line.allocated else "walk-in"),
                 Text(line.school),
             )
-        stats = dashboard.reaction_stats(self.db, self.now()).get(s.id, dashboard.ReactionStats())
+        stats = reactions.reaction_stats(self.db, self.now()).get(s.id, reactions.ReactionStats())
         self.query_one("#detail-reactions", Static).update(
             "  ".join(
                 f"{k.emoji} {k.label} {stats.total.get(k.key, 0)} (+{stats.recent.get(k.key, 0)})"
                 for k in reaction_kinds(self.db)
             )
         )
-        self.query_one("#detail-spark", Sparkline).data = dashboard.reactions_per_minute(
+        self.query_one("#detail-spark", Sparkline).data = reactions.reactions_per_minute(
             self.db, self.now(), 120, s.id
         )
         table = self.query_one("#detail-feedback", DataTable)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bigconv.core.codes import normalise_code
 from bigconv.core.text import is_clean
-from bigconv.data import feedback
+from bigconv.data import feedback, reactions
 from bigconv.data import followup as fu
 from bigconv.data.timetable import SessionRow, session_by_code
 from bigconv.web.common.errors import FormErrors, Invalid, NoDevice, NotFound, TooMany
@@ -53,13 +53,13 @@ class PhoneSite:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def session(self, code: str) -> tuple[SessionRow, list[feedback.ReactionKind]]:
+    async def session(self, code: str) -> tuple[SessionRow, list[reactions.ReactionKind]]:
         """The session for a code typed in any case (and the event's reactions), or a 404."""
         wanted = normalise_code(code)
         if not is_code(wanted):
             raise NotFound(code)
         found, kinds = await self.site.read(
-            lambda db: (session_by_code(db, wanted), feedback.reaction_kinds(db))
+            lambda db: (session_by_code(db, wanted), reactions.reaction_kinds(db))
         )
         if found is None:
             raise NotFound(code)
@@ -85,7 +85,7 @@ class PhoneSite:
         self,
         request: web.Request,
         s: SessionRow,
-        kinds: list[feedback.ReactionKind],
+        kinds: list[reactions.ReactionKind],
         *,
         status: int = 200,
         **context,
@@ -188,7 +188,7 @@ class PhoneSite:
         result = await self.react(request, s, body.get("kind"), write_key(request, body))
         if result.counted:
             return web.json_response({"counted": True, "kind": result.kind, "at": result.at})
-        kinds = await self.site.read(feedback.reaction_kinds)
+        kinds = await self.site.read(reactions.reaction_kinds)
         wait = max(1, round(result.retry_after))
         return web.json_response(
             {"counted": False, "error": cooldown_message(kinds, result), "retry_after": wait},
