@@ -15,7 +15,7 @@ from bigconv.cli import initialise, load
 from bigconv.data import allocate, impact, store
 from bigconv.data import followup as fu
 from bigconv.data.report import build
-from bigconv.report import render_report
+from bigconv.output.report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

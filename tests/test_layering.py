@@ -1,4 +1,5 @@
-"""bigconv/data never imports the UI or the web layer."""
+"""Layers point one way: bigconv/data never imports the UI or the web layer, bigconv/output
+neither the stations nor the sites."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+            found.add(node.module)  # `from bigconv import web` names bigconv.web as well
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
     return found
 
 
@@ -41,5 +43,23 @@ def test_every_sql_statement_lives_in_the_data_layer():
         for path in outside
         if ".execute(" in path.read_text(encoding="utf-8")
         or "rows_where(" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+OUTPUT = DATA.parent / "output"
+NOT_FOR_OUTPUT = ("textual", "aiohttp", "bigconv.tui", "bigconv.web", "bigconv.cli")
+
+
+def test_output_layer_imports_no_station_or_site():
+    """Files before and after the day are made without a screen or a server: web may import
+    bigconv.output (its pages share the one Jinja environment), never the other way."""
+    files = sorted(OUTPUT.rglob("*.py"))
+    assert len(files) > 5, "no output modules found"
+    offenders = [
+        f"{path.name}: {module}"
+        for path in files
+        for module in imported_modules(path)
+        if any(module == f or module.startswith(f + ".") for f in NOT_FOR_OUTPUT)
     ]
     assert offenders == []
