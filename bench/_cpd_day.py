@@ -16,7 +16,7 @@ from bigconv.core.clock import iso, parse_iso
 from bigconv.data import allocation, database, impact
 from bigconv.data import followup as fu
 from bigconv.data.report import build
-from bigconv.report import render_report
+from bigconv.output.report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -638,7 +638,7 @@ def export(event_file: Path, db_path: Path | None, out_dir: Path, raw: bool) -> 
 def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
     """Write the day's report: one self-contained HTML file that opens offline."""
     from bigconv.data.report import build
-    from bigconv.report import render_report
+    from bigconv.output.report import render_report
 
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
@@ -657,7 +657,7 @@ def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
 def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     """Write everyone's CPD record: cpd.csv and printable certificates.html (a page each)."""
     from bigconv.data.cpd import records
-    from bigconv.report import render_certificates, write_cpd_csv
+    from bigconv.output.certificates import render_certificates, write_cpd_csv
 
     ctx = load(event_file, db_path)
     db = _existing_db(ctx)
@@ -667,7 +667,7 @@ def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     found = add_followups(db, found, ctx.event.tz)  # commitments, follow-ups, sessions led
     out_dir = _out_dir(out_dir)
     rows = write_cpd_csv(found, out_dir / "cpd.csv")
-    from bigconv.report import write_cpd_followups_csv
+    from bigconv.output.certificates import write_cpd_followups_csv
 
     more = write_cpd_followups_csv(found, out_dir / "cpd-followups.csv")
     html = render_certificates(
@@ -903,7 +903,7 @@ def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int,
     """Write each session's QR code (CODE.svg, CODE.png) and printable posters.html."""
     from bigconv.data.timetable import sessions as all_sessions
     from bigconv.net import is_loopback, phone_base_url
-    from bigconv.printables import write_session_codes
+    from bigconv.output.posters import write_session_codes
 
     ctx = load(event_file, db_path)
     db = open_existing(ctx)
@@ -934,7 +934,7 @@ def qr_command(event_file: Path, db_path: Path | None, out_dir: Path, port: int,
 def badges(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     """Write printable badge sheets (badges.html, A4) and one QR code PNG per badge."""
     from bigconv.data.printing import badge_rows
-    from bigconv.printables import write_badges
+    from bigconv.output.badges import write_badges
 
     ctx = load(event_file, db_path)
     people = badge_rows(open_existing(ctx))

@@ -1,5 +1,6 @@
 """Layers point one way: bigconv/core imports nothing of the layers above it or of their
-libraries, and bigconv/data never imports the UI or the web layer."""
+libraries, bigconv/data never imports the UI or the web layer, bigconv/output neither the
+stations nor the sites."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+            found.add(node.module)  # `from bigconv import web` names bigconv.web as well
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
     return found
 
 
@@ -46,6 +48,24 @@ def test_every_sql_statement_lives_in_the_data_layer():
     assert offenders == []
 
 
+OUTPUT = DATA.parent / "output"
+NOT_FOR_OUTPUT = ("textual", "aiohttp", "bigconv.tui", "bigconv.web", "bigconv.cli")
+
+
+def test_output_layer_imports_no_station_or_site():
+    """Files before and after the day are made without a screen or a server: web may import
+    bigconv.output (its pages share the one Jinja environment), never the other way."""
+    files = sorted(OUTPUT.rglob("*.py"))
+    assert len(files) > 5, "no output modules found"
+    offenders = [
+        f"{path.name}: {module}"
+        for path in files
+        for module in imported_modules(path)
+        if any(module == f or module.startswith(f + ".") for f in NOT_FOR_OUTPUT)
+    ]
+    assert offenders == []
+
+
 CORE = DATA.parent / "core"
 CORE_FORBIDDEN = (
     "sqlite3",
@@ -57,8 +77,10 @@ CORE_FORBIDDEN = (
     "rich",
     "bigconv.data",
     "bigconv.services",
+    "bigconv.output",
     "bigconv.web",
     "bigconv.tui",
+    "bigconv.cli",
 )
 
 
