@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from bigconv.cli import load
 from bigconv.data import store
+from bigconv.services.setup import load
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.over_capacity import OverCapacity
