@@ -11,11 +11,14 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bigconv.config import Event, load_event
 from bigconv.data import store
-from bigconv.data.attendees import ImportReport, import_csv
-from bigconv.data.sync import SyncReport, apply_event
+
+if TYPE_CHECKING:  # imported when used: every command, and each browser station, loads this
+    from bigconv.data.attendees import ImportReport
+    from bigconv.data.sync import SyncReport
 
 
 @dataclass
@@ -50,7 +53,9 @@ class Initialised:
 def initialise(day: Day, *, station: str = "init") -> Initialised:
     """Create the database, or bring it in line with the event file, in one transaction, with
     the attendees CSV the event names; SyncRefused or ImportError_ change nothing."""
+    from bigconv.data.attendees import import_csv
     from bigconv.data.staff import staff_passcode
+    from bigconv.data.sync import apply_event
 
     db = day.connect()
     try:
