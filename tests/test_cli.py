@@ -235,3 +235,20 @@ def test_run_shows_what_it_did_before_the_app_opened(small_event, tmp_path):
         pane.wait_for("Allocated 10 workshop places")
     finally:
         pane.close()
+
+
+def test_public_url_overrides_base_url_and_base_url_is_its_hidden_alias(small_event, small_db):
+    """One name for the phone address on every command that shows or encodes it."""
+    for option in ("--public-url", "--base-url"):
+        done = run_cli("sessions", small_event, "--json", option, "https://conf.example.org")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)[0]["url"].startswith("https://conf.example.org/")
+        bad = run_cli("sessions", small_event, option, "conf.example.org")
+        assert bad.returncode == 2 and "Traceback" not in bad.stderr
+        assert (
+            bad.stderr.strip() == f"{option} conf.example.org: must start with http:// or https://"
+        )
+    for command in ("run", "serve", "sessions", "qr", "day-links", "followup"):
+        shown = run_cli(command, "--help").stdout
+        assert "--public-url" in shown and "base_url" in shown, command
+        assert "--base-url" not in shown, command

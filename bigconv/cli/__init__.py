@@ -73,7 +73,3 @@ def main() -> None:
         hint = " (try again in a moment)" if "locked" in str(exc) or "busy" in str(exc) else ""
         click.echo(f"Not done: {store.describe(exc)}{hint}", err=True)
         sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()

@@ -176,7 +176,7 @@ def allocate(
 @event_argument
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects, for scripts.")
 @phone_address_options
-@public_url_option("default: base_url, else --host/--port")
+@public_url_option()
 def sessions(
     event_file: Path,
     db_path: Path | None,
@@ -225,7 +225,7 @@ def sessions(
 @event_argument
 @out_option
 @phone_address_options
-@public_url_option("default: base_url, else --host/--port")
+@public_url_option()
 def qr_command(
     event_file: Path,
     db_path: Path | None,

@@ -23,7 +23,6 @@ from bigconv.cli.options import (
 from bigconv.data import store
 
 TITLE = "On the day"
-PUBLIC_URL_DEFAULT = "default: base_url, else --host/--port"
 
 
 @click.command()
@@ -51,7 +50,7 @@ PUBLIC_URL_DEFAULT = "default: base_url, else --host/--port"
     type=click.IntRange(1, 65535),
     help="Phone-site port.",
 )
-@public_url_option(PUBLIC_URL_DEFAULT)
+@public_url_option()
 @allow_host_option
 def run(
     event_file: Path,
@@ -141,7 +140,7 @@ def _check_sites(ctx, param, value: str) -> tuple[str, ...]:
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
-@public_url_option(PUBLIC_URL_DEFAULT)
+@public_url_option()
 @backup_option
 @at_option
 @click.option(

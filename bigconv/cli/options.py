@@ -181,7 +181,7 @@ def at_option(func):
     )(func)
 
 
-def public_url_option(default: str) -> Decorator:
+def public_url_option(default: str = "default: base_url, else --host/--port") -> Decorator:
     """--public-url URL: the one name for the address phones (and personal links) use; it
     overrides the event file's base_url. `default` says what is used without it.
     --base-url is a hidden alias (the follow-up commands' name before)."""
