@@ -14,7 +14,7 @@ from pathlib import Path
 from bigconv.data import allocate, impact, store
 from bigconv.data import followup as fu
 from bigconv.data.report import build
-from bigconv.report import render_report
+from bigconv.output.report import render_report
 from bigconv.services.setup import initialise, load
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,5 @@
-"""bigconv/data never imports the UI or the web layer."""
+"""Layers point one way: bigconv/data never imports the UI or the web layer, bigconv/output
+neither the stations nor the sites."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+            found.add(node.module)  # `from bigconv import web` names bigconv.web as well
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
     return found
 
 
@@ -78,14 +80,32 @@ def test_no_import_cycle_between_the_command_line_modules():
 
 
 def test_services_import_no_front_end():
-    """Use cases are shared by the front ends (cli, tui, web, printables): they import none."""
+    """Use cases are shared by the front ends (cli, tui, web, output): they import none."""
     from tests.helpers import imports_of
 
-    front_ends = ("bigconv.cli", "bigconv.tui", "bigconv.web", "bigconv.output", "bigconv.report")
+    front_ends = ("bigconv.cli", "bigconv.tui", "bigconv.web", "bigconv.output")
     offenders = [
         f"{path.name}: {module}"
         for path in sorted((DATA.parent / "services").rglob("*.py"))
         for module in imports_of(path)
         if any(module == f or module.startswith(f + ".") for f in front_ends)
+    ]
+    assert offenders == []
+
+
+OUTPUT = DATA.parent / "output"
+NOT_FOR_OUTPUT = ("textual", "aiohttp", "bigconv.tui", "bigconv.web", "bigconv.cli")
+
+
+def test_output_layer_imports_no_station_or_site():
+    """Files before and after the day are made without a screen or a server: web may import
+    bigconv.output (its pages share the one Jinja environment), never the other way."""
+    files = sorted(OUTPUT.rglob("*.py"))
+    assert len(files) > 5, "no output modules found"
+    offenders = [
+        f"{path.name}: {module}"
+        for path in files
+        for module in imported_modules(path)
+        if any(module == f or module.startswith(f + ".") for f in NOT_FOR_OUTPUT)
     ]
     assert offenders == []

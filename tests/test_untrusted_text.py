@@ -37,12 +37,13 @@ from bigconv.data.text import (
     is_clean,
     starts_formula,
 )
-from bigconv.printables import write_badges
-from bigconv.report import render_certificates, write_cpd_csv
+from bigconv.output.badges import write_badges
+from bigconv.output.certificates import render_certificates, write_cpd_csv
+from bigconv.output.templates import plain
 from bigconv.tui.plaintext import PlainText
 from bigconv.web.common.errors import Invalid
 from bigconv.web.common.forms import clean_text
-from bigconv.web.render import plain, render
+from bigconv.web.render import render
 
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # What the review sent: OSC title, clear screen, C1 CSI colour, C1 OSC 8 link, bidi override.

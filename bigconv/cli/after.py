@@ -37,7 +37,7 @@ def export(event_file: Path, db_path: Path | None, out_dir: Path, raw: bool) -> 
 )
 def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
     """Write the day's report: one self-contained HTML file that opens offline."""
-    from bigconv.report import render_report
+    from bigconv.output.report import render_report
     from bigconv.services.after import day_report
 
     day = load(event_file, db_path)
@@ -53,7 +53,11 @@ def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
 @out_option
 def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     """Write everyone's CPD record: cpd.csv and printable certificates.html (a page each)."""
-    from bigconv.report import render_certificates, write_cpd_csv, write_cpd_followups_csv
+    from bigconv.output.certificates import (
+        render_certificates,
+        write_cpd_csv,
+        write_cpd_followups_csv,
+    )
     from bigconv.services.after import cpd_records
 
     day = load(event_file, db_path)

@@ -237,7 +237,7 @@ def qr_command(
     """Write each session's QR code (CODE.svg, CODE.png) and printable posters.html."""
     from bigconv.data.timetable import sessions as all_sessions
     from bigconv.net import is_loopback, phone_base_url
-    from bigconv.printables import write_session_codes
+    from bigconv.output.posters import write_session_codes
 
     day = load(event_file, db_path)
     db = open_existing(day)
@@ -268,7 +268,7 @@ def qr_command(
 def badges(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
     """Write printable badge sheets (badges.html, A4) and one QR code PNG per badge."""
     from bigconv.data.printing import badge_rows
-    from bigconv.printables import write_badges
+    from bigconv.output.badges import write_badges
 
     day = load(event_file, db_path)
     people = badge_rows(open_existing(day))

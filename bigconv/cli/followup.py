@@ -36,7 +36,7 @@ def _base(day, public_url: str | None, port: int = 8000) -> str:
 
 
 def _write(path: Path, issued, base: str) -> None:
-    from bigconv.report.followup import write_mail_merge
+    from bigconv.output.mailmerge import write_mail_merge
 
     try:
         write_mail_merge(issued, base, path)
@@ -163,7 +163,7 @@ def followup_status(event_file, db_path, label) -> None:
 def schools(event_file, db_path, out_dir) -> None:
     """Write each school's page and CSV for its CPD lead: commitments, barriers, support asked."""
     from bigconv.data.impact import school_digests
-    from bigconv.report.followup import write_schools
+    from bigconv.output.schools import write_schools
 
     day = load(event_file, db_path)
     db = existing_db(day)

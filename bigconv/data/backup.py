@@ -163,7 +163,8 @@ def keep_replaced_file(db, path: Path, opened: fileguard.Identity) -> Path | Non
     """A file was put at `path` by hand while `db` (a connection to the old one) was open:
     copy everything the old file holds, its log included, to `NAME.replaced-TIME.db` beside
     it, once for all processes (the first to notice does it). None if another did."""
-    claim = fileguard.holders_dir(path) / f"replaced-{opened.dev}-{opened.ino}-{opened.fid}"
+    # One claim per replaced inode (not per id: a process that read no id must not save twice).
+    claim = fileguard.holders_dir(path) / f"replaced-{opened.dev}-{opened.ino}"
     try:
         claim.parent.mkdir(exist_ok=True)
         fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -173,17 +174,22 @@ def keep_replaced_file(db, path: Path, opened: fileguard.Identity) -> Path | Non
         return None
     except OSError:
         return None
-    target = path.with_name(f"{path.name}.replaced-{fileguard.stamp()}.db")
+    target = path.with_name(f"{path.name}.replaced-{fileguard.stamp()}-{opened.ino}.db")
+    partial = target.with_name(target.name + ".partial")  # never a half copy under the name
     try:
         # A barrier: a writer that checked the file before it was replaced finishes its
         # commit first (every writer checks again under this lock, and now refuses).
         if not db.conn.in_transaction:
             db.conn.execute("BEGIN IMMEDIATE")
             db.conn.execute("ROLLBACK")
-        copy_from(db.conn, target)
+        copy_from(db.conn, partial)
+        os.replace(partial, target)
     except (sqlite3.Error, OSError) as exc:
         fileguard.LOG.error("%s was replaced; could not copy what it held: %s", path, exc)
+        for leftover in _partials(partial):
+            leftover.unlink(missing_ok=True)
         os.close(fd)
+        claim.unlink(missing_ok=True)  # another process (or the next check) tries again
         return None
     os.write(fd, str(target).encode())
     os.close(fd)

@@ -1,40 +1,12 @@
-"""Jinja2 templates with autoescaping, shared by the phone site and the printable pages."""
+"""Web pages, rendered by the one Jinja environment (bigconv/output/templates.py)."""
 
 from __future__ import annotations
 
-import functools
-
-import jinja2
-from markupsafe import Markup
-
-from bigconv.data.text import clean
 from bigconv.data.writekeys import new_key
-
-
-def plain(value):
-    """Every value a template prints, cleaned by the untrusted-text rule before autoescaping
-    (Markup our own code built stays Markup, cleaned the same way)."""
-    if isinstance(value, Markup):
-        return Markup(clean(str(value)))
-    if isinstance(value, str):
-        return clean(value)
-    return value
-
-
-@functools.cache
-def environment() -> jinja2.Environment:
-    """One autoescaping environment over bigconv/web/templates (never markup from user text)."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bigconv.web", "templates"),
-        autoescape=True,
-        finalize=plain,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    # A fresh random key in each form (`nonce`): a browser resending the post is a repeat.
-    env.globals["new_key"] = new_key
-    return env
+from bigconv.output.templates import environment
 
 
 def render(name: str, **context) -> str:
-    return environment().get_template(name).render(**context)
+    """The page `name`; its forms may call `new_key()` for a fresh random key (`nonce`), so a
+    browser resending the post is a repeat."""
+    return environment().get_template(name).render(new_key=new_key, **context)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bigconv.data import store
 from bigconv.data.cpd import records
-from bigconv.report import render_certificates, write_cpd_csv
+from bigconv.output.certificates import render_certificates, write_cpd_csv
 from tests.after.day import HOSTILE, at
 from tests.conftest import run_cli
 

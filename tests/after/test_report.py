@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bigconv.data import store
 from bigconv.data.report import buckets, build
-from bigconv.report import render_report
+from bigconv.output.report import render_report
 from tests.after.day import HOSTILE, IMG, MARKUP
 from tests.conftest import run_cli
 

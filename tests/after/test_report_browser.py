@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from bigconv.data import store
 from bigconv.data.cpd import records
 from bigconv.data.report import build
-from bigconv.report import render_certificates, render_report
+from bigconv.output.certificates import render_certificates
+from bigconv.output.report import render_report
 from tests.after.day import HOSTILE, MARKUP
 
 LONDON = ZoneInfo("Europe/London")

@@ -18,8 +18,9 @@ from bigconv.data import followup as fu
 from bigconv.data import impact, store
 from bigconv.data.cpd import records
 from bigconv.data.report import build
-from bigconv.report import render_certificates, render_report
-from bigconv.report.followup import write_schools
+from bigconv.output.certificates import render_certificates
+from bigconv.output.report import render_report
+from bigconv.output.schools import write_schools
 from bigconv.web.server import make_web_app
 from tests.after.day import at, fill_day
 from tests.web.conftest import Clock, table

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from bigconv.config import load_event
 from bigconv.data import store
 from bigconv.data.timetable import sessions
-from bigconv.printables import write_session_codes
+from bigconv.output.posters import write_session_codes
 from bigconv.web.server import make_web_app
 from tests.conftest import require_tool
 from tests.web.conftest import Clock, table

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bigconv.qr import half_block_lines, qr_matrix
+from bigconv.output.qr import half_block_lines, qr_matrix
 
 # Fixed colours, whatever the theme: phone scanners want dark modules on a light ground.
 QR_STYLE = Style(color="#000000", bgcolor="#ffffff")

@@ -174,10 +174,16 @@ class StaffSite:
         response.headers["Content-Security-Policy"] = csp(nonce)
         return response
 
+    def login_page(
+        self, status: int = 200, *, error: str | None = None, wait: int | None = None
+    ) -> web.Response:
+        """The passcode form, with why the last attempt failed or how long to wait."""
+        return self.page("staff_login.html", status, error=error, wait=wait)
+
     async def index(self, request: web.Request) -> web.Response:
         """The station (terminal in the page) when signed in, else only the passcode form."""
         if not await self.signed_in(request):
-            response = self.page("staff_login.html", error=None)
+            response = self.login_page()
             await self.give_device(request, response)
             return response
         scheme = "wss" if request.secure else "ws"
@@ -223,13 +229,13 @@ class StaffSite:
                             db, False, address=address, station=LOGIN_STATION, blocked=True
                         )
                     )
-            return self.page("staff_login.html", 429, error=None, wait=round(wait))
+            return self.login_page(429, wait=round(wait))
         for limit, key in counted:  # counted now; taken back below if the passcode is right
             limit.failed(key)
         try:
             form = await read_post(request)
         except (ValueError, LookupError, HttpProcessingError):
-            return self.page("staff_login.html", 400, error="The form could not be read.")
+            return self.login_page(400, error="The form could not be read.")
         attempt = form.get("passcode", "")
 
         def check(db) -> tuple[str, bytes] | None:
@@ -247,7 +253,7 @@ class StaffSite:
                 limit.forgive(key)
             raise
         if started is None:
-            return self.page("staff_login.html", 401, error="That is not the passcode.")
+            return self.login_page(401, error="That is not the passcode.")
         for limit, key in counted:
             limit.forgive(key)
         self.remember(f"address:{address}", *([f"device:{device}"] if device else []))

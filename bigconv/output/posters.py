@@ -1,30 +1,21 @@
-"""Printable files: session QR codes and posters, and badge sheets."""
+"""Each session's QR code (SVG, PNG) and the printable posters that carry it."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from bigconv.data.printing import BadgeRow
 from bigconv.data.store import parse_iso
 from bigconv.data.timetable import SessionRow
 from bigconv.net import session_url
-from bigconv.qr import qr_png, qr_svg
-from bigconv.web.render import render
-
-BADGES_PER_PAGE = 8
+from bigconv.output.qr import qr_png, qr_svg, safe_name
+from bigconv.output.templates import render
 
 
 def inline_svg(document: str) -> str:
     """An SVG document to place inside HTML (no XML declaration, no id repeated on the page)."""
     return document[document.index("<svg") :].replace(' id="qr-path"', "")
-
-
-def safe_name(code: str) -> str:
-    """A file name that stays inside the output folder whatever the code holds."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", code) or "_"
 
 
 def write_session_codes(
@@ -49,18 +40,3 @@ def write_session_codes(
     html = render("posters.html", event_name=event_name, posters=posters, base=base)
     (out / "posters.html").write_text(html, encoding="utf-8")
     return [*written, out / "posters.html"]
-
-
-def write_badges(out: Path, people: Sequence[BadgeRow], event_name: str) -> list[Path]:
-    """BADGE.png for each person and badges.html: A4 sheets of BADGES_PER_PAGE badges."""
-    out.mkdir(parents=True, exist_ok=True)
-    written, cards = [], []
-    for person in people:
-        path = out / f"{safe_name(person.badge)}.png"
-        path.write_bytes(qr_png(person.badge, box_size=8))
-        written.append(path)
-        cards.append({"p": person, "img": path.name})
-    pages = [cards[i : i + BADGES_PER_PAGE] for i in range(0, len(cards), BADGES_PER_PAGE)]
-    html = render("badges.html", event_name=event_name, pages=pages)
-    (out / "badges.html").write_text(html, encoding="utf-8")
-    return [*written, out / "badges.html"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import qrcode
 import qrcode.image.svg
@@ -55,3 +56,8 @@ def half_block_lines(matrix: list[list[bool]], scale: int = 1) -> list[str]:
 def qr_halfblocks(text: str, border: int = 2) -> list[str]:
     """Terminal lines drawing the code for `text` with half blocks."""
     return half_block_lines(qr_matrix(text, border))
+
+
+def safe_name(code: str) -> str:
+    """A file name for a code's image that stays inside the output folder whatever it holds."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", code) or "_"

@@ -1,5 +1,5 @@
-"""Files for after the day: mail-merge CSVs of personal links, and each school's page and CSV
-for its CPD lead (rendering only; the queries live in bigconv/data)."""
+"""Each school's page and CSV for its CPD lead: commitments by name, follow-up answers,
+barriers and the support asked (rendering only; the queries live in bigconv/data)."""
 
 from __future__ import annotations
 
@@ -7,32 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 from bigconv.data.export import write_rows
-from bigconv.data.followup import Issued
 from bigconv.data.impact import SchoolDigest
-from bigconv.report import _env
-
-MAIL_COLUMNS = ("email", "first_name", "last_name", "school", "commitments", "link")
-
-
-def link_url(base: str, token: str) -> str:
-    return f"{base.rstrip('/')}/me/{token}"
-
-
-def write_mail_merge(issued: list[Issued], base: str, path: Path) -> int:
-    """One row per person: email, first name, their commitments in words, their link."""
-    rows = (
-        (
-            item.person.email,
-            item.person.first_name,
-            item.person.last_name,
-            item.person.school,
-            "; ".join(c.in_words() for c in item.commitments),
-            link_url(base, item.token),
-        )
-        for item in issued
-    )
-    return write_rows(path, MAIL_COLUMNS, rows)
-
+from bigconv.output.templates import render
 
 SCHOOL_COLUMNS = (
     "kind",
@@ -53,7 +29,7 @@ SCHOOL_COLUMNS = (
 
 def write_school_csv(digest: SchoolDigest, path: Path, tz) -> int:
     """A school's commitments (named by name), follow-up answers, barriers and support asked."""
-    rows = []
+    rows: list[tuple] = []
     for n in digest.named:
         c = n.commitment
         base = ("commitment", n.person.name, c.title, c.try_text, c.when_where)
@@ -84,7 +60,8 @@ def _local(iso_text: str, tz) -> str:
 
 def render_school(digest: SchoolDigest, *, event: str, tz, generated: dt.datetime) -> str:
     """One self-contained page for the school's CPD lead."""
-    return _env.get_template("school.html").render(
+    return render(
+        "school.html",
         d=digest,
         event=event,
         local=lambda text: _local(text, tz),

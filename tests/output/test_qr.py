@@ -8,10 +8,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from bigconv.qr import qr_halfblocks, qr_matrix, qr_svg
+from bigconv.output.qr import qr_halfblocks, qr_matrix, qr_svg
 from tests.conftest import require_tool, run_cli
-
-from .conftest import table
+from tests.web.conftest import table
 
 
 def decode(zbarimg: str, path: Path) -> str:
