@@ -11,12 +11,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from bigconv.cli import initialise, load
 from bigconv.core.clock import iso, parse_iso
 from bigconv.data import allocation, database, impact
 from bigconv.data import followup as fu
 from bigconv.data.report import build
 from bigconv.output.report import render_report
+from bigconv.services.setup import initialise, load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def simulate(folder: Path) -> CpdDay:
     for name in ("sample_event.toml", "sample_staff.csv"):
         shutil.copy(ROOT / name, folder / name)
     ctx = load(folder / "sample_event.toml", None)
-    db = initialise(ctx, quiet=True)
+    db = initialise(ctx).db
     allocation.write(db, allocation.allocate(db, ctx.event.audiences, seed=0), station="setup")
     rng = random.Random(16)
     people = [r[0] for r in db.execute("SELECT id FROM attendees ORDER BY id")]

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bigconv.cli import initialise, load
 from bigconv.data import attendance, database
+from bigconv.services.setup import initialise, load
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 
@@ -31,7 +31,7 @@ def prepare(folder: Path) -> tuple[Path, int]:
     for name in ("sample_event.toml", "sample_staff.csv"):
         shutil.copy(ROOT / name, folder / name)
     ctx = load(folder / "sample_event.toml", None)
-    db = initialise(ctx, quiet=True)
+    db = initialise(ctx).db
     room = attendance.find_room(db, ROOM)
     session = attendance.room_sessions(db, room["id"])[0]
     people = [row[0] for row in db.execute("SELECT id FROM attendees ORDER BY id LIMIT 30")]

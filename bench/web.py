@@ -204,14 +204,14 @@ def make_plans(
 
 def prepare(folder: Path) -> tuple[Path, list[str]]:
     """A fresh copy of the sample day, initialised; returns the event file and session codes."""
-    from bigconv.cli import initialise
-    from bigconv.cli import load as load_ctx
     from bigconv.data.timetable import sessions
+    from bigconv.services.setup import initialise
+    from bigconv.services.setup import load as load_ctx
 
     for name in ("sample_event.toml", "sample_staff.csv"):
         shutil.copy(ROOT / name, folder / name)
     ctx = load_ctx(folder / "sample_event.toml", None)
-    db = initialise(ctx, quiet=True)
+    db = initialise(ctx).db
     codes = [s.code for s in sessions(db)]
     db.close()
     return folder / "sample_event.toml", codes

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the busy sample day is built by the tests' own helper
 
-from bigconv.cli import initialise, load  # noqa: E402
+from bigconv.services.setup import initialise, load  # noqa: E402
 from bigconv.tui.app import make_app  # noqa: E402
 from bigconv.tui.config import StationConfig  # noqa: E402
 from tests.tui.conftest import BUSY_CLOCK, make_busy  # noqa: E402
@@ -38,7 +38,7 @@ def busy_day(folder: Path) -> Path:
     for name in ("sample_event.toml", "sample_staff.csv"):
         shutil.copy(ROOT / name, folder / name)
     ctx = load(folder / "sample_event.toml", None)
-    initialise(ctx, quiet=True).close()
+    initialise(ctx).db.close()
     make_busy(folder)
     return ctx.db_path
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bigconv.cli import initialise, load
 from bigconv.data import database
+from bigconv.services.setup import initialise, load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,7 +119,7 @@ def small_event(tmp_path: Path) -> Path:
 def small_db(small_event: Path) -> Path:
     """The small event initialised into a real SQLite file; returns the database path."""
     ctx = load(small_event, None)
-    initialise(ctx, quiet=True).close()
+    initialise(ctx).db.close()
     return ctx.db_path
 
 
@@ -137,7 +137,7 @@ def sample_template(tmp_path_factory) -> Path:
     for name in ("sample_event.toml", "sample_staff.csv"):
         shutil.copy(ROOT / name, folder / name)
     ctx = load(folder / "sample_event.toml", None)
-    initialise(ctx, quiet=True).close()
+    initialise(ctx).db.close()
     return folder
 
 

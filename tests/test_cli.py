@@ -17,10 +17,8 @@ def digest(path) -> str:
     return hashlib.sha256(dump.encode()).hexdigest()
 
 
-def test_help_lists_every_command():
-    result = run_cli("--help")
-    assert result.returncode == 0
-    commands = (
+PHASES = {
+    "Before the day": (
         "init",
         "import-attendees",
         "allocate",
@@ -28,28 +26,55 @@ def test_help_lists_every_command():
         "qr",
         "badges",
         "passcode",
-        "run",
-        "serve",
-        "checkin",
-        "undo-checkin",
-        "attend",
-        "backup",
-        "restore",
-        "repair",
-        "doctor",
-        "export",
-        "report",
-        "cpd",
+    ),
+    "On the day": ("run", "serve", "checkin", "undo-checkin", "attend"),
+    "Keeping it safe": ("backup", "restore", "repair", "doctor"),
+    "After the day": ("export", "report", "cpd"),
+    "Following up": (
         "day-links",
         "followup",
         "followup-status",
         "schools",
         "barrier-addressed",
-    )
-    listed = [
-        line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()
-    ]
-    assert sorted(listed) == sorted(commands)
+    ),
+}
+
+
+def help_sections(text: str) -> dict[str, list[str]]:
+    """The command sections of `bigconv --help`: each title and its commands, in order."""
+    sections: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.endswith(":") and not line.startswith(" "):
+            sections[line[:-1]] = current = []
+        elif line.startswith("  ") and sections:
+            current.append(line.split()[0])
+    sections.pop("Options")
+    return sections
+
+
+def test_help_lists_every_command():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    sections = help_sections(result.stdout)
+    assert {title: tuple(names) for title, names in sections.items()} == PHASES
+    assert list(sections) == list(PHASES)
+
+
+def test_readme_lists_the_commands_as_help_does():
+    """The README's command table has the same phases, and the same commands in the same order."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Commands", 1)[1].split("\n\n| command |", 1)[1].split("\n\n", 1)[0]
+    found: dict[str, list[str]] = {}
+    for row in table.splitlines():
+        if row.startswith("| **"):
+            found[row.split("**")[1]] = current = []
+        elif row.startswith("| `bigconv ") and found:
+            name = row.split()[2]
+            if name not in current:
+                current.append(name)
+    assert {title: tuple(names) for title, names in found.items()} == PHASES
 
 
 def test_init_creates_database_beside_event(small_event):
@@ -175,8 +200,8 @@ def test_corrupt_database_exits_2(small_event):
 def test_rehearsal_clock_starts_on_the_event_day(small_event):
     import datetime as dt
 
-    from bigconv.cli import rehearsal_clock
     from bigconv.core.event import load_event
+    from bigconv.services.setup import rehearsal_clock
 
     event = load_event(small_event)
     now = rehearsal_clock(event, "10:15")().astimezone(event.tz)
@@ -185,11 +210,11 @@ def test_rehearsal_clock_starts_on_the_event_day(small_event):
 
 
 def test_run_allocates_a_new_day_with_choices(small_event):
-    from bigconv.cli import allocate_new_day, initialise, load
     from bigconv.data import database
+    from bigconv.services.setup import allocate_new_day, initialise, load
 
     ctx = load(small_event, None)
-    db = initialise(ctx, quiet=True)
+    db = initialise(ctx).db
     allocate_new_day(ctx, db)
     placed = database.connect(ctx.db_path).execute("SELECT count(*) FROM allocations").fetchone()[0]
     assert placed == 5 * 2  # five people, two workshop slots
@@ -210,3 +235,20 @@ def test_run_shows_what_it_did_before_the_app_opened(small_event, tmp_path):
         pane.wait_for("Allocated 10 workshop places")
     finally:
         pane.close()
+
+
+def test_public_url_overrides_base_url_and_base_url_is_its_hidden_alias(small_event, small_db):
+    """One name for the phone address on every command that shows or encodes it."""
+    for option in ("--public-url", "--base-url"):
+        done = run_cli("sessions", small_event, "--json", option, "https://conf.example.org")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)[0]["url"].startswith("https://conf.example.org/")
+        bad = run_cli("sessions", small_event, option, "conf.example.org")
+        assert bad.returncode == 2 and "Traceback" not in bad.stderr
+        assert (
+            bad.stderr.strip() == f"{option} conf.example.org: must start with http:// or https://"
+        )
+    for command in ("run", "serve", "sessions", "qr", "day-links", "followup"):
+        shown = run_cli(command, "--help").stdout
+        assert "--public-url" in shown and "base_url" in shown, command
+        assert "--base-url" not in shown, command

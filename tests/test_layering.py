@@ -48,6 +48,52 @@ def test_every_sql_statement_lives_in_the_data_layer():
     assert offenders == []
 
 
+def test_the_app_imports_nothing_of_the_web_layer():
+    """`bigconv run` composes the app and the web server (bigconv/cli/compose.py): the app is
+    handed a phone site to start and stop, and the staff prefix, never imports them."""
+    from tests.helpers import imports_of
+
+    files = sorted((DATA.parent / "tui").rglob("*.py"))
+    assert len(files) > 10, "no tui modules found"
+    offenders = [
+        f"{path.relative_to(DATA.parent)}: {module}"
+        for path in files
+        for module in imports_of(path, "bigconv.web") | (imported_modules(path) & {"aiohttp"})
+    ]
+    assert offenders == []
+
+
+def test_the_station_config_names_the_web_servers_staff_prefix():
+    from bigconv.tui.config import StationConfig
+    from bigconv.web.common.urls import STAFF_PREFIX
+
+    assert StationConfig().staff_prefix == STAFF_PREFIX
+
+
+def test_no_import_cycle_between_the_command_line_modules():
+    from tests.helpers import import_cycles
+
+    cli = DATA.parent / "cli"
+    assert {"before.py", "day.py", "safe.py", "after.py", "followup.py", "options.py"} <= {
+        p.name for p in cli.glob("*.py")
+    }
+    assert import_cycles(cli) == []
+
+
+def test_services_import_no_front_end():
+    """Use cases are shared by the front ends (cli, tui, web, output): they import none."""
+    from tests.helpers import imports_of
+
+    front_ends = ("bigconv.cli", "bigconv.tui", "bigconv.web", "bigconv.output")
+    offenders = [
+        f"{path.name}: {module}"
+        for path in sorted((DATA.parent / "services").rglob("*.py"))
+        for module in imports_of(path)
+        if any(module == f or module.startswith(f + ".") for f in front_ends)
+    ]
+    assert offenders == []
+
+
 OUTPUT = DATA.parent / "output"
 NOT_FOR_OUTPUT = ("textual", "aiohttp", "bigconv.tui", "bigconv.web", "bigconv.cli")
 

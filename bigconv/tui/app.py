@@ -114,19 +114,7 @@ class BigconvApp(App):
         self.pending_for = None
         self.refreshed_at = 0.0
         self.refreshes = 0  # live refreshes of the visible screen (the tests count them)
-        self.phone_site = None
-        if config.serve_port is not None:
-            from bigconv.tui.phone_site import PhoneSiteRunner
-
-            self.phone_site = PhoneSiteRunner(
-                self.db_path,
-                event,
-                config.serve_host,
-                config.serve_port,
-                url=self.base_url,
-                clock=self.clock,
-                allow_hosts=config.allow_hosts,
-            )
+        self.phone_site = config.phone_site  # served in this app's loop, if handed one
         self.phone_message = ""
         self.show_station()
         if not event and (tzname := get_meta(self.db, "timezone")):
@@ -228,11 +216,10 @@ class BigconvApp(App):
         """The staff passcode in a dialog until dismissed (never in the header or a toast)."""
         from bigconv.data.passcode import staff_passcode
         from bigconv.tui.dialogs.passcode import PasscodeScreen
-        from bigconv.web.common.urls import STAFF_PREFIX
 
         passcode = self.guarded(staff_passcode, self.db)
         if passcode is not None:
-            self.push_screen(PasscodeScreen(passcode, f"{self.base_url}{STAFF_PREFIX}"))
+            self.push_screen(PasscodeScreen(passcode, f"{self.base_url}{self.config.staff_prefix}"))
 
     def guarded(self, action: Callable[..., T], *args, **kwargs) -> T | None:
         """Run a database action; if the database fails (locked, read-only, disk full, damaged,
@@ -365,6 +352,6 @@ class BigconvApp(App):
 
 
 def make_app(db_path: Path, config: StationConfig | None = None) -> BigconvApp:
-    """Build the app exactly as `bigconv run` does; tests call this too (phone site off unless
-    `config.serve_port` is given)."""
+    """Build the app as `bigconv run` does; tests call this too (it serves a phone site only if
+    `config.phone_site` is given: bigconv.cli.compose.make_station_app gives one)."""
     return BigconvApp(db_path, config)

@@ -5,8 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bigconv.core.event import Event
+
+
+class PhoneSite(Protocol):
+    """The phone site an app serves in its own event loop (`bigconv run` hands one in:
+    bigconv/cli/compose.py); the app starts it when mounted and stops it when it ends."""
+
+    async def start(self) -> str:
+        """Start serving; return one line saying where phones go (shown in the header)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -27,9 +41,14 @@ class StationConfig:
     room: str | None = None
     """The room mode's room by name; None: it asks."""
     serve_port: int | None = None
-    """Serve the phone site from this app on this port; None: serve nothing."""
+    """The port the phone site this app serves listens on (for its address); None: none."""
     serve_host: str = "0.0.0.0"
     """The address the phone site listens on."""
+    phone_site: PhoneSite | None = None
+    """The phone site to serve from this app's loop; None: serve nothing."""
+    staff_prefix: str = "/staff"
+    """Where the browser stations live under the phone address (the web server's STAFF_PREFIX,
+    handed in by `bigconv run`: the app imports nothing of bigconv.web)."""
     public_url: str | None = None
     """The phone address to show and encode (else base_url, else where the site listens)."""
     allow_hosts: tuple[str, ...] = ()

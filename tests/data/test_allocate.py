@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bigconv.cli import initialise, load
 from bigconv.core import allocation as solver
 from bigconv.core.clock import iso
 from bigconv.core.errors import AllocationError, Infeasible
 from bigconv.data import allocation as al
 from bigconv.data import database
+from bigconv.services.setup import initialise, load
 from tests.conftest import run_cli
 
 HEAD = """
@@ -70,7 +70,7 @@ def make_day(tmp_path: Path, rooms: dict[str, int], sessions: list[dict], staff:
     (tmp_path / "staff.csv").write_text(header + "\n".join(staff) + "\n", encoding="utf-8")
     path = tmp_path / "day.toml"
     path.write_text(text, encoding="utf-8")
-    initialise(load(path, None), quiet=True).close()
+    initialise(load(path, None)).db.close()
     return path
 
 

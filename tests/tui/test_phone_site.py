@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bigconv.cli.compose import make_station_app
 from bigconv.core.event import load_event
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
@@ -37,7 +38,9 @@ def test_make_app_serves_nothing_by_default(small_db):
 async def test_app_serves_phones_and_stops_on_exit(small_event, small_db):
     port = free_port()
     event = load_event(small_event)
-    app = make_app(small_db, StationConfig(event=event, serve_port=port, serve_host="127.0.0.1"))
+    app = make_station_app(
+        small_db, StationConfig(event=event, serve_port=port, serve_host="127.0.0.1")
+    )
     url = f"http://127.0.0.1:{port}"
     async with app.run_test() as pilot:
         assert "Phones: http://192.0.2.10:8000" in await started(app, pilot)
@@ -61,7 +64,7 @@ async def test_port_served_by_another_bigconv_is_shown(small_event, small_db):
     other = TestServer(make_web_app(small_db, event), host="127.0.0.1", port=free_port())
     await other.start_server()
     try:
-        app = make_app(
+        app = make_station_app(
             small_db, StationConfig(event=event, serve_port=other.port, serve_host="127.0.0.1")
         )
         async with app.run_test() as pilot:
@@ -74,7 +77,7 @@ async def test_port_taken_by_something_else_is_shown(small_event, small_db):
     server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        app = make_app(
+        app = make_station_app(
             small_db,
             StationConfig(event=load_event(small_event), serve_port=port, serve_host="127.0.0.1"),
         )

@@ -18,11 +18,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bigconv.cli import initialise, load
+from bigconv.cli.compose import make_station_app
 from bigconv.core.clock import OffsetClock, parse_iso, utcnow
 from bigconv.data import database
 from bigconv.net import is_loopback, loopback_warning, phone_base_url
-from bigconv.tui.app import make_app
+from bigconv.services.setup import initialise, load
 from bigconv.tui.config import StationConfig
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.web.server import STAFF_APP, make_web_app
@@ -40,7 +40,7 @@ def local_event(small_event: Path) -> Path:
     """The small event without base_url: the address must come from where it is served."""
     text = small_event.read_text(encoding="utf-8")
     small_event.write_text(re.sub(r"(?m)^base_url = .*\n", "", text), encoding="utf-8")
-    initialise(load(small_event, None), quiet=True).close()
+    initialise(load(small_event, None)).db.close()
     return small_event
 
 
@@ -72,7 +72,7 @@ async def test_room_qr_header_and_phone_site_share_the_served_port(local_event, 
     require_tool("zbarimg")
     ctx = load(local_event, None)
     port = free_port()
-    app = make_app(
+    app = make_station_app(
         ctx.db_path,
         StationConfig(
             mode="room",

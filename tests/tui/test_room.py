@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from bigconv.cli import load
 from bigconv.core.clock import iso
 from bigconv.data import database
+from bigconv.services.setup import load
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.over_capacity import OverCapacity

@@ -21,7 +21,7 @@ check_in(db, int(sys.argv[2]), station="Desk 1")
 # is the rehearsal clock `run --at 10:20` uses (the morning slot), never today's date.
 OTHER_ROOM_SCREEN = """
 import asyncio, sys
-from bigconv.cli import load, rehearsal_clock
+from bigconv.services.setup import load, rehearsal_clock
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 

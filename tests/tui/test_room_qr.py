@@ -8,9 +8,9 @@ from pathlib import Path
 from PIL import Image
 from textual.geometry import Region
 
-from bigconv.cli import load
 from bigconv.data import database
 from bigconv.data.timetable import sessions
+from bigconv.services.setup import load
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.qr_view import QrView

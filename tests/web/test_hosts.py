@@ -8,8 +8,8 @@ import socket
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
+from bigconv.cli.compose import PhoneSiteRunner
 from bigconv.core.event import load_event
-from bigconv.tui.phone_site import PhoneSiteRunner
 from bigconv.web.common.security import MISDIRECTED
 from bigconv.web.server import make_web_app
 from tests.conftest import run_cli

@@ -12,10 +12,10 @@ from pathlib import Path
 import aiohttp
 from textual.widgets import Static
 
+from bigconv.cli.compose import make_station_app
 from bigconv.core.event import load_event
 from bigconv.data import backup, database, passcode
 from bigconv.data.fileguard import sqlite_line
-from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.passcode import PasscodeScreen
 from tests.conftest import run_cli
@@ -121,7 +121,7 @@ def test_serve_prints_the_staff_address_and_passcode_and_backs_up(small_event, s
 
 async def test_run_serves_staff_and_shows_the_passcode(small_event, small_db):
     port = free_port()
-    app = make_app(
+    app = make_station_app(
         small_db,
         StationConfig(event=load_event(small_event), serve_port=port, serve_host="127.0.0.1"),
     )

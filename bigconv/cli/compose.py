@@ -1,10 +1,13 @@
-"""The phone site inside the Textual app's own event loop (started by `bigconv run`)."""
+"""`bigconv run` puts the app and the web server together: the app serves the phone site in its
+own event loop through the small `PhoneSite` interface it defines (bigconv/tui/config.py), so
+bigconv.tui imports nothing of bigconv.web."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -13,8 +16,32 @@ from aiohttp import web
 from bigconv.core.clock import utcnow
 from bigconv.core.event import Event
 from bigconv.net import loopback_warning, phone_base_url
+from bigconv.tui.app import BigconvApp, make_app
+from bigconv.tui.config import StationConfig
 from bigconv.web.common.urls import STAFF_PREFIX
 from bigconv.web.server import LISTEN_BACKLOG, make_web_app, start_site, stop_site
+
+
+def make_station_app(db_path: Path, config: StationConfig) -> BigconvApp:
+    """The app as `bigconv run` builds it: serving the phone site (and /staff) on
+    `config.serve_port` if one is given; tests that serve phones call this too."""
+    config = replace(config, staff_prefix=STAFF_PREFIX)
+    if config.serve_port is not None and config.phone_site is None:
+        event = config.event
+        url = config.public_url or phone_base_url(
+            event.base_url if event else None, config.serve_port, config.serve_host
+        )
+        runner = PhoneSiteRunner(
+            db_path,
+            event,
+            config.serve_host,
+            config.serve_port,
+            url=url,
+            clock=config.clock,
+            allow_hosts=config.allow_hosts,
+        )
+        config = replace(config, phone_site=runner)
+    return make_app(db_path, config)
 
 
 async def served_by_bigconv(port: int) -> bool:
@@ -82,6 +109,7 @@ class PhoneSiteRunner:
         )
 
     async def stop(self) -> None:
-        if self.runner is not None:
+        """Stop serving (if it started): every connection closed."""
+        if self.runner is not None and self.sweeper is not None:
             await stop_site(self.runner, self.sweeper)
             self.runner = None

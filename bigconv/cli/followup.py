@@ -1,4 +1,4 @@
-"""Commands for the CPD loop: personal links for the day, follow-up rounds, who has not
+"""Following up, the CPD loop: personal links for the day, follow-up rounds, who has not
 answered, each school's page, and barriers marked addressed. Thin: parse, call, print."""
 
 from __future__ import annotations
@@ -8,38 +8,31 @@ from pathlib import Path
 
 import click
 
-from bigconv.cli import (
+from bigconv.cli.options import (
     BadInput,
     Refused,
-    _existing_db,
-    _out_dir,
     event_argument,
+    existing_db,
+    folder,
     load,
     out_option,
+    public_url_option,
     station_option,
 )
 
-
-def base_url_option(func):
-    return click.option(
-        "--base-url",
-        metavar="URL",
-        help="Address people open the links at (default: the event's base_url).",
-    )(func)
+TITLE = "Following up"
 
 
-def _base(ctx, base_url: str | None, port: int = 8000) -> str:
+def _base(day, public_url: str | None, port: int = 8000) -> str:
     from bigconv.net import phone_base_url
 
-    if base_url and not base_url.startswith(("http://", "https://")):
-        raise BadInput(f"--base-url: must start with http:// or https://, got {base_url!r}")
-    if not (base_url or ctx.event.base_url):
+    if not (public_url or day.event.base_url):
         click.echo(
-            "Note: no --base-url and no base_url in the event file, so the links use this "
-            "computer's current address; give --base-url with the address people will open.",
+            "Note: no --public-url and no base_url in the event file, so the links use this "
+            "computer's current address; give --public-url with the address people will open.",
             err=True,
         )
-    return (base_url or phone_base_url(ctx.event.base_url, port)).rstrip("/")
+    return (public_url or phone_base_url(day.event.base_url, port)).rstrip("/")
 
 
 def _write(path: Path, issued, base: str) -> None:
@@ -54,50 +47,50 @@ def _write(path: Path, issued, base: str) -> None:
 @click.command("day-links")
 @event_argument
 @out_option
-@base_url_option
+@public_url_option("default: base_url, else this computer's address")
 @station_option
 @click.option(
     "--days",
     type=click.IntRange(min=1, max=60),
     help="Keep the links open this many days from now (default: to the end of the event day).",
 )
-def day_links(event_file, db_path, out_dir, base_url, station, days) -> None:
+def day_links(event_file, db_path, out_dir, public_url, station, days) -> None:
     """Make everyone's personal link for the day (day-links.csv for a mail merge).
 
     Opened on a phone, it lets that phone put the person's name on what they'll try.
     Making new links revokes the earlier ones."""
     from bigconv.data import followup as fu
 
-    ctx = load(event_file, db_path)
-    db = _existing_db(ctx)
-    base = _base(ctx, base_url)
+    day = load(event_file, db_path)
+    db = existing_db(day)
+    base = _base(day, public_url)
     now = dt.datetime.now(dt.UTC)
     if days:
         expires = now + dt.timedelta(days=days)
     else:
-        end = dt.datetime.combine(ctx.event.date + dt.timedelta(days=1), dt.time(), ctx.event.tz)
+        end = dt.datetime.combine(day.event.date + dt.timedelta(days=1), dt.time(), day.event.tz)
         if end <= now:
-            raise BadInput(f"{ctx.event.date}: the event day is over; give --days N to make links")
+            raise BadInput(f"{day.event.date}: the event day is over; give --days N to make links")
         expires = end
-    out_dir = _out_dir(out_dir)
+    out_dir = folder(out_dir)
     issued = fu.create_day_links(db, expires=expires, station=station, at=now)
     path = out_dir / "day-links.csv"
     _write(path, issued, base)
     click.echo(
-        f"{path}: {len(issued)} personal links for the day, open until {_local(ctx, expires)}"
+        f"{path}: {len(issued)} personal links for the day, open until {_local(day, expires)}"
     )
     click.echo("Send each person their own link from your mail program; bigconv sends no mail.")
 
 
-def _local(ctx, moment: dt.datetime) -> str:
-    return f"{moment.astimezone(ctx.event.tz):%Y-%m-%d %H:%M}"
+def _local(day, moment: dt.datetime) -> str:
+    return f"{moment.astimezone(day.event.tz):%Y-%m-%d %H:%M}"
 
 
 @click.command()
 @event_argument
 @click.option("--round", "label", required=True, metavar="NAME", help='The round, e.g. "4 weeks".')
 @out_option
-@base_url_option
+@public_url_option("default: base_url, else this computer's address")
 @station_option
 @click.option(
     "--days",
@@ -106,16 +99,16 @@ def _local(ctx, moment: dt.datetime) -> str:
     show_default=True,
     help="The round's links stay open this many days.",
 )
-def followup(event_file, db_path, label, out_dir, base_url, station, days) -> None:
+def followup(event_file, db_path, label, out_dir, public_url, station, days) -> None:
     """Start a follow-up round: a personal link for everyone who named a commitment, and
     followup-ROUND.csv (email, first name, commitments in words, link) for a mail merge."""
     from bigconv.data import followup as fu
 
-    ctx = load(event_file, db_path)
+    day = load(event_file, db_path)
     if not fu.round_label(label):
         raise BadInput('--round: give the round a name, such as "4 weeks"')
-    db = _existing_db(ctx)
-    base = _base(ctx, base_url)
+    db = existing_db(day)
+    base = _base(day, public_url)
     now = dt.datetime.now(dt.UTC)
     try:
         found, issued = fu.create_round(
@@ -124,11 +117,11 @@ def followup(event_file, db_path, label, out_dir, base_url, station, days) -> No
     except fu.FollowupError as exc:
         raise Refused(f"--round: {exc}") from None
     slug = "-".join("".join(c if c.isalnum() else " " for c in found.label).split()).lower()
-    path = _out_dir(out_dir) / f"followup-{slug or 'round'}.csv"
+    path = folder(out_dir) / f"followup-{slug or 'round'}.csv"
     _write(path, issued, base)
     click.echo(
         f"{path}: round “{found.label}”, {len(issued)} personal links, "
-        f"open until {_local(ctx, found.closes_at)}"
+        f"open until {_local(day, found.closes_at)}"
     )
     if not issued:
         click.echo("No one has named a commitment yet, so no links were made.", err=True)
@@ -143,8 +136,8 @@ def followup_status(event_file, db_path, label) -> None:
     """Who has not answered a follow-up round yet, per school (for a reminder)."""
     from bigconv.data import followup as fu
 
-    ctx = load(event_file, db_path)
-    db = _existing_db(ctx)
+    day = load(event_file, db_path)
+    db = existing_db(day)
     chosen = fu.rounds(db)
     if label:
         found = fu.find_round(db, label)
@@ -158,7 +151,7 @@ def followup_status(event_file, db_path, label) -> None:
         waiting = fu.unanswered(db, r.id)
         total = sum(len(v) for v in waiting.values())
         click.echo(
-            f"Round “{r.label}” (open until {_local(ctx, r.closes_at)}): {total} not answered"
+            f"Round “{r.label}” (open until {_local(day, r.closes_at)}): {total} not answered"
         )
         for school, people in waiting.items():
             click.echo(f"  {school}: " + ", ".join(f"{p.name} <{p.email}>" for p in people))
@@ -172,13 +165,13 @@ def schools(event_file, db_path, out_dir) -> None:
     from bigconv.data.impact import school_digests
     from bigconv.output.schools import write_schools
 
-    ctx = load(event_file, db_path)
-    db = _existing_db(ctx)
+    day = load(event_file, db_path)
+    db = existing_db(day)
     found = school_digests(db)
     digests = [d for d in found if d.staff]  # a page for each school with registered staff
     unknown = sum(d.unnamed for d in found if not d.staff)
     try:
-        written = write_schools(digests, _out_dir(out_dir), event=ctx.event.name, tz=ctx.event.tz)
+        written = write_schools(digests, folder(out_dir), event=day.event.name, tz=day.event.tz)
     except OSError as exc:
         raise BadInput(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
     for d, path in zip(digests, written, strict=True):
@@ -199,8 +192,8 @@ def barrier_addressed(event_file, db_path, answer_id, note, station) -> None:
     """Mark the barrier in follow-up answer ANSWER (see the school's page) as addressed."""
     from bigconv.data import followup as fu
 
-    ctx = load(event_file, db_path)
-    db = _existing_db(ctx)
+    day = load(event_file, db_path)
+    db = existing_db(day)
     try:
         fu.mark_addressed(db, answer_id, note=note, station=station)
     except fu.FollowupError as exc:
