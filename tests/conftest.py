@@ -204,3 +204,36 @@ def require_tool(name: str) -> str:
     if os.environ.get("BIGCONV_REQUIRE_TOOLS"):
         pytest.fail(f"{name} is not installed (CI must install it)")
     pytest.skip(f"{name} is not installed (apt-get install it to run this test)")
+
+
+# Markers: `browser` (Debian's Chromium), `tmux` (a real terminal), `slow` (real processes,
+# servers or screens: tests/e2e, tests/tui, tests/web, and every browser or tmux test). The
+# fast subset, `pytest -m "not slow"`, runs in under a minute (README, "The two commands").
+SLOW_FOLDERS = ("e2e", "tui", "web")
+# Files elsewhere that start many real processes (every benchmark, SIGKILLed backups, ...).
+SLOW_FILES = {
+    "test_bench.py",
+    "test_full_disk.py",
+    "test_backup_killed.py",
+    "test_index_damage.py",
+    "test_followup_cli.py",
+    "test_checkin_processes.py",
+    "test_doctor.py",
+    "test_backup_damaged.py",
+}
+_uses_tmux: dict[Path, bool] = {}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        path = Path(str(item.fspath))
+        if path not in _uses_tmux:
+            _uses_tmux[path] = 'require_tool("tmux")' in path.read_text(encoding="utf-8")
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if _uses_tmux[path]:
+            item.add_marker(pytest.mark.tmux)
+        folder = path.relative_to(ROOT / "tests").parts[0]
+        slow = folder in SLOW_FOLDERS or path.name in SLOW_FILES or _uses_tmux[path]
+        if slow or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
