@@ -7,7 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "bigconv" / "data"
+PACKAGE = Path(__file__).resolve().parent.parent / "bigconv"
+DATA = PACKAGE / "data"
 FORBIDDEN = ("textual", "aiohttp", "rich", "jinja2", "bigconv.tui", "bigconv.web")
 
 
@@ -148,3 +149,20 @@ def test_the_layering_scan_sees_a_forbidden_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import sqlite3\nfrom bigconv.data import database\n", encoding="utf-8")
     assert {"sqlite3", "bigconv.data"} <= imported_modules(bad)
+
+
+def test_no_import_cycle_between_any_two_files_of_the_package():
+    from tests.helpers import import_cycles
+
+    assert import_cycles(PACKAGE) == []
+
+
+def test_every_module_over_400_lines_says_why_at_its_top():
+    long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 400:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            if "Over 400 lines because" not in doc:
+                long.append(str(path.relative_to(PACKAGE)))
+    assert long == []

@@ -14,6 +14,9 @@ per audience class (people whose roles admit them to the same sessions). Handing
 out afterwards can only fail on "never the same workshop twice" for a workshop that runs more
 than once; then the model is solved again with a variable per person for those workshops.
 Either way the optimum is exact: the counted model is a relaxation whose optimum is kept.
+
+Over 400 lines because the model, its solver calls and the plain-English account of the result
+are one piece of reasoning.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import maximum_flow
 
-from bigconv.core.errors import AllocationError, Infeasible
+from bigconv.core.errors import AllocationError
 
 Placement = tuple[int, str]  # (session id, source: "allocate", "lead" or "present")
 Placements = dict[tuple[int, int], Placement]  # (attendee, slot) -> placement
@@ -57,6 +60,14 @@ class SlotShortfall:
     seats: int  # seats left in the slot
     seatable: int  # most people who can be seated, given the audiences
     detail: tuple[str, ...] = ()
+
+
+class Infeasible(AllocationError):
+    """More people than seats somewhere; `shortfalls` has the numbers per slot."""
+
+    def __init__(self, message: str, shortfalls: list[SlotShortfall]):
+        super().__init__(message)
+        self.shortfalls = shortfalls
 
 
 @dataclass

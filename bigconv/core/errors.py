@@ -4,10 +4,6 @@ file and the allocation refuse with. Front ends catch these, never sqlite3.Error
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bigconv.core.allocation import SlotShortfall
 
 
 class StoreError(Exception):
@@ -49,11 +45,3 @@ class AllocationError(Exception):
 
 class AlreadyAllocated(AllocationError):
     """An allocation exists and replacing it was not asked for."""
-
-
-class Infeasible(AllocationError):
-    """More people than seats somewhere; `shortfalls` has the numbers per slot."""
-
-    def __init__(self, message: str, shortfalls: list[SlotShortfall]):
-        super().__init__(message)
-        self.shortfalls = shortfalls

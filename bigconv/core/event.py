@@ -1,4 +1,8 @@
-"""The event file (TOML) turned into typed dataclasses, with every mistake reported at once."""
+"""The event file (TOML) turned into typed dataclasses, with every mistake reported at once.
+
+Over 400 lines because every section of the event file is checked here, so that every mistake is
+reported at once.
+"""
 
 from __future__ import annotations
 

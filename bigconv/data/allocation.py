@@ -10,6 +10,7 @@ import sqlite_utils
 
 from bigconv.core.allocation import (
     Allocation,
+    Infeasible,
     Placement,
     Problem,
     SessionInfo,
@@ -18,7 +19,7 @@ from bigconv.core.allocation import (
     workshop_key,
 )
 from bigconv.core.clock import iso
-from bigconv.core.errors import AllocationError, AlreadyAllocated, Infeasible
+from bigconv.core.errors import AllocationError, AlreadyAllocated
 from bigconv.data.database import immediate
 from bigconv.data.log import log
 

@@ -5,6 +5,9 @@ host overrides (the override is stored and logged). A person is in one place per
 them in a second session of the same slot is refused naming the other session, or, when the
 host chooses to move them, the first mark is stamped `moved_to` (kept, never deleted). Marking someone who never checked in at the
 desk checks them in too, in the same transaction. Undo stamps the record; nothing is deleted.
+
+Over 400 lines because marking, undo, moves and the room's roster share the one-place-per-slot
+rule.
 """
 
 from __future__ import annotations

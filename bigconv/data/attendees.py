@@ -1,4 +1,8 @@
-"""Import staff lists the way schools export them, and ranked workshop choices with them."""
+"""Import staff lists the way schools export them, and ranked workshop choices with them.
+
+Over 400 lines because a school's export comes in many shapes (encodings, headers, staff codes)
+and the identity rule that decides "same person" must see them all in one place.
+"""
 
 from __future__ import annotations
 

@@ -14,6 +14,9 @@ backup (repairing damaged indexes on a copy, if that is all), asks every process
 database to pause its writes (bigconv/data/fileguard.py) and waits until they have, moves the
 current database and its -wal and -shm files aside (never deleting them), copies the backup
 into place, and lets them carry on with it.
+
+Over 400 lines because backup, check, prune, restore and repair share their rules (what a good
+copy is, what is never deleted).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 from bigconv.core.errors import BackupDamaged, RepairRefused, RestoreRefused, StoreError
 from bigconv.data import fileguard
+from bigconv.data.copies import copy_from, partials
 from bigconv.data.database import BUSY_TIMEOUT_MS
 
 DEFAULT_KEEP = 12
@@ -87,7 +91,7 @@ def backup(
         os.replace(partial, target)
         clear_alert(db_path)
     except (sqlite3.Error, OSError) as exc:
-        for leftover in _partials(partial):
+        for leftover in partials(partial):
             leftover.unlink(missing_ok=True)
         from bigconv.data.database import describe
 
@@ -95,11 +99,6 @@ def backup(
             f"{db_path}: backup to {dest_dir} failed: {describe(exc, dest_dir / 'x')}"
         ) from None
     return target
-
-
-def _partials(partial: Path) -> list[Path]:
-    """A partial copy and the journal SQLite keeps beside it while writing it."""
-    return [partial, *(Path(f"{partial}{s}") for s in ("-journal", "-wal", "-shm"))]
 
 
 def damaged_message(db_path: Path, dest_dir: Path, verdict: str) -> str:
@@ -136,67 +135,6 @@ def _copy(source_path: Path, target_path: Path) -> None:
         copy_from(source, target_path)
     finally:
         source.close()
-
-
-def copy_from(source: sqlite3.Connection, target_path: Path) -> None:
-    """Copy what `source` sees into a new single file at `target_path`, synced to the disk."""
-    target_path.unlink(missing_ok=True)
-    target = sqlite3.connect(str(target_path))
-    try:
-        # pages=-1 copies everything in one step: one read snapshot, writers never blocked.
-        source.backup(target, pages=-1)
-        target.execute("PRAGMA journal_mode = DELETE")
-        # A copy is another file: an id of its own, so a copy put in place by hand is never
-        # taken for the file it was copied from (bigconv/data/fileguard.py).
-        target.execute(f"PRAGMA application_id = {fileguard.new_file_id()}")
-        target.commit()
-    finally:
-        target.close()
-    with open(target_path, "rb") as f:
-        os.fsync(f.fileno())
-
-
-def keep_replaced_file(db, path: Path, opened: fileguard.Identity) -> Path | None:
-    """A file was put at `path` by hand while `db` (a connection to the old one) was open:
-    copy everything the old file holds, its log included, to `NAME.replaced-TIME.db` beside
-    it, once for all processes (the first to notice does it). None if another did."""
-    # One claim per replaced inode (not per id: a process that read no id must not save twice).
-    claim = fileguard.holders_dir(path) / f"replaced-{opened.dev}-{opened.ino}"
-    try:
-        claim.parent.mkdir(exist_ok=True)
-        fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        with contextlib.suppress(OSError):
-            return Path(claim.read_text(encoding="utf-8").strip() or "") or None
-        return None
-    except OSError:
-        return None
-    target = path.with_name(f"{path.name}.replaced-{fileguard.stamp()}-{opened.ino}.db")
-    partial = target.with_name(target.name + ".partial")  # never a half copy under the name
-    try:
-        # A barrier: a writer that checked the file before it was replaced finishes its
-        # commit first (every writer checks again under this lock, and now refuses).
-        if not db.conn.in_transaction:
-            db.conn.execute("BEGIN IMMEDIATE")
-            db.conn.execute("ROLLBACK")
-        copy_from(db.conn, partial)
-        os.replace(partial, target)
-    except (sqlite3.Error, OSError) as exc:
-        fileguard.LOG.error("%s was replaced; could not copy what it held: %s", path, exc)
-        for leftover in _partials(partial):
-            leftover.unlink(missing_ok=True)
-        os.close(fd)
-        claim.unlink(missing_ok=True)  # another process (or the next check) tries again
-        return None
-    os.write(fd, str(target).encode())
-    os.close(fd)
-    fileguard.LOG.error(
-        "%s was replaced while open (by hand or by a sync tool): writes stopped; what the old "
-        "file held is kept in %s",
-        path,
-        target,
-    )
-    return target
 
 
 def backups(dest_dir: str | Path, db_path: str | Path | None = None) -> list[Path]:
@@ -357,7 +295,7 @@ def repair_live(db_path: str | Path, *, wait: float = RESTORE_WAIT) -> Path | No
             moved = _move_aside(db_path)
             os.replace(scratch, db_path)
     finally:
-        for leftover in _partials(scratch):
+        for leftover in partials(scratch):
             leftover.unlink(missing_ok=True)
     clear_alert(db_path)
     return _kept(moved)

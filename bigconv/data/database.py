@@ -17,6 +17,7 @@ import sqlite_utils
 from bigconv.core.clock import iso
 from bigconv.core.errors import StoreError
 from bigconv.data import fileguard
+from bigconv.data.copies import keep_replaced_file
 from bigconv.data.meta import set_meta
 
 BUSY_TIMEOUT_MS = 5000
@@ -229,8 +230,6 @@ def check_file(db: sqlite_utils.Database) -> None:
 def keep_replaced(db: sqlite_utils.Database, path: Path, opened) -> Path | None:
     """Copy what the replaced file holds (through this connection, the only way left to it)
     beside the database, once for all processes; returns where it is (None if not copied)."""
-    from bigconv.data.backup import keep_replaced_file
-
     return keep_replaced_file(db, path, opened)
 
 

@@ -19,6 +19,10 @@ into the new file: pages of one database written over another. So:
   (SQLite 3.40's "WAL-reset bug" needs two checkpointers back to back).
 
 No SQL here: file names, inodes, locks and small JSON files.
+
+Over 400 lines because every rule about the file itself lives here together (identity, holders,
+restore's marker, the checkpointer lock, the SQLite in use): split, their interplay would be
+harder to see.
 """
 
 from __future__ import annotations

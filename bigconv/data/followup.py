@@ -5,6 +5,8 @@ A commitment is tied to a person only through a personal link they hold (a rando
 them; only its SHA-256 is stored). Each phone's latest commitment per session counts, like
 feedback; every row is kept. A follow-up answer is kept too: the latest per round and commitment
 is the one shown and counted.
+
+Over 400 lines because links, rounds, answers and barriers share the token and privacy rules.
 """
 
 from __future__ import annotations

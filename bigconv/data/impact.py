@@ -3,6 +3,9 @@ day's cost in staff hours, feedback cut by choice rank, school and role, and CPD
 
 Only counts and group figures leave this module, except where a person named themselves
 (a named commitment and its follow-up answers go to their school's CPD lead and their record).
+
+Over 400 lines because the evidence chain, the school digests and the cost are read from one
+snapshot with shared group rules.
 """
 
 from __future__ import annotations

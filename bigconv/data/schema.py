@@ -5,6 +5,8 @@ The steps run in the order they are written here; their functions are numbered i
 (`@migrations(name="m008_followup")`), which is why those names are out of order: `m002`
 three times, `m008` before `m007`. The schema they build today is in `schema.sql` beside this
 file: `python -m bigconv.data.schema` writes it again, and a test fails when it is stale.
+
+Over 400 lines because it is the schema's whole history: steps are appended, never edited.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from bigconv.core import allocation as solver
+from bigconv.core.allocation import Infeasible
 from bigconv.core.clock import iso
-from bigconv.core.errors import AllocationError, Infeasible
+from bigconv.core.errors import AllocationError
 from bigconv.data import allocation as al
 from bigconv.data import database
 from bigconv.services.setup import initialise, load
