@@ -12,6 +12,9 @@ small all day (`PRAGMA journal_size_limit` cuts it back when it restarts).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
 import sqlite3
 import threading
 from pathlib import Path
@@ -38,6 +41,10 @@ class Checkpointer:
         self.every, self.retry = every, retry
         self.lock = fileguard.checkpointer_lock(self.path)
         self.stopping = threading.Event()
+        # The thread sleeps in select() on a pipe that stop() writes to: a relative timeout.
+        # (Event.wait waits until a deadline on the monotonic clock, which a faked clock, as
+        # the test suite's faketime runs use, can put months away: the thread never woke.)
+        self.wake: tuple[int, int] | None = None  # made when this one starts
         self.checkpoints = 0  # completed checkpoints (tests and benchmarks read it)
         self.last_error: str | None = None
         self.thread = threading.Thread(target=self._run, name="bigconv-checkpoint", daemon=True)
@@ -50,6 +57,7 @@ class Checkpointer:
             running, users = Checkpointer._running.get(key, (self, 0))
             Checkpointer._running[key] = (running, users + 1)
             if running is self:
+                self.wake = os.pipe()
                 self.thread.start()
         return running
 
@@ -62,14 +70,27 @@ class Checkpointer:
                 return
             Checkpointer._running.pop(key, None)
         self.stopping.set()
+        if self.wake is not None:
+            with contextlib.suppress(OSError):
+                os.write(self.wake[1], b"x")
         if self.thread.is_alive():
             self.thread.join(timeout)
+        if self.wake is not None and not self.thread.is_alive():
+            for fd in self.wake:
+                os.close(fd)
+            self.wake = None
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait `seconds` or until stop(); True if stopping."""
+        if self.wake is not None:
+            select.select([self.wake[0]], [], [], seconds)
+        return self.stopping.is_set()
 
     def _run(self) -> None:
         db: database.EventDatabase | None = None
         version = None
         try:
-            while not self.stopping.wait(self.every if self.lock.held else self.retry):
+            while not self.sleep(self.every if self.lock.held else self.retry):
                 if not self.lock.held:
                     if not self.lock.try_take():
                         continue

@@ -258,7 +258,10 @@ class Reader:
             conn.isolation_level = None
         try:
             turn = 0
-            while not self.stop.wait(0.05):
+            # time.sleep, not Event.wait: under the suite's faketime runs a wait on the
+            # monotonic clock's deadline can last months (the reader never read).
+            while not self.stop.is_set():
+                time.sleep(0.05)
                 pair[turn].execute("BEGIN")
                 pair[turn].execute("SELECT count(*) FROM feedback").fetchone()  # a snapshot
                 turn = 1 - turn
