@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,12 +14,26 @@ def module_name(path: Path) -> str:
     return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
+def parse(path: Path) -> ast.Module:
+    """`ast.parse`, retried once in a fresh thread: CPython 3.11.7 can raise "AST constructor
+    recursion depth mismatch" after an unrelated deep recursion on the same thread."""
+    source = path.read_text(encoding="utf-8")
+    try:
+        return ast.parse(source)
+    except SystemError:
+        found: list[ast.Module] = []
+        worker = threading.Thread(target=lambda: found.append(ast.parse(source)))
+        worker.start()
+        worker.join()
+        return found[0]
+
+
 def imports_of(path: Path, prefix: str = "bigconv") -> set[str]:
     """The modules under `prefix` a file imports, at the top or inside a function (lazily);
     `from pkg import name` counts as importing `pkg` and `pkg.name` (it may be a module)."""
     package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
