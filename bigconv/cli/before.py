@@ -16,6 +16,7 @@ from bigconv.cli.options import (
     load,
     open_existing,
     out_option,
+    phone_address,
     phone_address_options,
     public_url_option,
     station_option,
@@ -189,11 +190,11 @@ def sessions(
 ) -> None:
     """List sessions with room, slot, code and feedback URL."""
     from bigconv.data.timetable import sessions as all_sessions
-    from bigconv.net import phone_base_url, session_url
+    from bigconv.net import session_url
 
     day = load(event_file, db_path)
     db = open_existing(day)
-    base = public_url or phone_base_url(day.event.base_url, port, host)
+    base = phone_address(day, public_url, port, host)
     rows = all_sessions(db)
     tz = day.event.tz
     if as_json:
@@ -238,12 +239,12 @@ def qr_command(
 ) -> None:
     """Write each session's QR code (CODE.svg, CODE.png) and printable posters.html."""
     from bigconv.data.timetable import sessions as all_sessions
-    from bigconv.net import is_loopback, phone_base_url
+    from bigconv.net import is_loopback
     from bigconv.output.posters import write_session_codes
 
     day = load(event_file, db_path)
     db = open_existing(day)
-    base = public_url or phone_base_url(day.event.base_url, port, host)
+    base = phone_address(day, public_url, port, host)
     rows = all_sessions(db)
     try:
         write_session_codes(out_dir, rows, base, day.event.tz, day.event.name)

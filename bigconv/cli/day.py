@@ -15,6 +15,7 @@ from bigconv.cli.options import (
     event_argument,
     load,
     open_existing,
+    phone_address,
     process_clock,
     public_url_option,
     station_option,
@@ -70,7 +71,6 @@ def run(
     """Open the Textual app on the event (creating the database if needed)."""
     from bigconv.cli.compose import make_station_app
     from bigconv.data import fileguard
-    from bigconv.net import phone_base_url
     from bigconv.services.setup import allocate_new_day
     from bigconv.tui.config import StationConfig
 
@@ -95,7 +95,7 @@ def run(
         room=room,
         serve_port=None if no_server else port,
         serve_host=host,
-        public_url=public_url or phone_base_url(day.event.base_url, port, host),
+        public_url=phone_address(day, public_url, port, host),
         allow_hosts=allow_hosts,
         notices=tuple(notices),
     )
@@ -178,7 +178,7 @@ def serve(
     from bigconv.data.backup import default_dir, read_alert
     from bigconv.data.fileguard import sqlite_line
     from bigconv.data.passcode import staff_passcode
-    from bigconv.net import loopback_warning, phone_base_url
+    from bigconv.net import loopback_warning
     from bigconv.web.backups import add_periodic_backups
     from bigconv.web.common.limits import raise_file_limit
     from bigconv.web.common.urls import STAFF_PREFIX
@@ -191,7 +191,7 @@ def serve(
     db.close()
     if alert := read_alert(day.db_path):  # a damaged database found by an earlier backup
         click.echo(alert, err=True)
-    base = public_url or phone_base_url(day.event.base_url, port, host)
+    base = phone_address(day, public_url, port, host)
     if no_staff:
         sites = tuple(site for site in sites if site != "staff")
     app = make_web_app(

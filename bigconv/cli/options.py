@@ -280,3 +280,10 @@ def phone_address_options(func):
         show_default=True,
         help="Phone-site port, for the URLs when base_url is not set.",
     )(func)
+
+
+def phone_address(day, public_url: str | None, port: int, host: str) -> str:
+    """The phone site's address: `--public-url`, else the event file's, else where we listen."""
+    from bigconv.net import phone_base_url
+
+    return public_url or phone_base_url(day.event.base_url, port, host)
