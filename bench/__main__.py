@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = {
     "allocate": "Workshop allocation (issue 3)",
     "search": "Desk search, keystrokes and check-ins (issue 4)",
+    "keys": "Keys to the right person at the desk (issue 23)",
     "web": "Phone site throughput and latency (issue 6)",
     "room_refresh": "Room screen refresh (issue 5)",
     "propagation": "Live propagation across processes (issue 7)",

@@ -12,7 +12,7 @@ minutes, in phones) at 1,000 and at 100,000 reactions, against a same-run baseli
 the phones straight from `reactions` (`count(DISTINCT device)`), as a query without kept
 tables would; the previous release's queries (taps) on the old file are shown beside them.
 
-Writes: `feedback.record_reaction` (the cooldown check, the insert and its triggers, the log
+Writes: `reactions.record_reaction` (the cooldown check, the insert and its triggers, the log
 row) in group-commit batches of 100, as the phone site's worker runs it, on the file with the
 new triggers against the file without them; rounds alternate so both see the same machine.
 """
@@ -167,7 +167,7 @@ def taps(path: Path, batches: int, start: dt.datetime, seed: int) -> list[float]
             sid, kind = rng.choice(sessions), rng.choice(kinds)
             device = f"phone{rng.randrange(PHONES)}"
             actions.append(
-                lambda db, s=sid, k=kind, d=device, t=at: feedback.record_reaction(
+                lambda db, s=sid, k=kind, d=device, t=at: reactions.record_reaction(
                     db, s, k, d, at=t
                 )
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import random
 import statistics
 import tempfile
@@ -22,11 +23,14 @@ from textual import events
 from textual.keys import _character_to_key
 
 from bench._people import make_db, people
+from bigconv.data import database
 from bigconv.data.checkin import check_in
 from bigconv.data.desk import register_walk_in
+from bigconv.data.desk_order import DeskOrder
 from bigconv.data.search import AttendeeIndex, fold, search_attendees
 
 LIMIT = 30  # what the desk shows
+MORNING = dt.datetime(2026, 11, 27, 8, 40, tzinfo=dt.UTC)
 # The baselines are measurement harnesses, not bigconv code, so their SQL lives here.
 LIKE_SQL = (
     "SELECT id, first_name, last_name FROM attendees WHERE "
@@ -94,6 +98,7 @@ def bench_search(folder: Path, n: int, count: int) -> None:
         like.setdefault(kind, []).append(
             timed(lambda t: db.execute(LIKE_SQL, [f"%{t}%", LIMIT]).fetchall(), text)
         )
+    ordered = desk_order(db, index, asked)
     register_walk_in(db, first_name="Nia", last_name="Walker", school="Gamma", station="Bench")
     after_walk_in = timed(search_attendees, db, "nia walk", LIMIT, index)
     print(
@@ -110,7 +115,28 @@ def bench_search(folder: Path, n: int, count: int) -> None:
         om, op = statistics.median(ours[kind]), p99(ours[kind])
         lm, lp = statistics.median(like[kind]), p99(like[kind])
         print(f"{kind:12} {om:9.2f} {op:9.2f} {lm:9.2f} {lp:9.2f} {om / lm:10.2f} {op / lp:10.2f}")
+    (dm, dp), (um, up) = ordered
+    print(
+        f"the desk's order among equal matches, half of them checked in: med {dm:.2f}, "
+        f"p99 {dp:.2f}; the same search unordered: med {um:.2f}, p99 {up:.2f}; "
+        f"ratio med {dm / um:.2f}, p99 {dp / up:.2f}"
+    )
     db.close()
+
+
+def desk_order(db, index: AttendeeIndex, asked: list[tuple[str, str]]):
+    """(median, p99) of the desk's own call (equal matches in its order: bigconv/data/desk_order)
+    and of the same search unordered, with every other attendee checked in."""
+    with database.immediate(db):  # the morning so far, one commit
+        for attendee_id in range(1, len(index.people) + 1, 2):
+            check_in(db, attendee_id, station="Bench", at=MORNING)
+    order = DeskOrder(index, lambda: MORNING)
+    search_attendees(db, "warm", LIMIT, index, order)  # the desk opened: the order read once
+    ours, plain = [], []
+    for _, text in asked:
+        ours.append(timed(search_attendees, db, text, LIMIT, index, order))
+        plain.append(timed(search_attendees, db, text, LIMIT, index))
+    return (statistics.median(ours), p99(ours)), (statistics.median(plain), p99(plain))
 
 
 async def keystrokes(app, words: list[str], shown) -> list[float]:

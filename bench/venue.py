@@ -1,59 +1,83 @@
 """Venue benchmark: N browser stations and a hall of phones on one laptop, as on the day.
 
-    python -m bench.venue              # N = 0, 10, 26, 40 (about 10-15 minutes)
-    python -m bench.venue --quick      # N = 0 and 5, short phases (the test suite runs this)
+    python -m bench.venue                  # N = 0, 26, 40, three runs (about 30 minutes)
+    python -m bench.venue --hog            # the same with another program taking one core
+    python -m bench.venue --plenary        # every tap to one session (the Main Hall's)
+    python -m bench.venue --counts 0,26 --runs 1
+    python -m bench.venue --quick          # N = 0 and 3, short phases (the test suite runs this)
     python -m bench.venue --python VENV/bin/python   # measure another install (the old code)
 
 `bigconv serve` runs on a random free loopback port with the staff stations. This driver logs in
 as a browser does and opens N stations over textual-serve's websocket (about 4 desks, 2
 dashboards and room hosts for the rest), pressing exactly the keys a person presses on the
-set-up screen, and follows the screens it checks with a terminal emulator (pyte). Then, for
-each state:
+set-up screen, and follows the screens it checks with a terminal emulator (pyte).
+
+The hall (bench/_venue_phones.py, a process of its own): 850 phones on 20 loopback addresses,
+each with the device token the site issued it on its first page load, each tapping in the
+session it is allocated to (or, with --plenary, all in the Main Hall's session). Every request
+is counted by its answer, and the run fails (exit 1, naming the counts) if any write was
+refused or any request failed: a benchmark of refused taps measures nothing.
+
+For each N, with the server's limits fresh (a new server per N and run), the states:
 
   idle   nothing happens: what the open stations cost by themselves, just after opening
-  idle 30 s+  the same once nothing has been committed for 30 s (stations then poll for
-         commits twice a second instead of four times)
-  quiet  a desk types names and checks people in, another process marks a person present in a
-         room every few seconds, phones react about once a second
-  load   the same during a plenary: phones react ~15 times a second with bursts of a few
-         hundred in two seconds, all to one session (not the observed room's)
+  idle 30 s+  the same once nothing has been committed for 30 s (full runs only)
+  quiet  a clerk types names and checks people in at desk 1, another process (the prober)
+         marks a person present in a room every few seconds, phones tap about once a second
+  load   the same during a plenary: phones send 15 requests a second (Poisson; taps and page
+         loads) plus a burst of 300 taps within 3 s every 20 s, feedback about once a second
+         (by the page's script, or the plain form and its nonce), GET /api/about twice a second
 
-Measured: the stations' CPU (share of one core, summed over every station process), the
-machine's CPU, memory per station (RSS), terminal frames each station sends per second, key
-echo and keystroke -> results on the desk, Enter -> banner, commit -> seen (the new number
-really showing on a desk, a room and the dashboard, read through pyte) and the phones' POST
-latency (from a separate process) with its ratio to N=0 in the same run. Opening the
-stations is timed too, with the worst phone request seen while they open.
+Measured: the stations' CPU (share of one core) in all and by kind of station, the server's,
+the machine's (psutil.cpu_percent over the phase, and the load average), memory per station,
+terminal frames per station; on desk 1, key echo (from a key whose character was not yet in
+the search box, to the box's own line showing it), keys → the typed person in the results,
+Enter → the banner; commit → seen (the prober's commit until desk 1, the observed room and
+dashboard 1 show the new figure, read through pyte); the phones' latencies with their ratio
+to N=0 in the same run. With --runs K every figure is the median of K runs; the machine's load
+is reported for every run and phase. --hog runs `while True: pass` in a process of its own for
+the whole measurement, N=0 included, so the ratios compare like with like.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
-import datetime as dt
-import json
+import dataclasses
 import os
 import random
-import re
-import shutil
-import signal
-import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PASSCODE = "venue-bench-passcode"
-WIDTH, HEIGHT = 120, 36
-SEEN_TIMEOUT = 20.0  # seconds: slower than this counts as this
+from bench import _venue_report as report
+from bench._venue_phones import Phase, Phones, addresses, plan_check
+from bench._venue_report import Row
+from bench._venue_stations import (
+    FIGURES,
+    SEEN_TIMEOUT,
+    Server,
+    Station,
+    Writer,
+    arrivals,
+    checked_in,
+    open_station,
+    prepare,
+    read_day,
+    search_box,
+    station_mix,
+)
+
 PYTHON = sys.executable  # runs bigconv: init, serve (and so the stations) and the writer
-KINDS = ["useful", "insight", "love", "question", "lost", "slower"]
+QUIET_AFTER = 31.0  # seconds without a commit after which stations poll less often (+1 s)
+PAUSE = 0.12  # seconds between two keys the clerk types
+OPEN_AT_ONCE = 4  # stations being set up at the same moment
 
 
 @dataclass
@@ -62,415 +86,52 @@ class Plan:
     idle: float
     quiet: float
     load: float
-    burst_every: float = 10.0
+    runs: int = 3
+    phones: int = 850
+    addresses: int = 20
+    rate: float = 15.0  # taps and page loads a second under load (Poisson)
+    feedback: float = 1.0  # feedback a second under load
+    about: float = 2.0  # GET /api/about a second
+    burst_every: float = 20.0
+    burst_first: float = 5.0
     burst_size: int = 300
+    burst_window: float = 3.0
     long_idle: bool = True  # measure "idle 30 s+" as well
+    plenary: bool = False  # every phone in the Main Hall's session
 
-
-FULL = Plan([0, 10, 26, 40], idle=10, quiet=20, load=30)
-QUICK = Plan([0, 5], idle=3, quiet=5, load=6, burst_every=4, burst_size=100, long_idle=False)
-QUIET_AFTER = 31.0  # seconds without a commit after which stations poll less often (+1 s)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-# -- the event ----------------------------------------------------------------------------------
-
-
-def prepare(folder: Path, env: dict) -> Path:
-    """The sample day, moved to today in a time zone where it is now mid-morning, so that the
-    first workshop slot (stretched to 09:00-11:00) runs for the whole benchmark."""
-    utc = dt.datetime.now(dt.UTC)
-    hour = 9 if utc.minute >= 30 else 10
-    shift = (hour - utc.hour + 12) % 24 - 12  # -12..11 hours; Etc/GMT's sign is inverted
-    zone = "Etc/GMT" + (f"{-shift:+d}" if shift else "")
-    local = utc + dt.timedelta(hours=shift)
-    text = (ROOT / "sample_event.toml").read_text(encoding="utf-8")
-    replacements = [
-        (r"date = \d{4}-\d\d-\d\d", f"date = {local.date().isoformat()}"),
-        (r'timezone = "[^"]+"', f'timezone = "{zone}"'),
-        (
-            r'(label = "Opening plenary"\n)start = "[^"]+"\nend = "[^"]+"',
-            r'\1start = "08:00"\nend = "08:45"',
-        ),
-        (
-            r'(label = "Workshops 1"\n)start = "[^"]+"\nend = "[^"]+"',
-            r'\1start = "09:00"\nend = "11:00"',
-        ),
-    ]
-    for pattern, new in replacements:
-        text, n = re.subn(pattern, new, text, count=1)
-        if n != 1:
-            raise SystemExit(f"sample_event.toml no longer has {pattern!r}")
-    event = folder / "venue.toml"
-    event.write_text(text, encoding="utf-8")
-    shutil.copy(ROOT / "sample_staff.csv", folder / "sample_staff.csv")
-    for args in (["init"], ["allocate"], ["passcode", "--set", PASSCODE]):
-        command = [PYTHON, "-m", "bigconv", args[0], str(event), *args[1:]]
-        subprocess.run(command, env=env, check=True, capture_output=True, cwd=folder)
-    return event
-
-
-@dataclass
-class Day:
-    all_rooms: list[str]  # as the set-up screen lists them
-    rooms: list[str]  # rooms with a session in the current slot, biggest first
-    session_of: dict[str, int]  # room -> its session now
-    code_of: dict[str, str]
-    names: list[tuple[int, str, str]]  # attendees nobody checked in yet: id, first, last
-
-
-def read_day(db_path: Path) -> Day:
-    db = sqlite3.connect(db_path)
-    slot = db.execute("SELECT id FROM slots WHERE label = 'Workshops 1'").fetchone()[0]
-    rows = db.execute(
-        "SELECT r.name, s.id, s.code FROM sessions s JOIN rooms r ON r.id = s.room_id"
-        " WHERE s.slot_id = ? ORDER BY r.capacity DESC, r.name",
-        [slot],
-    ).fetchall()
-    all_rooms = [r[0] for r in db.execute("SELECT name FROM rooms ORDER BY id")]
-    names = db.execute("SELECT id, first_name, last_name FROM attendees ORDER BY id").fetchall()
-    db.close()
-    return Day(
-        all_rooms,
-        [r[0] for r in rows],
-        {r[0]: r[1] for r in rows},
-        {r[0]: r[2] for r in rows},
-        names,
-    )
-
-
-def counts(db_path: Path, session_id: int) -> tuple[int, int]:
-    """People checked in, and present in the session (read straight from the file)."""
-    db = sqlite3.connect(db_path)
-    try:
-        return db.execute(
-            "SELECT (SELECT count(*) FROM checkins),"
-            " (SELECT count(*) FROM attendance WHERE session_id = ?)",
-            [session_id],
-        ).fetchone()
-    finally:
-        db.close()
-
-
-# -- processes: the server, the writer, the phones ------------------------------------------------
-
-WRITER = """
-import sys, time
-from bigconv.data import database
-from bigconv.data.attendance import mark_present
-db = database.connect(sys.argv[1])
-print("ready", flush=True)
-for line in sys.stdin:
-    session_id, attendee_id = map(int, line.split())
-    mark_present(db, session_id, attendee_id, station="bench writer", override=True)
-    print(time.monotonic(), flush=True)
-"""
-
-
-class Writer:
-    """Another process that commits a room's attendance (and so a check-in), one per request."""
-
-    def __init__(self, db_path: Path, env: dict):
-        self.proc = subprocess.Popen(
-            [PYTHON, "-c", WRITER, str(db_path)],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout.readline().strip() == "ready"
-
-    def mark(self, session_id: int, attendee_id: int) -> float:
-        """Commit; the time (monotonic, shared by every process) when the commit returned."""
-        self.proc.stdin.write(f"{session_id} {attendee_id}\n")
-        self.proc.stdin.flush()
-        return float(self.proc.stdout.readline())
-
-    def stop(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
-
-
-class Phones:
-    """The hall's phones in a process of their own, until stopped; then their latencies."""
-
-    def __init__(self, base: str, code: str, rate: float, burst_every: float, burst_size: int):
-        args = [base, code, str(rate), str(burst_every), str(burst_size)]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.venue", "--phones", *args],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout.readline().strip() == "ready"
-
-    def stop(self) -> list[float]:
-        self.proc.stdin.close()
-        out = self.proc.stdout.read()
-        self.proc.wait(timeout=60)
-        return json.loads(out)
-
-
-async def phones_main(base: str, code: str, rate: float, burst_every: float, burst: int) -> None:
-    """Poisson taps at `rate` a second, plus `burst` taps within 2 s every `burst_every` s."""
-    import aiohttp
-
-    latencies: list[float] = []
-    pending: set[asyncio.Task] = set()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_reader(sys.stdin, stop.set)
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(
-        connector=connector, cookie_jar=aiohttp.DummyCookieJar()
-    ) as client:
-
-        async def token(n: int) -> str:
-            """A device token from the session page, as a phone gets it (issue 14); an older
-            checkout gives none, and takes any id."""
-            async with client.get(f"{base}/{code}") as response:
-                await response.read()
-                cookie = response.cookies.get("bigconv_device")
-                return cookie.value if cookie else f"venue-phone-{n:04d}-device"
-
-        # 250 phones: within the site's 300 new devices per address in 10 minutes.
-        tokens = await asyncio.gather(*(token(n) for n in range(250)))
-
-        async def tap() -> None:
-            device = random.choice(tokens)
-            headers = {"Cookie": f"bigconv_device={device}", "Content-Type": "application/json"}
-            body = json.dumps({"kind": random.choice(KINDS)})
-            start = time.perf_counter()
-            try:
-                async with client.post(
-                    f"{base}/api/{code}/reactions", data=body, headers=headers
-                ) as response:
-                    await response.read()
-            except aiohttp.ClientError:
-                pass
-            latencies.append(time.perf_counter() - start)
-
-        def launch() -> None:
-            task = asyncio.create_task(tap())
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-
-        async def bursts() -> None:
-            while burst and burst_every:
-                await asyncio.sleep(burst_every)
-                for _ in range(burst):
-                    launch()
-                    await asyncio.sleep(2.0 / burst)
-
-        print("ready", flush=True)
-        burster = asyncio.create_task(bursts())
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), random.expovariate(rate))
-            if not stop.is_set():
-                launch()
-        burster.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-    print(json.dumps(latencies), flush=True)
-
-
-class Server:
-    """`bigconv serve` with the staff stations, on a free loopback port."""
-
-    def __init__(self, event: Path, env: dict):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        command = [PYTHON, "-m", "bigconv", "serve", str(event)]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--backup-minutes", "0"]
-        self.proc = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    def phase(self, state: str) -> Phase:
+        if state == "quiet":
+            return Phase(rate=1.0, feedback=0.2, about=self.about)
+        if state == "opening":  # the hall while the stations open: taps, no bursts
+            return Phase(rate=self.rate, about=self.about)
+        return Phase(
+            rate=self.rate,
+            feedback=self.feedback,
+            about=self.about,
+            burst_every=self.burst_every,
+            burst_first=self.burst_first,
+            burst_size=self.burst_size,
+            burst_window=self.burst_window,
         )
 
-    async def ready(self, client) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                async with client.get(f"{self.base}/api/about") as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.2)
-        raise SystemExit("bigconv serve did not start")
 
-    def stations(self) -> list:
-        import psutil
-
-        try:
-            return psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            return []
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-# -- the stations ---------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Station:
-    """One browser tab's station: its websocket, and its screen as a terminal emulator sees it."""
-
-    kind: str
-    name: str
-    room: str | None = None
-    ws: object = None
-    frames: int = 0
-    watching: bool = True
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    reader: asyncio.Task | None = None
-
-    def __post_init__(self) -> None:
-        import pyte
-
-        self.screen = pyte.Screen(WIDTH, HEIGHT)
-        self.stream = pyte.ByteStream(self.screen)
-
-    def text(self) -> str:
-        # Not `screen.display`: it fails on a cell left empty by a zero-width character (❤️).
-        buffer, width = self.screen.buffer, self.screen.columns
-        return "\n".join(
-            "".join(buffer[y][x].data for x in range(width)) for y in range(self.screen.lines)
-        )
-
-    async def read(self) -> None:
-        import aiohttp
-
-        async for message in self.ws:
-            if message.type == aiohttp.WSMsgType.BINARY:
-                self.frames += 1
-                if self.watching:
-                    self.stream.feed(message.data)
-                    self.changed.set()
-
-    async def send(self, keys: str) -> None:
-        await self.ws.send_str(json.dumps(["stdin", keys]))
-
-    async def wait_for(self, test, timeout: float = SEEN_TIMEOUT) -> float | None:
-        """Monotonic time at which `test(screen text)` first held, or None after `timeout`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if test(self.text()):
-                return time.monotonic()
-            self.changed.clear()
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), left)
-
-
-def station_mix(n: int, rooms: list[str], observed: str) -> list[Station]:
-    """About 4 desks and 2 dashboards to 20 rooms, as on the day; the observed room first."""
-    desks = max(1, round(n * 4 / 26)) if n else 0
-    dashboards = min(2, max(1, n // 13)) if n else 0
-    order = [observed] + [r for r in rooms if r != observed]
-    out = [Station("desk", f"Desk {i + 1}") for i in range(desks)]
-    out += [Station("dashboard", f"Dashboard {i + 1}") for i in range(dashboards)]
-    for i in range(n - desks - dashboards):
-        room = order[i % len(order)]
-        out.append(Station("room", f"Host {i + 1}", room))
-    return out
-
-
-DOWN = "\x1b[B"
-
-
-async def press(station: Station, *keys: str) -> None:
-    """Keys one at a time, at a person's pace."""
-    for key in keys:
-        await asyncio.sleep(0.2)
-        await station.send(key)
-
-
-MARKERS = {"desk": "By school", "dashboard": "Rooms now", "room": "still missing"}
-
-
-async def open_station(client, base: str, station: Station, rooms: list[str]) -> None:
-    """Open a tab and set the station up with the keys a person presses."""
-    # A login per station, as each desk's tablet logs in (one login opens at most 4 stations).
-    async with client.post(
-        f"{base}/staff/login", data={"passcode": PASSCODE}, headers={"Origin": base}
-    ) as response:
-        await response.read()
-    url = f"{base}/staff/ws?width={WIDTH}&height={HEIGHT}"
-    station.ws = await client.ws_connect(url, headers={"Origin": base}, max_msg_size=0)
-    station.reader = asyncio.create_task(station.read())
-    if await station.wait_for(lambda t: "Set up this station" in t, 120) is None:
-        raise SystemExit(f"{station.name}: no set-up screen\n{station.text()}")
-    await asyncio.sleep(0.5)  # a person reads the screen before typing
-    await station.send(station.name)
-    await station.wait_for(lambda t: station.name in t, 30)
-    if station.kind == "desk":
-        await station.send("\r")  # a desk is the set-up screen's first choice
-    else:
-        await press(station, "\t", DOWN, *[DOWN] * (station.kind == "dashboard"), " ")
-        await asyncio.sleep(1.0)  # the mode's change enables the room list
-    if station.kind == "room":
-        for _attempt in range(4):
-            # Down opens the room list if the mode took (the list is enabled and next in
-            # line); if not, the focus is on the button, where Down does nothing: back to
-            # the modes (shift+Tab) and choose "Room host" again.
-            await press(station, "\t", DOWN)
-            if await station.wait_for(lambda t: "Dismiss menu" in t, 10) is not None:
-                break
-            await press(station, "\x1b[Z", " ")
-            await asyncio.sleep(1.0)
-        else:
-            raise SystemExit(f"{station.name}: the room list did not open\n{station.text()}")
-        await press(station, *[DOWN] * (rooms.index(station.room) + 1), "\r")
-        await station.wait_for(lambda t: "Dismiss menu" not in t, 60)
-    if station.kind != "desk":
-        await press(station, "\t", "\r")
-    marker = MARKERS[station.kind]
-    if await station.wait_for(lambda t: marker in t, 120) is None:
-        raise SystemExit(f"{station.name}: did not open\n{station.text()}")
-    if station.room and station.room not in station.text():
-        raise SystemExit(f"{station.name}: not {station.room}\n{station.text()}")
-    await station.ws.send_str(json.dumps(["focus"]))  # the tab in front, as a browser says
+FULL = Plan([0, 26, 40], idle=10, quiet=20, load=60)
+QUICK = Plan(
+    [0, 3],
+    idle=3,
+    quiet=5,
+    load=10,
+    runs=1,
+    phones=200,
+    addresses=10,
+    burst_every=6,
+    burst_first=2,
+    burst_size=100,
+    long_idle=False,
+)
 
 
 # -- measuring ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    n: int
-    state: str
-    cpu: float | None = None  # stations, % of one core
-    machine: float | None = None
-    server: float | None = None
-    mb: float | None = None  # memory per station: resident (RSS) ...
-    pss: float | None = None  # ... its share of pages shared with the others (sums to the total)
-    uss: float | None = None  # ... its own pages (what one more station adds)
-    fps: float | None = None  # frames per second per station
-    echo: list[float] = field(default_factory=list)
-    results: list[float] = field(default_factory=list)
-    banner: list[float] = field(default_factory=list)
-    seen: dict[str, list[float]] = field(default_factory=dict)
-    phones: list[float] = field(default_factory=list)
 
 
 def cpu_seconds(processes) -> float:
@@ -485,157 +146,262 @@ def cpu_seconds(processes) -> float:
 
 
 class Meter:
-    """CPU of the stations, the server and the machine over one phase."""
+    """CPU of the stations (by kind), the server, the hog and the machine over one phase."""
 
-    def __init__(self, server: Server):
+    def __init__(self, server: Server, stations: list[Station], hog):
         import psutil
 
-        self.server = server
-        self.procs = server.stations()
+        self.stations = stations
         self.serve = psutil.Process(server.proc.pid)
+        self.hog = psutil.Process(hog.pid) if hog is not None else None
         self.start = time.monotonic()
-        self.cpu0 = cpu_seconds(self.procs)
+        self.frames0 = sum(s.frames for s in stations)
+        self.cpu0 = {id(s): cpu_seconds(s.processes) for s in stations}
         self.serve0 = cpu_seconds([self.serve])
+        self.hog0 = cpu_seconds([self.hog]) if self.hog else 0.0
         psutil.cpu_percent()
 
-    def finish(self, row: Row, stations: list[Station], frames0: int) -> None:
+    def finish(self, row: Row) -> None:
         import psutil
 
         seconds = time.monotonic() - self.start
         row.machine = psutil.cpu_percent()
+        row.load = os.getloadavg()[0]
         row.server = 100 * (cpu_seconds([self.serve]) - self.serve0) / seconds
-        if self.procs:
-            row.cpu = 100 * (cpu_seconds(self.procs) - self.cpu0) / seconds
-            rss, pss, uss = [], [], []
-            for p in self.procs:
-                with contextlib.suppress(psutil.Error):
-                    info = p.memory_full_info()
-                    rss.append(info.rss / 2**20)
-                    pss.append(getattr(info, "pss", info.uss) / 2**20)
-                    uss.append(info.uss / 2**20)
-            row.mb = statistics.mean(rss) if rss else None
-            row.pss = statistics.mean(pss) if pss else None
-            row.uss = statistics.mean(uss) if uss else None
-            row.fps = (sum(s.frames for s in stations) - frames0) / seconds / len(stations)
+        if self.hog:
+            row.hog = 100 * (cpu_seconds([self.hog]) - self.hog0) / seconds
+        if not self.stations:
+            return
+        by_kind: dict[str, list[float]] = collections.defaultdict(list)
+        for s in self.stations:
+            used = 100 * (cpu_seconds(s.processes) - self.cpu0[id(s)]) / seconds
+            by_kind[s.kind].append(used)
+        row.by_kind = {k: (len(v), sum(v)) for k, v in by_kind.items()}
+        row.cpu = sum(sum(v) for v in by_kind.values())
+        rss, pss, uss = [], [], []
+        for p in (p for s in self.stations for p in s.processes):
+            with contextlib.suppress(psutil.Error):
+                info = p.memory_full_info()
+                rss.append(info.rss / 2**20)
+                pss.append(getattr(info, "pss", info.uss) / 2**20)
+                uss.append(info.uss / 2**20)
+        row.mb = statistics.mean(rss) if rss else None
+        row.pss = statistics.mean(pss) if pss else None
+        row.uss = statistics.mean(uss) if uss else None
+        frames = sum(s.frames for s in self.stations) - self.frames0
+        row.fps = frames / seconds / len(self.stations)
 
 
 class Venue:
-    """One N: the server, its stations and the people at them."""
+    """One N in one run: the server, its stations, the hall, and the people at the stations."""
 
-    def __init__(self, n, day, event, env, plan, client):
-        self.n, self.day, self.event, self.env, self.plan = n, day, event, env, plan
-        self.client = client
+    def __init__(self, n, run, day, event, plan, client, folder):
+        self.n, self.run, self.day, self.event, self.plan = n, run, day, event, plan
+        self.client, self.folder = client, folder
         self.db_path = event.with_suffix(".db")
-        hall = day.rooms[0]  # the biggest room: the one the phones react to
-        self.observed = day.rooms[1]
-        self.code = day.code_of[hall]
+        self.observed = day.rooms[1]  # the room the prober marks people present in
         self.stations = station_mix(n, day.rooms, self.observed)
-        self.people = iter(random.Random(n).sample(day.names, len(day.names)))
+        self.people = iter(random.Random(1000 * run + n).sample(day.names, len(day.names)))
+        self.random = random.Random(1000 * run + n + 1)
+        self.statuses: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+
+    def hall(self, base: str) -> Phones:
+        """The phones: each in its allocated session's room (or all in the Main Hall)."""
+        codes = self.day.phone_codes[: self.plan.phones]
+        if self.plan.plenary:
+            codes = [self.day.code_of[self.day.rooms[0]]] * len(codes)
+        per_address = -(-len(codes) // self.plan.addresses)
+        config = {
+            "base": base,
+            "codes": codes,
+            "kinds": self.day.kinds,
+            "addresses": addresses(self.plan.addresses),
+            "connections_per_address": per_address,
+            "seed": 1000 * self.run + self.n,
+        }
+        phones = Phones(config, self.folder)
+        self.count(phones.setup)
+        return phones
+
+    def count(self, result: dict) -> None:
+        for kind, found in result.get("status", {}).items():
+            self.statuses[kind].update(found)
 
     def person(self) -> tuple[int, str, str]:
+        """Someone the clerk has not seen yet, not checked in, with a surname of 4+ letters."""
         while True:
             pid, first, last = next(self.people)
-            if len(last) >= 4:
+            if len(last) >= 4 and not checked_in(self.db_path, pid):
                 return pid, first, last
-
-    async def open(self, server: Server) -> tuple[float, float | None]:
-        """Open every station, four at a time; seconds taken and the worst phone wait meanwhile."""
-        phones = Phones(server.base, self.code, 15, 0, 0) if self.stations else None
-        start = time.monotonic()
-        gate = asyncio.Semaphore(4)
-
-        async def one(station: Station) -> None:
-            async with gate:
-                await open_station(self.client, server.base, station, self.day.all_rooms)
-
-        await asyncio.gather(*(one(s) for s in self.stations))
-        seconds = time.monotonic() - start
-        worst = max(phones.stop(), default=None) if phones else None
-        watched = {self.first("desk"), self.first("room"), self.first("dashboard")}
-        for s in self.stations:
-            s.watching = s in watched
-        return seconds, worst
 
     def first(self, kind: str) -> Station | None:
         return next((s for s in self.stations if s.kind == kind), None)
 
-    async def idle(self, server: Server, state: str = "idle") -> Row:
-        row = Row(self.n, state)
+    async def open(self, server: Server, phones: Phones) -> tuple[float, float | None]:
+        """Open every station, a few at a time, while the hall taps; seconds taken and the
+        worst phone POST meanwhile."""
+        phones.start(self.plan.phase("opening"))
+        start = time.monotonic()
+        gate = asyncio.Semaphore(OPEN_AT_ONCE)
+        spawning = asyncio.Lock()
+
+        async def one(station: Station) -> None:
+            async with gate:
+                await open_station(self.client, server, station, self.day.all_rooms, spawning)
+
+        try:
+            await asyncio.gather(*(one(s) for s in self.stations))
+        finally:
+            result = await asyncio.to_thread(phones.stop)
+            self.count(result)
+        seconds = time.monotonic() - start
+        posts = [x for k in report.POSTS for x in result["latency"].get(k, [])]
+        watched = {self.first("desk"), self.first("room"), self.first("dashboard")}
+        for s in self.stations:
+            s.watching = s in watched
+        return seconds, max(posts, default=None)
+
+    async def idle(self, server: Server, hog, state: str = "idle") -> Row:
+        row = Row(self.run, self.n, state)
         if state == "idle":
             await asyncio.sleep(1.0)  # let the last station settle
             self.quiet_since = time.monotonic()
         else:  # nothing committed for QUIET_AFTER seconds
             await asyncio.sleep(max(0.0, self.quiet_since + QUIET_AFTER - time.monotonic()))
-        meter = Meter(server)
-        frames0 = sum(s.frames for s in self.stations)
+        meter = Meter(server, self.stations, hog)
         await asyncio.sleep(self.plan.idle)
-        meter.finish(row, self.stations, frames0)
+        meter.finish(row)
         return row
 
-    async def busy(self, server: Server, state: str, writer: Writer) -> Row:
-        row = Row(self.n, state)
+    async def busy(self, server: Server, hog, state: str, writer: Writer, phones: Phones) -> Row:
+        """The clerk, the prober and the hall together for the phase's length."""
+        row = Row(self.run, self.n, state)
         seconds = self.plan.quiet if state == "quiet" else self.plan.load
-        loud = state == "load"
-        phones = Phones(
-            server.base,
-            self.code,
-            15 if loud else 1,
-            self.plan.burst_every if loud else 0,
-            self.plan.burst_size if loud else 0,
-        )
-        meter = Meter(server)
-        frames0 = sum(s.frames for s in self.stations)
+        phones.start(self.plan.phase(state))
+        meter = Meter(server, self.stations, hog)
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            cycle = time.monotonic()
-            if self.stations:
+
+        async def clerk() -> None:
+            while self.first("desk") and time.monotonic() < end:
                 await self.type_at_desk(row)
-            await self.commit(row, writer)
-            await asyncio.sleep(max(0.2, 3.0 - (time.monotonic() - cycle)))
-        meter.finish(row, self.stations, frames0)
-        row.phones = phones.stop()
+                await asyncio.sleep(self.random.uniform(0.5, 2.0))  # the next in the queue
+
+        async def prober() -> None:
+            while time.monotonic() < end:
+                await asyncio.sleep(self.random.uniform(1.5, 3.5))
+                await self.commit(row, writer)
+
+        try:
+            await asyncio.gather(clerk(), prober())
+        finally:
+            meter.finish(row)
+            row.phones = await asyncio.to_thread(phones.stop)
+            self.count(row.phones)
         return row
 
     async def type_at_desk(self, row: Row) -> None:
-        """Type a surname's first letters at a person's pace, then Enter; time each step."""
+        """Type a surname's first letters and a first name's, at a person's pace, then Enter.
+
+        Echo: each letter from the moment it was sent (only if the box did not show it
+        already) until the search box's own line shows it. Keys → results: from the key that
+        the box showed in the first frame with the person below it (the list is drawn for
+        the box's text or an earlier one: never an earlier key's head start)."""
         desk = self.first("desk")
+        assert desk is not None
         _pid, first, last = self.person()
         query = f"{last[:4]} {first[:2]}"
+        found = search_box(desk.lines())
+        if found is None:
+            raise SystemExit(f"desk: no search box on the screen\n{desk.text()}")
+        box_y = found[0]
+
+        def box(text: str) -> str | None:
+            found = search_box(text.split("\n"))
+            return found[1] if found else None
+
+        appeared_with: list[str | None] = []
+
+        def shown(text: str) -> bool:
+            lines = text.split("\n")
+            if f"{first} {last}" in "\n".join(lines[box_y + 1 :]):
+                appeared_with.append(box(text))
+                return True
+            return False
+
+        if shown(desk.text()):
+            row.notes["person shown before typing (keys → results not timed)"] += 1
+            watcher = None
+        else:
+            watcher = asyncio.create_task(desk.wait_for(shown, SEEN_TIMEOUT + 5))
+        sent: dict[str, float] = {}
         typed = ""
         for ch in query:
             typed += ch
-            t0 = time.monotonic()
+            before = box(desk.text())
+            t0 = sent[typed] = time.monotonic()
             await desk.send(ch)
-            seen = await desk.wait_for(lambda t, s=typed: s in t)
-            row.echo.append((seen or t0 + SEEN_TIMEOUT) - t0)
-            await asyncio.sleep(0.12)
-        seen = await desk.wait_for(lambda t: f"{first} {last}" in t)
-        row.results.append((seen or t0 + SEEN_TIMEOUT) - t0)
+            if ch == " ":
+                row.notes["spaces (echo not timed: a space shows nothing)"] += 1
+            elif before == typed:
+                row.notes["keys whose echo was already shown (not timed)"] += 1
+            else:
+                seen = await desk.wait_for(lambda t, s=typed: box(t) == s)
+                row.echo.append((seen or t0 + SEEN_TIMEOUT) - t0)
+            await asyncio.sleep(max(0.0, t0 + PAUSE - time.monotonic()))
+        if watcher is not None:
+            try:
+                at = await asyncio.wait_for(watcher, 5.0)
+            except TimeoutError:
+                at = None
+            if at is None:
+                row.notes["person not shown 5 s after the whole query"] += 1
+            elif (key := appeared_with[0]) in sent:
+                row.results.append(at - sent[key])
+            else:  # the box showed something the clerk never typed
+                row.notes[f"person shown with the box showing {key!r}"] += 1
         if "equally well" in desk.text():  # namesakes: the desk asks, the clerk confirms
             await desk.send("\r")
             await desk.wait_for(lambda t: "Enter checks in the highlighted" in t, 10)
             await asyncio.sleep(0.2)
-        t0 = time.monotonic()
-        await desk.send("\r")
-        seen = await desk.wait_for(lambda t: "CHECKED IN" in t)
-        row.banner.append((seen or t0 + SEEN_TIMEOUT) - t0)
+        if "CHECKED IN" in desk.text():
+            row.notes["banner shown before Enter"] += 1
+            await desk.send("\r")
+        else:
+            t0 = time.monotonic()
+            await desk.send("\r")
+            seen = await desk.wait_for(lambda t: "CHECKED IN" in t)
+            row.banner.append((seen or t0 + SEEN_TIMEOUT) - t0)
+        # The desk empties its box after a check-in; if not, the clerk clears it (Esc).
+        if await desk.wait_for(lambda t: box(t) != typed, 2.0) is None:
+            row.notes["box not cleared after Enter (Esc pressed)"] += 1
+            await desk.send("\x1b")
 
     async def commit(self, row: Row, writer: Writer) -> None:
-        """Another process marks someone present in the observed room; time until each
-        watched station shows the new figure."""
+        """Another process marks someone present in the observed room (and so checks them
+        in); time until each watched station shows a figure that includes it. Only figures
+        not yet on screen before the commit are timed."""
         session = self.day.session_of[self.observed]
-        pid, _first, _last = self.person()
-        t0 = await asyncio.to_thread(writer.mark, session, pid)
-        checked, present = counts(self.db_path, session)
-        tests = {
-            "desk": lambda t: re.search(rf"\b{checked} / \d", t),
-            "room": lambda t: f"Present {present} of" in t,
-            "dashboard": lambda t: f"{checked} of " in t,
-        }
-        kinds = [k for k in tests if self.first(k)]
-        seen = await asyncio.gather(*(self.first(k).wait_for(tests[k]) for k in kinds))
-        for kind, at in zip(kinds, seen, strict=True):
+        watched = {k: s for k in report.KINDS if (s := self.first(k)) is not None}
+        shown_before = {k: arrivals(FIGURES[k], s.text()) for k, s in watched.items()}
+        t0, checked, present = await asyncio.to_thread(writer.mark, session)
+        target = {"desk": checked, "dashboard": checked, "room": present}
+
+        async def seen(kind: str, station: Station) -> None:
+            before = shown_before[kind]
+            if before is None:
+                row.notes[f"{kind}: figure not found before the commit"] += 1
+            elif before >= target[kind]:
+                row.notes[f"{kind}: new figure already shown"] += 1
+                return
+
+            def test(text: str) -> bool:
+                value = arrivals(FIGURES[kind], text)
+                return value is not None and value >= target[kind]
+
+            at = await station.wait_for(test)
             row.seen.setdefault(kind, []).append((at or t0 + SEEN_TIMEOUT) - t0)
+
+        await asyncio.gather(*(seen(k, s) for k, s in watched.items()))
 
     async def close(self) -> None:
         for s in self.stations:
@@ -645,135 +411,144 @@ class Venue:
                 s.reader.cancel()
 
 
-async def measure(n: int, plan: Plan, folder: Path) -> tuple[list[Row], tuple]:
+async def measure(n: int, run: int, plan: Plan, folder: Path, hog) -> tuple[list[Row], tuple, dict]:
+    """One N in one run: its rows, its opening figures, and its phones' statuses."""
     import aiohttp
 
     env = dict(os.environ)
-    (folder / f"n{n}").mkdir()
-    event = prepare(folder / f"n{n}", env)
+    folder = folder / f"run{run}-n{n}"
+    folder.mkdir()
+    event = prepare(folder, env, PYTHON)
     day = read_day(event.with_suffix(".db"))
-    server = Server(event, env)
+    server = Server(event, env, PYTHON)
     jar = aiohttp.CookieJar(unsafe=True)
-    async with aiohttp.ClientSession(cookie_jar=jar) as client:
-        await server.ready(client)
-        async with client.post(
-            f"{server.base}/staff/login",
-            data={"passcode": PASSCODE},
-            headers={"Origin": server.base},
-        ) as response:
-            assert response.status == 200, response.status
-        venue = Venue(n, day, event, env, plan, client)
-        writer = Writer(event.with_suffix(".db"), env)
-        try:
-            opening = await venue.open(server)
-            rows = [await venue.idle(server)] if n else []
-            if n and plan.long_idle:
-                rows.append(await venue.idle(server, "idle 30 s+"))
-            rows.append(await venue.busy(server, "quiet", writer))
-            rows.append(await venue.busy(server, "load", writer))
-        finally:
-            writer.stop()
-            await venue.close()
-            server.stop()
-    return rows, opening
+    rows: list[Row] = []
+    opening: tuple = (None, None)
+    try:
+        async with aiohttp.ClientSession(cookie_jar=jar) as client:
+            await server.ready(client)
+            venue = Venue(n, run, day, event, plan, client, folder)
+            phones = venue.hall(server.base)
+            writer = Writer(event.with_suffix(".db"), env, PYTHON)
+            try:
+                if n:
+                    opening = await venue.open(server, phones)
+                    rows.append(await venue.idle(server, hog))
+                    if plan.long_idle:
+                        rows.append(await venue.idle(server, hog, "idle 30 s+"))
+                rows.append(await venue.busy(server, hog, "quiet", writer, phones))
+                rows.append(await venue.busy(server, hog, "load", writer, phones))
+            finally:
+                writer.stop()
+                phones.quit()
+                await venue.close()
+    finally:
+        server.stop()
+    return rows, opening, venue.statuses
 
 
 # -- the report -----------------------------------------------------------------------------------
 
 
-def ms(values: list[float]) -> str:
-    if not values:
-        return "–"
-    return f"{1000 * pct(values, 0.5):,.0f} / {1000 * pct(values, 0.99):,.0f}"
-
-
-def report(rows: list[Row], openings: dict[int, tuple]) -> str:
-    base = {r.state: r.phones for r in rows if r.n == 0}
-    head = [
-        "N",
-        "state",
-        "stations CPU (% of one core)",
-        "machine CPU",
-        "server CPU",
-        "MB per station (RSS / PSS / USS)",
-        "frames/s per station",
-        "key echo p50 / p99 ms",
-        "keys → results",
-        "Enter → banner",
-        "commit → desk",
-        "commit → room",
-        "commit → dashboard",
-        "phone POST p50 / p99 ms",
-        "phone x N=0 p50 / p99",
-    ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-
-    def f(value, fmt="{:.0f}%"):
-        return "–" if value is None else fmt.format(value)
-
+def print_report(plan: Plan, hog: bool, rows: list[Row], openings: dict, statuses: dict) -> int:
+    """Print the tables; the exit status (1 if any phone request was refused or failed)."""
+    load = plan.phase("load")
+    print(
+        f"{os.cpu_count()} cores; {'another process spinning one core (--hog)' if hog else 'no hog'}"
+        f"; {plan.runs} run(s), figures are medians of runs; stations 120x36, desks, dashboards"
+        f" and rooms about 4 : 2 : 20; phases idle {plan.idle:g} s, quiet {plan.quiet:g} s,"
+        f" load {plan.load:g} s.\n\nThe hall: {plan.phones} phones on {plan.addresses} loopback"
+        f" addresses, each with the device token the site issued it;"
+        f" {'every tap to the Main Hall session (--plenary)' if plan.plenary else 'each in its allocated session'}."
+        f" Load: {load.rate:g} taps and page loads a second (Poisson) + {load.burst_size} taps"
+        f" within {load.burst_window:g} s every {load.burst_every:g} s + {load.feedback:g}"
+        f" feedback a second + {load.about:g} GET /api/about a second.\n"
+    )
+    found = report.medians(rows)
+    lines = ["Stations and machine (CPU in % of one core):", ""]
+    lines += report.machine_table(found)
+    lines += ["", "Latencies in ms, p50 / p99 (samples); ratios to N=0 in the same run:", ""]
+    lines += report.latency_table(found)
+    targets, missed = report.targets_table(found, hog)
+    title = "with one core taken" if hog else "on a quiet machine"
+    lines += ["", f"Issue 23's targets {title} (stated for N=26 and N=40):", "", *targets]
+    lines += ["", f"{missed} target(s) missed." if missed else "Every target met."]
+    status, refused = report.status_table(statuses)
+    lines += ["", "Every phone request of the run, by its answer:", "", *status]
+    notes: collections.Counter[str] = collections.Counter()
     for r in rows:
-        ratio = "–"
-        if r.phones and base.get(r.state):
-            b = base[r.state]
-            ratio = f"{pct(r.phones, 0.5) / pct(b, 0.5):.1f}x / {pct(r.phones, 0.99) / pct(b, 0.99):.1f}x"
-        cells = [
-            str(r.n),
-            r.state,
-            f(r.cpu),
-            f(r.machine),
-            f(r.server),
-            "–" if r.mb is None else f"{r.mb:.0f} / {r.pss:.0f} / {r.uss:.0f}",
-            f(r.fps, "{:.1f}"),
-            ms(r.echo),
-            ms(r.results),
-            ms(r.banner),
-            ms(r.seen.get("desk", [])),
-            ms(r.seen.get("room", [])),
-            ms(r.seen.get("dashboard", [])),
-            ms(r.phones) if r.state != "idle" else "–",
-            ratio,
+        notes.update(r.notes)
+    if notes:
+        lines += [
+            "",
+            "Samples left out or worth knowing: "
+            + "; ".join(f"{k}: {v}" for k, v in sorted(notes.items()))
+            + ".",
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Machine load in each run and phase:", "", *report.load_table(rows)]
     lines += ["", "| N | seconds to open every station | worst phone POST while they open (ms) |"]
     lines.append("|---|---|---|")
-    for n, (seconds, worst) in openings.items():
-        if n:
-            lines.append(f"| {n} | {seconds:.1f} | {f(worst and worst * 1000, '{:,.0f}')} |")
-    return "\n".join(lines)
+    for n, found_open in sorted(openings.items()):
+        seconds = [s for s, _ in found_open if s is not None]
+        worst = [w for _, w in found_open if w is not None]
+        if n and seconds:
+            worst_ms = f"{1000 * max(worst):,.0f}" if worst else "–"
+            lines.append(f"| {n} | {statistics.median(seconds):.1f} | {worst_ms} |")
+    print("\n".join(lines))
+    if refused:
+        print(
+            "venue: FAILED: phone requests were refused or failed: " + "; ".join(refused),
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="N = 0 and 5, short phases")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N = 0 and 3, short phases, one run")
     parser.add_argument(
         "--python",
         default=sys.executable,
         help="the interpreter whose bigconv to measure (e.g. a venv with the old code installed)",
     )
     parser.add_argument("--counts", help="comma-separated N to measure instead")
-    parser.add_argument("--phones", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, help="runs to take the median of (default 3; 1 quick)")
+    parser.add_argument("--hog", action="store_true", help="another process spins one core")
+    parser.add_argument("--plenary", action="store_true", help="every tap to the Main Hall")
     args = parser.parse_args()
-    if args.phones:
-        base, code, rate, every, size = args.phones
-        asyncio.run(phones_main(base, code, float(rate), float(every), int(size)))
-        return
     global PYTHON
     PYTHON = args.python
-    plan = QUICK if args.quick else FULL
+    plan = dataclasses.replace(QUICK if args.quick else FULL)
     if args.counts:
         plan.counts = [int(n) for n in args.counts.split(",")]
-    rows, openings = [], {}
-    with tempfile.TemporaryDirectory(prefix="bigconv-venue-") as tmp:
-        for n in plan.counts:
-            print(f"venue: N={n} ...", file=sys.stderr, flush=True)
-            found, openings[n] = asyncio.run(measure(n, plan, Path(tmp)))
-            rows += found
-    print(
-        f"{os.cpu_count()} cores; stations {WIDTH}x{HEIGHT}; desks, dashboards and rooms about "
-        f"4 : 2 : 20; phases idle {plan.idle:g} s, quiet {plan.quiet:g} s, load {plan.load:g} s"
-        f" (load: 15 taps/s + {plan.burst_size} in 2 s every {plan.burst_every:g} s).\n"
-    )
-    print(report(rows, openings))
+    if args.runs:
+        plan.runs = args.runs
+    plan.plenary = args.plenary
+    problems = plan_check(plan.phones, plan.addresses, plan.phase("load"), max(plan.counts))
+    if problems:
+        raise SystemExit("venue: the hall would break the site's limits: " + "; ".join(problems))
+    hog = None
+    if args.hog:
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    rows: list[Row] = []
+    openings: dict[int, list] = collections.defaultdict(list)
+    statuses: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bigconv-venue-") as tmp:
+            for run in range(1, plan.runs + 1):
+                for n in plan.counts:
+                    print(f"venue: run {run}, N={n} ...", file=sys.stderr, flush=True)
+                    found, opening, counted = asyncio.run(measure(n, run, plan, Path(tmp), hog))
+                    rows += found
+                    openings[n].append(opening)
+                    for kind, c in counted.items():
+                        statuses[kind].update(c)
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
+    sys.exit(print_report(plan, hog is not None, rows, openings, statuses))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Which address phones should use to reach this laptop: one answer for every screen and code.
 
 Every URL bigconv shows or encodes (QR codes, headers, posters, the sessions list, browser
-stations) comes from `phone_base_url`: the event's `base_url` when it sets one, else the host and
-port the phone site actually listens on.
+stations) comes from `phone_base_url`: `--public-url` when given, else the event's `base_url`
+when it sets one, else the host and port the phone site actually listens on.
 """
 
 from __future__ import annotations
@@ -42,11 +42,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def phone_base_url(base_url: str | None, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> str:
-    """The event's base_url if it sets one, else http://HOST:PORT for the address listened on
-    (this machine's LAN address when listening on every interface)."""
-    if base_url:
-        return base_url.rstrip("/")
+def phone_base_url(
+    base_url: str | None,
+    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
+    *,
+    public_url: str | None = None,
+) -> str:
+    """The phone site's address, the one rule for it: `public_url` (`--public-url`, or what the
+    process serving the phones says) if given, else the event's base_url if it sets one, else
+    http://HOST:PORT for the address listened on (this machine's LAN address when listening on
+    every interface). Never with a trailing slash."""
+    for given in (public_url, base_url):
+        if given:
+            return given.rstrip("/")
     address = lan_address() if host.strip() in WILDCARD_HOSTS else host.strip()
     if ":" in address and not address.startswith("["):
         address = f"[{address}]"  # an IPv6 literal in a URL
@@ -60,6 +69,37 @@ def loopback_warning(host: str) -> str | None:
     return (
         f"Listening on {host} only: phones and other computers cannot reach this site "
         "(use --host 0.0.0.0 to serve the venue's network)."
+    )
+
+
+def printed_warning(served: str, printed: str, made: str) -> str | None:
+    """One line when the posters and QR codes (made at `made`) show another address than
+    `served`, the one phones are given here; None when they agree."""
+    if printed.rstrip("/") == served.rstrip("/"):
+        return None
+    return (
+        f"Warning: the posters and QR codes (made {made}) show {printed}, but phones are sent"
+        f" to {served} here: reprint them (bigconv qr), or give --public-url {printed} if that"
+        " address reaches this site."
+    )
+
+
+def port_warning(served: str, host: str, port: int) -> str | None:
+    """One line when `served` (http://, the event's base_url) names this computer on another
+    port than `port`, where the site listens: phones following it find nothing. An https://
+    address is a proxy's (it forwards to whatever port it was told): no warning."""
+    parts = urlsplit(served)
+    if parts.scheme != "http" or not parts.hostname:
+        return None
+    if host_name(parts.hostname) not in served_names(host):
+        return None
+    there = parts.port or 80
+    if there == port:
+        return None
+    return (
+        f"Warning: {served} (base_url) is this computer on port {there}, but this site listens"
+        f" on port {port}: phones sent there find nothing. Listen with --port {there}, or give"
+        " --public-url with the address that reaches this site (and reprint the posters)."
     )
 
 

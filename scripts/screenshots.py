@@ -3,25 +3,23 @@
     python scripts/screenshots.py          # rewrites docs/pictures/*.svg
 
 Each picture is Textual's own screenshot export (SVG) of the station at 120x30, the size of
-Windows Terminal's default window, at 10:05 on the sample day. Run it again whenever a screen
-changes, and commit the pictures with the change.
+Windows Terminal's default window, at 10:05 on the busy sample day (bigconv/services/demo.py).
+Run it again whenever a screen changes, and commit the pictures with the change.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the busy sample day is built by the tests' own helper
+from bigconv.services.demo import BUSY_CLOCK, make_busy
+from bigconv.services.setup import initialise, load
+from bigconv.tui.app import make_app
+from bigconv.tui.config import StationConfig
 
-from bigconv.services.setup import initialise, load  # noqa: E402
-from bigconv.tui.app import make_app  # noqa: E402
-from bigconv.tui.config import StationConfig  # noqa: E402
-from tests.tui.conftest import BUSY_CLOCK, make_busy  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "docs" / "pictures"
 SIZE = (120, 30)

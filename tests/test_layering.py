@@ -52,7 +52,7 @@ def test_every_sql_statement_lives_in_the_data_layer():
 def test_the_app_imports_nothing_of_the_web_layer():
     """`bigconv run` composes the app and the web server (bigconv/cli/compose.py): the app is
     handed a phone site to start and stop, and the staff prefix, never imports them."""
-    from tests.helpers import imports_of
+    from tests.helpers.imports import imports_of
 
     files = sorted((DATA.parent / "tui").rglob("*.py"))
     assert len(files) > 10, "no tui modules found"
@@ -72,7 +72,7 @@ def test_the_station_config_names_the_web_servers_staff_prefix():
 
 
 def test_no_import_cycle_between_the_command_line_modules():
-    from tests.helpers import import_cycles
+    from tests.helpers.imports import import_cycles
 
     cli = DATA.parent / "cli"
     assert {"before.py", "day.py", "safe.py", "after.py", "followup.py", "options.py"} <= {
@@ -83,7 +83,7 @@ def test_no_import_cycle_between_the_command_line_modules():
 
 def test_services_import_no_front_end():
     """Use cases are shared by the front ends (cli, tui, web, output): they import none."""
-    from tests.helpers import imports_of
+    from tests.helpers.imports import imports_of
 
     front_ends = ("bigconv.cli", "bigconv.tui", "bigconv.web", "bigconv.output")
     offenders = [
@@ -152,7 +152,7 @@ def test_the_layering_scan_sees_a_forbidden_import(tmp_path):
 
 
 def test_no_import_cycle_between_any_two_files_of_the_package():
-    from tests.helpers import import_cycles
+    from tests.helpers.imports import import_cycles
 
     assert import_cycles(PACKAGE) == []
 
@@ -166,3 +166,68 @@ def test_every_module_over_400_lines_says_why_at_its_top():
             if "Over 400 lines because" not in doc:
                 long.append(str(path.relative_to(PACKAGE)))
     assert long == []
+
+
+REPOSITORY = PACKAGE.parent
+NOT_THE_PACKAGE = ("tests", "bench", "scripts")
+
+
+def test_no_file_imports_a_test_module_or_a_conftest():
+    """Shared helpers live in tests/helpers/ (fixtures in conftest.py files, which pytest
+    finds): a test module or conftest imported by another file runs its tests twice, drags
+    its fixtures along, and breaks when the test moves. Benchmarks and scripts import the
+    package, never the tests."""
+    from tests.helpers.imports import imported_test_modules, package_of, parse
+
+    files = [p for folder in NOT_THE_PACKAGE for p in sorted((REPOSITORY / folder).rglob("*.py"))]
+    assert len(files) > 100, "the tests, benchmarks and scripts are not where this test looks"
+    offenders = [
+        f"{path.relative_to(REPOSITORY)}: {name}"
+        for path in files
+        for name in sorted(imported_test_modules(parse(path), package_of(path)))
+    ]
+    assert offenders == []
+
+
+def test_the_test_module_scan_sees_every_way_to_import_one():
+    import ast
+
+    from tests.helpers.imports import imported_test_modules
+
+    source = """
+from tests.tui.test_desk import until
+from tests.conftest import run_cli
+from .conftest import table
+from . import test_staff
+import tests.e2e.test_phone
+def lazily():
+    from tests.web import conftest
+from tests.helpers.web import log_in
+from aiohttp.test_utils import TestClient
+import conftest
+"""
+    assert imported_test_modules(ast.parse(source), "tests.web") == {
+        "tests.tui.test_desk",
+        "tests.conftest",
+        "tests.web.conftest",
+        "tests.web.test_staff",
+        "tests.e2e.test_phone",
+        "conftest",
+    }
+
+
+ACROSS_THE_PARTS = {"e2e", "helpers"}  # real-process journeys; shared helpers (no tests)
+
+
+def test_the_test_folders_mirror_the_package():
+    """Each folder of tests is named for the part of bigconv it tests (tests/web/stations for
+    bigconv/web/stations), except journeys across the parts and the helpers."""
+    tests = REPOSITORY / "tests"
+    folders = {p.parent.relative_to(tests) for p in tests.rglob("test_*.py")} - {Path(".")}
+    assert len(folders) >= 7, "the test folders are not where this test looks"
+    strays = [
+        str(folder)
+        for folder in sorted(folders)
+        if folder.parts[0] not in ACROSS_THE_PARTS and not (PACKAGE / folder).is_dir()
+    ]
+    assert strays == []

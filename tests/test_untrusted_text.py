@@ -44,14 +44,8 @@ from bigconv.tui.plaintext import PlainText
 from bigconv.web.common.errors import Invalid
 from bigconv.web.common.forms import clean_text
 from bigconv.web.render import render
+from tests.helpers.text import BIDI, DIRTY, STORABLE, unsafe
 
-BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# What the review sent: OSC title, clear screen, C1 CSI colour, C1 OSC 8 link, bidi override.
-DIRTY = (
-    "Ada\x1b]0;pwned\x07\x1b[2J\x9b31m\x9d8;;http://evil.example\x9cclick\x9d8;;\x9c"
-    "\u202eecilA\u202c\u2066x\u2069\u200e\u200f\u061c\x00\x7f\x85\r\n\ud800end"
-)
-STORABLE = DIRTY.replace("\ud800", "")  # what a file or SQLite can hold
 PIECES = [
     "\x1b",
     "\x1b[2J",
@@ -80,14 +74,6 @@ any_text = st.lists(
     st.text(st.characters(exclude_categories=()), max_size=8) | st.sampled_from(PIECES),
     max_size=8,
 ).map("".join) | st.just(DIRTY)
-
-
-def unsafe(text: str, *, allowed: str = "\t\n") -> list[str]:
-    return [
-        ch
-        for ch in text
-        if (unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed) or ch in BIDI
-    ]
 
 
 FAST = settings(

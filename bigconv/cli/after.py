@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from bigconv.cli.options import event_argument, existing_db, folder, load, out_option
+from bigconv.cli.options import (
+    event_argument,
+    existing_db,
+    load,
+)
+from bigconv.cli.writing import out_file_option, out_option, staged
 
 TITLE = "After the day"
 
@@ -21,20 +26,15 @@ def export(event_file: Path, db_path: Path | None, out_dir: Path, raw: bool) -> 
 
     day = load(event_file, db_path)
     db = existing_db(day)
-    for item in export_csv(db, folder(out_dir), raw=raw, tz=day.event.tz):
-        click.echo(f"{item.path}: {item.rows} rows")
+    with staged(out_dir) as scratch:
+        written = export_csv(db, scratch, raw=raw, tz=day.event.tz)
+    for item in written:
+        click.echo(f"{out_dir / item.path.name}: {item.rows} rows")
 
 
 @click.command()
 @event_argument
-@click.option(
-    "--out",
-    "out_file",
-    default="report.html",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The HTML file to write.",
-)
+@out_file_option("report.html", "The HTML file to write (its folder is created if needed).")
 def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
     """Write the day's report: one self-contained HTML file that opens offline."""
     from bigconv.output.report import render_report
@@ -43,8 +43,8 @@ def report(event_file: Path, db_path: Path | None, out_file: Path) -> None:
     day = load(event_file, db_path)
     found = day_report(existing_db(day), day.event)
     html = render_report(found.report, found.impact)
-    folder(out_file.parent)
-    out_file.write_text(html, encoding="utf-8")
+    with staged(out_file.parent, [out_file.name]) as scratch:
+        (scratch / out_file.name).write_text(html, encoding="utf-8")
     click.echo(f"Wrote {out_file}")
 
 
@@ -62,13 +62,13 @@ def cpd(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
 
     day = load(event_file, db_path)
     found = cpd_records(existing_db(day), day.event)
-    out_dir = folder(out_dir)
-    rows = write_cpd_csv(found, out_dir / "cpd.csv")
-    more = write_cpd_followups_csv(found, out_dir / "cpd-followups.csv")
     html = render_certificates(
         found, event=day.event.name, date=day.event.date.isoformat(), venue=day.event.venue
     )
-    (out_dir / "certificates.html").write_text(html, encoding="utf-8")
+    with staged(out_dir) as scratch:
+        rows = write_cpd_csv(found, scratch / "cpd.csv")
+        more = write_cpd_followups_csv(found, scratch / "cpd-followups.csv")
+        (scratch / "certificates.html").write_text(html, encoding="utf-8")
     click.echo(f"{out_dir / 'cpd.csv'}: {rows} sessions attended by {len(found)} people")
     click.echo(f"{out_dir / 'certificates.html'}: {len(found)} certificates, one page each")
     click.echo(f"{out_dir / 'cpd-followups.csv'}: {more} sessions led and commitments made")

@@ -15,12 +15,12 @@ from bigconv.cli.options import (
     initialise,
     load,
     open_existing,
-    out_option,
     phone_address,
     phone_address_options,
     public_url_option,
     station_option,
 )
+from bigconv.cli.writing import out_option, staged
 
 TITLE = "Before the day"
 
@@ -33,6 +33,7 @@ def init(event_file: Path, db_path: Path | None, station: str) -> None:
     day = load(event_file, db_path)
     done = initialise(day, station=station)
     print_changes(done.changes)
+    print_stale_posters(day, done.db)
     if done.imported and day.event.attendees_csv:
         print_import(done.imported, day.event.attendees_csv.name)
     print_counts(day, done.db)
@@ -53,6 +54,15 @@ def print_changes(changes) -> None:
                 + ", ".join(items[:8])
                 + (" ..." if len(items) > 8 else "")
             )
+
+
+def print_stale_posters(day: Day, db) -> None:
+    """After an edit of base_url: whether the posters and QR codes made show another address."""
+    from bigconv.cli.options import address_warnings
+
+    if day.event.base_url:
+        for line in address_warnings(day, db, day.event.base_url, public_url=None):
+            click.echo(line, err=True)
 
 
 def print_counts(day: Day, db) -> None:
@@ -238,6 +248,8 @@ def qr_command(
     public_url: str | None,
 ) -> None:
     """Write each session's QR code (CODE.svg, CODE.png) and printable posters.html."""
+    from bigconv.core.clock import iso
+    from bigconv.data.printing import record_printed_address
     from bigconv.data.timetable import sessions as all_sessions
     from bigconv.net import is_loopback
     from bigconv.output.posters import write_session_codes
@@ -246,10 +258,9 @@ def qr_command(
     db = open_existing(day)
     base = phone_address(day, public_url, port, host)
     rows = all_sessions(db)
-    try:
-        write_session_codes(out_dir, rows, base, day.event.tz, day.event.name)
-    except OSError as exc:
-        raise BadInput(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
+    with staged(out_dir) as scratch:
+        write_session_codes(scratch, rows, base, day.event.tz, day.event.name)
+    record_printed_address(db, base, at=iso(), by="qr")  # stations warn if they serve another
     click.echo(
         f"{out_dir}: {len(rows)} session QR codes (SVG and PNG) and posters.html for {base}/CODE"
     )
@@ -275,10 +286,8 @@ def badges(event_file: Path, db_path: Path | None, out_dir: Path) -> None:
 
     day = load(event_file, db_path)
     people = badge_rows(open_existing(day))
-    try:
-        write_badges(out_dir, people, day.event.name)
-    except OSError as exc:
-        raise BadInput(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
+    with staged(out_dir) as scratch:
+        write_badges(scratch, people, day.event.name)
     click.echo(f"{out_dir}: {len(people)} badges in badges.html, one BADGE.png each")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import errno
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,13 @@ from bigconv.net import loopback_warning, phone_base_url
 from bigconv.tui.app import BigconvApp, make_app
 from bigconv.tui.config import StationConfig
 from bigconv.web.common.urls import STAFF_PREFIX
-from bigconv.web.server import LISTEN_BACKLOG, make_web_app, start_site, stop_site
+from bigconv.web.server import (
+    LISTEN_BACKLOG,
+    CannotListen,
+    make_web_app,
+    start_site,
+    stop_site,
+)
 
 
 def make_station_app(db_path: Path, config: StationConfig) -> BigconvApp:
@@ -28,8 +35,11 @@ def make_station_app(db_path: Path, config: StationConfig) -> BigconvApp:
     config = replace(config, staff_prefix=STAFF_PREFIX)
     if config.serve_port is not None and config.phone_site is None:
         event = config.event
-        url = config.public_url or phone_base_url(
-            event.base_url if event else None, config.serve_port, config.serve_host
+        url = phone_base_url(
+            event.base_url if event else None,
+            config.serve_port,
+            config.serve_host,
+            public_url=config.public_url,
         )
         runner = PhoneSiteRunner(
             db_path,
@@ -39,6 +49,7 @@ def make_station_app(db_path: Path, config: StationConfig) -> BigconvApp:
             url=url,
             clock=config.clock,
             allow_hosts=config.allow_hosts,
+            rehearsal=config.rehearsal,
         )
         config = replace(config, phone_site=runner)
     return make_app(db_path, config)
@@ -70,13 +81,15 @@ class PhoneSiteRunner:
         url: str | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         allow_hosts: Iterable[str] = (),
+        rehearsal: str | None = None,
     ):
         self.db_path, self.event, self.host, self.port = db_path, event, host, port
         self.allow_hosts = tuple(allow_hosts)  # more names the site answers to (a proxy's)
         self.runner: web.AppRunner | None = None
         self.sweeper: asyncio.Task | None = None
-        self.url = url or phone_base_url(event.base_url if event else None, port, host)
+        self.url = phone_base_url(event.base_url if event else None, port, host, public_url=url)
         self.clock = clock or utcnow  # the app's clock: a rehearsal (--at) drives both
+        self.rehearsal = rehearsal  # and its pages say so
 
     async def start(self) -> str:
         """Start serving; return a one-line message saying where phones should go."""
@@ -89,15 +102,21 @@ class PhoneSiteRunner:
             public_url=self.url,
             host=self.host,
             allow_hosts=self.allow_hosts,
+            rehearsal=self.rehearsal,
         )
         try:
             runner, self.sweeper = await start_site(
                 app, self.host, self.port, backlog=LISTEN_BACKLOG
             )
-        except OSError:
-            if await served_by_bigconv(self.port):
+        except OSError as exc:  # the port (CannotListen), or the site's own start
+            if exc.errno == errno.EADDRINUSE and await served_by_bigconv(self.port):
                 return f"Phones: {self.url} (served by another bigconv)"
-            return f"Phone site NOT started: port {self.port} is in use (try --port)"
+            why = (
+                exc.why(self.host, self.port)
+                if isinstance(exc, CannotListen)
+                else exc.strerror or str(exc)
+            )
+            return f"Phone site NOT started: {why}"
         self.runner = runner
         warning = loopback_warning(self.host)
         tail = f" · ⚠ {warning}" if warning else ""

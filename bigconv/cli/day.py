@@ -9,18 +9,23 @@ import click
 from bigconv.cli.options import (
     BadInput,
     Refused,
+    address_warnings,
     allow_host_option,
     at_option,
     backup_option,
+    connect,
+    correction_at_option,
+    correction_time,
     event_argument,
     load,
     open_existing,
     phone_address,
-    process_clock,
     public_url_option,
     station_option,
     trusted_proxy_option,
 )
+from bigconv.cli.person import one_person, who
+from bigconv.cli.rehearsal import rehearsal_options, rehearsal_reset, rehearse
 from bigconv.core.clock import parse_iso
 
 TITLE = "On the day"
@@ -37,7 +42,9 @@ TITLE = "On the day"
     help="Which station screen to open.",
 )
 @at_option
+@rehearsal_options
 @click.option("--clock-offset", type=float, hidden=True)  # set by `serve` for browser stations
+@click.option("--give-way", is_flag=True, hidden=True)  # a browser tab's station (priority.py)
 @backup_option
 @click.option("--room", "room", metavar="NAME", help="The room for --mode room (default: ask).")
 @click.option("--no-server", is_flag=True, help="Do not serve the phone site from this app.")
@@ -59,7 +66,10 @@ def run(
     station: str,
     mode: str,
     at_time: str | None,
+    on_real_file: bool,
+    fresh_rehearsal: bool,
     clock_offset: float | None,
+    give_way: bool,
     backup_minutes: float,
     room: str | None,
     no_server: bool,
@@ -77,27 +87,43 @@ def run(
     fileguard.set_label(f"station {station}")
 
     day = load(event_file, db_path)
-    clock = process_clock(day.event, at_time, clock_offset)
     fresh = not day.db_path.exists()
     db = open_existing(day)
     notices: list[str] = []  # shown in the app: it hides what was printed before it
     if fresh and (done := allocate_new_day(day, db)):
         notices.append(new_day_message(done))
+    db.close()
+    day, rehearsal = rehearse(
+        day, at_time, clock_offset, on_real_file=on_real_file, fresh=fresh_rehearsal
+    )
+    for line in rehearsal.said if rehearsal else ():
+        click.echo(line)
+        notices.append(line)
+    db = connect(day)
     if room is not None:
         room = room_name(db, room)
+    base = phone_address(day, public_url, port, host, listening=True)
+    listen = (None, None) if no_server else (host, port)
+    for warning in address_warnings(
+        day, db, base, public_url=public_url, host=listen[0], port=listen[1]
+    ):
+        click.echo(warning, err=True)
+        notices.append(warning)
     db.close()
     config = StationConfig(
         station=station,
         mode=mode,
         event=day.event,
-        clock=clock,
+        clock=rehearsal.clock if rehearsal else None,
+        rehearsal=rehearsal.label if rehearsal else None,
         backup_every=backup_minutes * 60 or None,
         room=room,
         serve_port=None if no_server else port,
         serve_host=host,
-        public_url=phone_address(day, public_url, port, host),
+        public_url=base,
         allow_hosts=allow_hosts,
         notices=tuple(notices),
+        give_way=give_way,
     )
     make_station_app(day.db_path, config).run()
 
@@ -143,6 +169,7 @@ def _check_sites(ctx, param, value: str) -> tuple[str, ...]:
 @public_url_option()
 @backup_option
 @at_option
+@rehearsal_options
 @click.option(
     "--sites",
     default="phone,links,staff",
@@ -167,6 +194,8 @@ def serve(
     public_url: str | None,
     backup_minutes: float,
     at_time: str | None,
+    on_real_file: bool,
+    fresh_rehearsal: bool,
     sites: tuple[str, ...],
     no_staff: bool,
     allow_hosts: tuple[str, ...],
@@ -182,16 +211,19 @@ def serve(
     from bigconv.web.backups import add_periodic_backups
     from bigconv.web.common.limits import raise_file_limit
     from bigconv.web.common.urls import STAFF_PREFIX
-    from bigconv.web.server import LISTEN_BACKLOG, make_web_app, serve_forever
+    from bigconv.web.server import LISTEN_BACKLOG, CannotListen, make_web_app, serve_forever
 
     day = load(event_file, db_path)
-    clock = process_clock(day.event, at_time, None)
-    db = open_existing(day)
+    open_existing(day).close()  # made from the event file if it is not there yet
+    day, rehearsal = rehearse(day, at_time, None, on_real_file=on_real_file, fresh=fresh_rehearsal)
+    clock = rehearsal.clock if rehearsal else None
+    db = connect(day)
     passcode = staff_passcode(db)
-    db.close()
     if alert := read_alert(day.db_path):  # a damaged database found by an earlier backup
         click.echo(alert, err=True)
-    base = phone_address(day, public_url, port, host)
+    base = phone_address(day, public_url, port, host, listening=True)
+    warnings = address_warnings(day, db, base, public_url=public_url, host=host, port=port)
+    db.close()
     if no_staff:
         sites = tuple(site for site in sites if site != "staff")
     app = make_web_app(
@@ -203,67 +235,86 @@ def serve(
         host=host,
         allow_hosts=allow_hosts,
         trusted_proxies=trusted_proxies,
+        rehearsal=rehearsal.label if rehearsal else None,
     )
-    listening = f"(listening on {host}:{port}; ctrl+c stops)"
-    if "phone" in sites:  # personal links, if served, are beside it: {base}/me/TOKEN
-        click.echo(f"Phone site: {base}/CODE  {listening}")
-    elif "links" in sites:
-        click.echo(f"Personal links only: {base}/me/TOKEN  {listening}")
-    else:
-        click.echo(f"Staff stations only  {listening}")
-    click.echo(sqlite_line())
-    if warning := loopback_warning(host):
-        click.echo(f"Warning: {warning}", err=True)
-    if clock is not None:
-        click.echo(f"Rehearsal clock: {clock().astimezone(day.event.tz):%H:%M} on the event day")
-    if "staff" in sites:
-        click.echo(f"Staff stations: {base}{STAFF_PREFIX}  passcode: {passcode}")
     if backup_minutes:
         add_periodic_backups(
             app, day.db_path, backup_minutes * 60, lambda m: click.echo(m, err=True)
         )
-        click.echo(f"Backups: every {backup_minutes:g} minutes into {default_dir(day.db_path)}")
+
+    def listening() -> None:  # once the port is bound: nothing is announced that is not so
+        line = f"(listening on {host}:{port}; ctrl+c stops)"
+        if "phone" in sites:  # personal links, if served, are beside it: {base}/me/TOKEN
+            click.echo(f"Phone site: {base}/CODE  {line}")
+        elif "links" in sites:
+            click.echo(f"Personal links only: {base}/me/TOKEN  {line}")
+        else:
+            click.echo(f"Staff stations only  {line}")
+        click.echo(sqlite_line())
+        if warning := loopback_warning(host):
+            click.echo(f"Warning: {warning}", err=True)
+        for line in warnings:
+            click.echo(line, err=True)
+        for line in rehearsal.said if rehearsal else ():  # where it runs, and its clock
+            click.echo(line)
+        if "staff" in sites:
+            click.echo(f"Staff stations: {base}{STAFF_PREFIX}  passcode: {passcode}")
+        if backup_minutes:
+            click.echo(f"Backups: every {backup_minutes:g} minutes into {default_dir(day.db_path)}")
+
     raise_file_limit()  # a hall of phones needs more than the usual 1,024 descriptors
     try:
-        asyncio.run(serve_forever(app, host, port, backlog=LISTEN_BACKLOG))
-    except OSError as exc:
-        raise Refused(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc} (is bigconv already serving? try --port)"
-        ) from None
+        asyncio.run(serve_forever(app, host, port, backlog=LISTEN_BACKLOG, listening=listening))
+    except CannotListen as exc:
+        raise BadInput(f"cannot listen on {host}:{port}: {exc.why(host, port)}") from None
 
 
 @click.command()
 @event_argument
 @click.argument("query", metavar="QUERY_OR_BADGE")
 @station_option
-def checkin(event_file: Path, db_path: Path | None, query: str, station: str) -> None:
+@correction_at_option
+def checkin(
+    event_file: Path, db_path: Path | None, query: str, station: str, at_time: str | None
+) -> None:
     """Check one person in by badge code, name or email (exit 1 if refused)."""
     from bigconv.data.checkin import check_in
 
     day = load(event_file, db_path)
     db = open_existing(day)
     person = one_person(db, query, day.event.tz)
-    result = check_in(db, person.id, station=station)
+    at = correction_time(day.event, at_time)  # asked once the person is known
+    result = check_in(db, person.id, station=station, at=at)
     when = f"{parse_iso(result.at).astimezone(day.event.tz):%H:%M}"
     if not result.checked_in:
-        raise Refused(f"Already checked in: {_who(person)} at {when} by {result.station}")
-    click.echo(f"Checked in: {_who(person)} at {when} by {station}")
+        raise Refused(f"Already checked in: {who(person)} at {when} by {result.station}")
+    click.echo(f"Checked in: {who(person)} at {when} by {station}")
 
 
 @click.command("undo-checkin")
 @event_argument
 @click.argument("query", metavar="QUERY_OR_BADGE")
 @station_option
-def undo_checkin_command(event_file: Path, db_path: Path | None, query: str, station: str) -> None:
+@correction_at_option
+def undo_checkin_command(
+    event_file: Path, db_path: Path | None, query: str, station: str, at_time: str | None
+) -> None:
     """Undo one person's check-in (kept in the records, stamped undone; exit 1 if not checked in)."""
     from bigconv.data.checkin import undo_checkin
+    from bigconv.data.desk import present_sessions
 
     day = load(event_file, db_path)
     db = open_existing(day)
     person = one_person(db, query, day.event.tz)
-    if not undo_checkin(db, person.id, station=station):
-        raise Refused(f"Not checked in: {_who(person)}")
-    click.echo(f"Check-in undone: {_who(person)}")
+    at = correction_time(day.event, at_time)  # asked once the person is known
+    if not undo_checkin(db, person.id, station=station, at=at):
+        raise Refused(f"Not checked in: {who(person)}")
+    click.echo(f"Check-in undone: {who(person)}")
+    for p in present_sessions(db, person.id):  # a room's mark stands: the host's to undo
+        click.echo(
+            f"Still marked present in {p.code} {p.title} ({p.room}): if that was a mistake too,"
+            f" undo it in the room."
+        )
 
 
 @click.command()
@@ -278,6 +329,7 @@ def undo_checkin_command(event_file: Path, db_path: Path | None, query: str, sta
     help="If they are present in another session of this slot, move them here "
     "(the first mark is kept, stamped as moved); without it that is refused.",
 )
+@correction_at_option
 def attend(
     event_file: Path,
     db_path: Path | None,
@@ -286,6 +338,7 @@ def attend(
     station: str,
     override: bool,
     move: bool,
+    at_time: str | None,
 ) -> None:
     """Mark someone present in a session, by badge code or name (checks them in if needed)."""
     from bigconv.data import attendance
@@ -297,16 +350,23 @@ def attend(
     if session is None:
         raise BadInput(f"no session with code {session_code!r} (see `bigconv sessions`)")
     person = one_person(db, query, day.event.tz)
+    at = correction_time(day.event, at_time)  # asked once the session and person are known
     result = attendance.mark_present(
-        db, session.id, person.id, station=station, override=override, move=move
+        db, session.id, person.id, station=station, override=override, move=move, at=at
     )
     when = parse_iso(result.at).astimezone(day.event.tz)
     where = f"{session.code} {session.title} ({session.room})"
+    if result.status in (attendance.ELSEWHERE, attendance.FULL):  # no --move / --override
+        attendance.decline_mark(
+            db, session.id, person.id, reason=result.status, station=station, at=at
+        )
     if result.status == attendance.ELSEWHERE:
         assert result.other is not None  # the session they are present in
+        other = result.other
+        by = f", marked by {other.marked_by}" if other.marked_by else ""
         raise Refused(
-            f"{person.name} is present in {result.other.name} since {when:%H:%M}"
-            f" ({result.station}), in the same slot: not marked;"
+            f"{person.name} is present in {other.code} {other.title} ({other.room})"
+            f" since {when:%H:%M}{by}, in the same slot: not marked;"
             f" add --move to move them to {where}."
         )
     if result.status == attendance.ALREADY:
@@ -335,47 +395,4 @@ def attend(
     )
 
 
-MANY = 50  # matches counted before `checkin` says "more than"
-SHOWN = 5  # candidates listed when a query matches several people
-
-
-def one_person(db, text: str, tz):
-    """The single attendee `text` names (badge, name, email); Refused listing several or none."""
-    from bigconv.data.search import MIN_QUERY
-    from bigconv.services import identify as who
-
-    outcome = who.identify(db, text, limit=MANY + 1)
-    if isinstance(outcome, who.One):
-        return outcome.person
-    if outcome.code == who.TOO_SHORT:
-        raise BadInput(f"{text!r}: give a badge code or at least {MIN_QUERY} letters of a name")
-    if outcome.code == who.UNKNOWN_BADGE:
-        raise Refused(f"{text}: unknown badge code (a badge-shaped code is never taken for a name)")
-    if not isinstance(outcome, who.Ambiguous):
-        what = "email" if "@" in text else "badge, name or email"
-        raise Refused(f"{text}: no attendee matches this {what}")
-    found = outcome.matches
-    count = f"more than {MANY}" if len(found) > MANY else str(len(found))
-    shown = found[:SHOWN]
-    first = f" (the first {len(shown)} shown)" if len(found) > len(shown) else ""
-    email = ", a whole email" if "@" in text else ""
-    lines = [
-        f"{text}: {count} attendees match; give a badge code{email} or more of the name{first}:"
-    ]
-    lines += [f"  {_who(m.person)}  {m.person.email}" + _state(m, tz) for m in shown]
-    raise Refused("\n".join(lines))
-
-
-def _who(person) -> str:
-    return (
-        f"{person.badge}  {person.name} ({', '.join(x for x in (person.school, person.role) if x)})"
-    )
-
-
-def _state(match, tz) -> str:
-    if not match.checked_in_at:
-        return ""
-    return f"  checked in {parse_iso(match.checked_in_at).astimezone(tz):%H:%M} at {match.checked_in_by}"
-
-
-COMMANDS = (run, serve, checkin, undo_checkin_command, attend)
+COMMANDS = (run, serve, checkin, undo_checkin_command, attend, rehearsal_reset)

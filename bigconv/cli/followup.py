@@ -13,35 +13,37 @@ from bigconv.cli.options import (
     Refused,
     event_argument,
     existing_db,
-    folder,
     load,
-    out_option,
+    phone_address,
     public_url_option,
     station_option,
 )
+from bigconv.cli.writing import out_option, staged
+from bigconv.net import DEFAULT_HOST, DEFAULT_PORT
 
 TITLE = "Following up"
 
 
-def _base(day, public_url: str | None, port: int = 8000) -> str:
-    from bigconv.net import phone_base_url
-
+def _base(day, public_url: str | None) -> str:
     if not (public_url or day.event.base_url):
         click.echo(
             "Note: no --public-url and no base_url in the event file, so the links use this "
             "computer's current address; give --public-url with the address people will open.",
             err=True,
         )
-    return (public_url or phone_base_url(day.event.base_url, port)).rstrip("/")
+    return phone_address(day, public_url, DEFAULT_PORT, DEFAULT_HOST)
 
 
-def _write(path: Path, issued, base: str) -> None:
+def _mail_merge(path: Path, base: str):
+    """Write the issued links to `path`: given to the data layer as `before_commit`, so it
+    runs inside the transaction that revokes and makes links. Written there, to a scratch
+    name (`staged`), a file that cannot be written rolls everything back: the links already
+    sent keep working. Written after the commit instead, a failure would leave them revoked
+    and the new ones nowhere; written to its final name before it, a failed commit would
+    leave a file of links that do not exist."""
     from bigconv.output.mailmerge import write_mail_merge
 
-    try:
-        write_mail_merge(issued, base, path)
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return lambda issued: write_mail_merge(issued, base, path)
 
 
 @click.command("day-links")
@@ -72,14 +74,39 @@ def day_links(event_file, db_path, out_dir, public_url, station, days) -> None:
         if end <= now:
             raise BadInput(f"{day.event.date}: the event day is over; give --days N to make links")
         expires = end
-    out_dir = folder(out_dir)
-    issued = fu.create_day_links(db, expires=expires, station=station, at=now)
-    path = out_dir / "day-links.csv"
-    _write(path, issued, base)
+    name = "day-links.csv"
+    with staged(out_dir, [name]) as scratch:
+        issued = fu.create_day_links(
+            db,
+            expires=expires,
+            station=station,
+            at=now,
+            before_commit=_mail_merge(scratch / name, base),
+        )
     click.echo(
-        f"{path}: {len(issued)} personal links for the day, open until {_local(day, expires)}"
+        f"{out_dir / name}: {len(issued)} personal links for the day, "
+        f"open until {_local(day, expires)}"
     )
     click.echo("Send each person their own link from your mail program; bigconv sends no mail.")
+    if skipped := fu.without_email(db):
+        click.echo(_no_email(skipped), err=True)
+
+
+SHOWN = 10  # people named when some have no email address
+
+
+def _no_email(people) -> str:
+    """One line: how many got no day link for want of an email address, and who."""
+    named = ", ".join(
+        f"{p.name} ({p.school or 'no school'}, badge {p.badge})" for p in people[:SHOWN]
+    )
+    more = f" and {len(people) - SHOWN} more" if len(people) > SHOWN else ""
+    many = f"{len(people)} people have" if len(people) > 1 else "1 person has"
+    return (
+        f"{many} no email address, so no link was made for them: {named}{more}"
+        " (add their email to the staff list and import it, then make the links again"
+        " before sending any)"
+    )
 
 
 def _local(day, moment: dt.datetime) -> str:
@@ -110,15 +137,21 @@ def followup(event_file, db_path, label, out_dir, public_url, station, days) -> 
     db = existing_db(day)
     base = _base(day, public_url)
     now = dt.datetime.now(dt.UTC)
+    slug = "-".join("".join(c if c.isalnum() else " " for c in fu.round_label(label)).split())
+    name = f"followup-{slug.lower() or 'round'}.csv"
     try:
-        found, issued = fu.create_round(
-            db, label, closes=now + dt.timedelta(days=days), station=station, at=now
-        )
+        with staged(out_dir, [name]) as scratch:
+            found, issued = fu.create_round(
+                db,
+                label,
+                closes=now + dt.timedelta(days=days),
+                station=station,
+                at=now,
+                before_commit=_mail_merge(scratch / name, base),
+            )
     except fu.FollowupError as exc:
         raise Refused(f"--round: {exc}") from None
-    slug = "-".join("".join(c if c.isalnum() else " " for c in found.label).split()).lower()
-    path = folder(out_dir) / f"followup-{slug or 'round'}.csv"
-    _write(path, issued, base)
+    path = out_dir / name
     click.echo(
         f"{path}: round “{found.label}”, {len(issued)} personal links, "
         f"open until {_local(day, found.closes_at)}"
@@ -170,13 +203,11 @@ def schools(event_file, db_path, out_dir) -> None:
     found = school_digests(db)
     digests = [d for d in found if d.staff]  # a page for each school with registered staff
     unknown = sum(d.unnamed for d in found if not d.staff)
-    try:
-        written = write_schools(digests, folder(out_dir), event=day.event.name, tz=day.event.tz)
-    except OSError as exc:
-        raise BadInput(f"{out_dir}: cannot write: {exc.strerror or exc}") from None
+    with staged(out_dir) as scratch:
+        written = write_schools(digests, scratch, event=day.event.name, tz=day.event.tz)
     for d, path in zip(digests, written, strict=True):
         click.echo(
-            f"{path}: {len(d.named)} named, {d.unnamed} unnamed commitments, "
+            f"{out_dir / path.name}: {len(d.named)} named, {d.unnamed} unnamed commitments, "
             f"{len(d.barriers)} barriers"
         )
     if unknown:

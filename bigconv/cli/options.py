@@ -1,5 +1,6 @@
 """What every command shares: the EVENT argument and --db, the shared options, the two errors
-(exit 2 bad input, exit 1 refused), and opening the day's database."""
+(exit 2 bad input, exit 1 refused), and opening the day's database. `--out` and the files a
+command writes: bigconv/cli/writing.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import click
 
-from bigconv.core.clock import OffsetClock
+from bigconv.core.clock import parse_iso, utcnow
 from bigconv.core.errors import ConfigError, StoreError
 from bigconv.core.event import Event
 from bigconv.data import database
@@ -103,24 +104,23 @@ def existing_db(day: Day) -> database.EventDatabase:
     return connect(day)
 
 
-def folder(path: Path) -> Path:
-    """The folder `path`, created if needed (exit 2 if it cannot be)."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot create the folder: {exc.strerror}") from None
-    return path
-
-
-def process_clock(event: Event, at_time: str | None, offset: float | None):
-    """The one clock of this process: --at, else an offset handed down by `serve`, else real."""
+def correction_time(event: Event, at_time: str | None) -> dt.datetime | None:
+    """When a correction (checkin, undo-checkin, attend) is stamped: --at HH:MM on the event
+    day, in its time zone; --at now, or nothing on the event day itself: now (None). On any
+    other day, without --at: exit 2, so a correction never lands off the day by mistake."""
+    if at_time is not None and at_time.strip().casefold() == "now":
+        return None
     if at_time:
         try:
-            return setup.rehearsal_clock(event, at_time)
+            return setup.event_time(event, at_time)
         except ValueError:
-            raise BadInput(f"--at {at_time}: expected a time such as 09:50") from None
-    if offset is not None:
-        return OffsetClock(dt.timedelta(seconds=offset))
+            raise BadInput(f"--at {at_time}: expected a time such as 09:50, or now") from None
+    today = utcnow().astimezone(event.tz).date()
+    if today != event.date:
+        raise BadInput(
+            f"Today ({today:%d %b %Y}) is not the event day ({event.date:%d %b %Y}): give"
+            " --at HH:MM to stamp this on the event day, or --at now to stamp it now"
+        )
     return None
 
 
@@ -150,17 +150,6 @@ def station_option(func):
     )(func)
 
 
-def out_option(func):
-    """--out DIR, required, for the commands that write files."""
-    return click.option(
-        "--out",
-        "out_dir",
-        required=True,
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Folder to write into (created if needed).",
-    )(func)
-
-
 def backup_option(func):
     """--backup-minutes, for the commands that keep a day running (run, serve)."""
     return click.option(
@@ -173,13 +162,24 @@ def backup_option(func):
 
 
 def at_option(func):
-    """--at HH:MM, for the commands that keep a day running (run, serve)."""
+    """--at HH:MM, for the commands that keep a day running (run, serve): a rehearsal."""
     return click.option(
         "--at",
         "at_time",
         metavar="HH:MM",
-        help="Rehearse: start the clock at this local time on the event day "
-        "(drives the screens and the phone site served).",
+        help="Rehearse: start the clock at this local time on the event day, on a copy of "
+        "the day's file (DAY.rehearsal.db) unless --on-the-real-file.",
+    )(func)
+
+
+def correction_at_option(func):
+    """--at HH:MM|now, for the commands that record one thing (checkin, undo-checkin, attend)."""
+    return click.option(
+        "--at",
+        "at_time",
+        metavar="HH:MM|now",
+        help="When it happened: HH:MM on the event day (its time zone), or now. Needed on "
+        "any day but the event day (a correction made after it).",
     )(func)
 
 
@@ -282,8 +282,62 @@ def phone_address_options(func):
     )(func)
 
 
-def phone_address(day, public_url: str | None, port: int, host: str) -> str:
-    """The phone site's address: `--public-url`, else the event file's, else where we listen."""
+def phone_address(
+    day, public_url: str | None, port: int, host: str, *, listening: bool = False
+) -> str:
+    """The phone site's address: `--public-url`, else the event file's, else where we listen
+    (the one rule: bigconv/net.py). A command that only names the address (`listening` False:
+    qr, sessions) refuses a --port or --host given while --public-url or base_url decides,
+    which it would otherwise leave unused without a word (exit 2)."""
     from bigconv.net import phone_base_url
 
-    return public_url or phone_base_url(day.event.base_url, port, host)
+    if not listening and (public_url or day.event.base_url) and (given := _given("port", "host")):
+        decides = (
+            f"--public-url {public_url}"
+            if public_url
+            else f"the event file's base_url ({day.event.base_url})"
+        )
+        raise BadInput(
+            f"{given} is not used: {decides} is the address phones use. To print another,"
+            " give it whole: --public-url http://HOST:PORT (and serve phones there)"
+        )
+    return phone_base_url(day.event.base_url, port, host, public_url=public_url)
+
+
+def _given(*names: str) -> str:
+    """The options among `names` typed on the command line, as typed ("--port 8304")."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return ""
+    typed = [
+        f"--{name} {context.params.get(name)}"
+        for name in names
+        if context.get_parameter_source(name) == ParameterSource.COMMANDLINE
+    ]
+    return " and ".join(typed)
+
+
+def address_warnings(
+    day,
+    db: database.EventDatabase,
+    served: str,
+    *,
+    public_url: str | None,
+    host: str | None = None,
+    port: int | None = None,
+) -> list[str]:
+    """One line each: the posters show another address than `served` (the address this
+    process gives phones); base_url names this computer on another port than `port`, where
+    this process listens (unless --public-url said which address reaches it)."""
+    from bigconv.data.printing import printed_address
+    from bigconv.net import port_warning, printed_warning
+
+    printed = printed_address(db)
+    when = parse_iso(printed.at).astimezone(day.event.tz) if printed else None
+    found = [
+        printed_warning(served, printed.url, f"{when:%d %b %H:%M}") if printed and when else None,
+        port_warning(served, host, port) if port is not None and host and not public_url else None,
+    ]
+    return [line for line in found if line]

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from bigconv.cli.options import BadInput, Refused, event_argument, load
+from bigconv.cli.options import (
+    BadInput,
+    Refused,
+    event_argument,
+    load,
+)
+from bigconv.cli.writing import check_folder, writable_folder
 from bigconv.core.errors import RepairRefused, StoreError
 
 TITLE = "Keeping it safe"
@@ -17,7 +23,8 @@ TITLE = "Keeping it safe"
 @click.option(
     "--to",
     "dest",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
+    callback=check_folder,
     help="Folder for the copy (default: backups/ beside the database).",
 )
 @click.option(
@@ -30,7 +37,7 @@ def backup(event_file: Path, db_path: Path | None, dest: Path | None, keep: int 
     day = load(event_file, db_path)
     if not day.db_path.is_file():
         raise BadInput(f"{day.db_path}: no database to back up")
-    dest = dest or backups.default_dir(day.db_path)
+    dest = dest or writable_folder(backups.default_dir(day.db_path))
     try:
         path = backups.backup(day.db_path, dest)
     except StoreError as exc:
@@ -51,6 +58,7 @@ def restore(event_file: Path, db_path: Path | None, backup_file: Path) -> None:
     day = load(event_file, db_path)
     if not backup_file.is_file():
         raise BadInput(f"{backup_file}: file not found")
+    writable_folder(day.db_path.resolve().parent)  # the file goes in there, the old one kept
     click.echo(f"Restoring {backup_file}: every station and server pauses its writes first ...")
     try:
         done = backups.restore(backup_file, day.db_path)
@@ -79,6 +87,7 @@ def repair(event_file: Path, db_path: Path | None) -> None:
     if verdict == "ok":
         click.echo(f"{day.db_path}: the full check passes; nothing to repair.")
         return
+    writable_folder(day.db_path.resolve().parent)  # the mended copy goes in there
     click.echo(f"Repairing {day.db_path}: every station and server pauses its writes first ...")
     try:
         moved = backups.repair_live(day.db_path)

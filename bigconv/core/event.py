@@ -11,11 +11,17 @@ import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bigconv.core.codes import is_valid_code
 from bigconv.core.errors import ConfigError
-from bigconv.core.text import clean_value
+from bigconv.core.text import clean_field, clean_value
+
+MULTI_LINE = frozenset({"description", "notes"})  # event-file fields that may hold newlines
+NAME_SHOWN = 40  # characters of an item's name shown in a message
+# Stand-ins while the event's own date or time zone is wrong, so that the slots' times are
+# still checked against each other: every mistake comes out in one run.
+STAND_IN_DATE, STAND_IN_TZ = dt.date(2000, 1, 3), dt.UTC
 
 DEFAULT_REACTIONS: tuple[tuple[str, str, str, bool], ...] = (
     ("useful", "👍", "Useful", False),
@@ -88,14 +94,33 @@ class Event:
 
 
 class _Checker:
-    """Collects problems while reading a TOML document, naming file, place and field."""
+    """Collects problems while reading a TOML document, naming file, place and field.
+
+    An item of an array of tables is named as a person counts, with its name when it has one:
+    `session 8 ("Phonics")` for the eighth [[sessions]] table (not sessions[7])."""
 
     def __init__(self, filename: str):
         self.filename = filename
         self.problems: list[str] = []
+        self.items: set[str] = set()
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(f"{self.filename}: {where}: {message}")
+
+    def item(self, kind: str, index: int, table: dict[str, Any], name_key: str) -> str:
+        """How a person finds the table at `index` (from 0) of [[kind]]s: `session 8 ("Title")`."""
+        where = f"{kind} {index + 1}"
+        name = table.get(name_key)
+        if isinstance(name, str) and (name := clean_field(name, one_line=True)):
+            where += f" ({q(name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + '…')})"
+        self.items.add(where)
+        return where
+
+    def place(self, where: str, key: str) -> str:
+        """A field of an item (`session 8 ("Title"), room`) or of a table (`event.name`)."""
+        if not where:
+            return key
+        return f"{where}, {key}" if where in self.items else f"{where}.{key}"
 
     def get(
         self,
@@ -109,7 +134,7 @@ class _Checker:
     ) -> Any:
         if key not in table:
             if required:
-                self.add(f"{where}.{key}" if where else key, "missing (required)")
+                self.add(self.place(where, key), "missing (required)")
             return default
         value = table[key]
         kinds = kind if isinstance(kind, tuple) else (kind,)
@@ -117,14 +142,16 @@ class _Checker:
         if not ok:
             names = " or ".join(_type_name(k) for k in kinds)
             self.add(
-                f"{where}.{key}" if where else key,
+                self.place(where, key),
                 f"expected {names}, got {_type_name(type(value))} {q(value)}",
             )
             return default
         if isinstance(value, str):
-            value = value.strip()
+            # A name, title or label is one line (a newline in it would break a header, a
+            # badge, a CSV row); only the free-text fields keep theirs.
+            value = clean_field(value, one_line=key not in MULTI_LINE)
             if required and not value:
-                self.add(f"{where}.{key}" if where else key, "must not be empty")
+                self.add(self.place(where, key), "must not be empty")
                 return default
         return value
 
@@ -271,10 +298,11 @@ def _costs(c: _Checker, doc: dict[str, Any]) -> list[tuple[str, float]]:
     """[[costs]] tables: what the day cost besides staff time (venue, cover, food)."""
     out = []
     for i, item in enumerate(c.table_list(doc, "costs")):
-        label = c.get(item, f"costs[{i}]", "label", str)
-        amount = c.get(item, f"costs[{i}]", "amount", (int, float))
+        where = c.item("cost", i, item, "label")
+        label = c.get(item, where, "label", str)
+        amount = c.get(item, where, "amount", (int, float))
         if amount is not None and amount < 0:
-            c.add(f"costs[{i}].amount", f"must not be negative, got {amount}")
+            c.add(c.place(where, "amount"), f"must not be negative, got {amount}")
         elif label and amount is not None:
             out.append((label, float(amount)))
     return out
@@ -284,15 +312,15 @@ def _rooms(c: _Checker, doc: dict[str, Any]) -> list[Room]:
     rooms: list[Room] = []
     seen: set[str] = set()
     for i, r in enumerate(c.table_list(doc, "rooms")):
-        where = f"rooms[{i}]"
+        where = c.item("room", i, r, "name")
         rname = c.get(r, where, "name", str)
         cap = c.get(r, where, "capacity", int)
         notes = c.get(r, where, "notes", str, required=False, default="")
         if cap is not None and cap <= 0:
-            c.add(f"{where}.capacity", f"must be positive, got {cap}")
+            c.add(c.place(where, "capacity"), f"must be positive, got {cap}")
             cap = None
         if rname and rname.casefold() in seen:
-            c.add(f"{where}.name", f"room {q(rname)} is listed twice")
+            c.add(c.place(where, "name"), f"room {q(rname)} is listed twice")
             continue
         if rname:
             seen.add(rname.casefold())
@@ -303,49 +331,58 @@ def _rooms(c: _Checker, doc: dict[str, Any]) -> list[Room]:
     return rooms
 
 
+class _Timed(NamedTuple):
+    where: str  # slot 2 ("Morning")
+    named: str  # slot "Morning", or slot 2 without a label
+    start: dt.datetime
+    end: dt.datetime
+
+
 def _slots(
     c: _Checker, doc: dict[str, Any], date: dt.date | None, tz: dt.tzinfo | None
 ) -> list[Slot]:
     slots: list[Slot] = []
+    timed: list[_Timed] = []  # every slot with good times, labelled or not
     seen: set[str] = set()
+    day, zone = date or STAND_IN_DATE, tz or STAND_IN_TZ
     for i, s in enumerate(c.table_list(doc, "slots")):
-        where = f"slots[{i}]"
+        where = c.item("slot", i, s, "label")
         label = c.get(s, where, "label", str)
         times = []
         for key in ("start", "end"):
             value = c.get(s, where, key, (str, dt.time))
             t = _parse_time(value) if value is not None else None
             if value is not None and t is None:
-                c.add(f"{where}.{key}", f"not a time (HH:MM): {q(value)}")
+                c.add(c.place(where, key), f"not a time (HH:MM): {q(value)}")
             times.append(t)
         kind = c.get(s, where, "kind", str, required=False, default="workshop")
         if kind not in ("workshop", "plenary"):
-            c.add(f"{where}.kind", f'must be "workshop" or "plenary", got {q(kind)}')
+            c.add(c.place(where, "kind"), f'must be "workshop" or "plenary", got {q(kind)}')
+        start, end = times
+        if start and end and end <= start:
+            c.add(c.place(where, "end"), f"ends ({end:%H:%M}) before it starts ({start:%H:%M})")
+            start = end = None
+        if start and end:
+            named = f"slot {q(label)}" if label else where
+            begins, ends = (dt.datetime.combine(day, t, zone) for t in (start, end))
+            timed.append(_Timed(where, named, begins, ends))
         if label and label.casefold() in seen:
-            c.add(f"{where}.label", f"slot {q(label)} is listed twice")
+            c.add(c.place(where, "label"), f"slot {q(label)} is listed twice")
             continue
         if label:
             seen.add(label.casefold())
-        start, end = times
-        if start and end and end <= start:
-            c.add(f"{where}.end", f"ends ({end:%H:%M}) before it starts ({start:%H:%M})")
-            continue
-        if label and start and end and date and tz:
-            slots.append(
-                Slot(
-                    label,
-                    dt.datetime.combine(date, start, tz),
-                    dt.datetime.combine(date, end, tz),
-                    kind,
-                )
-            )
-    ordered = sorted(slots, key=lambda s: s.start)
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        if b.start < a.end:
+        if label and start and end:
+            slots.append(Slot(label, timed[-1].start, timed[-1].end, kind))
+    latest: _Timed | None = None  # of the slots that start earlier, the one that ends last
+    for this in sorted(timed, key=lambda t: t.start):
+        if latest is not None and this.start < latest.end:
             c.add(
-                f"slots[{slots.index(b)}].start",
-                f"slot {q(b.label)} ({b.start:%H:%M}-{b.end:%H:%M}) overlaps slot {q(a.label)} ({a.start:%H:%M}-{a.end:%H:%M})",
+                c.place(this.where, "start"),
+                f"{this.named} ({this.start:%H:%M}-{this.end:%H:%M}) overlaps {latest.named} "
+                f"({latest.start:%H:%M}-{latest.end:%H:%M})",
             )
+        if latest is None or this.end > latest.end:
+            latest = this
     if not doc.get("slots"):
         c.add("slots", "no slots: add at least one [[slots]] table")
     return slots
@@ -378,28 +415,29 @@ def _sessions(
     # Names that are listed but invalid elsewhere are already reported; don't report them twice.
     listed_rooms = _listed(doc, "rooms", "name")
     listed_slots = _listed(doc, "slots", "label")
-    used: dict[tuple[str, str], int] = {}
-    codes: dict[str, int] = {}
+    listed_audiences = doc.get("audiences", {}) if isinstance(doc.get("audiences"), dict) else {}
+    used: dict[tuple[str, str], str] = {}
+    codes: dict[str, str] = {}
     sessions: list[Session] = []
     for i, s in enumerate(c.table_list(doc, "sessions")):
-        where = f"sessions[{i}]"
+        where = c.item("session", i, s, "title")
         title = c.get(s, where, "title", str)
         room = c.get(s, where, "room", str)
         slot = c.get(s, where, "slot", str)
         lead = c.get(s, where, "lead", (str, list), required=False, default=())
         if isinstance(lead, str):
-            leads = tuple(x.strip() for x in lead.split(";") if x.strip())
+            leads = tuple(filter(None, (clean_field(x, one_line=True) for x in lead.split(";"))))
         elif all(isinstance(x, str) for x in lead):
-            leads = tuple(x.strip() for x in lead if x.strip())
+            leads = tuple(filter(None, (clean_field(x, one_line=True) for x in lead)))
         else:
-            c.add(f"{where}.lead", "expected a name or a list of names")
+            c.add(c.place(where, "lead"), "expected a name or a list of names")
             leads = ()
         description = c.get(s, where, "description", str, required=False, default="")
         audience = c.get(s, where, "audience", str, required=False, default="everyone")
-        if audience and audience != "everyone" and audience not in audiences:
+        if audience and audience != "everyone" and audience not in listed_audiences:
             known = ", ".join(["everyone", *audiences]) or "everyone"
             c.add(
-                f"{where}.audience",
+                c.place(where, "audience"),
                 f"unknown audience {q(audience)} (known: {known}; define more under [audiences])",
             )
         capacity = c.get(s, where, "capacity", int, required=False)
@@ -407,40 +445,44 @@ def _sessions(
         code = c.get(s, where, "code", str, required=False)
         if room and room.casefold() not in listed_rooms:
             known = ", ".join(listed_rooms.values())
-            c.add(f"{where}.room", f"no room named {q(room)} (known rooms: {known})")
+            c.add(c.place(where, "room"), f"no room named {q(room)} (known rooms: {known})")
         if slot and slot.casefold() not in listed_slots:
             known = ", ".join(listed_slots.values())
-            c.add(f"{where}.slot", f"no slot labelled {q(slot)} (known slots: {known})")
+            c.add(c.place(where, "slot"), f"no slot labelled {q(slot)} (known slots: {known})")
         if capacity is not None and capacity <= 0:
-            c.add(f"{where}.capacity", f"must be positive, got {capacity}")
+            c.add(c.place(where, "capacity"), f"must be positive, got {capacity}")
             capacity = None
         if capacity and room and room.casefold() in room_names:
             room_cap = room_names[room.casefold()].capacity
             if capacity > room_cap:
                 c.add(
-                    f"{where}.capacity",
+                    c.place(where, "capacity"),
                     f"{capacity} is more than room {q(room)} holds ({room_cap})",
                 )
         if code:
             code = code.upper()
             if not is_valid_code(code):
                 c.add(
-                    f"{where}.code",
+                    c.place(where, "code"),
                     f"{q(code)} is not a valid code (4-5 of A-Z and 2-9, without O, I, L)",
                 )
             elif code in codes:
-                c.add(f"{where}.code", f"code {q(code)} is already used by sessions[{codes[code]}]")
+                c.add(c.place(where, "code"), f"code {q(code)} is already used by {codes[code]}")
             else:
-                codes[code] = i
-        if room and slot and room.casefold() in room_names and slot.casefold() in slot_names:
-            key = (room.casefold(), slot.casefold())
+                codes[code] = where
+        # A room booked twice in a slot is named even when the room or the slot has a mistake
+        # of its own (a capacity of 0, a bad time): listed is enough, or the one mistake would
+        # hide the other until it is fixed.
+        key = (room.casefold(), slot.casefold()) if room and slot else None
+        if key and key[0] in listed_rooms and key[1] in listed_slots:
             if key in used:
                 c.add(
-                    f"{where}.room",
-                    f"room {q(room)} already has sessions[{used[key]}] in slot {q(slot)}",
+                    c.place(where, "room"),
+                    f"room {q(room)} already has {used[key]} in slot {q(slot)}",
                 )
                 continue
-            used[key] = i
+            used[key] = where
+        if room and slot and room.casefold() in room_names and slot.casefold() in slot_names:
             sessions.append(
                 Session(
                     title=title or "",
@@ -473,23 +515,22 @@ def _reactions(c: _Checker, doc: dict[str, Any]) -> list[Reaction]:
     if "reactions" not in doc:
         return [Reaction(*r) for r in DEFAULT_REACTIONS]
     out: list[Reaction] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, str] = {}
     for i, r in enumerate(c.table_list(doc, "reactions")):
-        where = f"reactions[{i}]"
+        where = c.item("reaction", i, r, "label")
         key = c.get(r, where, "key", str)
         emoji = c.get(r, where, "emoji", str)
         label = c.get(r, where, "label", str)
         negative = c.get(r, where, "negative", bool, required=False, default=False)
         if key:
             if not key.replace("_", "").replace("-", "").isalnum() or not key.isascii():
-                c.add(f"{where}.key", f"use letters, digits, - and _ only, got {q(key)}")
+                c.add(c.place(where, "key"), f"use letters, digits, - and _ only, got {q(key)}")
             if key in seen:
                 c.add(
-                    f"{where}.key",
-                    f"reaction key {q(key)} is already used by reactions[{seen[key]}]",
+                    c.place(where, "key"), f"reaction key {q(key)} is already used by {seen[key]}"
                 )
                 continue
-            seen[key] = i
+            seen[key] = where
         if key and emoji and label:
             out.append(Reaction(key, emoji, label, bool(negative)))
     return out

@@ -20,6 +20,7 @@ from bigconv.core.allocation import (
 )
 from bigconv.core.clock import iso
 from bigconv.core.errors import AllocationError, AlreadyAllocated
+from bigconv.core.text import clean_field
 from bigconv.data.database import immediate
 from bigconv.data.log import log
 
@@ -58,7 +59,7 @@ def load_problem(
     return Problem(slots, sessions, attendees, cls, dict(prefs), fixed, frozenset(cancelled))
 
 
-def _load_sessions(db) -> dict[int, SessionInfo]:
+def _load_sessions(db: sqlite_utils.Database) -> dict[int, SessionInfo]:
     rows = db.execute(
         """SELECT s.id, s.code, s.title, s.slot_id, r.name, coalesce(s.capacity, r.capacity),
                   s.audience, s.min_size
@@ -72,7 +73,7 @@ def _load_sessions(db) -> dict[int, SessionInfo]:
 
 
 def _load_fixed(
-    db, sessions: dict[int, SessionInfo], cancelled: frozenset[int]
+    db: sqlite_utils.Database, sessions: dict[int, SessionInfo], cancelled: frozenset[int]
 ) -> dict[tuple[int, int], Placement]:
     """Leads in their own session, and people present in a session (latest mark wins)."""
     fixed: dict[tuple[int, int], Placement] = {}
@@ -139,13 +140,15 @@ def has_choices(db: sqlite_utils.Database) -> bool:
 
 def previous_count(db: sqlite_utils.Database) -> int:
     """How many allocation rows exist now."""
-    return db.execute("SELECT count(*) FROM allocations").fetchone()[0]
+    count: int = db.execute("SELECT count(*) FROM allocations").fetchone()[0]
+    return count
 
 
 def write(
     db: sqlite_utils.Database, result: Allocation, *, station: str, replace: bool = False
 ) -> int:
     """Store the allocation in one transaction; the rows it replaces are kept in allocations_replaced."""
+    station = clean_field(station, one_line=True)  # typed by someone: the text rule
     now = iso()
     with immediate(db):
         before = previous_count(db)

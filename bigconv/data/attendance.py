@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 import sqlite_utils
 
 from bigconv.core.clock import iso, parse_iso
 from bigconv.core.codes import ALPHABET, BADGE_PREFIX, normalise_code
+from bigconv.core.text import clean_field
 from bigconv.data.checkin import check_in, current_checkin, undo_checkin
 from bigconv.data.database import immediate
 from bigconv.data.log import log
@@ -42,6 +44,11 @@ class Elsewhere:
     @property
     def name(self) -> str:
         return f"{self.code} {self.title} ({self.room})"
+
+    @property
+    def marked_by(self) -> str:
+        """The station that marked them there, when it is not simply that room's own."""
+        return "" if self.station.casefold() == self.room.casefold() else self.station
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ class RosterEntry:
     checked_in_at: str | None
     allocated_elsewhere: str | None  # "Title (Room)" of their session in this slot, if another
     present_elsewhere: str | None = None  # the room where they are present in this slot
+    expected: bool = False  # still expected here (`places_expected`): allocated, not gone elsewhere
 
     @property
     def present(self) -> bool:
@@ -130,19 +138,22 @@ def headcount(db: sqlite_utils.Database, session_id: int) -> Headcount | None:
     row = db.execute(
         "SELECT (SELECT count(*) FROM attendance WHERE session_id = s.id),"
         " coalesce(s.capacity, r.capacity),"
-        " (SELECT count(*) FROM allocations WHERE session_id = s.id)"
+        " (SELECT count(*) FROM places_expected WHERE session_id = s.id)"
         " FROM sessions s JOIN rooms r ON r.id = s.room_id WHERE s.id = ?",
         [session_id],
     ).fetchone()
     return Headcount(*row) if row else None
 
 
-def current_mark(db: sqlite_utils.Database, session_id: int, attendee_id: int) -> tuple | None:
+def current_mark(
+    db: sqlite_utils.Database, session_id: int, attendee_id: int
+) -> tuple[str, str] | None:
     """(at, station) of this person's mark in this session, or None."""
-    return db.execute(
+    row = db.execute(
         "SELECT at, station FROM attendance WHERE session_id = ? AND attendee_id = ?",
         [session_id, attendee_id],
     ).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def is_allocated(db: sqlite_utils.Database, session_id: int, attendee_id: int) -> bool:
@@ -168,14 +179,16 @@ def mark_present(
 
     Present in another session of the same slot: refused (ELSEWHERE, naming it) unless `move`,
     which stamps that first mark as moved here (kept) and marks them here, in one transaction.
+    ELSEWHERE and FULL are questions for the host, not refusals: nothing is logged for them
+    until the answer is no (`decline_mark`), since a yes is recorded as the mark it makes.
     """
-    when = iso(at)
+    when, station = iso(at), clean_field(station, one_line=True)
     with immediate(db):
         count = headcount(db, session_id)
         if count is None:
             raise ValueError(f"no session with id {session_id}")
         walk_in = not is_allocated(db, session_id, attendee_id)
-        result = dict(session_id=session_id, attendee_id=attendee_id, walk_in=walk_in)
+        result = _Who(session_id=session_id, attendee_id=attendee_id, walk_in=walk_in)
         if existing := current_mark(db, session_id, attendee_id):
             _log_refusal(db, when, station, result, "already", already_at=existing[0])
             return MarkResult(
@@ -183,7 +196,6 @@ def mark_present(
             )
         other = present_elsewhere(db, session_id, attendee_id)
         if other and not move:
-            _log_refusal(db, when, station, result, "elsewhere", other_session=other.session_id)
             return MarkResult(
                 status=ELSEWHERE,
                 at=other.at,
@@ -193,7 +205,6 @@ def mark_present(
                 **result,
             )
         if count.full and not override:
-            _log_refusal(db, when, station, result, "full", **_counts(count))
             return MarkResult(status=FULL, at=when, station=station, **_counts(count), **result)
         if other:
             _move_from(db, other, session_id, attendee_id, when, station)
@@ -206,7 +217,11 @@ def mark_present(
             " VALUES (?, ?, ?, ?, ?)",
             [session_id, attendee_id, when, station, int(overridden)],
         )
-        detail = {"walk_in": walk_in, "override": overridden, "checked_in": checked_in}
+        detail: dict[str, object] = {
+            "walk_in": walk_in,
+            "override": overridden,
+            "checked_in": checked_in,
+        }
         if other:
             detail["moved_from"] = other.session_id
         if overridden:
@@ -225,6 +240,37 @@ def mark_present(
     )
 
 
+def decline_mark(
+    db: sqlite_utils.Database,
+    session_id: int,
+    attendee_id: int,
+    *,
+    reason: str,
+    station: str,
+    at: dt.datetime | None = None,
+) -> None:
+    """The answer to ELSEWHERE or FULL was no (the host's, or a script's without --move or
+    --override): logged as `attend_refused` with the `reason` and what was asked about."""
+    if reason not in (ELSEWHERE, FULL):
+        raise ValueError(f"not a question a mark asks: {reason!r}")
+    when, station = iso(at), clean_field(station, one_line=True)
+    with immediate(db):
+        count = headcount(db, session_id)
+        if count is None:
+            raise ValueError(f"no session with id {session_id}")
+        result = _Who(
+            session_id=session_id,
+            attendee_id=attendee_id,
+            walk_in=not is_allocated(db, session_id, attendee_id),
+        )
+        if reason == FULL:
+            _log_refusal(db, when, station, result, "full", **_counts(count))
+        else:
+            other = present_elsewhere(db, session_id, attendee_id)
+            where = {"other_session": other.session_id} if other else {}
+            _log_refusal(db, when, station, result, "elsewhere", **where)
+
+
 def present_elsewhere(
     db: sqlite_utils.Database, session_id: int, attendee_id: int
 ) -> Elsewhere | None:
@@ -240,7 +286,14 @@ def present_elsewhere(
     return Elsewhere(*row) if row else None
 
 
-def _move_from(db, other: Elsewhere, session_id: int, attendee_id: int, when: str, station: str):
+def _move_from(
+    db: sqlite_utils.Database,
+    other: Elsewhere,
+    session_id: int,
+    attendee_id: int,
+    when: str,
+    station: str,
+) -> None:
     """Stamp the mark in the other session as moved to this one: kept, no longer current."""
     db.execute(
         "UPDATE attendance_records SET undone_at = ?, undone_by = ?, moved_to = ?"
@@ -258,17 +311,40 @@ def _move_from(db, other: Elsewhere, session_id: int, attendee_id: int, when: st
     )
 
 
-def _counts(count: Headcount) -> dict:
+class _Ids(TypedDict):
+    session_id: int
+    attendee_id: int
+
+
+class _Who(_Ids):
+    """Who is marked where, as every MarkResult and log row of `mark_present` says."""
+
+    walk_in: bool
+
+
+class _Counts(TypedDict):
+    present: int
+    capacity: int
+
+
+def _counts(count: Headcount) -> _Counts:
     return {"present": count.present, "capacity": count.capacity}
 
 
-def _ids(result: dict) -> dict:
+def _ids(result: _Who) -> _Ids:
     return {"session_id": result["session_id"], "attendee_id": result["attendee_id"]}
 
 
-def _log_refusal(db, when: str, station: str, result: dict, reason: str, **detail) -> None:
-    detail = {"reason": reason, "walk_in": result["walk_in"], **detail}
-    log(db, "attend_refused", station=station, at=when, **_ids(result), detail=detail)
+def _log_refusal(
+    db: sqlite_utils.Database,
+    when: str,
+    station: str,
+    result: _Who,
+    reason: str,
+    **detail: object,
+) -> None:
+    logged = {"reason": reason, "walk_in": result["walk_in"], **detail}
+    log(db, "attend_refused", station=station, at=when, **_ids(result), detail=logged)
 
 
 def undo_mark(
@@ -286,7 +362,7 @@ def undo_mark(
     checked them in and they are present nowhere else, the check-in was part of the same mistake
     and is undone with it.
     """
-    when = iso(at)
+    when, station = iso(at), clean_field(station, one_line=True)
     with immediate(db):
         row = db.execute(
             "SELECT id, at, station FROM attendance_records"
@@ -321,7 +397,12 @@ def undo_mark(
 
 
 def _restore_moved(
-    db, session_id: int, attendee_id: int, moved_at: str, when: str, station: str
+    db: sqlite_utils.Database,
+    session_id: int,
+    attendee_id: int,
+    moved_at: str,
+    when: str,
+    station: str,
 ) -> Elsewhere | None:
     """Put back the mark that a move into `session_id` at `moved_at` stamped, unless the person
     is present somewhere in that slot again since."""
@@ -361,7 +442,8 @@ SELECT p.*, al.attendee_id IS NOT NULL, att.at, att.station, coalesce(att.overri
      JOIN sessions s3 ON s3.id = a3.session_id JOIN rooms r3 ON r3.id = s3.room_id
      WHERE a3.attendee_id = p.id AND s3.id != :session
        AND s3.slot_id = (SELECT slot_id FROM sessions WHERE id = :session)
-     LIMIT 1)
+     LIMIT 1),
+    EXISTS (SELECT 1 FROM places_expected x WHERE x.session_id = :session AND x.attendee_id = p.id)
 FROM ({PERSON_SQL}) p
 LEFT JOIN allocations al ON al.session_id = :session AND al.attendee_id = p.id
 LEFT JOIN attendance att ON att.session_id = :session AND att.attendee_id = p.id
@@ -369,8 +451,18 @@ LEFT JOIN checkins c ON c.attendee_id = p.id
 """
 
 
-def _entry(row: tuple) -> RosterEntry:
-    return RosterEntry(Person(*row[:7]), bool(row[7]), row[8], row[9], bool(row[10]), *row[11:])
+def _entry(row: tuple[Any, ...]) -> RosterEntry:
+    return RosterEntry(
+        Person(*row[:7]),
+        bool(row[7]),
+        row[8],
+        row[9],
+        bool(row[10]),
+        row[11],
+        row[12],
+        row[13],
+        bool(row[14]),
+    )
 
 
 def roster(db: sqlite_utils.Database, session_id: int) -> list[RosterEntry]:
@@ -387,7 +479,7 @@ def roster(db: sqlite_utils.Database, session_id: int) -> list[RosterEntry]:
     return sorted(entries, key=_surname_order)
 
 
-def _surname_order(entry: RosterEntry) -> tuple:
+def _surname_order(entry: RosterEntry) -> tuple[str, str, int]:
     p = entry.person
     return (fold(p.last_name), fold(p.first_name), p.id)
 
@@ -416,7 +508,7 @@ def looks_like_badge(text: str) -> bool:
     )
 
 
-def find_room(db: sqlite_utils.Database, name: str) -> dict | None:
+def find_room(db: sqlite_utils.Database, name: str) -> dict[str, Any] | None:
     """The room with this name (case and surrounding spaces ignored), or None."""
     row = db.execute(
         "SELECT id, name, capacity FROM rooms WHERE name = ? COLLATE NOCASE", [name.strip()]
@@ -424,7 +516,7 @@ def find_room(db: sqlite_utils.Database, name: str) -> dict | None:
     return dict(zip(("id", "name", "capacity"), row, strict=True)) if row else None
 
 
-def get_room(db: sqlite_utils.Database, room_id: int) -> dict | None:
+def get_room(db: sqlite_utils.Database, room_id: int) -> dict[str, Any] | None:
     row = db.execute("SELECT id, name, capacity FROM rooms WHERE id = ?", [room_id]).fetchone()
     return dict(zip(("id", "name", "capacity"), row, strict=True)) if row else None
 

@@ -12,13 +12,14 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from bigconv.core import codes
 from bigconv.core.clock import iso
-from bigconv.core.text import clean_line
-from bigconv.data.database import immediate
+from bigconv.core.text import clean_field, clean_line
+from bigconv.data.database import immediate, insert
 from bigconv.data.log import log
 from bigconv.data.search import fold
 from bigconv.data.sync import match_leads
@@ -205,7 +206,7 @@ def _split_name(full: str) -> tuple[str, str]:
     return " ".join(parts[:-1]), parts[-1]
 
 
-def _session_lookup(db) -> dict[str, int]:
+def _session_lookup(db: sqlite_utils.Database) -> dict[str, int]:
     """Code or title (case-insensitive) -> session id; a repeated workshop's title -> its first run."""
     out: dict[str, int] = {}
     rows = db.execute(
@@ -227,6 +228,7 @@ def import_csv(
     station: str = "import",
 ) -> ImportReport:
     """Import people (and their choices) or a choices-only file; re-imports update, never duplicate."""
+    station = clean_field(station, one_line=True)  # typed by someone: the text rule
     text = read_text(path)
     try:
         sample = text[:4096]
@@ -281,7 +283,9 @@ def _fallbacks(headers: list[str], fields: dict[str, int]) -> dict[str, list[int
     return out
 
 
-def _cells(row: list[str], fields: dict[str, int], fallbacks: dict[str, list[int]]) -> dict:
+def _cells(
+    row: list[str], fields: dict[str, int], fallbacks: dict[str, list[int]]
+) -> dict[str, str]:
     def get(i: int) -> str:
         return row[i].strip() if i < len(row) else ""
 
@@ -295,7 +299,14 @@ def _cells(row: list[str], fields: dict[str, int], fallbacks: dict[str, list[int
 
 
 def _import_rows(
-    db, rows, fields, choices, people, report: ImportReport, station: str, fallbacks=None
+    db: sqlite_utils.Database,
+    rows: list[list[str]],
+    fields: dict[str, int],
+    choices: dict[int, int],
+    people: bool,
+    report: ImportReport,
+    station: str,
+    fallbacks: dict[str, list[int]] | None = None,
 ) -> None:
     with immediate(db):
         sessions = _session_lookup(db)
@@ -318,7 +329,18 @@ def _import_rows(
 
 
 def _import_row(
-    db, cell, row, choices, sessions, people, seen, names, line, now, report, station
+    db: sqlite_utils.Database,
+    cell: dict[str, str],
+    row: list[str],
+    choices: dict[int, int],
+    sessions: dict[str, int],
+    people: bool,
+    seen: dict[str, int],
+    names: _NameIndex,
+    line: int,
+    now: str,
+    report: ImportReport,
+    station: str,
 ) -> str | None:
     if people:
         first, last = cell.get("first_name", ""), cell.get("last_name", "")
@@ -346,7 +368,7 @@ def _import_row(
         if doubt:
             report.possible_duplicates.append((line, doubt))
             return None
-    preferences = []
+    preferences: list[tuple[int, int]] = []
     for rank in sorted(choices):
         value = row[choices[rank]].strip() if choices[rank] < len(row) else ""
         if not value:
@@ -379,9 +401,7 @@ def _import_row(
             )
             if db.execute("SELECT 1 FROM attendees WHERE badge = ?", [record["badge"]]).fetchone():
                 return f"badge {record['badge']} already belongs to someone else"
-            attendee_id = (
-                db["attendees"].insert({**record, "source": "import", "created_at": now}).last_pk
-            )
+            attendee_id = insert(db, "attendees", {**record, "source": "import", "created_at": now})
             names.add(attendee_id, line)
             report.imported += 1
             log(db, "attendee_imported", station=station, at=now, attendee_id=attendee_id)
@@ -392,7 +412,7 @@ def _import_row(
             # Keep what the new file leaves blank.
             record = {k: v for k, v in record.items() if v}
             if any(existing[k] != v for k, v in record.items()):
-                db["attendees"].update(attendee_id, record)
+                db.table("attendees").update(attendee_id, record)
                 report.updated += 1
                 was = {k: existing[k] for k, v in record.items() if existing[k] != v}
                 log(
@@ -440,7 +460,32 @@ def _import_row(
     return None
 
 
-def _find(db, badge, staff_id, email) -> dict | None:
+def known_as(
+    db: sqlite_utils.Database,
+    *,
+    first_name: str,
+    last_name: str,
+    school: str = "",
+    email: str = "",
+    staff_id: str | None = None,
+    badge: str | None = None,
+) -> list[int]:
+    """Who already registered these details are, by the import's identity rule: the id of the
+    one they are (the same badge, staff ID or email; or the same name and school, nothing saying
+    otherwise), else the ids of those they may be (the same name, same or no school), else none."""
+    found = _find(db, badge, staff_id, email)
+    if found is None:
+        found, near = _NameIndex(db).candidates(
+            first_name, last_name, school, badge, staff_id, email
+        )
+        if found is None:
+            return [row["id"] for row in near]
+    return [found["id"]]
+
+
+def _find(
+    db: sqlite_utils.Database, badge: str | None, staff_id: str | None, email: str
+) -> dict[str, Any] | None:
     """The existing attendee with this badge, staff ID or (unique) email, if any."""
     for where, value in (
         ("badge = ?", badge),
@@ -448,7 +493,7 @@ def _find(db, badge, staff_id, email) -> dict | None:
         ("lower(email) = ?", email.casefold()),
     ):
         if value:
-            rows = list(db["attendees"].rows_where(where, [value], limit=2))
+            rows = list(db.table("attendees").rows_where(where, [value], limit=2))
             if len(rows) == 1:
                 return rows[0]
     return None
@@ -458,7 +503,7 @@ class _NameIndex:
     """Attendees by folded full name, to tell whether a row without a matching badge, staff ID
     or email is someone already known (same name and school) or only might be."""
 
-    def __init__(self, db):
+    def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self._by_name: dict[str, list[int]] | None = None  # read when first needed
         self.lines: dict[int, int] = {}  # attendee id -> line of this file that added them
@@ -483,32 +528,51 @@ class _NameIndex:
         self._by_name.setdefault(_full(*row), []).append(attendee_id)
 
     def identify(
-        self, first, last, school, badge, staff_id, email
-    ) -> tuple[dict | None, str | None]:
+        self,
+        first: str,
+        last: str,
+        school: str,
+        badge: str | None,
+        staff_id: str | None,
+        email: str,
+    ) -> tuple[dict[str, Any] | None, str | None]:
         """(the person this row is, None) or (None, why it might be someone known) or (None, None)."""
-        ids = self.by_name.get(_full(first, last), [])
-        if not ids:
-            return None, None
-        marks = ", ".join("?" for _ in ids)
-        rows = list(self.db["attendees"].rows_where(f"id IN ({marks})", ids, order_by="id"))
-        mine = {"badge": badge, "staff_id": staff_id, "email": email.casefold() or None}
-        # A different badge or staff ID on both sides: certainly someone else.
-        rows = [r for r in rows if not _differs(r, mine, ("badge", "staff_id"))]
-        if not rows:
-            return None, None
-        same_school = [r for r in rows if fold(r["school"]) == fold(school)]
-        agree = [r for r in same_school if not _differs(r, mine, ("email",))]
-        if len(agree) == 1:
-            return agree[0], None
-        near = agree or same_school or [r for r in rows if not r["school"] or not school]
-        if not near:
-            return None, None  # the same name at another school: another person
+        found, near = self.candidates(first, last, school, badge, staff_id, email)
+        if found is not None or not near:
+            return found, None
         return None, "possible duplicate of " + "; ".join(self.describe(r) for r in near[:3]) + (
             ": not added (give a staff ID, email or badge code that tells them apart,"
             " or correct the row)"
         )
 
-    def describe(self, row: dict) -> str:
+    def candidates(
+        self,
+        first: str,
+        last: str,
+        school: str,
+        badge: str | None,
+        staff_id: str | None,
+        email: str,
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """(the person these details are, []) or (None, those they might be) or (None, [])."""
+        ids = self.by_name.get(_full(first, last), [])
+        if not ids:
+            return None, []
+        marks = ", ".join("?" for _ in ids)
+        rows = list(self.db.table("attendees").rows_where(f"id IN ({marks})", ids, order_by="id"))
+        mine = {"badge": badge, "staff_id": staff_id, "email": email.casefold() or None}
+        # A different badge or staff ID on both sides: certainly someone else.
+        rows = [r for r in rows if not _differs(r, mine, ("badge", "staff_id"))]
+        if not rows:
+            return None, []
+        same_school = [r for r in rows if fold(r["school"]) == fold(school)]
+        agree = [r for r in same_school if not _differs(r, mine, ("email",))]
+        if len(agree) == 1:
+            return agree[0], []
+        # Empty: the same name at another school, another person.
+        return None, agree or same_school or [r for r in rows if not r["school"] or not school]
+
+    def describe(self, row: dict[str, Any]) -> str:
         details = ", ".join(x for x in (row["badge"], row["school"], row["email"]) if x)
         where = f", line {self.lines[row['id']]}" if row["id"] in self.lines else ""
         return f"{row['first_name']} {row['last_name']} ({details}){where}"
@@ -518,7 +582,7 @@ def _full(first: str, last: str) -> str:
     return fold(f"{first} {last}")
 
 
-def _differs(row: dict, mine: dict, keys: tuple[str, ...]) -> bool:
+def _differs(row: dict[str, Any], mine: dict[str, str | None], keys: tuple[str, ...]) -> bool:
     for key in keys:
         theirs = row[key].casefold() if key == "email" and row[key] else row[key]
         if mine[key] and theirs and mine[key] != theirs:

@@ -27,6 +27,7 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,10 +75,12 @@ def backup(
         dest_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"{dest_dir}: cannot create the backup folder: {exc.strerror}") from None
+    if not os.access(dest_dir, os.W_OK | os.X_OK):  # else SQLite's "unable to open database file"
+        raise StoreError(f"{db_path}: backup to {dest_dir} failed: that folder is not writable")
     target = dest_dir / backup_name(db_path, now or dt.datetime.now(dt.UTC))
     partial = target.with_name(target.name + ".partial")
     try:
-        _copy(db_path, partial)
+        copy_live(db_path, partial)
         verdict = check(partial)
         if verdict != "ok":
             # Never under a backup's name: pruning and `restore` must not take it for one.
@@ -128,8 +131,9 @@ def open_source(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _copy(source_path: Path, target_path: Path) -> None:
-    """One-step online backup, then make the copy a self-contained single file."""
+def copy_live(source_path: Path, target_path: Path) -> None:
+    """One-step online backup of a database stations may be writing, then make the copy a
+    self-contained single file (a backup; a rehearsal's copy, bigconv/data/rehearsal.py)."""
     source = open_source(source_path)
     try:
         copy_from(source, target_path)
@@ -210,7 +214,7 @@ def repair(source: Path, target: Path, *, live: bool = False) -> str:
     `quick_check` misses). Returns the full check's verdict on the repaired copy ('ok' if
     the repair worked)."""
     try:
-        (_copy if live else _copy_file)(source, target)
+        (copy_live if live else _copy_file)(source, target)
     except sqlite3.DatabaseError as exc:
         return str(exc)
     conn = sqlite3.connect(str(target))
@@ -268,7 +272,7 @@ def restore(
         source = scratch
     try:
         with _holders_paused(db_path, wait):
-            moved = _move_aside(db_path)
+            moved = move_aside(db_path)
             if source == scratch:
                 os.replace(scratch, db_path)
             else:
@@ -292,7 +296,7 @@ def repair_live(db_path: str | Path, *, wait: float = RESTORE_WAIT) -> Path | No
             verdict = repair(db_path, scratch, live=True)
             if verdict != "ok":
                 raise RepairRefused(db_path, verdict)
-            moved = _move_aside(db_path)
+            moved = move_aside(db_path)
             os.replace(scratch, db_path)
     finally:
         for leftover in partials(scratch):
@@ -302,7 +306,7 @@ def repair_live(db_path: str | Path, *, wait: float = RESTORE_WAIT) -> Path | No
 
 
 @contextlib.contextmanager
-def _holders_paused(db_path: Path, wait: float):
+def _holders_paused(db_path: Path, wait: float) -> Iterator[None]:
     """Hold the restore marker, wait until every holder has paused and no commit is under
     way; the body may then replace the file. RestoreRefused if a holder does not pause."""
     try:
@@ -315,11 +319,11 @@ def _holders_paused(db_path: Path, wait: float):
         raise RestoreRefused(str(exc)) from None
 
 
-def _move_aside(db_path: Path) -> Path:
-    """Move the database and its -wal and -shm to `NAME.before-restore-TIME` (the -wal may
-    hold commits a backup lacks: kept beside the old database, never deleted)."""
+def move_aside(db_path: Path, why: str = "before-restore") -> Path:
+    """Move the database and its -wal and -shm to `NAME.WHY-TIME` (the -wal may hold commits
+    a backup lacks: kept beside the old database, never deleted)."""
     stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
-    moved = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+    moved = db_path.with_name(f"{db_path.name}.{why}-{stamp}")
     for suffix in ("", "-wal", "-shm"):
         old = Path(f"{db_path}{suffix}")
         if old.exists():

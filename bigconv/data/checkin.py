@@ -1,13 +1,16 @@
-"""Check-in at the desk: one short IMMEDIATE transaction each, never twice, undo never deletes."""
+"""Check-in at the desk: one short IMMEDIATE transaction each, never twice, undo never deletes;
+and the arrivals they add up to (the desk's counters, the dashboard's)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from bigconv.core.clock import iso
+from bigconv.core.clock import iso, parse_iso
+from bigconv.core.errors import StoreError
+from bigconv.core.text import clean_field
 from bigconv.data.database import immediate
 from bigconv.data.log import log
 
@@ -39,7 +42,7 @@ def check_in(
     via: str = "desk",
 ) -> CheckInResult:
     """Check a person in, or report the existing check-in; returns after the commit."""
-    when = iso(at)
+    when, station = iso(at), clean_field(station, one_line=True)
     with immediate(db):
         # The partial unique index allows one current check-in; the trigger logs the new one.
         inserted = db.conn.execute(
@@ -48,6 +51,8 @@ def check_in(
         ).rowcount
         if not inserted:
             existing = current_checkin(db, attendee_id)
+            if existing is None:  # the one current check-in is all that makes it ignored
+                raise StoreError(f"the check-in of attendee {attendee_id} was not recorded")
             log(
                 db,
                 "checkin_refused",
@@ -64,7 +69,7 @@ def undo_checkin(
     db: sqlite_utils.Database, attendee_id: int, *, station: str, at: dt.datetime | None = None
 ) -> bool:
     """Mark this person's check-in undone (kept, stamped); False if they were not checked in."""
-    when = iso(at)
+    when, station = iso(at), clean_field(station, one_line=True)
     with immediate(db):
         cursor = db.execute(
             "UPDATE checkin_records SET undone_at = ?, undone_by = ? WHERE attendee_id = ? AND undone_at IS NULL",
@@ -83,3 +88,52 @@ def last_checkin_by(db: sqlite_utils.Database, station: str) -> int | None:
         [station],
     ).fetchone()
     return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """Checked in / expected, recent arrivals and per school (the desk's counters and the
+    dashboard's), and for the dashboard arrivals per minute."""
+
+    checked_in: int
+    expected: int
+    recent: int  # checked in at or after the time asked about
+    schools: list[tuple[str, int, int]]  # (school, checked in, expected)
+    per_minute: list[int] = field(default_factory=list)  # oldest first, up to now
+
+
+def arrivals(
+    db: sqlite_utils.Database,
+    since: dt.datetime,
+    *,
+    series_to: dt.datetime | None = None,
+    minutes: int = 60,
+) -> Arrivals:
+    """The one reader of arrivals: checked in against expected and per school, `recent`
+    counting check-ins at or after `since` (the desk's counters); given `series_to`, also a
+    per-minute series of the `minutes` up to it (the dashboard's sparkline)."""
+    checked_in, expected, recent = db.execute(
+        "SELECT (SELECT count(*) FROM checkins), (SELECT count(*) FROM attendees),"
+        " (SELECT count(*) FROM checkins WHERE at >= ?)",
+        [iso(since)],
+    ).fetchone()
+    schools = db.execute(
+        "SELECT a.school, count(c.attendee_id), count(*) FROM attendees a"
+        " LEFT JOIN checkins c ON c.attendee_id = a.id GROUP BY a.school ORDER BY a.school"
+    ).fetchall()
+    series: list[int] = []
+    if series_to is not None:
+        start = iso(series_to - dt.timedelta(minutes=minutes))
+        times = [r[0] for r in db.execute("SELECT at FROM checkins WHERE at > ?", [start])]
+        series = per_minute(times, series_to, minutes)
+    return Arrivals(checked_in, expected, recent, [tuple(row) for row in schools], series)
+
+
+def per_minute(times: list[str], now: dt.datetime, minutes: int) -> list[int]:
+    """Counts per minute for the `minutes` up to `now`, oldest first."""
+    buckets = [0] * minutes
+    for text in times:
+        age = (now - parse_iso(text)).total_seconds() // 60
+        if 0 <= age < minutes:
+            buckets[minutes - 1 - int(age)] += 1
+    return buckets

@@ -11,6 +11,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+import sqlite_utils
+
 from bigconv.data import fileguard
 
 
@@ -21,6 +23,8 @@ def partials(partial: Path) -> list[Path]:
 
 def copy_from(source: sqlite3.Connection, target_path: Path) -> None:
     """Copy what `source` sees into a new single file at `target_path`, synced to the disk."""
+    if source.in_transaction:  # SQLite answers SQLITE_LOCKED, which backup() retries for ever
+        raise sqlite3.OperationalError("cannot copy through a connection inside a transaction")
     target_path.unlink(missing_ok=True)
     target = sqlite3.connect(str(target_path))
     try:
@@ -37,7 +41,9 @@ def copy_from(source: sqlite3.Connection, target_path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def keep_replaced_file(db, path: Path, opened: fileguard.Identity) -> Path | None:
+def keep_replaced_file(
+    db: sqlite_utils.Database, path: Path, opened: fileguard.Identity
+) -> Path | None:
     """A file was put at `path` by hand while `db` (a connection to the old one) was open:
     copy everything the old file holds, its log included, to `NAME.replaced-TIME.db` beside
     it, once for all processes (the first to notice does it). None if another did."""
@@ -55,11 +61,16 @@ def keep_replaced_file(db, path: Path, opened: fileguard.Identity) -> Path | Non
     target = path.with_name(f"{path.name}.replaced-{fileguard.stamp()}-{opened.ino}.db")
     partial = target.with_name(target.name + ".partial")  # never a half copy under the name
     try:
+        # Noticed just before a commit: that write is refused anyway, so it is rolled back now.
+        # SQLite cannot copy through a connection in a write transaction: its backup returns
+        # SQLITE_LOCKED at every step, and Python's backup() retries that for ever (the claim
+        # held, no copy made, every other process waiting for it).
+        if db.conn.in_transaction:
+            db.conn.rollback()
         # A barrier: a writer that checked the file before it was replaced finishes its
         # commit first (every writer checks again under this lock, and now refuses).
-        if not db.conn.in_transaction:
-            db.conn.execute("BEGIN IMMEDIATE")
-            db.conn.execute("ROLLBACK")
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("ROLLBACK")
         copy_from(db.conn, partial)
         os.replace(partial, target)
     except (sqlite3.Error, OSError) as exc:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from bigconv.core.clock import parse_iso
+from bigconv.data.followup import Answer, Commitment
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,19 @@ class Attended:
         return int((self.end - self.start).total_seconds() // 60)
 
 
+@dataclass(frozen=True)
+class Led:
+    code: str
+    title: str
+    room: str
+    start: dt.datetime  # in the event's time zone
+    end: dt.datetime
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
 @dataclass
 class CpdRecord:
     attendee_id: int
@@ -44,8 +58,8 @@ class CpdRecord:
     sessions: list[Attended] = field(default_factory=list)
     # Filled by bigconv.data.impact.add_followups: named commitments with follow-up answers,
     # and the sessions this person led (leading colleagues' CPD is recorded CPD too).
-    commitments: list = field(default_factory=list)
-    led: list = field(default_factory=list)
+    commitments: list[tuple[Commitment, list[tuple[str, Answer]]]] = field(default_factory=list)
+    led: list[Led] = field(default_factory=list)
 
     @property
     def name(self) -> str:

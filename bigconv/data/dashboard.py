@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import statistics
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
-from bigconv.core.clock import iso, parse_iso
 from bigconv.core.ratings import mean_rating
-from bigconv.data import desk, timetable
-from bigconv.data.desk import Arrivals
+from bigconv.data import timetable
 from bigconv.data.feedback import LATEST_FEEDBACK
-from bigconv.data.reactions import WINDOW, ReactionStats, reaction_stats
+from bigconv.data.reactions import ReactionStats, reaction_stats
 
 # A session is "losing people" when, within WINDOW, at least NEGATIVE_MIN phones send a negative
 # reaction and they are at least NEGATIVE_SHARE of the phones reacting to it in that window
@@ -24,24 +22,6 @@ NEGATIVE_SHARE = 0.4
 EMPTY_AFTER = dt.timedelta(minutes=10)
 NEARLY_EMPTY = 0.25
 GROUP_EMPTY = 3  # more empty rooms than this are reported in one line  # present below this share of allocated, once the session has started
-
-
-def arrivals(db: sqlite_utils.Database, now: dt.datetime, minutes: int = 60) -> Arrivals:
-    """Check-ins against expected, the last ten minutes, a per-minute series and per school."""
-    counts = desk.arrivals(db, now - WINDOW)  # the desk's counters, plus a per-minute series
-    since = iso(now - dt.timedelta(minutes=minutes))
-    times = [r[0] for r in db.execute("SELECT at FROM checkins WHERE at > ?", [since])]
-    return dataclasses.replace(counts, per_minute=per_minute(times, now, minutes))
-
-
-def per_minute(times: list[str], now: dt.datetime, minutes: int) -> list[int]:
-    """Counts per minute for the `minutes` up to `now`, oldest first."""
-    buckets = [0] * minutes
-    for text in times:
-        age = (now - parse_iso(text)).total_seconds() // 60
-        if 0 <= age < minutes:
-            buckets[minutes - 1 - int(age)] += 1
-    return buckets
 
 
 @dataclass(frozen=True)
@@ -54,7 +34,9 @@ class RoomLoad:
         return ("over", "full", "empty", "low", "ok", "not started").index(self.state)
 
 
-def room_loads(db: sqlite_utils.Database, now: dt.datetime) -> tuple[dict | None, list[RoomLoad]]:
+def room_loads(
+    db: sqlite_utils.Database, now: dt.datetime
+) -> tuple[dict[str, Any] | None, list[RoomLoad]]:
     """Every session of the current slot with its state, most in need of attention first."""
     slot = timetable.current_slot(db, now)
     if slot is None:
@@ -219,10 +201,11 @@ def session_roster(db: sqlite_utils.Database, session_id: int) -> list[RosterLin
     rows = db.execute(
         """
         SELECT a.id, a.first_name || ' ' || a.last_name, a.school,
-               EXISTS (SELECT 1 FROM allocations x WHERE x.attendee_id = a.id AND x.session_id = :s),
+               EXISTS (SELECT 1 FROM places_expected x
+                       WHERE x.attendee_id = a.id AND x.session_id = :s),
                (SELECT p.at FROM attendance p WHERE p.attendee_id = a.id AND p.session_id = :s) AS present_at
         FROM attendees a
-        WHERE a.id IN (SELECT attendee_id FROM allocations WHERE session_id = :s
+        WHERE a.id IN (SELECT attendee_id FROM places_expected WHERE session_id = :s
                        UNION SELECT attendee_id FROM attendance WHERE session_id = :s)
         ORDER BY present_at IS NULL, a.last_name, a.first_name
         """,
@@ -231,7 +214,7 @@ def session_roster(db: sqlite_utils.Database, session_id: int) -> list[RosterLin
     return [RosterLine(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
 
 
-def session_feedback(db: sqlite_utils.Database, session_id: int) -> list[dict]:
+def session_feedback(db: sqlite_utils.Database, session_id: int) -> list[dict[str, Any]]:
     """Every feedback submission for a session, newest first (no personal data)."""
     return [
         dict(zip(("at", "rating", "next_step", "comment", "device"), row, strict=True))

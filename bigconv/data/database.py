@@ -5,12 +5,13 @@ still the one opened; database errors in a person's words."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -35,7 +36,7 @@ class EventDatabase(sqlite_utils.Database):
     bigconv_path: Path | None = None
     bigconv_identity: fileguard.Identity | None = None
     _token: int | None = None
-    _finalizer: weakref.finalize | None = None
+    _finalizer: weakref.finalize[[Path, int], EventDatabase] | None = None
 
     def adopt(self, path: Path) -> None:
         """Remember the file now at `path` (its log files exist by now) and register it."""
@@ -60,7 +61,7 @@ class EventDatabase(sqlite_utils.Database):
         super().close()
 
 
-def checkpoint_on_close(db: sqlite_utils.Database, path: Path, opened) -> None:
+def checkpoint_on_close(db: sqlite_utils.Database, path: Path, opened: fileguard.Identity) -> None:
     """The last connection of the checkpointing process (or of any process, when no other
     holds the checkpointer lock) leaves the file whole: TRUNCATE, so the .db alone is the day."""
     lock = fileguard.checkpointer_lock(path)
@@ -169,7 +170,23 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     db.conn.execute("COMMIT")
 
 
-def group_commit(db: sqlite_utils.Database, actions: list[Callable[[sqlite_utils.Database], T]]):
+def insert(db: sqlite_utils.Database, table: str, record: dict[str, Any]) -> int:
+    """Add `record` to `table` (sqlite-utils' `db.table`, typed as a table, never a view);
+    returns the new row's id."""
+    return row_id(db.table(table).insert(record).last_rowid, table)
+
+
+def row_id(rowid: int | None, table: str) -> int:
+    """The id of the row just inserted into `table` (every table's `id` is its rowid).
+    sqlite3 and sqlite-utils type it as optional, None before any insert: here, an error."""
+    if rowid is None:
+        raise StoreError(f"no row was added to {table}")
+    return rowid
+
+
+def group_commit(
+    db: sqlite_utils.Database, actions: list[Callable[[sqlite_utils.Database], T]]
+) -> list[T | Exception]:
     """Run several write actions in one transaction: one commit, so one sync to the disk for
     all of them. Each runs in a savepoint of its own, so one that raises (bad input) leaves the
     others in; its exception is its result. If the transaction itself fails (locked, disk full,
@@ -177,7 +194,7 @@ def group_commit(db: sqlite_utils.Database, actions: list[Callable[[sqlite_utils
     only after COMMIT: nothing is acknowledged before it is durable."""
     check_file(db)
     db.conn.execute("BEGIN IMMEDIATE")
-    results: list = []
+    results: list[T | Exception] = []
     try:
         for action in actions:
             db.conn.execute("SAVEPOINT bigconv_action")
@@ -227,7 +244,7 @@ def check_file(db: sqlite_utils.Database) -> None:
     raise StoreError(f"the database file {path} was replaced (reopening it)")
 
 
-def keep_replaced(db: sqlite_utils.Database, path: Path, opened) -> Path | None:
+def keep_replaced(db: sqlite_utils.Database, path: Path, opened: fileguard.Identity) -> Path | None:
     """Copy what the replaced file holds (through this connection, the only way left to it)
     beside the database, once for all processes; returns where it is (None if not copied)."""
     return keep_replaced_file(db, path, opened)
@@ -265,6 +282,8 @@ def describe(error: BaseException, path: str | Path | None = None) -> str:
     path = path or LAST_OPENED.get("path")
     if path is not None and ("disk i/o" in text or "ioerr" in text) and disk_full(path):
         return f"the disk is full ({error})"
+    if path is not None and (why := why_not_opened(error, path)):
+        return f"{why} ({error})"
     for needle, words in (
         ("readonly", "the database file is read-only"),
         ("read-only", "the database file is read-only"),
@@ -279,6 +298,44 @@ def describe(error: BaseException, path: str | Path | None = None) -> str:
         if needle in text:
             return f"{words} ({error})"
     return f"database error: {error}"
+
+
+def why_not_opened(error: BaseException | str, path: str | Path) -> str | None:
+    """For SQLite's "unable to open database file" or "attempt to write a readonly database",
+    the reason the database's place gives (`cannot_write`), if it gives one."""
+    text = str(error).lower()
+    if not any(words in text for words in ("unable to open", "readonly", "read-only")):
+        return None
+    return cannot_write(Path(path))
+
+
+def cannot_write(path: Path) -> str | None:
+    """Why the database at `path` cannot be opened for writing, if its place says: the folder
+    is missing, is a file, or cannot be written (SQLite makes the -wal and -shm beside the
+    file, even to read a file in WAL mode); the file, or its -wal or -shm, is read-only."""
+    where = path.parent
+    if not where.exists():
+        above = where
+        while not above.exists() and above.parent != above:
+            above = above.parent
+        if above.exists() and not above.is_dir():
+            return f"{above} is a file, not a folder"
+        return f"the folder {where} does not exist"
+    if not where.is_dir():
+        return f"{where} is a file, not a folder"
+    if path.is_dir():
+        return f"{path} is a folder, not a database file"
+    wal, shm = (path.with_name(path.name + end) for end in ("-wal", "-shm"))
+    if not os.access(where, os.W_OK | os.X_OK) and not (wal.exists() and shm.exists()):
+        return (
+            f"the folder {where} is not writable, and SQLite needs to make {wal.name} and "
+            f"{shm.name} beside the database: move the database to a folder you can write, "
+            "or ask for write access to this one"
+        )
+    for item, what in ((path, "the database file"), (wal, wal.name), (shm, shm.name)):
+        if item.exists() and not os.access(item, os.W_OK):
+            return f"{what} is read-only (its permissions, or another user's file)"
+    return None
 
 
 FULL_BELOW = 1024 * 1024  # free bytes under which a disk counts as full (SQLite needs pages)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 import sqlite_utils
 
 from bigconv.core import codes
 from bigconv.core.clock import iso
+from bigconv.core.text import clean_field
+from bigconv.data.attendees import known_as
 from bigconv.data.checkin import CheckInResult, check_in
-from bigconv.data.database import immediate
+from bigconv.data.database import immediate, insert
 from bigconv.data.log import log
 
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -20,6 +23,15 @@ EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 class WalkInError(ValueError):
     """The walk-in form cannot be saved as filled in; the message says which field and why."""
+
+
+class AlreadyRegistered(WalkInError):
+    """The walk-in may be someone registered already (the import's identity rule): check them
+    in instead, or register a second record on purpose (`despite` their ids)."""
+
+    def __init__(self, message: str, attendee_ids: list[int]):
+        super().__init__(message)
+        self.attendee_ids = attendee_ids
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ class Opening:
 OPENINGS_SQL = """
 SELECT s.id, s.code, s.title, r.name, t.id, t.label, t.starts_at,
        coalesce(s.capacity, r.capacity) AS cap,
-       (SELECT count(*) FROM allocations a WHERE a.session_id = s.id) AS taken
+       (SELECT count(*) FROM places_expected a WHERE a.session_id = s.id) AS taken
 FROM sessions s JOIN rooms r ON r.id = s.room_id JOIN slots t ON t.id = s.slot_id
 WHERE t.kind != 'plenary' AND taken < cap
 ORDER BY t.starts_at, s.position, s.title
@@ -106,8 +118,11 @@ def openings(db: sqlite_utils.Database) -> list[Opening]:
     return [Opening(*row) for row in db.execute(OPENINGS_SQL)]
 
 
-def _badge_taken(db: sqlite_utils.Database):
-    return lambda code: db.execute("SELECT 1 FROM attendees WHERE badge = ?", [code]).fetchone()
+def _badge_taken(db: sqlite_utils.Database) -> Callable[[str], bool]:
+    def taken(code: str) -> bool:
+        return db.execute("SELECT 1 FROM attendees WHERE badge = ?", [code]).fetchone() is not None
+
+    return taken
 
 
 def register_walk_in(
@@ -118,18 +133,26 @@ def register_walk_in(
     school: str = "",
     role: str = "",
     email: str = "",
+    despite: Collection[int] = (),
     station: str,
     at: dt.datetime | None = None,
 ) -> tuple[int, CheckInResult]:
-    """Add a walk-in (with a new badge) and check them in, in one transaction."""
-    first_name, last_name = first_name.strip(), last_name.strip()
-    email = email.strip()
+    """Add a walk-in (with a new badge) and check them in, in one transaction. What was typed
+    is stored as the text rule cleans it (bigconv/core/text.py), each field one line.
+
+    Someone the import's identity rule says they are, or may be, refuses it (AlreadyRegistered)
+    unless named in `despite`: a second record made on purpose, logged with whom it is not.
+    """
+    first_name, last_name, school, role, email = (
+        clean_field(v, one_line=True) for v in (first_name, last_name, school, role, email)
+    )
     if not first_name:
         raise WalkInError("First name: needed")
     if email and not EMAIL_RE.fullmatch(email):
         raise WalkInError(f"Email: not an email address: {email!r}")
     when = iso(at)
     with immediate(db):
+        same = known_as(db, first_name=first_name, last_name=last_name, school=school, email=email)
         known = (
             email
             and db.execute(
@@ -137,22 +160,23 @@ def register_walk_in(
                 [email],
             ).fetchone()
         )
-        if known:  # the same person twice would split their record: find them instead
-            raise WalkInError(
-                f"Email: {email} is already {known[0]} {known[1]} ({known[2]}): search for them"
-            )
+        used = known and f"Email: {email} is already {known[0]} {known[1]} ({known[2]})"
+        if not set(same) <= set(despite):
+            raise AlreadyRegistered(used or f"{first_name} {last_name} may be registered", same)
+        if used:  # the same person twice would split their record: find them instead
+            raise WalkInError(f"{used}: search for them, or give another email")
         badge = codes.badge_code(_badge_taken(db))
         record = {
             "badge": badge,
             "first_name": first_name,
             "last_name": last_name,
             "email": email,
-            "school": school.strip(),
-            "role": role.strip(),
+            "school": school,
+            "role": role,
             "source": "walk-in",
             "created_at": when,
         }
-        attendee_id = db["attendees"].insert(record).last_pk
+        attendee_id = insert(db, "attendees", record)
         log(
             db,
             "walk_in_registered",
@@ -161,6 +185,15 @@ def register_walk_in(
             attendee_id=attendee_id,
             detail={"badge": badge},
         )
+        if same:
+            log(
+                db,
+                "walk_in_registered_despite_match",
+                station=station,
+                at=when,
+                attendee_id=attendee_id,
+                detail={"not_the_same_as": same},
+            )
         result = check_in(db, attendee_id, station=station, at=at, via="walk-in")
     return attendee_id, result
 
@@ -202,32 +235,6 @@ def allocate_places(
             )
             log(db, "allocated", station=station, at=when, attendee_id=attendee_id, session_id=sid)
     return day_sessions(db, attendee_id)
-
-
-@dataclass(frozen=True)
-class Arrivals:
-    """Checked in / expected, recent arrivals and per school (the desk's counters and the
-    dashboard's), and for the dashboard arrivals per minute."""
-
-    checked_in: int
-    expected: int
-    recent: int  # checked in at or after the time asked about
-    schools: list[tuple[str, int, int]]  # (school, checked in, expected)
-    per_minute: list[int] = field(default_factory=list)  # oldest first, up to now
-
-
-def arrivals(db: sqlite_utils.Database, since: dt.datetime) -> Arrivals:
-    """Counts for the desk; `recent` counts check-ins at or after `since`."""
-    checked_in, expected, recent = db.execute(
-        "SELECT (SELECT count(*) FROM checkins), (SELECT count(*) FROM attendees),"
-        " (SELECT count(*) FROM checkins WHERE at >= ?)",
-        [iso(since)],
-    ).fetchone()
-    schools = db.execute(
-        "SELECT a.school, count(c.attendee_id), count(*) FROM attendees a"
-        " LEFT JOIN checkins c ON c.attendee_id = a.id GROUP BY a.school ORDER BY a.school"
-    ).fetchall()
-    return Arrivals(checked_in, expected, recent, [tuple(row) for row in schools])
 
 
 def schools(db: sqlite_utils.Database) -> list[str]:

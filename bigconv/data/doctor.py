@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bigconv.data import backup, fileguard
+from bigconv.data.database import why_not_opened
 
 
 @dataclass
@@ -63,6 +64,8 @@ def examine(db_path: Path, *, quick: bool = False) -> Report:
         verdict = backup.check(db_path, quick=quick)
         if verdict == "ok":
             report.say(f"Check ({kind}): ok")
+        elif why := why_not_opened(verdict, db_path):  # not damage: the check could not run
+            report.problem(f"the {kind} could not run: {why} ({verdict})")
         else:
             report.problem(
                 f"the {kind} fails: {verdict[:300]}. If only indexes are damaged, "

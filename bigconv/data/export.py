@@ -1,19 +1,22 @@
-"""Every table and view as a CSV file that spreadsheets open correctly.
+"""The tables and views organisers need, as CSV files that spreadsheets open correctly.
 
-Ids stay (scripts join on them), and beside them each file carries what a person opening it in
-Excel needs: the attendee's name and school beside `attendee_id`, the session's code, title
-and room beside `session_id`, the room's name beside `room_id`, and each stored UTC time again
-in the event's local time (`at_local` beside `at`).
+Ids stay (scripts join on them), but for the phones' device ids (a code per file instead,
+`phone_code`), and beside them each file carries what a person opening it in Excel needs: the
+attendee's name and school beside `attendee_id`, the session's code, title and room beside
+`session_id`, the room's name beside `room_id`, and each stored UTC time again in the event's
+local time (`at_local` beside `at`).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -22,9 +25,51 @@ from bigconv.core.text import clean, for_spreadsheet
 from bigconv.data.meta import get_meta
 from bigconv.data.passcode import SECRET_META
 
-# Tables that stay in the file (CSVs get shared): each phone's device id beside the keys it
-# retried with (bigconv/data/writekeys.py). The secret `meta` rows are left out in `_write`.
-NOT_EXPORTED = frozenset({"write_keys"})
+# What organisers get, one CSV each: the day's records, as the README's table of the
+# schema describes them. A table or view that is neither here nor in INTERNAL fails a test,
+# so a new one is a decision, not an accident.
+EXPORTED = frozenset(
+    {
+        "rooms",
+        "slots",
+        "sessions",
+        "session_leads",
+        "attendees",
+        "preferences",
+        "preferences_replaced",
+        "allocations",
+        "allocations_replaced",
+        "checkins",
+        "checkin_records",
+        "attendance",
+        "attendance_records",
+        "reactions",
+        "reaction_kinds",
+        "reaction_totals",
+        "feedback",
+        "commitments",
+        "personal_links",
+        "followup_rounds",
+        "followup_answers",
+        "barriers_addressed",
+        "log",
+        "meta",  # without the secret rows (`_write`)
+    }
+)
+
+# What stays in the file (CSVs get shared, and these mean nothing in a spreadsheet), and why.
+INTERNAL = {
+    "_sqlite_migrations": "the schema steps applied to this file",
+    "reaction_devices": "each phone's first tap per kind, kept for the figures (device ids)",
+    "reaction_minutes": "per-minute tallies kept for the charts; reactions.csv has every tap",
+    "reaction_minute_devices": "each phone once per minute, kept for the charts (device ids)",
+    "link_devices": "which phone opened whose link: beside feedback.csv it would name the "
+    "anonymous feedback's authors",
+    "staff_sessions": "logins to the staff stations (their ids and addresses)",
+    "places_expected": "the screens' rule for whom a session still expects, worked out from "
+    "allocations.csv and attendance.csv",
+    "write_keys": "each phone's device id beside the keys it retried with",
+}
 
 
 @dataclass(frozen=True)
@@ -35,15 +80,12 @@ class Exported:
 
 
 def exportable(db: sqlite_utils.Database) -> list[str]:
-    """Tables and views worth a CSV: all but full-text-search indexes and their shadow tables,
-    and the tables `NOT_EXPORTED`."""
-    tables = [t for t in db.table_names() if t not in NOT_EXPORTED]
-    fts = [t for t in tables if (db[t].virtual_table_using or "").upper().startswith("FTS")]
-    keep = [t for t in tables if not any(t == f or t.startswith(f + "_") for f in fts)]
-    return sorted(keep) + sorted(db.view_names())
+    """The tables, then the views, organisers get a CSV of (`EXPORTED`) that this file has."""
+    tables = [t for t in db.table_names() if t in EXPORTED]
+    return sorted(tables) + sorted(v for v in db.view_names() if v in EXPORTED)
 
 
-def write_rows(path: str | Path, columns, rows) -> int:
+def write_rows(path: str | Path, columns: Iterable[str], rows: Iterable[Iterable[object]]) -> int:
     """A CSV that Excel opens correctly (UTF-8 with BOM), every cell through `text.for_spreadsheet`;
     returns the number of rows written (the header not counted)."""
     count = 0
@@ -56,7 +98,7 @@ def write_rows(path: str | Path, columns, rows) -> int:
     return count
 
 
-def plain_cell(value):
+def plain_cell(value: object) -> object:
     """`--raw`: formulas left as they are, but never a control character or bidi override."""
     return clean(value) if isinstance(value, str) else value
 
@@ -92,6 +134,10 @@ def _event_tz(db: sqlite_utils.Database) -> dt.tzinfo:
         return dt.UTC
 
 
+# (column index, the columns added after it, a cell's value -> the added cells)
+Extra = tuple[int, list[str], Callable[[Any], list[str]]]
+
+
 class Readable:
     """The columns added beside ids and UTC times, read once per export."""
 
@@ -110,10 +156,10 @@ class Readable:
         }
         self.rooms = {r[0]: r[1] for r in db.execute("SELECT id, name FROM rooms")}
 
-    def extras(self, columns: list[str]) -> list[tuple[int, list[str], Callable]]:
+    def extras(self, columns: list[str]) -> list[Extra]:
         """(column index, added column names, value -> added values) for each column that
         gets readable company."""
-        out = []
+        out: list[Extra] = []
         for i, column in enumerate(columns):
             if column == "attendee_id":
                 out.append((i, ["attendee_name", "attendee_school"], self._person))
@@ -126,13 +172,13 @@ class Readable:
                 out.append((i, [f"{column}_local"], self._local))
         return out
 
-    def _person(self, value) -> list[str]:
+    def _person(self, value: Any) -> list[str]:
         return list(self.people.get(value, ("", "")))
 
-    def _session(self, value) -> list[str]:
+    def _session(self, value: Any) -> list[str]:
         return list(self.sessions.get(value, ("", "", "")))
 
-    def _local(self, value) -> list[str]:
+    def _local(self, value: Any) -> list[str]:
         if not isinstance(value, str) or not value:
             return [""]
         try:
@@ -144,8 +190,18 @@ class Readable:
         return [f"{moment.astimezone(self.tz):%Y-%m-%d %H:%M:%S}"]
 
 
-def _with_extras(row, extras) -> list:
-    out = []
+def phone_code(table: str, device: object) -> object:
+    """A phone's code in `table`'s CSV: the same for its rows in that file, another in any
+    other file, and never its device id. commitments.csv names who made a commitment from a
+    phone; with the ids themselves it would name who sent that phone's anonymous feedback.
+    The ids are random (a cookie), so a code cannot be traced back or matched across files."""
+    if not isinstance(device, str) or not device:
+        return device
+    return hashlib.sha256(f"{table}\0{device}".encode()).hexdigest()[:16]
+
+
+def _with_extras(row: Iterable[Any], extras: list[Extra]) -> list[Any]:
+    out: list[Any] = []
     added = {i: fn for i, _, fn in extras}
     for i, value in enumerate(row):
         out.append(value)
@@ -158,7 +214,9 @@ def _write(db: sqlite_utils.Database, name: str, path: Path, raw: bool, readable
     quoted = '"' + name.replace('"', '""') + '"'
     order = ""
     if name in db.table_names():
-        order = " ORDER BY " + ", ".join('"' + k.replace('"', '""') + '"' for k in db[name].pks)
+        order = " ORDER BY " + ", ".join(
+            '"' + k.replace('"', '""') + '"' for k in db.table(name).pks
+        )
     where, params = "", []
     if name == "meta":  # CSVs get shared: never the staff passcode or the session secret
         where = f" WHERE key NOT IN ({', '.join('?' for _ in SECRET_META)})"
@@ -174,7 +232,10 @@ def _write(db: sqlite_utils.Database, name: str, path: Path, raw: bool, readable
         for i, added, _ in reversed(extras):
             header[i + 1 : i + 1] = added
         writer.writerow(header)
+        phone = columns.index("device") if "device" in columns else None
         for row in cursor:
+            if phone is not None:
+                row = (*row[:phone], phone_code(name, row[phone]), *row[phone + 1 :])
             row = _with_extras(row, extras)
             writer.writerow(
                 [plain_cell(v) for v in row] if raw else [for_spreadsheet(v) for v in row]

@@ -1,31 +1,26 @@
-"""Reactions and feedback from phones: cooldowns, every submission kept, aggregate summaries."""
+"""Feedback from phones: every submission kept, aggregate summaries (a reaction is recorded in
+reactions.py, beside every reaction figure)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlite_utils
 
-from bigconv.core.clock import iso, parse_iso, utcnow
+from bigconv.core.clock import iso
 from bigconv.core.ratings import mean_rating
+from bigconv.core.text import clean_field
 from bigconv.data.database import immediate
-from bigconv.data.log import log
+from bigconv.data.log import PHONE_STATION, log
 from bigconv.data.meta import get_meta, set_meta
 from bigconv.data.reactions import reaction_kinds, session_totals
 from bigconv.data.timetable import SessionRow, sessions
 
-# One tap per device, session and kind in this window: enough to stop a stuck finger or a
-# script, short enough that a person reacting again a minute later is counted.
-COOLDOWN = dt.timedelta(seconds=10)
-PHONE_STATION = "phone"
 NEXT_STEP_MAX = 300
 COMMENT_MAX = 1000
-
-
-class UnknownKind(ValueError):
-    """The reaction is not one of the event's kinds."""
 
 
 @dataclass(frozen=True)
@@ -38,16 +33,6 @@ class SessionRef:
 
 
 @dataclass(frozen=True)
-class ReactionResult:
-    """`counted` True if stored; otherwise `retry_after` seconds until this kind counts again."""
-
-    counted: bool
-    kind: str
-    at: str
-    retry_after: float = 0.0
-
-
-@dataclass(frozen=True)
 class Summary:
     """Aggregate counts for one session: nothing that identifies anyone."""
 
@@ -57,7 +42,7 @@ class Summary:
     ratings: dict[int, int] = field(default_factory=dict)
     average: float | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "reactions": self.reactions,
             "feedback": {
@@ -75,42 +60,6 @@ def find_session(db: sqlite_utils.Database, code: str) -> SessionRef | None:
     return SessionRef(*row) if row else None
 
 
-def record_reaction(
-    db: sqlite_utils.Database,
-    session_id: int,
-    kind: str,
-    device: str,
-    *,
-    at: dt.datetime | None = None,
-    cooldown: dt.timedelta = COOLDOWN,
-) -> ReactionResult:
-    """Store one reaction unless this device sent the same kind to this session too recently.
-
-    Raises UnknownKind (writing nothing) if `kind` is not one of the event's reactions.
-    """
-    moment = at or utcnow()
-    when = iso(moment)
-    with immediate(db):
-        row = db.execute(
-            "SELECT max(at) FROM reactions WHERE session_id = ? AND device = ? AND kind = ?",
-            [session_id, device, kind],
-        ).fetchone()
-        if row[0] is not None:
-            wait = parse_iso(row[0]) + cooldown - moment
-            if wait > dt.timedelta(0):
-                return ReactionResult(False, kind, row[0], wait.total_seconds())
-        # Checking the kind inside the insert saves a query on the busiest path of the site.
-        cursor = db.execute(
-            "INSERT INTO reactions (session_id, kind, at, device)"
-            " SELECT ?, key, ?, ? FROM reaction_kinds WHERE key = ?",
-            [session_id, when, device, kind],
-        )
-        if cursor.rowcount != 1:
-            raise UnknownKind(kind)
-        log(db, "reaction", station=PHONE_STATION, at=when, session_id=session_id, detail=kind)
-    return ReactionResult(True, kind, when)
-
-
 def record_feedback(
     db: sqlite_utils.Database,
     session_id: int,
@@ -122,8 +71,10 @@ def record_feedback(
     badge: str | None = None,
     at: dt.datetime | None = None,
 ) -> str:
-    """Keep one feedback submission (a later one from the same device replaces it in summaries)."""
+    """Keep one feedback submission (a later one from the same device replaces it in summaries).
+    The text is stored as the text rule cleans it (the phone site has already: a no-op then)."""
     when = iso(at)
+    next_step, comment = clean_field(next_step), clean_field(comment)
     with immediate(db):
         attendee_id = None
         if badge:
@@ -150,9 +101,11 @@ def device_secret(db: sqlite_utils.Database) -> str:
     if (secret := get_meta(db, "device_secret")) is not None:
         return secret
     with immediate(db):
-        if get_meta(db, "device_secret") is None:
-            set_meta(db, "device_secret", secrets.token_hex(32))
-    return get_meta(db, "device_secret")
+        secret = get_meta(db, "device_secret")
+        if secret is None:
+            secret = secrets.token_hex(32)
+            set_meta(db, "device_secret", secret)
+    return secret
 
 
 # Each device's latest submission per session (ties on time: the later row): what summaries,
@@ -163,6 +116,17 @@ WHERE f.id = (
     SELECT g.id FROM feedback g WHERE g.session_id = f.session_id AND g.device = f.device
     ORDER BY g.at DESC, g.id DESC LIMIT 1)
 """
+
+
+def form_person(form: str) -> str:
+    """SQL for the person a feedback form (the row aliased `form`) counts for: the one whose
+    personal link its phone opened (the first), else, from older days, the one whose badge
+    it carried; NULL for an anonymous form. The one rule: the report's schools and its cuts."""
+    return f"""coalesce(
+        (SELECT l.attendee_id FROM link_devices d JOIN personal_links l ON l.id = d.link_id
+         WHERE d.device = {form}.device ORDER BY d.at LIMIT 1),
+        (SELECT a.id FROM attendees a WHERE {form}.badge IS NOT NULL
+         AND upper(trim({form}.badge)) = upper(a.badge)))"""
 
 
 def summary(db: sqlite_utils.Database, session_id: int) -> Summary:

@@ -38,8 +38,10 @@ import os
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LOG = logging.getLogger("bigconv.data")
 HOLDERS_SUFFIX = ".holders"
@@ -351,8 +353,9 @@ def holders(path: str | Path, *, others: bool = True) -> list[Holder]:
     return found
 
 
-def _int_or_none(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[call-overload]
+def _int_or_none(value: Any) -> int | None:
+    """A number from a holder's JSON (whatever it holds: the caller skips what int refuses)."""
+    return None if value is None else int(value)
 
 
 def forget_dead(path: Path) -> None:
@@ -448,7 +451,7 @@ def marker_path(path: Path) -> Path:
     return Path(f"{path}{RESTORING_SUFFIX}")
 
 
-def restore_marker(path: Path) -> dict | None:
+def restore_marker(path: Path) -> dict[str, Any] | None:
     """The restore in progress on `path` (its pid and name), if its process is alive."""
     if not os.path.lexists(f"{path}{RESTORING_SUFFIX}"):
         return None  # the usual case, in one stat
@@ -463,7 +466,7 @@ def restore_marker(path: Path) -> dict | None:
 
 
 @contextlib.contextmanager
-def restoring(path: Path):
+def restoring(path: Path) -> Iterator[None]:
     """Hold the restore marker while the body runs (refused if another restore runs)."""
     marker = marker_path(path)
     if restore_marker(path) is not None:

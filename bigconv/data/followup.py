@@ -15,22 +15,23 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
 from bigconv.core.clock import iso, parse_iso
 from bigconv.core.text import clean_field
-from bigconv.data.database import immediate
-from bigconv.data.log import log
+from bigconv.data.database import immediate, row_id
+from bigconv.data.log import PHONE_STATION, log
 from bigconv.data.search import Person
+from bigconv.data.timetable import SessionRow, sessions
 
 TOKEN_BYTES = 24  # 192 random bits: a link cannot be guessed or enumerated
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 TRY_MAX, WHEN_MAX, HELP_MAX, ANSWER_MAX = 300, 200, 300, 1000
 TRIED = {"yes": "Yes", "partly": "Partly", "not_yet": "Not yet"}
 DAY, FOLLOWUP = "day", "followup"
-PHONE_STATION = "phone"
 
 
 class FollowupError(ValueError):
@@ -111,7 +112,7 @@ def record_commitment(
             attendee_id=attendee_id,
             detail={"named": attendee_id is not None},
         )
-    return cursor.lastrowid
+    return row_id(cursor.lastrowid, "commitments")
 
 
 def commitments_of(db: sqlite_utils.Database, attendee_id: int) -> list[Commitment]:
@@ -153,7 +154,14 @@ class Issued:
     commitments: list[Commitment] = field(default_factory=list)
 
 
-def _issue(db, person_id: int, purpose: str, round_id, at: str, expires: str) -> str:
+def _issue(
+    db: sqlite_utils.Database,
+    person_id: int,
+    purpose: str,
+    round_id: int | None,
+    at: str,
+    expires: str,
+) -> str:
     token = new_token()
     db.execute(
         "INSERT INTO personal_links (token_hash, attendee_id, purpose, round_id, created_at,"
@@ -163,15 +171,31 @@ def _issue(db, person_id: int, purpose: str, round_id, at: str, expires: str) ->
     return token
 
 
-def _people(db, where: str = "", params=()) -> list[Person]:
+def _people(
+    db: sqlite_utils.Database, where: str = "", params: Iterable[object] = ()
+) -> list[Person]:
     sql = f"SELECT {PERSON_COLUMNS} FROM attendees a {where} ORDER BY a.school, a.last_name, a.id"
     return [Person(*row) for row in db.execute(sql, list(params)).fetchall()]
 
 
+# Day links go by email (the mail merge): who has none gets none.
+WITH_EMAIL, WITHOUT_EMAIL = "WHERE a.email != ''", "WHERE a.email = ''"
+
+BeforeCommit = Callable[[list[Issued]], object]
+
+
 def create_day_links(
-    db: sqlite_utils.Database, *, expires: dt.datetime, station: str, at: dt.datetime | None = None
+    db: sqlite_utils.Database,
+    *,
+    expires: dt.datetime,
+    station: str,
+    at: dt.datetime | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> list[Issued]:
-    """A personal link for the day for everyone; earlier day links are revoked (kept, stamped)."""
+    """A personal link for the day for everyone with an email address; earlier day links are
+    revoked (kept, stamped). `before_commit(issued)` runs inside the transaction: if it raises,
+    nothing is revoked or made (the caller writes the links out there, so that a file it
+    cannot write never leaves the links already sent revoked and no new ones)."""
     when = iso(at)
     with immediate(db):
         db.execute(
@@ -180,10 +204,17 @@ def create_day_links(
         )
         issued = [
             Issued(p, _issue(db, p.id, DAY, None, when, iso(expires)))
-            for p in _people(db, "WHERE a.email != ''")
+            for p in _people(db, WITH_EMAIL)
         ]
         log(db, "day_links", station=station, at=when, detail={"links": len(issued)})
+        if before_commit is not None:
+            before_commit(issued)
     return issued
+
+
+def without_email(db: sqlite_utils.Database) -> list[Person]:
+    """The people `create_day_links` makes no link for: no email address to send it to."""
+    return _people(db, WITHOUT_EMAIL)
 
 
 @dataclass(frozen=True)
@@ -218,9 +249,11 @@ def create_round(
     closes: dt.datetime,
     station: str,
     at: dt.datetime | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> tuple[Round, list[Issued]]:
-    """A follow-up round: one personal link for each person with a named commitment."""
-    label = round_label(label)
+    """A follow-up round: one personal link for each person with a named commitment.
+    `before_commit(issued)` runs inside the transaction: if it raises, no round is made."""
+    label, station = round_label(label), clean_field(station, one_line=True)
     moment = at or dt.datetime.now(dt.UTC)
     if not label:
         raise FollowupError('the round needs a name, such as "4 weeks"')
@@ -230,10 +263,11 @@ def create_round(
     with immediate(db):
         if find_round(db, label):
             raise FollowupError(f"a round named {label!r} already exists")
-        round_id = db.execute(
+        cursor = db.execute(
             "INSERT INTO followup_rounds (label, created_at, closes_at, station) VALUES (?, ?, ?, ?)",
             [label, when, iso(closes), station],
-        ).lastrowid
+        )
+        round_id = row_id(cursor.lastrowid, "followup_rounds")
         issued = []
         named = "WHERE a.id IN (SELECT attendee_id FROM commitments WHERE attendee_id IS NOT NULL)"
         for person in _people(db, named):
@@ -248,6 +282,8 @@ def create_round(
             at=when,
             detail={"round": label, "links": len(issued)},
         )
+        if before_commit is not None:
+            before_commit(issued)
     return Round(round_id, label, moment, closes), issued
 
 
@@ -405,7 +441,7 @@ def mark_addressed(
     at: dt.datetime | None = None,
 ) -> str:
     """Record that a school addressed the barrier reported in an answer (logged)."""
-    when = iso(at)
+    when, station = iso(at), clean_field(station, one_line=True)
     with immediate(db):
         row = db.execute(
             "SELECT c.attendee_id, c.session_id, f.obstacles FROM followup_answers f"
@@ -432,10 +468,8 @@ def mark_addressed(
     return when
 
 
-def sessions_of(db: sqlite_utils.Database, attendee_id: int):
+def sessions_of(db: sqlite_utils.Database, attendee_id: int) -> list[SessionRow]:
     """The sessions a person is allocated to or was present at, in time order."""
-    from bigconv.data.timetable import sessions
-
     return sessions(
         db,
         "s.id IN (SELECT session_id FROM allocations WHERE attendee_id = ?"

@@ -10,8 +10,8 @@ snapshot with shared group rules.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,8 @@ import sqlite_utils
 
 from bigconv.core.clock import parse_iso
 from bigconv.data import reactions
-from bigconv.data.feedback import LATEST_FEEDBACK
+from bigconv.data.cpd import CpdRecord, Led
+from bigconv.data.feedback import LATEST_FEEDBACK, form_person
 from bigconv.data.followup import (
     ANSWER_COLUMNS,
     LATEST_ANSWER,
@@ -27,10 +28,10 @@ from bigconv.data.followup import (
     PERSON_COLUMNS,
     Answer,
     Commitment,
-    Person,
     rounds,
     unanswered,
 )
+from bigconv.data.search import Person
 
 NO_SCHOOL = "(no school given)"
 MIN_GROUP = 3  # a group's mean rating is shown only from this many answers (no one singled out)
@@ -53,7 +54,7 @@ def _rank_label(rank: int | None) -> str:
 # -- answers, latest first ---------------------------------------------------------------------
 
 
-def _answers_by_commitment(db) -> dict[int, list[tuple[str, Answer]]]:
+def _answers_by_commitment(db: sqlite_utils.Database) -> dict[int, list[tuple[str, Answer]]]:
     """Each commitment's current answer per round, in round order, with the round's label."""
     out: dict[int, list[tuple[str, Answer]]] = defaultdict(list)
     labels = {r.id: r.label for r in rounds(db)}
@@ -65,7 +66,7 @@ def _answers_by_commitment(db) -> dict[int, list[tuple[str, Answer]]]:
     return out
 
 
-def _addressed(db) -> dict[int, tuple[str, str, str]]:
+def _addressed(db: sqlite_utils.Database) -> dict[int, tuple[str, str, str]]:
     """answer id -> (at, station, note) of the latest time its barrier was marked addressed."""
     rows = db.execute(
         "SELECT answer_id, at, station, note FROM barriers_addressed ORDER BY at, id"
@@ -153,7 +154,7 @@ def school_digests(db: sqlite_utils.Database) -> list[SchoolDigest]:
     return [out[k] for k in sorted(out)]
 
 
-def _unnamed_by_school(db) -> Counter:
+def _unnamed_by_school(db: sqlite_utils.Database) -> Counter[str]:
     """Unnamed commitments sent from a phone that once opened a personal link: counted for that
     person's school (never named); the rest have no school."""
     rows = db.execute(
@@ -180,7 +181,7 @@ class Evidence:
     audience: str
     minutes: int
     allocated: int = 0
-    ranks: Counter = field(default_factory=Counter)  # rank label -> allocated people
+    ranks: Counter[str] = field(default_factory=Counter)  # rank label -> allocated people
     present: int = 0
     reactions: int = 0  # phones that reacted, each once per kind
     responses: int = 0
@@ -188,7 +189,7 @@ class Evidence:
     rated: int = 0
     commitments: int = 0
     named: int = 0
-    tried: Counter = field(default_factory=Counter)  # yes / partly / not_yet
+    tried: Counter[str] = field(default_factory=Counter)  # yes / partly / not_yet
     barriers: int = 0
     addressed: int = 0
 
@@ -293,7 +294,11 @@ class Cost:
         return sum(amount for _, amount in self.costs) + (self.staff_cost or 0.0)
 
 
-def cost(db: sqlite_utils.Database, costs=(), hourly_cost: float | None = None) -> Cost:
+def cost(
+    db: sqlite_utils.Database,
+    costs: Iterable[tuple[str, float]] = (),
+    hourly_cost: float | None = None,
+) -> Cost:
     """The day's cost in staff hours (people checked in x the timetable's span) and money."""
     people, first, last, in_sessions = db.execute(
         """SELECT (SELECT count(*) FROM checkins), (SELECT min(starts_at) FROM slots),
@@ -327,13 +332,7 @@ def feedback_cuts(db: sqlite_utils.Database) -> dict[str, list[Cut]]:
     session, their school and their role. A phone counts for a person only if it opened their
     personal link (or, from older days, the form carried their badge); the rest are 'anonymous'."""
     rows = db.execute(
-        f"""SELECT f.session_id, f.rating,
-            coalesce((SELECT l.attendee_id FROM link_devices d
-                      JOIN personal_links l ON l.id = d.link_id
-                      WHERE d.device = f.device ORDER BY d.at LIMIT 1),
-                     (SELECT a.id FROM attendees a WHERE f.badge IS NOT NULL
-                      AND upper(trim(f.badge)) = upper(a.badge)))
-        FROM ({LATEST_FEEDBACK}) f"""
+        f"""SELECT f.session_id, f.rating, {form_person("f")} FROM ({LATEST_FEEDBACK}) f"""
     ).fetchall()
     people = {
         pid: (school, role)
@@ -374,19 +373,6 @@ def feedback_cuts(db: sqlite_utils.Database) -> dict[str, list[Cut]]:
 
 
 # -- CPD records ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Led:
-    code: str
-    title: str
-    room: str
-    start: dt.datetime  # local
-    end: dt.datetime
-
-    @property
-    def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
 
 
 @dataclass
@@ -435,7 +421,11 @@ class Impact:
     rounds: list[str]
 
 
-def build_impact(db: sqlite_utils.Database, costs=(), hourly_cost: float | None = None) -> Impact:
+def build_impact(
+    db: sqlite_utils.Database,
+    costs: Iterable[tuple[str, float]] = (),
+    hourly_cost: float | None = None,
+) -> Impact:
     """The evidence chain, the day's cost and the feedback cuts, read in one snapshot."""
     db.execute("BEGIN")
     try:
@@ -451,11 +441,11 @@ def build_impact(db: sqlite_utils.Database, costs=(), hourly_cost: float | None 
         db.execute("COMMIT")
 
 
-def add_followups(db: sqlite_utils.Database, records: list, tz: ZoneInfo) -> list:
+def add_followups(
+    db: sqlite_utils.Database, records: list[CpdRecord], tz: ZoneInfo
+) -> list[CpdRecord]:
     """CPD records (bigconv.data.cpd) with each person's named commitments, follow-up answers
     and sessions led; a lead or a committer not marked present at any session gets a record too."""
-    from bigconv.data.cpd import CpdRecord
-
     extras = cpd_extras(db, tz)
     by_id = {r.attendee_id: r for r in records}
     for pid, extra in extras.items():

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlite_utils
+
+from bigconv.core.text import clean, clean_field, clean_value
+
+PHONE_STATION = "phone"  # the station name of everything a phone does
 
 
 def log(
@@ -15,11 +20,15 @@ def log(
     at: str,
     attendee_id: int | None = None,
     session_id: int | None = None,
-    detail: dict | str | None = None,
+    detail: dict[str, Any] | str | None = None,
 ) -> None:
-    """Append one row to the action log (call inside the action's transaction)."""
+    """Append one row to the action log (call inside the action's transaction). The station's
+    name and the detail may hold what someone typed: stored as the text rule cleans them."""
     if isinstance(detail, dict):
-        detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        detail = json.dumps(clean_value(detail), ensure_ascii=False, sort_keys=True)
+    elif isinstance(detail, str):
+        detail = clean(detail)
+    station = clean_field(station, one_line=True)
     db.execute(
         "INSERT INTO log (at, station, action, attendee_id, session_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
         [at, station, action, attendee_id, session_id, detail],

@@ -13,10 +13,12 @@ import hmac
 import math
 import re
 import secrets
+from typing import Any
 
 import sqlite_utils
 
 from bigconv.core.clock import iso
+from bigconv.core.text import clean_field, is_clean
 from bigconv.data.database import immediate
 from bigconv.data.log import log
 from bigconv.data.meta import get_meta, set_meta
@@ -64,12 +66,16 @@ def strength_bits() -> float:
     return PASSCODE_WORDS * math.log2(len(set(WORDS)))
 
 
-def _ensure(db: sqlite_utils.Database) -> None:
+def _ensure(db: sqlite_utils.Database) -> str:
+    """The passcode, made (with the session secret) if there is none yet."""
     if get_meta(db, "staff_secret") is None:
         set_meta(db, "staff_secret", secrets.token_hex(32))
-    if get_meta(db, "staff_passcode") is None:
-        set_meta(db, "staff_passcode", generate())
+    code = get_meta(db, "staff_passcode")
+    if code is None:
+        code = generate()
+        set_meta(db, "staff_passcode", code)
         set_meta(db, "staff_passcode_version", "1")
+    return code
 
 
 def staff_passcode(db: sqlite_utils.Database) -> str:
@@ -77,14 +83,13 @@ def staff_passcode(db: sqlite_utils.Database) -> str:
     if (code := get_meta(db, "staff_passcode")) is not None and get_meta(db, "staff_secret"):
         return code
     with immediate(db):
-        _ensure(db)
-    return get_meta(db, "staff_passcode")
+        return _ensure(db)
 
 
 def set_passcode(db: sqlite_utils.Database, text: str | None, *, station: str) -> str:
     """Replace the passcode (a new random one if `text` is None); every browser logs in again."""
     code = generate() if text is None else normalise(text)
-    if text is not None and not MIN_LENGTH <= len(code) <= MAX_LENGTH:
+    if text is not None and not (MIN_LENGTH <= len(code) <= MAX_LENGTH and is_clean(text)):
         raise BadPasscode(
             f"a passcode needs {MIN_LENGTH} to {MAX_LENGTH} characters (letters, digits, spaces)"
         )
@@ -113,7 +118,7 @@ def session_key(db: sqlite_utils.Database) -> bytes:
 
 def start_session(db: sqlite_utils.Database, address: str) -> str:
     """A new /staff login under the current passcode: its random id (the cookie names it)."""
-    session_id = secrets.token_urlsafe(18)
+    session_id, address = secrets.token_urlsafe(18), clean_field(address, one_line=True)
     with immediate(db):
         version = get_meta(db, "staff_passcode_version") or "1"
         db.execute(
@@ -137,6 +142,7 @@ def session_live(db: sqlite_utils.Database, session_id: str) -> bool:
 
 def end_session(db: sqlite_utils.Database, session_id: str, *, by: str, station: str) -> bool:
     """End a login (logout): every cookie naming it stops working at once; the row is kept."""
+    by = clean_field(by, one_line=True)
     with immediate(db):
         cursor = db.execute(
             "UPDATE staff_sessions SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL",
@@ -153,7 +159,7 @@ def record_login(
     """Log a staff login or a failed attempt (`blocked`: refused unread, too many failures);
     never the passcode typed."""
     action = "staff_login" if ok else "staff_login_failed"
-    detail: dict = {"address": address}
+    detail: dict[str, Any] = {"address": address}
     if blocked:
         detail["blocked"] = True
     with immediate(db):

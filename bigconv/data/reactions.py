@@ -1,4 +1,5 @@
-"""Every reaction figure, each read by one function here: the event's kinds, phones per kind
+"""A phone's reaction, recorded (`record_reaction`, with its cooldown), and every reaction
+figure, each read by one function here: the event's kinds, phones per kind
 (in total, per session), the last ten minutes, the per-minute series and each tap for the
 report's timeline. A phone counts once per kind, however often it tapped.
 
@@ -15,9 +16,67 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bigconv.core.clock import iso, parse_iso
+from bigconv.core.clock import iso, parse_iso, utcnow
+from bigconv.core.text import is_clean
+from bigconv.data.database import immediate
+from bigconv.data.log import PHONE_STATION, log
 
 WINDOW = dt.timedelta(minutes=10)  # what "recent" means on the dashboard
+# One tap per device, session and kind in this window: enough to stop a stuck finger or a
+# script, short enough that a person reacting again a minute later is counted.
+COOLDOWN = dt.timedelta(seconds=10)
+
+
+class UnknownKind(ValueError):
+    """The reaction is not one of the event's kinds."""
+
+
+@dataclass(frozen=True)
+class ReactionResult:
+    """`counted` True if stored; otherwise `retry_after` seconds until this kind counts again."""
+
+    counted: bool
+    kind: str
+    at: str
+    retry_after: float = 0.0
+
+
+def record_reaction(
+    db: sqlite_utils.Database,
+    session_id: int,
+    kind: str,
+    device: str,
+    *,
+    at: dt.datetime | None = None,
+    cooldown: dt.timedelta = COOLDOWN,
+) -> ReactionResult:
+    """Store one reaction unless this device sent the same kind to this session too recently.
+
+    Raises UnknownKind (writing nothing) if `kind` is not one of the event's reactions.
+    """
+    if not is_clean(kind):
+        raise UnknownKind(kind)  # no kind holds a control character (nor can SQLite store one)
+    moment = at or utcnow()
+    when = iso(moment)
+    with immediate(db):
+        row = db.execute(
+            "SELECT max(at) FROM reactions WHERE session_id = ? AND device = ? AND kind = ?",
+            [session_id, device, kind],
+        ).fetchone()
+        if row[0] is not None:
+            wait = parse_iso(row[0]) + cooldown - moment
+            if wait > dt.timedelta(0):
+                return ReactionResult(False, kind, row[0], wait.total_seconds())
+        # Checking the kind inside the insert saves a query on the busiest path of the site.
+        cursor = db.execute(
+            "INSERT INTO reactions (session_id, kind, at, device)"
+            " SELECT ?, key, ?, ? FROM reaction_kinds WHERE key = ?",
+            [session_id, when, device, kind],
+        )
+        if cursor.rowcount != 1:
+            raise UnknownKind(kind)
+        log(db, "reaction", station=PHONE_STATION, at=when, session_id=session_id, detail=kind)
+    return ReactionResult(True, kind, when)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import sqlite_utils
 from bigconv.core.clock import parse_iso
 from bigconv.core.ratings import mean_rating
 from bigconv.data import reactions
-from bigconv.data.feedback import LATEST_FEEDBACK
+from bigconv.data.feedback import LATEST_FEEDBACK, form_person
+from bigconv.data.followup import LATEST_COMMITMENT
 from bigconv.data.meta import get_meta
 from bigconv.data.reactions import ReactionKind, reaction_kinds
 from bigconv.data.timetable import SessionRow, sessions
@@ -35,14 +36,21 @@ class SessionReport:
     end: dt.datetime
     no_shows: list[str] = field(default_factory=list)
     walk_ins: int = 0  # present but not allocated
-    reactions: Counter = field(default_factory=Counter)  # kind -> phones (each once)
-    timeline: list[tuple[dt.datetime, Counter]] = field(default_factory=list)
+    reactions: Counter[str] = field(default_factory=Counter)  # kind -> phones (each once)
+    timeline: list[tuple[dt.datetime, Counter[str]]] = field(default_factory=list)
     ratings: list[int] = field(default_factory=lambda: [0] * 5)  # count of 1..5
     responses: list[Response] = field(default_factory=list)
+    commitments: list[str] = field(default_factory=list)  # what each phone will try (latest)
 
     @property
     def mean_rating(self) -> float | None:
         return mean_rating(self.ratings)
+
+    @property
+    def tries(self) -> list[str]:
+        """ "One thing I'll try": the commitments, and what older feedback forms said in their
+        own field (the phone page asks once now, in the commitment)."""
+        return [r.next_step for r in self.responses if r.next_step] + self.commitments
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class SchoolRow:
     arrived: int
     allocated: int
     attended: int
-    responses: int  # feedback forms that gave a badge code from this school
+    responses: int  # feedback forms that count for someone from this school (form_person)
     mean_rating: float | None
 
 
@@ -65,7 +73,8 @@ class Report:
     generated: dt.datetime
     attendees: int
     arrived: int
-    arrivals: list[tuple[dt.datetime, int]]
+    arrivals: list[tuple[dt.datetime, int]]  # on the event day
+    arrivals_off_day: int  # check-ins stamped on another day (left out of the chart)
     sessions: list[SessionReport]
     kinds: list[ReactionKind]
     schools: list[SchoolRow]
@@ -86,7 +95,10 @@ def floor_time(moment: dt.datetime, minutes: int) -> dt.datetime:
 
 
 def buckets(
-    times: list[dt.datetime], minutes: int, start: dt.datetime | None = None, end=None
+    times: list[dt.datetime],
+    minutes: int,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
 ) -> list[tuple[dt.datetime, list[int]]]:
     """Consecutive buckets from `start` (or the first time) to `end` (or the last), gaps included.
 
@@ -109,13 +121,20 @@ def buckets(
     return list(out.items())
 
 
-def arrivals(db: sqlite_utils.Database, tz: ZoneInfo, minutes: int = 10):
-    """Check-ins (those standing now) per `minutes` of local time."""
+def arrivals(
+    db: sqlite_utils.Database, tz: ZoneInfo, minutes: int = 10, day: dt.date | None = None
+) -> tuple[list[tuple[dt.datetime, int]], int]:
+    """Check-ins (those standing now) per `minutes` of local time on `day` (every day if
+    None), and how many were stamped on another day (a correction made after it, say): those
+    are counted, never drawn, so one stray time cannot stretch the chart over days."""
     times = [parse_iso(r[0]).astimezone(tz) for r in db.execute("SELECT at FROM checkins")]
-    return [(t, len(idx)) for t, idx in buckets(times, minutes)]
+    on_day = [t for t in times if day is None or t.date() == day]
+    return [(t, len(idx)) for t, idx in buckets(on_day, minutes)], len(times) - len(on_day)
 
 
-def latest_feedback(db: sqlite_utils.Database) -> list[tuple]:
+def latest_feedback(
+    db: sqlite_utils.Database,
+) -> list[tuple[int, str, int | None, str, str]]:
     """(session_id, at, rating, next_step, comment) per phone and session: its latest answer."""
     return db.execute(
         f"SELECT session_id, at, rating, next_step, comment FROM ({LATEST_FEEDBACK})"
@@ -137,7 +156,7 @@ def session_reports(
     }
     for sid, first, last in db.execute(
         """
-        SELECT al.session_id, a.first_name, a.last_name FROM allocations al
+        SELECT al.session_id, a.first_name, a.last_name FROM places_expected al
         JOIN attendees a ON a.id = al.attendee_id
         WHERE NOT EXISTS (SELECT 1 FROM attendance p
                           WHERE p.session_id = al.session_id AND p.attendee_id = al.attendee_id)
@@ -160,10 +179,17 @@ def session_reports(
         report.responses.append(Response(parse_iso(at).astimezone(tz), rating, next_step, comment))
         if rating:
             report.ratings[rating - 1] += 1
+    for sid, text in db.execute(
+        f"SELECT session_id, try_text FROM ({LATEST_COMMITMENT}) ORDER BY session_id, at"
+    ):
+        if text:
+            out[sid].commitments.append(text)
     return list(out.values())
 
 
-def _add_reactions(db, tz, out: dict[int, SessionReport], minutes: int) -> None:
+def _add_reactions(
+    db: sqlite_utils.Database, tz: ZoneInfo, out: dict[int, SessionReport], minutes: int
+) -> None:
     """Phones per kind for each session, and per `minutes` bucket of its timeline: a phone
     counts once per kind in a session (and once per kind in a bucket), however often it tapped."""
     for sid, sent in reactions.totals(db).items():
@@ -178,15 +204,16 @@ def _add_reactions(db, tz, out: dict[int, SessionReport], minutes: int) -> None:
 
 
 def schools(db: sqlite_utils.Database) -> list[SchoolRow]:
-    """Per school: staff, arrivals, places allocated and attended, badge-linked feedback."""
+    """Per school: staff, arrivals, places allocated and attended, and the feedback forms that
+    count for someone from it (`feedback.form_person`: each phone's latest form per session)."""
     rows = db.execute(
-        """
+        f"""
         WITH people AS (
             SELECT a.id, a.badge, CASE WHEN trim(a.school) = '' THEN '(no school given)'
                                        ELSE a.school END AS school FROM attendees a),
         linked AS (
-            SELECT p.school, f.rating FROM feedback f JOIN people p
-            ON f.badge IS NOT NULL AND upper(trim(f.badge)) = upper(p.badge))
+            SELECT p.school, f.rating FROM ({LATEST_FEEDBACK}) f
+            JOIN people p ON p.id = {form_person("f")})
         SELECT p.school, count(*),
             sum(EXISTS (SELECT 1 FROM checkins c WHERE c.attendee_id = p.id)),
             sum((SELECT count(*) FROM allocations al WHERE al.attendee_id = p.id)),
@@ -209,15 +236,22 @@ def build(db: sqlite_utils.Database, tz: ZoneInfo, *, now: dt.datetime | None = 
         attendees, arrived = db.execute(
             "SELECT (SELECT count(*) FROM attendees), (SELECT count(*) FROM checkins)"
         ).fetchone()
+        date = get_meta(db, "event_date") or ""
+        try:
+            event_day: dt.date | None = dt.date.fromisoformat(date)
+        except ValueError:
+            event_day = None
+        on_day, off_day = arrivals(db, tz, day=event_day)
         return Report(
             name=get_meta(db, "event_name") or "bigconv",
-            date=get_meta(db, "event_date") or "",
+            date=date,
             venue=get_meta(db, "venue") or "",
             tz=tz,
             generated=(now or dt.datetime.now(dt.UTC)).astimezone(tz),
             attendees=attendees,
             arrived=arrived,
-            arrivals=arrivals(db, tz),
+            arrivals=on_day,
+            arrivals_off_day=off_day,
             sessions=per_session,
             kinds=reaction_kinds(db),
             schools=schools(db),

@@ -556,6 +556,27 @@ def step13_write_keys(db: Database) -> None:
     )
 
 
+@migrations(name="m011_places_expected")
+def step14_places_expected(db: Database) -> None:
+    """The one rule for whom a session still expects: an allocation stands unless its person
+    is present in another session of the same slot (they went there: a walk-in sent to a room
+    that changed their mind, someone moved by a host). Such a person is no no-show in the first
+    room, not "still missing" there, and their seat there is free again. The allocation row
+    itself is kept, as everything is."""
+    run_sql(
+        db,
+        """
+        CREATE VIEW places_expected AS
+            SELECT al.* FROM allocations al
+            WHERE NOT EXISTS (
+                SELECT 1 FROM attendance_records p JOIN sessions o ON o.id = p.session_id
+                WHERE p.attendee_id = al.attendee_id AND p.undone_at IS NULL
+                  AND p.session_id != al.session_id
+                  AND o.slot_id = (SELECT slot_id FROM sessions WHERE id = al.session_id));
+        """,
+    )
+
+
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
 

@@ -7,7 +7,9 @@ import heapq
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 from rapidfuzz import fuzz, process
@@ -106,7 +108,19 @@ class _Vocabulary:
 
 # How much a term scores by where it matched; a person's score is the sum over the query's terms.
 WHOLE_NAME_WORD, NAME_PREFIX, IN_NAME, OTHER_PREFIX, OTHER = 4.0, 3.0, 2.0, 1.5, 1.0
+INITIALS = 2.5  # "sk" for Sarah Khan: below a name that starts so, above one that holds it
 TYPO = 0.5  # times the similarity: any exact match ranks above a typo match
+# Where a term of several stands in the query. Among equally good matches, a name typed as
+# written comes first: the query's first word starts the first name, its last word the surname
+# ("s kh" lists Sarah Khan before Khalid Shah). Only an order: the score stays the same, so the
+# desk still asks which one (bigconv/services/identify.py: never the wrong person).
+FIRST, LAST = "first", "last"
+
+Order = Callable[[], Sequence[int]]
+"""Sort keys by index position, read after the index caught up with the file: among equally
+good matches, the smaller key is listed first (the desk's order, bigconv/data/desk_order.py).
+Each key ends in its position (`key & POSITION`), so that keys alone are sorted, in C."""
+POSITION = (1 << 28) - 1  # small enough that keys stay one-digit ints, which compare fastest
 
 
 class AttendeeIndex:
@@ -114,11 +128,12 @@ class AttendeeIndex:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self._signature: tuple | None = None
+        self._signature: tuple[Any, ...] | None = None
         self.people: list[Person] = []
+        self.generation = 0  # one more whenever `people` is rebuilt (positions change)
         self.refresh()
 
-    def _current_signature(self) -> tuple:
+    def _current_signature(self) -> tuple[Any, ...]:
         return tuple(
             self.db.execute(
                 "SELECT max(id), (SELECT value FROM meta WHERE key = 'attendees_version') FROM attendees"
@@ -140,7 +155,7 @@ class AttendeeIndex:
             self._vocabularies()
         self._signature = signature
 
-    def _added_since(self, signature: tuple) -> list[Person] | None:
+    def _added_since(self, signature: tuple[Any, ...]) -> list[Person] | None:
         """The new people, if inserts were the only change since the last build; else None."""
         if self._signature is None or None in self._signature or None in signature:
             return None
@@ -156,46 +171,78 @@ class AttendeeIndex:
             Person(*row)
             for row in self.db.execute(PERSON_SQL + " ORDER BY last_name, first_name, id")
         ]
+        self.generation += 1
         self._names: dict[str, list[int]] = defaultdict(list)
+        # Where each name word is: a first name's words, a surname's (for IN_ORDER).
+        self._placed: dict[str, dict[str, list[int]]] = {
+            FIRST: defaultdict(list),
+            LAST: defaultdict(list),
+        }
         self._others: dict[str, list[int]] = defaultdict(list)
         self._joined: dict[str, list[int]] = defaultdict(list)
+        self._initials: dict[str, list[int]] = defaultdict(list)
         for i, person in enumerate(self.people):
             self._add(i, person)
         self._vocabularies()
 
     def _add(self, i: int, person: Person) -> None:
-        words = fold(person.name).split()
-        for w in set(words):
+        first, last = fold(person.first_name).split(), fold(person.last_name).split()
+        words = first + last  # fold(person.name).split(), folded once
+        names = set(words)
+        for w in names:
             self._names[w].append(i)
+        for where, part in ((FIRST, first), (LAST, last)):
+            for w in set(part):
+                self._placed[where][w].append(i)
         self._joined["".join(words)].append(i)
-        for w in set(tokens(f"{person.school} {person.role} {person.email}")) - set(words):
+        if len(words) > 1:
+            self._initials["".join(w[0] for w in words)].append(i)  # "sk": Sarah Khan
+        for w in set(tokens(f"{person.school} {person.role} {person.email}")) - names:
             self._others[w].append(i)
 
     def _vocabularies(self) -> None:
         self.names = _Vocabulary(self._names)
         self.others = _Vocabulary(self._others)
         self.joined = _Vocabulary(self._joined)
+        self.initials = _Vocabulary(self._initials)
         self.words_vocab = _Vocabulary({**self._others, **self._names})  # for typos
 
     def _term(
-        self, term: str, fuzzy: bool, within: set[int] | None = None
+        self,
+        term: str,
+        fuzzy: bool,
+        within: set[int] | None = None,
+        place: str | None = None,
+        in_place: set[int] | None = None,
     ) -> list[tuple[float, set[int]]]:
-        """(score, people) groups for one term, best first, only people `within` if given."""
+        """(score, people) groups for one term, best first, only people `within` if given.
+        Given `place` (FIRST or LAST: where the term stands in a query of several words), the
+        people whose first name (surname) starts with it are added to `in_place`."""
         groups: dict[float, set[int]] = defaultdict(set)
 
-        def add(score: float, postings: list[int]) -> None:
+        def among(postings: Sequence[int]) -> Iterable[int]:
             # Intersecting in C keeps a one-letter second term cheap at 100,000 people.
-            groups[score].update(postings if within is None else within.intersection(postings))
+            return postings if within is None else within.intersection(postings)
 
+        def add(score: float, postings: Sequence[int]) -> None:
+            groups[score].update(among(postings))
+
+        placed = self._placed[place] if place and in_place is not None else {}
         for word in self.names.containing(term):
             exact, prefix = word == term, word.startswith(term)
             add(
                 WHOLE_NAME_WORD if exact else NAME_PREFIX if prefix else IN_NAME,
                 self.names.postings[word],
             )
+            if prefix and word in placed and in_place is not None:
+                in_place.update(among(placed[word]))
         if not any(groups.values()):  # "obrienmuller", "sarahkhan": across the words of a name
             for word in self.joined.containing(term):
                 add(IN_NAME, self.joined.postings[word])
+        if len(term) > 1:  # "sk", "sk khan": a name's initials
+            for word in self.initials.containing(term):
+                if word.startswith(term):
+                    add(INITIALS, self.initials.postings[word])
         for word in self.others.containing(term):
             add(OTHER_PREFIX if word.startswith(term) else OTHER, self.others.postings[word])
         if not any(groups.values()) and fuzzy and len(term) >= 3:
@@ -203,22 +250,39 @@ class AttendeeIndex:
                 add(TYPO * similarity, self.words_vocab.postings[word])
         return sorted((item for item in groups.items() if item[1]), reverse=True)
 
-    def search(self, query: str, limit: int = 50, fuzzy: bool = True) -> list[tuple[Person, float]]:
-        """Ranked people for a partial query; empty under MIN_QUERY characters."""
+    def same_name(self, person: Person, *, refresh: bool = True) -> list[Person]:
+        """Everyone known by this person's name, accents and case aside (themselves too);
+        `refresh=False` right after a search, which caught up with the file already."""
+        if refresh:
+            self.refresh()
+        return [self.people[i] for i in self._joined.get("".join(fold(person.name).split()), [])]
+
+    def search(
+        self, query: str, limit: int = 50, fuzzy: bool = True, order: Order | None = None
+    ) -> list[tuple[Person, float]]:
+        """Ranked people for a partial query; empty under MIN_QUERY characters. Equally good
+        matches are listed with a name typed as written first (FIRST, LAST), then
+        alphabetically, or by `order`'s keys if given."""
         terms = list(dict.fromkeys(re.sub("@", " ", fold(query)).split()))
         if len("".join(terms)) < MIN_QUERY:
             return []
         self.refresh()
+        keys = order() if order else None
         if len(terms) == 1:
-            return self._ranked_groups(self._term(terms[0], fuzzy), limit)
+            return self._ranked_groups(self._term(terms[0], fuzzy), limit, keys)
+        places = {terms[0]: FIRST, terms[-1]: LAST}
         per_term = []
+        in_place: list[set[int]] = []
         candidates: set[int] | None = None
         for term in sorted(terms, key=len, reverse=True):  # the longest term narrows the most
-            groups = self._term(term, fuzzy, candidates)
+            in_place.append(set())
+            groups = self._term(term, fuzzy, candidates, places.get(term), in_place[-1])
             if not groups:
                 return []
             per_term.append(groups)
             candidates = set().union(*(people for _, people in groups))
+        if candidates is None:  # no terms: cannot be, MIN_QUERY characters make one
+            return []
         totals = dict.fromkeys(candidates, 0.0)
         for groups in per_term:
             left = set(candidates)
@@ -227,16 +291,30 @@ class AttendeeIndex:
                 left -= hit
                 for i in hit:
                     totals[i] += score
-        best = heapq.nsmallest(limit, totals.items(), key=lambda item: (-item[1], item[0]))
+        written = dict.fromkeys(candidates, 0)  # terms standing where they stand in the name
+        for people in in_place:
+            for i in people & candidates:
+                written[i] -= 1
+        place = keys or range(len(self.people))
+        best = heapq.nsmallest(
+            limit, totals.items(), key=lambda item: (-item[1], written[item[0]], place[item[0]])
+        )
         return [(self.people[i], score) for i, score in best]
 
-    def _ranked_groups(self, groups, limit: int) -> list[tuple[Person, float]]:
+    def _ranked_groups(
+        self, groups: list[tuple[float, set[int]]], limit: int, keys: Sequence[int] | None
+    ) -> list[tuple[Person, float]]:
         out: list[tuple[Person, float]] = []
         seen: set[int] = set()
         for score, people in groups:
             fresh = people - seen
             seen |= fresh
-            out += [(self.people[i], score) for i in heapq.nsmallest(limit - len(out), fresh)]
+            if keys is None:  # positions: alphabetical
+                best = heapq.nsmallest(limit - len(out), fresh)
+            else:
+                first = heapq.nsmallest(limit - len(out), map(keys.__getitem__, fresh))
+                best = [key & POSITION for key in first]
+            out += [(self.people[i], score) for i in best]
             if len(out) >= limit:
                 break
         return out
@@ -254,12 +332,17 @@ def checkin_states(db: sqlite_utils.Database, ids: list[int]) -> dict[int, tuple
 
 
 def search_attendees(
-    db: sqlite_utils.Database, query: str, limit: int = 50, index: AttendeeIndex | None = None
+    db: sqlite_utils.Database,
+    query: str,
+    limit: int = 50,
+    index: AttendeeIndex | None = None,
+    order: Order | None = None,
 ) -> list[Match]:
-    """Ranked matches for a desk query, each with its current check-in state."""
+    """Ranked matches for a desk query, each with its current check-in state; equally good
+    matches in `order` (the desk's: bigconv/data/desk_order.py), else alphabetically."""
     index = index or AttendeeIndex(db)
     index.db = db  # a station that reconnected after a database problem passes its new connection
-    found = index.search(query, limit)
+    found = index.search(query, limit, order=order)
     states = checkin_states(db, [p.id for p, _ in found])
     return [Match(p, score, *states.get(p.id, (None, None))) for p, score in found]
 
@@ -276,6 +359,13 @@ def find_badge(db: sqlite_utils.Database, text: str) -> Person | None:
 def get_person(db: sqlite_utils.Database, attendee_id: int) -> Person | None:
     row = db.execute(PERSON_SQL + " WHERE id = ?", [attendee_id]).fetchone()
     return Person(*row) if row else None
+
+
+def name_of(db: sqlite_utils.Database, attendee_id: int) -> str:
+    """A person's name for a message; "attendee N" if they are not in the database (any more:
+    a backup from before they were added was put back)."""
+    person = get_person(db, attendee_id)
+    return person.name if person else f"attendee {attendee_id}"
 
 
 def lookup(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[Match]:

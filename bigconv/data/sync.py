@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlite_utils
 
 from bigconv.core import codes
 from bigconv.core.clock import iso
-from bigconv.core.event import Event
-from bigconv.data.database import immediate
+from bigconv.core.event import Event, Session
+from bigconv.core.text import clean_field
+from bigconv.data.database import immediate, insert
 from bigconv.data.log import log
 from bigconv.data.meta import get_meta, set_meta
+
+Row = dict[str, Any]  # a row as sqlite-utils reads it
 
 
 class SyncRefused(Exception):
@@ -38,6 +43,7 @@ RECORDED = (
 
 def apply_event(db: sqlite_utils.Database, event: Event, *, station: str = "init") -> SyncReport:
     """Create or update rooms, slots, sessions and reactions from `event` in one transaction."""
+    station = clean_field(station, one_line=True)  # typed by someone: the text rule
     report = SyncReport()
     with immediate(db):
         for key, value in (
@@ -47,8 +53,10 @@ def apply_event(db: sqlite_utils.Database, event: Event, *, station: str = "init
             ("venue", event.venue),
             ("base_url", event.base_url or ""),
         ):
-            if get_meta(db, key) != value:
+            if (before := get_meta(db, key)) != value:
                 set_meta(db, key, value)
+                if before is not None:  # a new database's settings are not changes
+                    report.changed.append(f"{key} {before or '(none)'!r} -> {value or '(none)'!r}")
         room_ids = _sync_rooms(db, event, report)
         slot_ids = _sync_slots(db, event, report)
         _sync_sessions(db, event, room_ids, slot_ids, report, station)
@@ -70,30 +78,28 @@ def apply_event(db: sqlite_utils.Database, event: Event, *, station: str = "init
     return report
 
 
-def _sync_rooms(db, event: Event, report: SyncReport) -> dict[str, int]:
-    existing = {r["name"].casefold(): r for r in db["rooms"].rows}
-    ids = {}
+def _sync_rooms(db: sqlite_utils.Database, event: Event, report: SyncReport) -> dict[str, int]:
+    existing = {r["name"].casefold(): r for r in db.table("rooms").rows}
+    ids: dict[str, int] = {}
     for room in event.rooms:
         row = existing.get(room.name.casefold())
         if row is None:
-            ids[room.name] = (
-                db["rooms"]
-                .insert({"name": room.name, "capacity": room.capacity, "notes": room.notes})
-                .last_pk
+            ids[room.name] = insert(
+                db, "rooms", {"name": room.name, "capacity": room.capacity, "notes": room.notes}
             )
             report.added.append(f"room {room.name!r}")
         else:
             ids[room.name] = row["id"]
             new = {"name": room.name, "capacity": room.capacity, "notes": room.notes}
             if any(row[k] != v for k, v in new.items()):
-                db["rooms"].update(row["id"], new)
+                db.table("rooms").update(row["id"], new)
                 report.changed.append(f"room {room.name!r}")
     return ids
 
 
-def _sync_slots(db, event: Event, report: SyncReport) -> dict[str, int]:
-    existing = {r["label"].casefold(): r for r in db["slots"].rows}
-    ids = {}
+def _sync_slots(db: sqlite_utils.Database, event: Event, report: SyncReport) -> dict[str, int]:
+    existing = {r["label"].casefold(): r for r in db.table("slots").rows}
+    ids: dict[str, int] = {}
     for slot in event.slots:
         new = {
             "label": slot.label,
@@ -103,21 +109,23 @@ def _sync_slots(db, event: Event, report: SyncReport) -> dict[str, int]:
         }
         row = existing.get(slot.label.casefold())
         if row is None:
-            ids[slot.label] = db["slots"].insert(new).last_pk
+            ids[slot.label] = insert(db, "slots", new)
             report.added.append(f"slot {slot.label!r}")
         else:
             ids[slot.label] = row["id"]
             if any(row[k] != v for k, v in new.items()):
-                db["slots"].update(row["id"], new)
+                db.table("slots").update(row["id"], new)
                 report.changed.append(f"slot {slot.label!r}")
     return ids
 
 
-def _match_sessions(event: Event, rows: list[dict], room_ids, slot_ids) -> dict[int, dict]:
+def _match_sessions(
+    event: Event, rows: list[Row], room_ids: dict[str, int], slot_ids: dict[str, int]
+) -> dict[int, Row]:
     """Pair event sessions with database rows: by pinned code, then title+slot, then room+slot."""
     unmatched = {r["id"]: r for r in rows}
-    matched: dict[int, dict] = {}
-    passes = (
+    matched: dict[int, Row] = {}
+    passes: tuple[Callable[[Session, Row], bool], ...] = (
         lambda s, r: s.code is not None and r["code"] == s.code,
         lambda s, r: (
             r["title"].casefold() == s.title.casefold() and r["slot_id"] == slot_ids[s.slot]
@@ -135,7 +143,7 @@ def _match_sessions(event: Event, rows: list[dict], room_ids, slot_ids) -> dict[
     return matched
 
 
-def _keep_choices_of_removed(db, row: dict, station: str) -> None:
+def _keep_choices_of_removed(db: sqlite_utils.Database, row: Row, station: str) -> None:
     """Copy a removed session's allocations and choices into the *_replaced tables, with why."""
     now, why = iso(), f"session {row['code']} {row['title']!r} removed from the event file"
     db.execute(
@@ -153,9 +161,14 @@ def _keep_choices_of_removed(db, row: dict, station: str) -> None:
 
 
 def _sync_sessions(
-    db, event: Event, room_ids, slot_ids, report: SyncReport, station: str = "init"
+    db: sqlite_utils.Database,
+    event: Event,
+    room_ids: dict[str, int],
+    slot_ids: dict[str, int],
+    report: SyncReport,
+    station: str = "init",
 ) -> None:
-    rows = list(db["sessions"].rows)
+    rows = list(db.table("sessions").rows)
     matched = _match_sessions(event, rows, room_ids, slot_ids)
     keep = {row["id"] for row in matched.values()}
     gone = [r for r in rows if r["id"] not in keep]
@@ -171,7 +184,7 @@ def _sync_sessions(
     codes_in_use = {r["code"] for r in rows if r["id"] in keep}
     codes_in_use |= {s.code for s in event.sessions if s.code}
     for i, s in enumerate(event.sessions):
-        new = {
+        new: Row = {
             "title": s.title,
             "room_id": room_ids[s.room],
             "slot_id": slot_ids[s.slot],
@@ -186,18 +199,20 @@ def _sync_sessions(
         if row is None:
             code = s.code or codes.session_code(s.title, s.slot, lambda c: c in codes_in_use)
             codes_in_use.add(code)
-            db["sessions"].insert({"code": code, **new})
+            db.table("sessions").insert({"code": code, **new})
             report.added.append(f"session {s.title!r} ({code})")
         else:
             if s.code and s.code != row["code"]:
                 new["code"] = s.code
             if any(row[k] != v for k, v in new.items()):
-                db["sessions"].update(row["id"], new)
+                db.table("sessions").update(row["id"], new)
                 if any(row[k] != v for k, v in new.items() if k != "position"):
                     report.changed.append(f"session {s.title!r} ({new.get('code', row['code'])})")
 
 
-def _refuse_if_recorded(db, what: str, items: list[tuple[int, str]], column: str) -> None:
+def _refuse_if_recorded(
+    db: sqlite_utils.Database, what: str, items: list[tuple[int, str]], column: str
+) -> None:
     problems = []
     for item_id, name in items:
         counts = []
@@ -215,9 +230,11 @@ def _refuse_if_recorded(db, what: str, items: list[tuple[int, str]], column: str
         )
 
 
-def _remove_unused_rooms_and_slots(db, event: Event, report: SyncReport) -> None:
+def _remove_unused_rooms_and_slots(
+    db: sqlite_utils.Database, event: Event, report: SyncReport
+) -> None:
     rooms = {r.name.casefold() for r in event.rooms}
-    for row in list(db["rooms"].rows):
+    for row in list(db.table("rooms").rows):
         if row["name"].casefold() not in rooms:
             sessions = db.execute(
                 "SELECT count(*) FROM sessions WHERE room_id = ?", [row["id"]]
@@ -229,7 +246,7 @@ def _remove_unused_rooms_and_slots(db, event: Event, report: SyncReport) -> None
             db.execute("DELETE FROM rooms WHERE id = ?", [row["id"]])
             report.removed.append(f"room {row['name']!r}")
     slots = {s.label.casefold() for s in event.slots}
-    for row in list(db["slots"].rows):
+    for row in list(db.table("slots").rows):
         if row["label"].casefold() not in slots:
             sessions = db.execute(
                 "SELECT count(*) FROM sessions WHERE slot_id = ?", [row["id"]]
@@ -242,8 +259,8 @@ def _remove_unused_rooms_and_slots(db, event: Event, report: SyncReport) -> None
             report.removed.append(f"slot {row['label']!r}")
 
 
-def _sync_reactions(db, event: Event, report: SyncReport) -> None:
-    existing = {r["key"]: r for r in db["reaction_kinds"].rows}
+def _sync_reactions(db: sqlite_utils.Database, event: Event, report: SyncReport) -> None:
+    existing = {r["key"]: r for r in db.table("reaction_kinds").rows}
     for i, r in enumerate(event.reactions):
         new = {
             "key": r.key,
@@ -254,7 +271,7 @@ def _sync_reactions(db, event: Event, report: SyncReport) -> None:
         }
         old = existing.pop(r.key, None)
         if old != new:
-            db["reaction_kinds"].upsert(new, pk="key")
+            db.table("reaction_kinds").upsert(new, pk="key")
             (report.changed if old else report.added).append(f"reaction {r.key!r}")
     for key in existing:
         # Reactions already sent with a removed kind stay in `reactions`; phones just stop offering it.
@@ -266,14 +283,14 @@ def _name_key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def match_leads(db) -> None:
+def match_leads(db: sqlite_utils.Database) -> None:
     """Link each session's lead names (or badge codes) to attendees, where they can be found."""
-    by_badge = {}
+    by_badge: dict[str, int] = {}
     by_name: dict[str, list[int]] = {}
     for a in db.execute("SELECT id, badge, first_name, last_name FROM attendees").fetchall():
         by_badge[a[1].upper()] = a[0]
         by_name.setdefault(_name_key(f"{a[2]} {a[3]}"), []).append(a[0])
-    wanted = set()
+    wanted: set[tuple[int, int]] = set()
     for sid, leads in db.execute("SELECT id, leads FROM sessions").fetchall():
         for lead in filter(None, (x.strip() for x in leads.split(";"))):
             if lead.upper() in by_badge:

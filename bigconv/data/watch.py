@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from bigconv.data.log import PHONE_STATION
+
 # Each topic is a cheap indexed read; staff actions all write a `log` row, phones write
 # reactions and feedback, and imports/walk-ins bump attendees_version.
 TOPICS = {
@@ -15,12 +17,19 @@ TOPICS = {
     "feedback": "SELECT max(id) FROM feedback",
     "attendees": "SELECT value FROM meta WHERE key = 'attendees_version'",
 }
-ALL = frozenset(TOPICS)
-# The new rows of a topic since the last poll: which sessions and people they touch.
+PHONE_LOG = "phone log"
+"""Not a counter of its own: new `log` rows all written for phones (a reaction, a feedback form,
+a commitment) are this topic instead of "log", which is then what people did at a station."""
+ALL = frozenset(TOPICS) | {PHONE_LOG}
+PHONES = frozenset({"reactions", "feedback", PHONE_LOG})
+"""What phones write: a plenary's taps come by the hundred a second, so the screens that
+only count them may gather them (bigconv/tui/stations/base.py, LiveScreen.pace)."""
+# The new rows of a topic since the last poll: which sessions and people they touch, and
+# whether a phone wrote them.
 NEW_ROWS = {
-    "log": "SELECT session_id, attendee_id FROM log WHERE id > ? LIMIT ?",
-    "reactions": "SELECT DISTINCT session_id, NULL FROM reactions WHERE id > ? LIMIT ?",
-    "feedback": "SELECT DISTINCT session_id, NULL FROM feedback WHERE id > ? LIMIT ?",
+    "log": "SELECT session_id, attendee_id, station = ? FROM log WHERE id > ? LIMIT ?",
+    "reactions": "SELECT DISTINCT session_id, NULL, 1 FROM reactions WHERE id > ? LIMIT ?",
+    "feedback": "SELECT DISTINCT session_id, NULL, 1 FROM feedback WHERE id > ? LIMIT ?",
 }
 MANY = 2000  # more new rows than this in one poll: say "everything" rather than list them
 
@@ -47,6 +56,10 @@ class Changes:
             self.attendees | other.attendees,
             self.everything or other.everything,
         )
+
+    def only(self, topics: frozenset[str]) -> bool:
+        """True if something changed and all of it was in these topics (known row by row)."""
+        return bool(self.topics) and not self.everything and self.topics <= topics
 
     def touches(self, topics: frozenset[str]) -> bool:
         """True if any of these topics changed (or the watcher cannot tell)."""
@@ -91,19 +104,24 @@ class ChangeWatcher:
         sessions: set[int] = set()
         people: set[int] = set()
         everything = "attendees" in changed  # an import or a walk-in: names and lists change
+        phones_only = True  # every new log row was written for a phone
         for topic in changed & NEW_ROWS.keys():
             start, end = old.get(topic) or 0, marks[topic]
             if not isinstance(start, int) or not isinstance(end, int) or end < start:
                 everything = True  # rows went away: the file was replaced or edited
                 continue
-            rows = self.db.execute(NEW_ROWS[topic], [start, MANY + 1]).fetchall()
+            args = [PHONE_STATION, start, MANY + 1] if topic == "log" else [start, MANY + 1]
+            rows = self.db.execute(NEW_ROWS[topic], args).fetchall()
             if len(rows) > MANY:
                 everything = True
-            for session_id, attendee_id in rows:
+            for session_id, attendee_id, by_phone in rows:
                 if session_id is None and attendee_id is None:
                     everything = True  # an action about no one session or person
                 if session_id is not None:
                     sessions.add(session_id)
                 if attendee_id is not None:
                     people.add(attendee_id)
+                phones_only = phones_only and bool(by_phone)
+        if "log" in changed and phones_only and not everything:
+            changed = (changed - {"log"}) | {PHONE_LOG}
         return Changes(changed, frozenset(sessions), frozenset(people), everything)

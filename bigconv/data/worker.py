@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -32,17 +33,18 @@ from bigconv.data import database, fileguard
 
 BACKOFF = 0.5  # seconds writes are refused at once after one met a lock
 MAX_BATCH = 128  # writes in one commit at most
+T = TypeVar("T")
 
 
 @dataclass
 class _Job:
-    fn: Callable[[sqlite_utils.Database], object]
+    fn: Callable[[sqlite_utils.Database], Any]
     write: bool
-    future: concurrent.futures.Future
+    future: concurrent.futures.Future[Any]
     check: bool = False  # `database.check_file`, outside any transaction
 
 
-_STOP = object()
+_STOP = None  # in the queue: finish what was submitted, then end the thread
 
 
 class DbWorker:
@@ -61,7 +63,7 @@ class DbWorker:
         self.busy_ms = busy_ms
         self.max_batch = max_batch  # 1: a commit per write (benchmarks compare)
         self.synchronous = synchronous  # "NORMAL": only for benchmarks to compare
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.db: sqlite_utils.Database | None = None
         self.refuse_writes_until = 0.0
         self.batches = 0  # write commits made (for tests and benchmarks)
@@ -70,15 +72,15 @@ class DbWorker:
         self.thread.start()
 
     def submit(
-        self, fn: Callable[[sqlite_utils.Database], object], *, write: bool = False
-    ) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
+        self, fn: Callable[[sqlite_utils.Database], T], *, write: bool = False
+    ) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self.queue.put(_Job(fn, write, future))
         return future
 
-    def check(self) -> concurrent.futures.Future:
+    def check(self) -> concurrent.futures.Future[None]:
         """Check the file now (see the module's doc); the future fails if it cannot be used."""
-        future: concurrent.futures.Future = concurrent.futures.Future()
+        future: concurrent.futures.Future[None] = concurrent.futures.Future()
         self.queue.put(_Job(database.check_file, False, future, check=True))
         return future
 
@@ -98,10 +100,8 @@ class DbWorker:
                     jobs.append(self.queue.get_nowait())
                 except queue.Empty:
                     break
-            if _STOP in jobs:
-                stopping = True
-                jobs = [j for j in jobs if j is not _STOP]
-            self._do(jobs)
+            stopping = _STOP in jobs
+            self._do([j for j in jobs if j is not _STOP])
         if self.db is not None:
             self.db.close()
 

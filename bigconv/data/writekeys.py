@@ -72,11 +72,11 @@ def _plain(value: object) -> object:
     return str(value)
 
 
-def _wrap(result: Any) -> dict | None:
+def _wrap(result: Any) -> dict[str, Any] | None:
     return {"result": result}
 
 
-def _unwrap(memo: dict) -> Any:
+def _unwrap(memo: dict[str, Any]) -> Any:
     return memo["result"]
 
 
@@ -88,15 +88,17 @@ def once(
     action: Callable[[sqlite_utils.Database], T],
     *,
     at: dt.datetime,
-    memo: Callable[[T], dict | None] = _wrap,
-    replay: Callable[[dict], T] = _unwrap,
+    memo: Callable[[T], dict[str, Any] | None] = _wrap,
+    replay: Callable[[dict[str, Any]], T] = _unwrap,
 ) -> T:
     """`action(db)` in a write transaction, at most once per (device, key, request).
 
     The first time, its result is returned and `memo(result)` (JSON; None: nothing was stored,
     the key stays unspent) is recorded in the same transaction. A repeat runs nothing and
     returns `replay(memo)`. Without a key, `action` simply runs. The default memo keeps a
-    JSON-able result as it is."""
+    JSON-able result as it is. A key that is not a key (`check_key`) raises BadKey: nothing
+    is stored under it."""
+    key = check_key(key)
     if key is None:
         return action(db)
     with immediate(db):

@@ -78,7 +78,7 @@ def write_cpd_followups_csv(records: list[CpdRecord], path: Path) -> int:
     """Sessions led, and named commitments with each follow-up answer: one row each."""
     from bigconv.data.export import write_rows
 
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for r in records:
         who = (r.badge, r.first_name, r.last_name, r.email, r.school, r.role)
         rows += [("led", *who, x.code, x.title, x.minutes, "", "", "", "", "") for x in r.led]

@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from bigconv.core.figures import percent_text
 from bigconv.core.ratings import mean_rating as ratings_mean
 from bigconv.core.text import clean
 
@@ -80,7 +81,12 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        hours=hours, longdate=longdate, mean_rating=mean_rating, tally=tally, money=money
+        hours=hours,
+        longdate=longdate,
+        mean_rating=mean_rating,
+        tally=tally,
+        money=money,
+        percent=percent_text,
     )
     return env
 

@@ -7,11 +7,18 @@ and the `checkin`, `undo-checkin` and `attend` commands: never record the wrong 
   landing after half-typed letters). Text in the shape of a badge code that is nobody's is
   refused, never searched for as a name.
 - At a station a person sees the list of matches and which one is highlighted: that one, unless
-  another is as good a match and they have neither moved the highlight nor been warned.
+  another is as good a match and they have neither moved the highlight nor been warned. (The
+  desk lists equal matches in its own order, bigconv/data/desk_order.py: who is likely at the
+  desk now first. That moves the highlight's default, never whether it asks.)
 - A script sees no list: the only match, or the only one whose whole name is the text and that
   no other matches as well; anything else is Ambiguous, with the candidates.
 
 Outcomes carry a machine `code`; the front ends word them.
+
+Two people can look alike on a screen (the same name at the same school): `tell_apart` says
+what to show beside each to tell them apart; `name_twins` says who shares their name with
+anyone registered, and what to check. (Whether a walk-in is someone registered is the
+import's identity rule, `known_as` in bigconv/data/attendees.py, applied by the walk-in itself.)
 """
 
 from __future__ import annotations
@@ -140,3 +147,66 @@ def _unseen(db: sqlite_utils.Database, text: str, found: list[Match], limit: int
         if mine and sum(m.score >= mine[0] for m in scored) == 1:
             return One(exact[0].person, BY_NAME)
     return Ambiguous(tuple(found))
+
+
+TELLS = ("role", "email", "badge")
+"""What may tell two people of one name and school apart, in the order it is shown: the role,
+then what they can say (their email), then what is on their badge (always unique)."""
+SHORT_TELLS = ("role", "badge")
+"""The same where an email would not fit."""
+
+
+@dataclass(frozen=True)
+class Tell:
+    """What tells a person apart from their look-alikes: `field` (role, email or badge) and
+    its `text`."""
+
+    field: str
+    text: str
+
+
+def look_alike_key(person: Person) -> tuple[str, str]:
+    """People with the same key look alike in a list: the same name at the same school."""
+    return fold(person.name), fold(person.school)
+
+
+def tell_apart(people: Sequence[Person], fields: Sequence[str] = TELLS) -> dict[int, Tell]:
+    """For each of `people` who looks like another of them, by id: the first of `fields` whose
+    value differs between every one of those look-alikes (the badge always does). People who
+    look like nobody else here are left out: nothing more is needed to tell them apart."""
+    groups: dict[tuple[str, str], list[Person]] = {}
+    for person in people:
+        groups.setdefault(look_alike_key(person), []).append(person)
+    tells: dict[int, Tell] = {}
+    for group in groups.values():
+        tells.update(_told_apart(group, fields))
+    return tells
+
+
+def name_twins(
+    people: Sequence[Person],
+    same_name: Callable[[Person], Sequence[Person]],
+    fields: Sequence[str] = TELLS,
+) -> dict[int, Tell]:
+    """For each of `people` who has a name twin (`same_name`, AttendeeIndex.same_name: someone
+    else registered with their first and last name, whatever their school), by id: what tells
+    them apart from all of their twins, the school first, then as `tell_apart` does."""
+    tells: dict[int, Tell] = {}
+    for person in people:
+        if person.id not in tells:
+            tells.update(_told_apart(same_name(person), ("school", *fields)))
+    return {p.id: tells[p.id] for p in people if p.id in tells}
+
+
+def _told_apart(group: Sequence[Person], fields: Sequence[str]) -> dict[int, Tell]:
+    """The first of `fields` whose value differs between every one of `group` (else the badge),
+    for each of them; nothing if the group is one person."""
+    if len({p.id for p in group}) < 2:
+        return {}
+    field = next((f for f in fields if _all_differ(group, f)), "badge")
+    return {p.id: Tell(field, getattr(p, field)) for p in group}
+
+
+def _all_differ(group: Sequence[Person], field: str) -> bool:
+    values = [fold(getattr(p, field)) for p in group]
+    return all(values) and len(set(values)) == len(values)

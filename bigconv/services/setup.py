@@ -8,7 +8,6 @@ day exactly as `bigconv init` and `bigconv run` do. Refusals are bigconv's own e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,8 +95,13 @@ def allocate_new_day(day: Day, db: database.EventDatabase) -> NewDayAllocation |
     return NewDayAllocation(written=written)
 
 
-def rehearsal_clock(event: Event, text: str) -> Callable[[], dt.datetime]:
+def event_time(event: Event, text: str) -> dt.datetime:
+    """HH:MM on the event day, in the event's time zone (the one reading of every `--at`);
+    ValueError if `text` is not such a time."""
+    return dt.datetime.combine(event.date, dt.time.fromisoformat(text), event.tz)
+
+
+def rehearsal_clock(event: Event, text: str) -> OffsetClock:
     """A clock that starts at HH:MM on the event day and then runs at normal speed;
     ValueError if `text` is not such a time."""
-    start = dt.datetime.combine(event.date, dt.time.fromisoformat(text), event.tz)
-    return OffsetClock(start - utcnow())
+    return OffsetClock(event_time(event, text) - utcnow())

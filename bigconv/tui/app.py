@@ -1,4 +1,8 @@
-"""The bigconv Textual app and the factory that builds it for the CLI and the tests."""
+"""The bigconv Textual app and the factory that builds it for the CLI and the tests.
+
+Over 400 lines because the app is where a station's file, its live poll (what others
+committed, paced and queued behind the keys typed) and its header meet; the screens, dialogs,
+key reading and priority each live in modules of their own."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -26,16 +30,21 @@ from bigconv.data import database
 from bigconv.data.backup import PeriodicBackup, read_alert
 from bigconv.data.checkpoint import Checkpointer
 from bigconv.data.meta import get_meta
-from bigconv.data.watch import ALL, NOTHING, Changes, ChangeWatcher
+from bigconv.data.watch import ALL, EVERYTHING, NOTHING, Changes, ChangeWatcher
 from bigconv.net import DEFAULT_PORT, phone_base_url
-from bigconv.tui.config import StationConfig
+from bigconv.tui import priority
+from bigconv.tui.config import PhoneSite, StationConfig
 from bigconv.tui.plaintext import PlainText
+from bigconv.tui.scans import ScanningApp
 
 POLL_SECONDS = 0.25  # how often a station looks for commits while the day is busy
 # ... and once nothing has been committed anywhere for IDLE_AFTER seconds: an idle station
 # wakes half as often, and a change is still on screen within a second.
 IDLE_POLL_SECONDS = 0.5
 IDLE_AFTER = 30.0
+KEYS_FIRST = 0.5  # seconds a refresh waits at most for the keys typed before it
+BEHIND = 1.0  # seconds late, two polls in a row: the laptop is too busy for this station
+BEHIND_SHOWN = 10.0  # seconds the header says so after the last late poll
 ALERT_REPEAT = 120.0  # seconds between two showings of a standing backup alert
 PLAIN_TEXT = PlainText()
 STATIONS = (
@@ -57,8 +66,11 @@ def lazy(module: str, name: str) -> Callable[[], Screen]:
     return make
 
 
-class BigconvApp(App):
-    """One station: the desk, a room, the dashboard or the timetable, over one database file."""
+class BigconvApp(ScanningApp):
+    """One station: the desk, a room, the dashboard or the timetable, over one database file.
+
+    Every key goes through the scan reader first (ScanningApp, bigconv/tui/scans.py): a badge
+    scanned is recorded wherever the focus is."""
 
     CSS_PATH = "app.tcss"
     TITLE = "bigconv"
@@ -101,18 +113,22 @@ class BigconvApp(App):
         self.db = database.connect(self.db_path)
         self.watcher = ChangeWatcher(self.db)
         self.tz = event.tz if event else dt.UTC
-        name = get_meta(self.db, "event_name") or "bigconv"
-        self.title = name
+        self.event_name = get_meta(self.db, "event_name") or "bigconv"
         # The one phone address this station shows and encodes: given by the process that
         # serves the phones (browser stations), else base_url, else where this app listens.
-        self.base_url = config.public_url or phone_base_url(
+        self.base_url = phone_base_url(
             event.base_url if event else get_meta(self.db, "base_url") or None,
             config.serve_port or DEFAULT_PORT,
             config.serve_host,
+            public_url=config.public_url,
         )
         self.pending: Changes = NOTHING  # gathered for `pending_for` until it may refresh
         self.pending_for = None
+        self.due: Changes = NOTHING  # a refresh queued behind the keys typed, for these
         self.refreshed_at = 0.0
+        self.polled_at = time.monotonic()  # when the last poll ran (see note_lag)
+        self.late_polls = 0  # polls in a row that came BEHIND seconds late or more
+        self.behind_until = 0.0  # the header says the station runs behind until then
         self.refreshes = 0  # live refreshes of the visible screen (the tests count them)
         self.phone_site = config.phone_site  # served in this app's loop, if handed one
         self.phone_message = ""
@@ -121,6 +137,13 @@ class BigconvApp(App):
             import zoneinfo
 
             self.tz = zoneinfo.ZoneInfo(tzname)
+        self.show_title()
+
+    def show_title(self) -> None:
+        """The header's first line: the event; a rehearsal's says REHEARSAL and its time first."""
+        rehearsal = self.config.rehearsal
+        now = f" {self.local(self.clock()):%H:%M} · " if rehearsal else ""
+        self.title = f"{rehearsal or ''}{now}{self.event_name}"
 
     @property
     def station(self) -> str:
@@ -137,7 +160,7 @@ class BigconvApp(App):
         terminal from any widget (bigconv/core/text.py has the rule)."""
         return [*super().get_line_filters(), PLAIN_TEXT]
 
-    async def on_event(self, event: events.Event) -> None:
+    async def pass_on(self, event: events.Event) -> None:
         """A paste longer than PASTE_MAX characters is cut to it, and the station says so (a
         pasted document would stall the screen; no name or code is that long)."""
         if isinstance(event, events.Paste) and len(event.text) > PASTE_MAX:
@@ -145,19 +168,22 @@ class BigconvApp(App):
                 f"Pasted text cut to {PASTE_MAX:,} characters.", severity="warning", markup=False
             )
             event = events.Paste(event.text[:PASTE_MAX])
-        await super().on_event(event)
+        await super().pass_on(event)
 
     def on_mount(self) -> None:
         self.switch_mode(self.config.mode)
+        if self.config.rehearsal:  # plain on every screen: the header, in its own colour
+            self.add_class("-rehearsal")
+            self.set_interval(5, self.show_title)
         self.poll_every = POLL_SECONDS
         self.poll_timer = self.set_interval(self.poll_every, self.poll_changes)
-        self.last_commit = time.monotonic()
+        self.last_commit = self.polled_at = time.monotonic()
         if self.config.backup_every:
             self.set_interval(self.config.backup_every, self.start_backup)
         # The first long-running process to start checkpoints for all (data/checkpoint.py).
         self.checkpointer = Checkpointer(self.db_path).start()
         if self.phone_site:
-            self.run_worker(self.start_phone_site(), name="phone-site")
+            self.run_worker(self.start_phone_site(self.phone_site), name="phone-site")
         # After the first screen is up: a toast raised before it would go with the default one.
         self.call_after_refresh(self.show_notices)
 
@@ -176,11 +202,13 @@ class BigconvApp(App):
             message = f"Backup failed: {self.backups.last_error}"
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
-    def show_station(self) -> None:
-        """The header's second line: this station, and where phones go if it serves them."""
-        self.sub_title = f"Station: {self.station}" + (
-            f" · {self.phone_message}" if self.phone_message else ""
-        )
+    def show_station(self, note: str = "") -> None:
+        """The header's second line: this station, and where phones go if it serves them (or
+        a note: that it runs behind); a database problem's warning stays until it is over."""
+        if self.problem:
+            return
+        extra = note or self.phone_message
+        self.sub_title = f"Station: {self.station}" + (f" · {extra}" if extra else "")
 
     def open_station(self, name: str, mode: str, room: str | None = None) -> None:
         """Become the named station in the given mode (from the browser set-up screen)."""
@@ -189,6 +217,14 @@ class BigconvApp(App):
         )
         self.show_station()
         self.switch_mode(mode)
+
+    def switch_mode(self, mode: str):  # type: ignore[override]  # Textual's, then the priority
+        """Open a mode; a browser station (one of many processes on the serving laptop) that
+        only shows figures gives way to the phones, desks and rooms (see `priority`)."""
+        done = super().switch_mode(mode)
+        if self.config.give_way:
+            priority.for_mode(mode, self.notify)
+        return done
 
     def get_system_commands(self, screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): every station, every key of the screen it was opened
@@ -260,12 +296,11 @@ class BigconvApp(App):
         self.notify("The database works again; carry on.", title="Recovered", timeout=6)
         self.refresh_screen(self.visible_screen())
 
-    async def start_phone_site(self) -> None:
+    async def start_phone_site(self, site: PhoneSite) -> None:
         """Serve the phone site in this app's loop and show where phones should go."""
-        message = await self.phone_site.start()
+        message = await site.start()
         self.phone_message = message
-        if not self.problem:
-            self.show_station()
+        self.show_station()
         self.notify(message, markup=False, timeout=10)
 
     def check_backup_alert(self) -> None:
@@ -280,8 +315,12 @@ class BigconvApp(App):
 
     def poll_changes(self) -> None:
         """Tell the visible screen what anyone (another process, or this one) committed, if it
-        shows any of it; changes arriving faster than the screen's MIN_REFRESH are gathered."""
+        shows any of it; changes arriving faster than the screen's pace are gathered.
+
+        The refresh itself waits behind the keys already typed (`call_later` queues it after
+        them): nothing a person typed is delayed behind a redraw."""
         self.check_backup_alert()
+        self.note_lag()
         if self.problem:
             self.try_recover()
             return
@@ -302,13 +341,43 @@ class BigconvApp(App):
         if not (wants(changes) if wants else changes.touches(ALL)):
             self.pending = NOTHING
             return
-        if time.monotonic() - self.refreshed_at < getattr(screen, "MIN_REFRESH", 0.0):
+        pace = getattr(screen, "pace", None)
+        if time.monotonic() - self.refreshed_at < (pace(changes) if pace else 0.0):
             self.pending = changes
             return
         self.pending = NOTHING
         self.refreshed_at = time.monotonic()
         self.refreshes += 1
-        self.refresh_screen(screen)
+        queued = bool(self.due)
+        self.due |= changes
+        if not queued:
+            self.call_later(self.refresh_due, screen, time.monotonic() + KEYS_FIRST)
+
+    def refresh_due(self, screen, by: float) -> None:
+        """The refresh `poll_changes` queued, if its screen is still the one shown: once the
+        keys typed before it are handled (until `by` at most: a redraw is not put off for ever
+        by someone typing)."""
+        if self.busy_with_keys and time.monotonic() < by:
+            self.call_later(self.refresh_due, screen, by)
+            return
+        changes, self.due = self.due, NOTHING
+        if screen is self.visible_screen():
+            self.refresh_screen(screen, changes)
+
+    def note_lag(self) -> None:
+        """Say in the header when this station runs behind (polls come late one after another:
+        the laptop is too busy for it), so nobody takes its figures for the last word; cleared
+        once it keeps up. One late poll is not enough: opening a screen can take a second."""
+        now = time.monotonic()
+        late = now - self.polled_at - self.poll_every
+        self.polled_at = now
+        self.late_polls = self.late_polls + 1 if late >= BEHIND else 0
+        if self.late_polls >= 2:
+            self.behind_until = now + BEHIND_SHOWN
+            self.show_station(f"⏳ running {late:.0f} s behind: figures may be that old")
+        elif self.behind_until and now >= self.behind_until:
+            self.behind_until = 0.0
+            self.show_station()
 
     def pace_polls(self, committed: bool) -> None:
         """Poll every POLL_SECONDS while commits arrive, every IDLE_POLL_SECONDS after
@@ -328,14 +397,14 @@ class BigconvApp(App):
         stack = self.screen_stack if self.is_running else None
         return stack[-1] if stack else None
 
-    def refresh_screen(self, screen) -> None:
-        """Have a station screen re-read what it shows (if it is one, and is up)."""
-        refresh = getattr(screen, "refresh_data", None)
+    def refresh_screen(self, screen, changes: Changes = EVERYTHING) -> None:
+        """Have a station screen show these changes (if it is one, and is up)."""
+        refresh = getattr(screen, "refresh_changes", None)
         if refresh and screen.is_mounted:
             # While a screen is being built or taken down its widgets may be missing; the
             # next poll refreshes it.
             with contextlib.suppress(NoMatches):
-                self.guarded(refresh)
+                self.guarded(refresh, changes)
 
     def local(self, moment: dt.datetime | str) -> dt.datetime:
         """A stored UTC time in the event's time zone."""

@@ -36,6 +36,8 @@ class StationConfig:
     clock: Callable[[], dt.datetime] | None = None
     """Now, in UTC: the screens and the phone site this app serves go by it (tests stop it,
     `run --at` rehearses); None: the real time."""
+    rehearsal: str | None = None
+    """What the header says first when this is a rehearsal ("REHEARSAL"); None: the day."""
     backup_every: float | None = None
     """Seconds between periodic backups into backups/ beside the database; None: none."""
     room: str | None = None
@@ -55,3 +57,6 @@ class StationConfig:
     """More names the phone site answers to (`run --allow-host`)."""
     notices: tuple[str, ...] = ()
     """What `run` said before the app took the terminal, shown again as toasts."""
+    give_way: bool = False
+    """A browser tab's station, one of many processes on the serving laptop: while it shows
+    only figures it runs at a lower priority (bigconv/tui/priority.py)."""

@@ -37,7 +37,11 @@ class QuietInputReader:
     should look at its clock: only while an Escape may be waiting, never on a timer."""
 
     def __init__(self, fileno: int | None = None) -> None:
-        self._fileno = sys.__stdin__.fileno() if fileno is None else fileno
+        if fileno is None:
+            if sys.__stdin__ is None:  # started without one (pythonw): no keys can come
+                raise RuntimeError("the web driver reads keys from standard input: there is none")
+            fileno = sys.__stdin__.fileno()
+        self._fileno = fileno
         self._exit_event = Event()
         self._wake_read, self._wake_write = os.pipe()
         self._selector = selectors.DefaultSelector()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import errno
 import shlex
 import signal
 from collections.abc import Callable, Iterable
@@ -23,7 +24,7 @@ from aiohttp import web
 
 from bigconv.core.clock import OffsetClock, utcnow
 from bigconv.core.event import Event
-from bigconv.data import feedback
+from bigconv.data import reactions
 from bigconv.net import served_names
 from bigconv.web.common.answers import guard
 from bigconv.web.common.limits import GUARD, SERVER_LIMITS, ConnectionGuard, quiet_logs
@@ -68,13 +69,14 @@ def make_web_app(
     sites: Iterable[str] | None = None,
     staff: bool = False,
     clock: Callable[[], dt.datetime] | None = None,
-    cooldown: dt.timedelta = feedback.COOLDOWN,
+    cooldown: dt.timedelta = reactions.COOLDOWN,
     public_url: str | None = None,
     limits: PhoneLimits | None = None,
     worker_options: dict | None = None,
     host: str | None = None,
     allow_hosts: Iterable[str] = (),
     trusted_proxies: Iterable[str] = (),
+    rehearsal: str | None = None,
 ) -> web.Application:
     """Build the web server over the event database (the CLI and the tests call this).
 
@@ -86,6 +88,7 @@ def make_web_app(
     listened on), `public_url`'s and base_url's hosts, or one of `allow_hosts` (a proxy's).
     `trusted_proxies` (addresses or networks) are believed about the client's scheme, host and
     address (`X-Forwarded-*`, bigconv/web/common/security.py); nobody else is.
+    `rehearsal` ("REHEARSAL"), if given, heads every page (not the day: bigconv/services/rehearsal.py).
     `limits` and `worker_options` (DbWorker's) are for benchmarks."""
     wanted = set(sites) if sites is not None else {"phone", "links", *(["staff"] if staff else [])}
     if unknown := wanted - set(SITES):
@@ -96,6 +99,7 @@ def make_web_app(
         clock or utcnow,
         limits=limits or PhoneLimits(),
         worker_options=worker_options,
+        rehearsal=rehearsal,
     )
     proxies = tuple(parse_proxy(p) for p in trusted_proxies)
     connections = ConnectionGuard()
@@ -128,11 +132,32 @@ def make_web_app(
     return app
 
 
+class CannotListen(OSError):
+    """The port could not be bound (in use, not allowed, not an address here): nothing served."""
+
+    def why(self, host: str, port: int) -> str:
+        """What went wrong and what to do, for a person."""
+        if self.errno == errno.EADDRINUSE:
+            return (
+                f"port {port} is in use by another program (another bigconv serve or run?): "
+                "stop it, or give another port with --port"
+            )
+        if self.errno in (errno.EACCES, errno.EPERM):
+            return f"port {port} needs administrator rights here: give one above 1023 with --port"
+        if self.errno == errno.EADDRNOTAVAIL:
+            return (
+                f"{host} is not an address of this computer: give one of its addresses with "
+                "--host, or 0.0.0.0 for all of them"
+            )
+        return f"{self.strerror or self}: try another --port or --host"
+
+
 async def start_site(
     app: web.Application, host: str, port: int, *, backlog: int = LISTEN_BACKLOG
 ) -> tuple[web.AppRunner, asyncio.Task]:
     """Serve `app` with an AppRunner and the connection limits; returns the runner and the
-    sweeper's task (cancel it, then `runner.cleanup()`)."""
+    sweeper's task (cancel it, then `runner.cleanup()`). CannotListen if the port cannot be
+    bound."""
     runner = web.AppRunner(app, access_log=None, **SERVER_LIMITS)
     await runner.setup()
     assert runner.server is not None  # set up just above
@@ -140,9 +165,9 @@ async def start_site(
     app[GUARD].watch(runner.server)
     try:
         await web.TCPSite(runner, host, port, backlog=backlog).start()
-    except OSError:
+    except OSError as exc:
         await runner.cleanup()
-        raise
+        raise CannotListen(exc.errno, exc.strerror or str(exc)) from exc
     return runner, asyncio.create_task(app[GUARD].run(runner.server))
 
 
@@ -154,12 +179,21 @@ async def stop_site(runner: web.AppRunner, sweeper: asyncio.Task) -> None:
 
 
 async def serve_forever(
-    app: web.Application, host: str, port: int, *, backlog: int = LISTEN_BACKLOG
+    app: web.Application,
+    host: str,
+    port: int,
+    *,
+    backlog: int = LISTEN_BACKLOG,
+    listening: Callable[[], object] | None = None,
 ) -> None:
-    """`bigconv serve`: serve until SIGINT or SIGTERM, then close every connection cleanly."""
+    """`bigconv serve`: serve until SIGINT or SIGTERM, then close every connection cleanly.
+    `listening()` runs once the port is bound (say so then, not before); CannotListen if it
+    cannot be."""
     loop = asyncio.get_running_loop()
     quiet_logs(loop)
     runner, sweeper = await start_site(app, host, port, backlog=backlog)
+    if listening is not None:
+        listening()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):

@@ -17,7 +17,7 @@ from bigconv.core.errors import AllocationError
 from bigconv.data import allocation as al
 from bigconv.data import database
 from bigconv.services.setup import initialise, load
-from tests.conftest import run_cli
+from tests.helpers.processes import run_cli
 
 HEAD = """
 [event]

@@ -85,6 +85,8 @@ def test_room_full_refused_then_override_recorded(db):
     assert refused.status == FULL and (refused.present, refused.capacity) == (2, 2)
     assert attendance.current_mark(db, s.id, ids[2]) is None
     assert current_checkin(db, ids[2]) is None  # refused means nothing but the log changed
+    assert log_rows(db, "attend_refused") == []  # a question, not yet a refusal
+    attendance.decline_mark(db, s.id, ids[2], reason=FULL, station="B", at=T)  # the host: no
     detail = json.loads(log_rows(db, "attend_refused")[0]["detail"])
     assert detail == {"reason": "full", "walk_in": True, "present": 2, "capacity": 2}
     forced = attendance.mark_present(db, s.id, ids[2], station="B", at=T, override=True)

@@ -6,7 +6,7 @@ from bigconv.core import codes
 from bigconv.data import database
 from bigconv.data.attendance import looks_like_badge
 from bigconv.data.attendees import import_csv
-from tests.conftest import SMALL_STAFF
+from tests.helpers.events import SMALL_STAFF
 
 
 def badges(db_path) -> dict[str, str]:

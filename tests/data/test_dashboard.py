@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bigconv.core.clock import iso
-from bigconv.data import dashboard, database, reactions
+from bigconv.data import checkin, dashboard, database, reactions
 from bigconv.data.checkin import check_in
 
 T0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)  # Morning slot is 10:00-11:00 UTC (GMT)
@@ -46,7 +46,7 @@ def test_arrivals_counts_window_and_schools(db):
     check_in(db, 1, station="D1", at=T0 - dt.timedelta(minutes=30))
     check_in(db, 2, station="D1", at=T0 - dt.timedelta(minutes=9))
     check_in(db, 3, station="D2", at=T0 - dt.timedelta(minutes=1))
-    a = dashboard.arrivals(db, T0)
+    a = checkin.arrivals(db, T0 - reactions.WINDOW, series_to=T0)
     assert (a.checked_in, a.expected, a.recent) == (3, 5, 2)
     assert sum(a.per_minute) == 3 and a.per_minute[-2] == 1 and a.per_minute[-31] == 1
     assert ("Alpha School", 2, 3) in a.schools and ("Beta School", 1, 2) in a.schools

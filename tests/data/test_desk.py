@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bigconv.data import desk
+from bigconv.data import checkin, desk
 from bigconv.data.checkin import check_in, current_checkin
 from bigconv.data.search import lookup
 from bigconv.data.timetable import sessions
@@ -103,7 +103,7 @@ def test_walk_in_is_registered_checked_in_and_logged(db):
 
 def test_two_walk_ins_with_the_same_name_get_different_badges(db):
     a, _ = desk.register_walk_in(db, first_name="Sam", station="t", at=T0)
-    b, _ = desk.register_walk_in(db, first_name="Sam", station="t", at=T0)
+    b, _ = desk.register_walk_in(db, first_name="Sam", despite=[a], station="t", at=T0)
     assert db["attendees"].get(a)["badge"] != db["attendees"].get(b)["badge"]
 
 
@@ -123,7 +123,7 @@ def test_arrival_counters(db):
     check_in(db, ada.id, station="Desk 1", at=T0)
     check_in(db, zoe.id, station="Desk 1", at=T0 + dt.timedelta(minutes=15))
     check_in(db, bob.id, station="Desk 2", at=T0 + dt.timedelta(minutes=20))
-    numbers = desk.arrivals(db, T0 + dt.timedelta(minutes=12))
+    numbers = checkin.arrivals(db, T0 + dt.timedelta(minutes=12))
     assert (numbers.checked_in, numbers.expected, numbers.recent) == (3, 5, 2)
     assert numbers.schools == [("Alpha School", 2, 3), ("Beta School", 1, 2)]
     assert desk.schools(db) == ["Alpha School", "Beta School"]

@@ -24,15 +24,15 @@ def test_reaction_kinds_follow_the_event_order(db):
 
 def test_cooldown_is_per_device_session_and_kind(db):
     s, other = sessions(db)[1], sessions(db)[2]
-    first = feedback.record_reaction(db, s.id, "useful", "dev-a", at=T0)
+    first = reactions.record_reaction(db, s.id, "useful", "dev-a", at=T0)
     assert first.counted
-    again = feedback.record_reaction(db, s.id, "useful", "dev-a", at=T0 + dt.timedelta(seconds=3))
+    again = reactions.record_reaction(db, s.id, "useful", "dev-a", at=T0 + dt.timedelta(seconds=3))
     assert not again.counted and 6.9 < again.retry_after <= 7.0
-    assert feedback.record_reaction(db, s.id, "love", "dev-a", at=T0).counted
-    assert feedback.record_reaction(db, s.id, "useful", "dev-b", at=T0).counted
-    assert feedback.record_reaction(db, other.id, "useful", "dev-a", at=T0).counted
-    later = T0 + feedback.COOLDOWN
-    assert feedback.record_reaction(db, s.id, "useful", "dev-a", at=later).counted
+    assert reactions.record_reaction(db, s.id, "love", "dev-a", at=T0).counted
+    assert reactions.record_reaction(db, s.id, "useful", "dev-b", at=T0).counted
+    assert reactions.record_reaction(db, other.id, "useful", "dev-a", at=T0).counted
+    later = T0 + reactions.COOLDOWN
+    assert reactions.record_reaction(db, s.id, "useful", "dev-a", at=later).counted
     rows = db.execute(
         "SELECT count(*) FROM reactions WHERE session_id = ? AND device = 'dev-a' AND kind = 'useful'",
         [s.id],
@@ -42,8 +42,8 @@ def test_cooldown_is_per_device_session_and_kind(db):
 
 def test_each_reaction_is_logged_in_its_transaction(db):
     s = first_session(db)
-    feedback.record_reaction(db, s.id, "lost", "dev-a", at=T0)
-    feedback.record_reaction(db, s.id, "lost", "dev-a", at=T0)  # refused: no row, no log
+    reactions.record_reaction(db, s.id, "lost", "dev-a", at=T0)
+    reactions.record_reaction(db, s.id, "lost", "dev-a", at=T0)  # refused: no row, no log
     logged = db.execute(
         "SELECT action, station, session_id, detail FROM log WHERE action = 'reaction'"
     ).fetchall()
@@ -69,8 +69,8 @@ def test_later_feedback_replaces_earlier_in_summary_but_all_are_kept(db):
 def test_summary_counts_reactions_by_kind_including_zero(db):
     s = first_session(db)
     for i in range(3):
-        feedback.record_reaction(db, s.id, "useful", f"dev-{i}", at=T0)
-    feedback.record_reaction(db, s.id, "slower", "dev-0", at=T0)
+        reactions.record_reaction(db, s.id, "useful", f"dev-{i}", at=T0)
+    reactions.record_reaction(db, s.id, "slower", "dev-0", at=T0)
     data = feedback.summary(db, s.id).as_dict()
     assert data["reactions"]["useful"] == 3
     assert data["reactions"]["slower"] == 1
@@ -101,8 +101,8 @@ def test_sessions_now_uses_the_slot_times_with_a_margin(db):
 
 def test_unknown_kind_is_refused_and_writes_nothing(db):
     s = first_session(db)
-    with pytest.raises(feedback.UnknownKind):
-        feedback.record_reaction(db, s.id, "bogus", "dev-a", at=T0)
+    with pytest.raises(reactions.UnknownKind):
+        reactions.record_reaction(db, s.id, "bogus", "dev-a", at=T0)
     assert db["reactions"].count == 0
     assert db.execute("SELECT count(*) FROM log WHERE action = 'reaction'").fetchone()[0] == 0
 

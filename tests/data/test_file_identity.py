@@ -19,7 +19,7 @@ from bigconv.core.clock import iso
 from bigconv.core.errors import RestoreRefused
 from bigconv.data import backup, database, fileguard
 from bigconv.data.log import log
-from tests.conftest import run_cli
+from tests.helpers.processes import run_cli
 
 HOLD = textwrap.dedent(
     """
@@ -180,3 +180,39 @@ def test_checking_the_file_never_drops_sqlites_locks(small_db):
         database.check_file(db)
     finally:
         db.close()
+
+
+REPLACED_MID_WRITE = textwrap.dedent(
+    """
+    import os, shutil, sys
+    from pathlib import Path
+    from bigconv.core.errors import StoreError
+    from bigconv.data import database
+    path = Path(sys.argv[1])
+    db = database.connect(path)
+    good = path.with_name("good.db")
+    shutil.copyfile(path, good)  # closed and checkpointed by the fixture: a whole file
+    try:
+        with database.immediate(db):
+            db.execute("INSERT INTO meta (key, value) VALUES ('mid', 'write')")
+            os.replace(good, path)  # put back by hand between BEGIN and COMMIT
+    except StoreError as exc:
+        print("refused:", exc, flush=True)
+    """
+)
+
+
+def test_a_file_replaced_inside_a_write_is_refused_and_its_copy_kept(small_db):
+    """The replacement noticed by the check under the write lock, just before COMMIT: the
+    write is refused and what the old file held is still copied (SQLite's backup through a
+    connection inside a write transaction waited for ever: the claim held, no copy made)."""
+    done = subprocess.run(
+        [sys.executable, "-c", REPLACED_MID_WRITE, str(small_db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "refused:" in done.stdout and "was replaced" in done.stdout, done
+    kept = list(small_db.parent.glob(f"{small_db.name}.replaced-*.db"))
+    assert len(kept) == 1 and backup.check(kept[0]) == "ok"
+    assert "Kept what it held in" in done.stdout

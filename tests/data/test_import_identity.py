@@ -9,7 +9,7 @@ from bigconv.core.event import load_event
 from bigconv.data import database
 from bigconv.data.attendees import import_csv, map_columns
 from bigconv.data.sync import apply_event
-from tests.conftest import run_cli
+from tests.helpers.processes import run_cli
 
 
 def write(tmp_path, text: str, name: str = "staff.csv"):

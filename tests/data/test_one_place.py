@@ -33,6 +33,7 @@ def test_second_session_of_a_slot_is_refused_naming_the_first(db):
     assert second.station == "A"  # who marked the first
     assert attendance.headcount(db, i["Wellbeing/Room B"]).present == 0
     assert db.execute("SELECT session_id FROM attendance").fetchall() == [(i["Phonics/Room A"],)]
+    attendance.decline_mark(db, i["Wellbeing/Room B"], i["ada"], reason=ELSEWHERE, station="B")
     refusal = db.execute(
         "SELECT detail FROM log WHERE action = 'attend_refused' AND station = 'B'"
     ).fetchone()[0]

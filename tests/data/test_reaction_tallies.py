@@ -172,10 +172,10 @@ def test_one_phone_tapping_lost_all_along_does_not_raise_the_alert(db):
     start = T0 + dt.timedelta(minutes=5)
     # One phone taps "Lost me" and "Slow down" as often as the cooldown lets it: 10 minutes.
     for i in range(60):
-        at = start + i * feedback.COOLDOWN
+        at = start + i * reactions.COOLDOWN
         for kind in ("lost", "slower"):
-            assert feedback.record_reaction(db, s, kind, "script", at=at).counted
-    now = start + 59 * feedback.COOLDOWN
+            assert reactions.record_reaction(db, s, kind, "script", at=at).counted
+    now = start + 59 * reactions.COOLDOWN
     assert db.execute("SELECT count(*) FROM reactions").fetchone()[0] == 120  # every tap kept
     assert losing(db, now) == []
     assert feedback.summary(db, s).reactions["lost"] == 1
@@ -184,14 +184,14 @@ def test_one_phone_tapping_lost_all_along_does_not_raise_the_alert(db):
     assert (stats.phones, stats.negative_phones) == (1, 1)
     # Four more phones, one tap each: five phones are a room being lost.
     for i in range(4):
-        feedback.record_reaction(db, s, "lost", f"phone{i}", at=now)
+        reactions.record_reaction(db, s, "lost", f"phone{i}", at=now)
     assert losing(db, now) == [
         "Phonics (Room A) may be losing people: 5 of 5 phones reacting in the last 10 minutes"
         " sent a negative reaction"
     ]
     # ...unless they are few among many phones happy with it (under 40%).
     for i in range(8):
-        feedback.record_reaction(db, s, "useful", f"fan{i}", at=now)
+        reactions.record_reaction(db, s, "useful", f"fan{i}", at=now)
     assert losing(db, now) == []
 
 
@@ -200,9 +200,9 @@ def test_five_phones_are_needed_not_five_taps(db):
     now = T0 + dt.timedelta(minutes=20)
     for i in range(4):  # four phones, each tapping twice (after the cooldown)
         for at in (now - dt.timedelta(minutes=2), now):
-            feedback.record_reaction(db, s, "lost", f"phone{i}", at=at)
+            reactions.record_reaction(db, s, "lost", f"phone{i}", at=at)
     assert losing(db, now) == []
-    feedback.record_reaction(db, s, "slower", "phone9", at=now)
+    reactions.record_reaction(db, s, "slower", "phone9", at=now)
     assert len(losing(db, now)) == 1
 
 
@@ -233,8 +233,9 @@ def test_a_database_made_before_the_upgrade_reads_right(small_event, before, aft
 
 
 def test_every_reaction_figure_is_read_in_one_module():
-    """The tallies are read by bigconv/data/reactions.py alone (schema.py keeps them); every
-    other module asks it, so no two screens can count a reaction differently."""
+    """The tallies are read by bigconv/data/reactions.py alone (schema.py keeps them; export.py
+    names them in its lists of what is exported and what is not); every other module asks it,
+    so no two screens can count a reaction differently."""
     package = Path(reactions.__file__).resolve().parent.parent
     readers = sorted(
         str(path.relative_to(package))
@@ -244,4 +245,4 @@ def test_every_reaction_figure_is_read_in_one_module():
             for table in ("reaction_totals", "reaction_minutes")
         )
     )
-    assert readers == ["data/reactions.py", "data/schema.py"]
+    assert readers == ["data/export.py", "data/reactions.py", "data/schema.py"]

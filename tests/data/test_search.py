@@ -123,3 +123,27 @@ def test_lookup_by_whole_email_even_when_initials_are_shared(db):
     register_walk_in(db, first_name="Sid", last_name="Khan", email="S.Khan2@c.sch.uk", station="t")
     assert [m.person.first_name for m in lookup(db, "s.khan@c.sch.uk")] == ["Sam"]
     assert [m.person.first_name for m in lookup(db, " s.khan2@C.sch.uk ")] == ["Sid"]
+
+
+def test_initials_and_a_surname_prefix_find_the_person(db):
+    for query in ("a lov", "a lovelace", "al lov", "al", "ada l", "lovelace", "lovel"):
+        assert names(db, query)[0] == "Ada Lovelace", query
+    for query in ("z obr", "zom", "zo muller", "z o'brien"):
+        assert names(db, query)[0] == "Zoë O'Brien-Müller", query
+    for query in ("s kh", "sk khan", "sk", "s khan", "khan"):
+        assert names(db, query)[:2] == ["Sarah Khan", "Sarah Khan"], query
+
+
+def test_a_name_typed_as_written_comes_before_the_same_words_the_other_way_round(db):
+    register_walk_in(db, first_name="Lovelace", last_name="Adams", school="Gamma", station="t")
+    found = search_attendees(db, "a lov")
+    assert [m.person.name for m in found] == ["Ada Lovelace", "Lovelace Adams"]
+    assert found[0].score == found[1].score  # only an order: the desk still asks which one
+    assert names(db, "lov a") == ["Lovelace Adams", "Ada Lovelace"]
+
+
+def test_name_twins_stay_equally_good_matches_however_they_are_typed(db):
+    for query in ("sarah khan", "s khan", "sk khan", "sarah k", "khan"):
+        first, second = search_attendees(db, query)[:2]
+        assert first.person.name == second.person.name == "Sarah Khan"
+        assert first.score == second.score, query

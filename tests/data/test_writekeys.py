@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from bigconv.core.clock import iso
-from bigconv.data import database, feedback, writekeys
+from bigconv.data import database, feedback, reactions, writekeys
 from bigconv.data.writekeys import BadKey, check_key, once, request_digest
 
 T0 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
@@ -69,14 +69,14 @@ def test_the_key_commits_with_the_write_in_a_group_commit(small_db):
 
     def failing(conn):
         once(conn, "phone-2", "k", what, store_feedback(db, device="phone-2"), at=T0)
-        raise feedback.UnknownKind("x")
+        raise reactions.UnknownKind("x")
 
     results = database.group_commit(
         db,
         [lambda conn: once(conn, "phone-1", "k", what, store_feedback(db), at=T0), failing],
     )
     db.close()
-    assert isinstance(results[1], feedback.UnknownKind)
+    assert isinstance(results[1], reactions.UnknownKind)
     other = database.connect(small_db)  # what another program sees once it was acknowledged
     try:
         assert other.execute("SELECT device FROM write_keys").fetchall() == [("phone-1",)]
@@ -95,10 +95,10 @@ def test_a_result_that_stored_nothing_leaves_the_key_unspent(db):
             device,
             key,
             what,
-            lambda c: feedback.record_reaction(c, sid, "useful", device, at=at),
+            lambda c: reactions.record_reaction(c, sid, "useful", device, at=at),
             at=at,
             memo=lambda r: {"at": r.at} if r.counted else None,
-            replay=lambda m: feedback.ReactionResult(True, "useful", m["at"]),
+            replay=lambda m: reactions.ReactionResult(True, "useful", m["at"]),
         )
 
     assert tap("p", T0, "a").counted

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from bigconv.data import backup, database
-from tests.e2e.storm import Storm, missing
+from tests.helpers.storm import Storm, missing
 
 
 def test_backup_while_writers_write(small_db, tmp_path):

@@ -1,11 +1,12 @@
-"""`bigconv checkin` and `bigconv undo-checkin` as scripts and kiosks run them."""
+"""`bigconv checkin` and `bigconv undo-checkin` as scripts and kiosks run them (stamped on the
+event day with --at: the tests run on any date)."""
 
 from __future__ import annotations
 
 from bigconv.data import database
 from bigconv.data.checkin import current_checkin
 from bigconv.data.search import lookup
-from tests.conftest import run_cli
+from tests.helpers.processes import run_cli
 
 
 def badge_of(small_db, query):
@@ -18,19 +19,21 @@ def badge_of(small_db, query):
 
 def test_check_in_by_name_then_refused_then_undo(small_event, small_db):
     ada = badge_of(small_db, "ada lovelace")
-    done = run_cli("checkin", small_event, "Ada Lovelace", "--station", "Kiosk")
+    done = run_cli("checkin", small_event, "Ada Lovelace", "--station", "Kiosk", "--at", "09:15")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"Checked in: {ada.badge}  Ada Lovelace (Alpha School, Teacher)")
     assert "by Kiosk" in done.stdout
-    again = run_cli("checkin", small_event, ada.badge.lower(), "--station", "Desk 2")
+    again = run_cli(
+        "checkin", small_event, ada.badge.lower(), "--station", "Desk 2", "--at", "09:16"
+    )
     assert again.returncode == 1
     assert again.stderr.startswith("Already checked in:") and "by Kiosk" in again.stderr
-    undone = run_cli("undo-checkin", small_event, ada.badge, "--station", "Desk 2")
+    undone = run_cli("undo-checkin", small_event, ada.badge, "--station", "Desk 2", "--at", "09:17")
     assert undone.returncode == 0 and "Check-in undone" in undone.stdout
     db = database.connect(small_db)
     assert current_checkin(db, ada.id) is None
     db.close()
-    twice = run_cli("undo-checkin", small_event, ada.badge)
+    twice = run_cli("undo-checkin", small_event, ada.badge, "--at", "09:18")
     assert twice.returncode == 1 and "Not checked in" in twice.stderr
 
 
@@ -55,7 +58,7 @@ def test_no_match_is_refused_and_bad_input_is_exit_2(small_event, small_db):
 
 
 def test_accented_name_with_a_typo_from_the_command_line(small_event, small_db):
-    result = run_cli("checkin", small_event, "zoe obrein")
+    result = run_cli("checkin", small_event, "zoe obrein", "--at", "09:15")
     assert result.returncode == 0, result.stderr
     assert "Zoë O'Brien-Müller" in result.stdout
 
@@ -69,7 +72,9 @@ def test_an_email_shaped_query_matches_emails_only(small_event, small_db):
     lines = domain.stderr.splitlines()
     assert lines[0].startswith("@a.sch.uk: 3 attendees match; give a badge code, a whole email")
     assert all("@a.sch.uk" in line for line in lines[1:]) and len(lines) == 4
-    whole = run_cli("checkin", small_event, "S.Khan@B.sch.uk", "--station", "Desk 1")
+    whole = run_cli(
+        "checkin", small_event, "S.Khan@B.sch.uk", "--station", "Desk 1", "--at", "09:15"
+    )
     assert whole.returncode == 0, whole.stderr
     assert "Sarah Khan" in whole.stdout and "Beta School" in whole.stdout
 

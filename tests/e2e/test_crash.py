@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bigconv.core.clock import iso
 from bigconv.data import database
-from tests.e2e.storm import Storm, missing
+from tests.helpers.storm import Storm, missing
 
 
 def test_sigkill_mid_storm_loses_nothing_acknowledged(small_db):

@@ -1,18 +1,19 @@
 """Browser stations over textual-serve's websocket: an idle station draws nothing.
 
 A real `bigconv serve`, real station processes, read through a terminal emulator (pyte), with
-the same driver as the venue benchmark (bench/venue.py)."""
+the same driver as the venue benchmark (bench/_venue_stations.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 
 import aiohttp
 
-from bench import venue
-from tests.conftest import ROOT
+from bench import _venue_stations as venue
+from tests.helpers import ROOT
 
 QUIET_SECONDS = 21.0  # longer than any station timer (the desk 15 s, the room 20 s)
 # Times a second an idle station's process may wake: its poll for commits (4 a second, 2 once
@@ -50,9 +51,10 @@ async def quiet_for(stations, seconds: float, deadline: float) -> bool:
 
 async def test_idle_stations_draw_no_frames(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    event = venue.prepare(tmp_path, env)
+    event = venue.prepare(tmp_path, env, sys.executable)
     day = venue.read_day(event.with_suffix(".db"))
-    server = venue.Server(event, env)
+    server = venue.Server(event, env, sys.executable)
+    spawning = asyncio.Lock()  # one station opened at a time: each new process is its own
     stations = [
         venue.Station("desk", "Desk 1"),
         venue.Station("room", "Host 1", day.rooms[1]),
@@ -68,13 +70,14 @@ async def test_idle_stations_draw_no_frames(tmp_path):
             ) as response:
                 assert response.status == 200
             await asyncio.gather(
-                *(venue.open_station(client, server.base, s, day.all_rooms) for s in stations)
+                *(venue.open_station(client, server, s, day.all_rooms, spawning) for s in stations)
             )
             # Settled (the first paints done, however loaded the machine), then quiet for good:
             # no cursor blinking, no timer repainting an unchanged screen.
             assert await quiet_for(stations, 1.0, time.monotonic() + 60)
             before = [s.frames for s in stations]
-            pids = [p.pid for p in server.stations()] if os.path.isdir("/proc/self/task") else []
+            pids = [p.pid for s in stations for p in s.processes]
+            pids = pids if os.path.isdir("/proc/self/task") else []
             woken = wakeups(pids)
             started = time.monotonic()
             await asyncio.sleep(QUIET_SECONDS)

@@ -32,8 +32,7 @@ import pyte
 
 from bigconv.data import database, fileguard, reactions
 from bigconv.data import passcode as passcodes
-from tests.conftest import require_tool
-from tests.e2e.test_serve_crash import free_port, wait_until_up
+from tests.helpers.processes import free_port, require_tool, wait_until_up
 
 # The calls that write a file (SQLite uses pwrite64; the rest in case a build does otherwise),
 # and the ones that start a thread or a process (to tell which process a thread belongs to).
@@ -307,7 +306,7 @@ async def test_only_the_server_writes_the_database_file(small_event, small_db, t
     base = f"http://127.0.0.1:{port}"
     serve = subprocess.Popen(
         strace(logs / "serve.log", "serve", event, "--host", "127.0.0.1", "--port", str(port))
-        + ["--backup-minutes", "0", "--at", "10:20"],
+        + ["--backup-minutes", "0", "--at", "10:20", "--on-the-real-file"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -337,8 +336,8 @@ async def test_only_the_server_writes_the_database_file(small_event, small_db, t
                 go.set()
                 await every_set([s.checked_in for s in stations.values()], running)
                 for name, args in (
-                    ("checkin", ("checkin", event, other, "--station", "cli")),
-                    ("undo", ("undo-checkin", event, other, "--station", "cli")),
+                    ("checkin", ("checkin", event, other, "--station", "cli", "--at", "10:21")),
+                    ("undo", ("undo-checkin", event, other, "--station", "cli", "--at", "10:22")),
                     ("backup", ("backup", event, "--to", str(tmp_path / "backups"))),
                 ):
                     cli_runs[name] = await cli(logs / f"cli-{name}.log", *args)
@@ -362,7 +361,9 @@ async def test_only_the_server_writes_the_database_file(small_event, small_db, t
             serve.wait(timeout=10)
         serve.stderr.close()
     assert fileguard.checkpointer(small_db) is None  # nobody checkpoints now
-    after = await cli(logs / "cli-after.log", "checkin", event, other, "--station", "after")
+    after = await cli(
+        logs / "cli-after.log", "checkin", event, other, "--station", "after", "--at", "10:23"
+    )
     seconds = time.monotonic() - started
 
     for name, (code, out) in {**cli_runs, "after": after}.items():

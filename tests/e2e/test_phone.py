@@ -13,8 +13,10 @@ from bigconv.data import database
 from bigconv.data.timetable import sessions
 from bigconv.output.posters import write_session_codes
 from bigconv.web.server import make_web_app
-from tests.conftest import require_tool
-from tests.web.conftest import Clock, table
+from tests.helpers.browser import CONTRAST_JS
+from tests.helpers.db import table
+from tests.helpers.processes import require_tool
+from tests.helpers.web import Clock
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -55,18 +57,33 @@ async def test_taps_and_feedback_with_javascript(browser, site, small_db, tmp_pa
     assert page.url == site  # taps never left the page
 
     await page.get_by_text("4", exact=True).click()
-    await page.get_by_label("One thing I'll try").fill("Cold calling with wait time")
     await page.get_by_label("Comment").fill("<b>Great</b> [bold]session[/]")
     await page.get_by_role("button", name="Send feedback").click()
     await playwright_api.expect(page.locator("#fb-status")).to_contain_text("feedback is saved")
+    tallies = await page.locator("form.reactions .tally").all_text_contents()
+
+    # What I'll try, saved from the same page: the feedback typed and the tallies stay (a
+    # full page post once emptied them).
+    await page.get_by_label("Comment").fill("Typed, not sent yet")
+    await page.get_by_label("What I'll try").fill("Cold calling with wait time")
+    await page.get_by_role("button", name="Save what I'll try").click()
+    await playwright_api.expect(page.locator("#commit-status")).to_contain_text("Saved")
+    assert page.url == site
+    assert await page.get_by_label("Comment").input_value() == "Typed, not sent yet"
+    assert await page.locator("form.reactions .tally").all_text_contents() == tallies
     await page.screenshot(path=tmp_path / "phone-js.png", full_page=True)
 
     assert table(small_db, "SELECT kind FROM reactions ORDER BY id") == [("useful",), ("lost",)]
     assert table(small_db, "SELECT rating, next_step, comment FROM feedback") == [
-        (4, "Cold calling with wait time", "<b>Great</b> [bold]session[/]")
+        (4, "", "<b>Great</b> [bold]session[/]")
+    ]
+    assert table(small_db, "SELECT try_text, attendee_id FROM commitments") == [
+        ("Cold calling with wait time", None)
     ]
     devices = table(
-        small_db, "SELECT DISTINCT device FROM reactions UNION SELECT device FROM feedback"
+        small_db,
+        "SELECT DISTINCT device FROM reactions UNION SELECT device FROM feedback"
+        " UNION SELECT device FROM commitments",
     )
     assert len(devices) == 1  # one phone, one anonymous device id
     cookie = next(c for c in await context.cookies() if c["name"] == "bigconv_device")
@@ -137,33 +154,6 @@ async def test_page_fits_a_320px_phone_with_44px_targets(browser, site):
     small = [s for s in sizes if s[1] < 44 or s[2] < 44]
     assert sizes and not small, small
     await context.close()
-
-
-CONTRAST_JS = """() => {
-  const rgb = s => s.match(/[\\d.]+/g).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = el => {
-    for (; el; el = el.parentElement) {
-      const c = rgb(getComputedStyle(el).backgroundColor);
-      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const out = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-    if (!own) continue;
-    const style = getComputedStyle(el);
-    const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && style.fontWeight >= 700);
-    out.push([el.tagName + ' ' + el.textContent.trim().slice(0, 20), ratio, large ? 3 : 4.5]);
-  }
-  return out;
-}"""
 
 
 async def test_text_contrast_passes_wcag_aa(browser, site):

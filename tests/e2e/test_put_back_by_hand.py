@@ -8,96 +8,19 @@ then `mv` over it (one step); and, after junk was copied over the file in place 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bigconv.data import backup, database
-from tests.conftest import run_cli
-from tests.e2e.test_serve_crash import free_port, wait_until_up
-
-WRITER = Path(__file__).with_name("_station_writer.py")
-
-
-class Writers:
-    """Two station processes writing all the time; every `ack` line is a promise."""
-
-    def __init__(self, db_path: Path):
-        self.acks: list[str] = []
-        self.refusals: list[str] = []
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-        self.procs = [
-            subprocess.Popen(
-                [sys.executable, str(WRITER), str(db_path), f"desk-{i}"],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-            )
-            for i in (1, 2)
-        ]
-        for proc in self.procs:
-            threading.Thread(target=self._read, args=(proc,), daemon=True).start()
-
-    def _read(self, proc: subprocess.Popen) -> None:
-        for line in proc.stdout:
-            kind, _, rest = line.strip().partition(" ")
-            (self.acks if kind == "ack" else self.refusals).append(rest)
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-class Phones:
-    """Phones posting feedback to the real server, new phones as old ones finish."""
-
-    def __init__(self, url: str, code: str):
-        self.url, self.code = url, code
-        self.acks: list[tuple[str, str]] = []  # (device, comment) answered 201
-        self.statuses: list[tuple[float, int]] = []
-        self.n = itertools.count()
-        self.running = True
-
-    async def one_phone(self) -> None:
-        jar = aiohttp.CookieJar(unsafe=True)
-        async with aiohttp.ClientSession(cookie_jar=jar) as client:
-            async with client.get(f"{self.url}/{self.code}") as r:
-                await r.read()
-                if r.status != 200:
-                    await asyncio.sleep(0.1)
-                    return
-            tokens = [c.value for c in jar if c.key == "bigconv_device"]
-            if not tokens:
-                return
-            device = tokens[0].partition(".")[0]
-            for _ in range(10):
-                comment = f"by phone {next(self.n)}"
-                async with client.post(
-                    f"{self.url}/api/{self.code}/feedback", json={"rating": 4, "comment": comment}
-                ) as r:
-                    await r.read()
-                    self.statuses.append((time.monotonic(), r.status))
-                    if r.status == 201:
-                        self.acks.append((device, comment))
-                await asyncio.sleep(0.12)  # two phones: well inside one address's share
-
-    async def run(self) -> None:
-        while self.running:
-            await self.one_phone()
-
-    def since(self, moment: float) -> list[int]:
-        return [status for at, status in self.statuses if at >= moment]
+from tests.helpers.processes import free_port, run_cli, wait_until_up
+from tests.helpers.writers import Phones, Writers
 
 
 def count(db_path: Path, sql: str, params=()) -> int:
@@ -168,8 +91,14 @@ def start_serve(event: Path, db_path: Path) -> tuple[subprocess.Popen, str, str]
     port = free_port()
     cmd = [sys.executable, "-m", "bigconv", "serve", str(event), "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--backup-minutes", "0", "--no-staff"]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Its log goes to a file beside the database, to be read at any moment (and on a failure).
+    with open(Path(f"{db_path}.serve.log"), "w") as log:
+        server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, text=True)
     return server, f"http://127.0.0.1:{port}", code
+
+
+def serve_log(db_path: Path) -> str:
+    return Path(f"{db_path}.serve.log").read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.mark.parametrize("how", ["rm+cp", "mv", "same-inode"])
@@ -208,7 +137,9 @@ async def test_a_file_put_back_by_hand_is_never_mixed_and_restore_carries_on(
                 if kept:
                     break
                 await asyncio.sleep(0.1)
-            assert len(kept) == 1 and integrity(kept[0]) == "ok"
+            why = f"serve said:\n{serve_log(small_db)}\nstations: {writers.refusals}\n{writers.said()}"
+            assert len(kept) == 1, why
+            assert integrity(kept[0]) == "ok"
             assert any("replaced" in r for r in writers.refusals), writers.refusals
             doctor = run_cli("doctor", small_event)
             assert doctor.returncode == 1 and "replaced" in doctor.stdout, doctor
@@ -233,8 +164,7 @@ async def test_a_file_put_back_by_hand_is_never_mixed_and_restore_carries_on(
             writers.stop()  # a second stop is harmless
         server.terminate()
         server.wait(timeout=20)
-        log = server.stderr.read()
-        server.stderr.close()
+        log = serve_log(small_db)
     assert integrity(small_db) == "ok"
     # What was acknowledged once the file in place was in use is in it.
     late_phones, late_writers = Phones(url, code), Writers.__new__(Writers)
@@ -278,7 +208,6 @@ async def test_restore_while_serve_and_stations_write_loses_no_acknowledged_writ
             writers.stop()
         server.terminate()
         server.wait(timeout=20)
-        server.stderr.close()
     moved = [p for p in tmp_path.glob("small.db.before-restore-*") if "-" not in p.name[-4:]]
     assert len(moved) == 1
     assert integrity(small_db) == "ok" and integrity(moved[0]) == "ok"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import aiohttp
 
 from bigconv.data import database, reactions
 from bigconv.web.common.site import DEVICE_COOKIE
+from tests.helpers.processes import free_port, wait_until_up
 
 PHONES_AT_ONCE = 6
 ACTIONS_PER_PHONE = 12  # then that "person" puts the phone away and a new one scans
@@ -30,25 +30,6 @@ class Ack:
     code: str
     value: str  # the reaction kind, or the feedback's comment (unique per submission)
     at: str = ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def wait_until_up(url: str, proc: subprocess.Popen) -> None:
-    async with aiohttp.ClientSession() as client:
-        for _ in range(200):
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                async with client.get(f"{url}/api/about") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    raise AssertionError("bigconv serve never answered")
 
 
 async def phone(url: str, codes: list[str], kinds: list[str], acks: list[Ack], n: itertools.count):

@@ -12,8 +12,8 @@ import sys
 import time
 
 from bigconv.data import database
-from tests.conftest import require_tool
-from tests.test_untrusted_text import STORABLE
+from tests.helpers.processes import require_tool
+from tests.helpers.text import STORABLE
 
 
 def tmux(*args: str) -> str:

@@ -26,8 +26,9 @@ from aiohttp.abc import AbstractResolver
 
 from bigconv.data import database
 from bigconv.data import followup as fu
-from tests.conftest import ROOT, require_tool
-from tests.web.conftest import MORNING
+from tests.helpers import ROOT
+from tests.helpers.processes import free_port, require_tool
+from tests.helpers.web import MORNING
 
 PROXY_PORT, APP_PORT = "8443", "8016"  # as the README writes them
 NAME = "cpd.localhost"
@@ -41,12 +42,6 @@ def readme_rehearsal() -> tuple[str, str]:
     caddyfile = re.search(r"```caddyfile\n(.*?)```", part, re.S)
     assert command and caddyfile, "README: the rehearsal's command or Caddyfile is missing"
     return command.group(1), caddyfile.group(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Loopback(AbstractResolver):
@@ -141,7 +136,7 @@ async def test_posts_through_caddy_are_stored_and_forged_headers_are_refused(
     serve = shlex.split(command.replace(f"--port {APP_PORT}", f"--port {app_port}"))
     assert serve[:3] == ["bigconv", "serve", "sample_event.toml"]
     serve = [sys.executable, "-m", "bigconv", "serve", str(small_event), *serve[3:]]
-    serve += ["--at", "10:20", "--backup-minutes", "0"]
+    serve += ["--at", "10:20", "--on-the-real-file", "--backup-minutes", "0"]
     # Caddy keeps its local CA and state under tmp_path, never in this user's home.
     caddy_env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
     caddy_env["XDG_CONFIG_HOME"] = str(tmp_path / "config")

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from bigconv.data import database
-from tests.conftest import require_tool
+from tests.helpers.processes import require_tool
 
 SIZES = [(80, 24), (120, 30)]
 
@@ -41,7 +41,8 @@ def station(small_event, small_db):
     def start(mode: str, size: tuple[int, int], *extra: str) -> str:
         name = f"bigconv-test-{os.getpid()}-{len(started)}"
         command = [sys.executable, "-m", "bigconv", "run", str(small_event), "--mode", mode]
-        command += ["--at", "10:15", "--no-server", "--station", "Tmux", *extra]
+        command += ["--at", "10:15", "--on-the-real-file", "--no-server", "--station", "Tmux"]
+        command += extra
         width, height = size
         tmux(
             "new-session",

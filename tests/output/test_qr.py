@@ -9,8 +9,8 @@ from pathlib import Path
 from PIL import Image
 
 from bigconv.output.qr import qr_halfblocks, qr_matrix, qr_svg
-from tests.conftest import require_tool, run_cli
-from tests.web.conftest import table
+from tests.helpers.db import table
+from tests.helpers.processes import require_tool, run_cli
 
 
 def decode(zbarimg: str, path: Path) -> str:

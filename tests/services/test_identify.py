@@ -87,3 +87,25 @@ def test_a_script_takes_the_whole_name_over_weaker_matches_never_over_equal_ones
     refused = identify(db, "ada lovelace")  # every word of her name is a whole word of theirs
     assert refused.code == who.AMBIGUOUS
     assert {"Ada Lovelace", "Ada Lovelace-Smith"} <= {m.person.name for m in refused.matches}
+
+
+def test_the_desks_order_moves_the_highlight_never_whether_it_asks(db):
+    import datetime as dt
+
+    from bigconv.data.checkin import check_in
+    from bigconv.data.desk_order import DeskOrder
+    from bigconv.data.search import AttendeeIndex
+
+    alpha = next(
+        m.person for m in search_attendees(db, "khan") if m.person.school == "Alpha School"
+    )
+    check_in(db, alpha.id, station="Desk 2")
+    index = AttendeeIndex(db)
+    order = DeskOrder(index, lambda: dt.datetime(2026, 11, 27, 8, 30, tzinfo=dt.UTC))
+    listed = search_attendees(db, "sarah khan", index=index, order=order)
+    assert listed[0].person.school == "Beta School"  # not yet in: the highlighted row
+    outcome = identify(db, "sarah khan", shown=lambda: Shown("sarah khan", listed))
+    assert outcome.code == who.AMBIGUOUS  # still asked: both are as good a match
+    assert [m.person.school for m in outcome.matches] == ["Beta School", "Alpha School"]
+    chosen = identify(db, "sarah khan", shown=lambda: Shown("sarah khan", listed, chosen=True))
+    assert chosen == who.One(listed[0].person, who.BY_NAME)

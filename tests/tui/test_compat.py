@@ -182,3 +182,21 @@ async def test_the_quiet_driver_installs_the_quiet_reader(stdin_pipe):
     driver = QuietWebDriver(App())
     assert isinstance(driver._input_reader, QuietInputReader)
     driver._input_reader.close()
+
+
+def test_datatable_draws_cells_and_lines_through_these_methods():
+    """DrawnCellsKept wraps these two and reads these attributes (tests/tui/test_cached_table.py
+    checks that what it keeps is what DataTable draws)."""
+    from textual.widgets import DataTable
+
+    cell = inspect.signature(DataTable._render_cell)
+    assert list(cell.parameters) == [
+        "self", "row_index", "column_index", "base_style", "width", "cursor", "hover",
+    ]  # fmt: skip
+    line = inspect.signature(DataTable._render_line)
+    assert list(line.parameters) == ["self", "y", "x1", "x2", "base_style"]
+    assert list(inspect.signature(DataTable._get_offsets).parameters) == ["self", "y"]
+    table = DataTable()
+    for name in ("_row_locations", "_column_locations", "_data", "_header_row_key",
+                 "_show_hover_cursor", "_pseudo_class_state", "_labelled_row_exists"):  # fmt: skip
+        assert hasattr(table, name), name

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from textual import events
-from textual.widgets import DataTable, Input, SelectionList
+from textual.widgets import Input, SelectionList
 
-from bigconv.data import database
-from bigconv.data.checkin import check_in, current_checkin
+from bigconv.data import attendance, database
+from bigconv.data.checkin import check_in
 from bigconv.data.desk import day_sessions
 from bigconv.data.search import lookup
 from bigconv.tui.app import make_app
@@ -17,76 +16,24 @@ from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.walkin import PlacesScreen, WalkInScreen
 from bigconv.tui.widgets.banner import Banner
 from bigconv.tui.widgets.counters import Counters
-
-T0 = dt.datetime(2026, 11, 27, 8, 30, tzinfo=dt.UTC)  # 08:30 in London too (GMT in November)
-
-
-class Clock:
-    """The injected clock: tests move time on by hand."""
-
-    def __init__(self, now: dt.datetime = T0):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
-
-def desk_app(small_db, clock=None):
-    return make_app(small_db, StationConfig(station="Desk 1", mode="desk", clock=clock or Clock()))
-
-
-def banner(app) -> tuple[str, str]:
-    widget = app.screen.query_one(Banner)
-    return widget.kind, str(widget.content)
-
-
-def rows(app) -> list[list[str]]:
-    table = app.screen.query_one("#results", DataTable)
-    if not table.display:
-        return []
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-async def until(pilot, condition, timeout: float = 5.0) -> None:
-    """Wait in small steps for what happens on a timer or after a burst; fail if it never does."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            break
-        await pilot.pause(0.05)
-    assert condition()
-    await pilot.pause()
+from tests.helpers.tui import (
+    T0,
+    Clock,
+    banner,
+    burst,
+    desk_app,
+    log_actions,
+    lookup_all,
+    person,
+    rows,
+    state,
+    until,
+)
 
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
     await pilot.pause()
-
-
-def person(small_db, query):
-    db = database.connect(small_db)
-    try:
-        return lookup(db, query)[0].person
-    finally:
-        db.close()
-
-
-def state(small_db, attendee_id):
-    db = database.connect(small_db)
-    try:
-        return current_checkin(db, attendee_id)
-    finally:
-        db.close()
-
-
-def log_actions(small_db) -> list[str]:
-    db = database.connect(small_db)
-    try:
-        return [row[0] for row in db.execute("SELECT action FROM log ORDER BY id")]
-    finally:
-        db.close()
 
 
 async def test_search_is_focused_and_shows_results_from_two_letters(small_db):
@@ -106,9 +53,9 @@ async def test_type_a_partial_name_pick_and_check_in(small_db):
     app = desk_app(small_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await type_text(pilot, "khan")
-        assert [(r[0], r[2]) for r in rows(app)] == [
-            ("Sarah Khan", "Alpha School"),
-            ("Sarah Khan", "Beta School"),
+        assert [(r[0], r[2]) for r in rows(app)] == [  # name twins: said so, in short here
+            ("Sarah Khan · twin", "Alpha School"),
+            ("Sarah Khan · twin", "Beta School"),
         ]
         await pilot.press("down", "enter")
         await pilot.pause()
@@ -119,14 +66,6 @@ async def test_type_a_partial_name_pick_and_check_in(small_db):
         assert rows(app) == []  # the next person in the queue sees no list
     beta = [m.person for m in lookup_all(small_db, "khan") if m.person.school == "Beta School"][0]
     assert state(small_db, beta.id) == ("2026-11-27T08:30:00.000+00:00", "Desk 1")
-
-
-def lookup_all(small_db, query):
-    db = database.connect(small_db)
-    try:
-        return lookup(db, query)
-    finally:
-        db.close()
 
 
 async def test_banner_lists_the_persons_sessions_in_time_order(small_db):
@@ -230,6 +169,26 @@ async def test_undo_this_desks_last_check_in(small_db):
         await pilot.pause()
         assert banner(app)[0] == "ok"
     assert log_actions(small_db)[-3:] == ["checkin", "checkin_undone", "checkin"]
+
+
+async def test_undoing_a_check_in_says_where_they_are_still_marked_present(small_db):
+    """Checked in here, then marked present by a room: undoing the check-in at the desk says
+    the room's mark stands, instead of leaving them present but not checked in without a word."""
+    ada = person(small_db, "ada lovelace")
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, "lovelace")
+        await pilot.press("enter")
+        await pilot.pause()
+        room = database.connect(small_db)
+        phonics = room.execute("SELECT id FROM sessions WHERE title = 'Phonics'").fetchone()[0]
+        assert attendance.mark_present(room, phonics, ada.id, station="Room A", at=T0).marked
+        room.close()
+        await pilot.press("f8")
+        await pilot.pause()
+        kind, text = banner(app)
+        assert kind == "undo" and "Still marked present in Phonics (Room A)" in text
+    assert state(small_db, ada.id) is None
 
 
 async def test_walk_in_registered_checked_in_and_given_a_place(small_db):
@@ -383,12 +342,6 @@ async def test_two_different_badges_in_quick_succession_both_check_in(small_db):
     assert state(small_db, ada.id) and state(small_db, zoe.id)
 
 
-def burst(app, keys: list[str]) -> None:
-    """Keys arriving faster than the screen handles them, as from a USB scanner."""
-    for key in keys:
-        app.post_message(events.Key(key, key if len(key) == 1 else None))
-
-
 async def test_keys_after_a_scan_go_to_the_next_search_not_the_scan(small_db):
     ada, zoe = person(small_db, "ada lovelace"), person(small_db, "zoe")
     app = desk_app(small_db)
@@ -397,7 +350,7 @@ async def test_keys_after_a_scan_go_to_the_next_search_not_the_scan(small_db):
         # The screen, not just the box, has caught up: the search shown is the last one typed.
         await until(pilot, lambda: app.screen.shown_query == "khan")
         assert app.screen.query_one("#search", Input).value == "khan"
-        assert [r[0] for r in rows(app)] == ["Sarah Khan", "Sarah Khan"]
+        assert [r[0] for r in rows(app)] == ["Sarah Khan · twin", "Sarah Khan · twin"]
     assert state(small_db, ada.id) and state(small_db, zoe.id)
     assert "checkin_refused" not in log_actions(small_db)
 
@@ -459,3 +412,21 @@ async def test_banner_shows_one_place_per_slot_where_they_are_present(small_db):
         _, text = banner(app)
     assert "10:00  Room B · Morning: Wellbeing  ✓ present" in text
     assert "Phonics" not in text and text.count("Morning:") == 1
+
+
+async def test_equal_matches_not_yet_in_first_and_the_desk_still_asks(small_db):
+    alpha, beta = (m.person for m in lookup_all(small_db, "khan"))  # alphabetical: Alpha first
+    db = database.connect(small_db)
+    check_in(db, alpha.id, station="Desk 2")
+    db.close()
+    app = desk_app(small_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await type_text(pilot, "khan")
+        assert [r[2] for r in rows(app)] == ["Beta School", "Alpha School"]  # not yet in first
+        await pilot.press("enter")  # equally good matches: asked, nobody checked in
+        await until(pilot, lambda: app.screen.query_one("#choose").display)
+        assert state(small_db, beta.id) is None
+        await pilot.press("enter")  # the highlighted one: the one not yet in
+        await until(pilot, lambda: banner(app)[0] == "ok")
+    assert state(small_db, beta.id) == ("2026-11-27T08:30:00.000+00:00", "Desk 1")
+    assert log_actions(small_db).count("checkin_refused") == 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from tests.tui.test_desk import Clock
+from tests.helpers.db import fixed_badges
+from tests.helpers.tui import Clock
 
 
 def test_desk_results_snapshot(small_db, snap_compare):
@@ -14,6 +15,7 @@ def test_desk_results_snapshot(small_db, snap_compare):
 
 
 def test_desk_checked_in_snapshot(small_db, snap_compare):
+    fixed_badges(small_db)  # the banner shows the badge code
     app = make_app(small_db, StationConfig(station="Desk 1", mode="desk", clock=Clock()))
     app.cursor_blink = False  # a steady cursor: the same picture every time
     assert snap_compare(app, terminal_size=(120, 32), press=[*"ada", "enter"])

@@ -12,18 +12,20 @@ from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.walkin import PlacesScreen, WalkInScreen
 from bigconv.tui.stations.setup import StationSetupScreen
-from tests.tui.test_desk import (
+from tests.helpers.tui import (
+    app_for,
     banner,
     burst,
     desk_app,
     log_actions,
     lookup_all,
+    marks,
     person,
+    roster_rows,
     rows,
     state,
     until,
 )
-from tests.tui.test_room import app_for, marks, roster_rows, seeded  # noqa: F401  (fixture)
 
 TUI = Path(__file__).resolve().parents[2] / "bigconv" / "tui"
 
@@ -127,7 +129,7 @@ async def test_station_name_typed_in_a_burst(small_db):
         assert app.station == "Front Desk 2"
 
 
-async def test_room_burst_clear_a_name_and_enter_marks_that_person(seeded, small_event):  # noqa: F811
+async def test_room_burst_clear_a_name_and_enter_marks_that_person(seeded, small_event):
     ada = seeded["people"]["LovelaceAda"]
     app = app_for(small_event, room="Room A")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -138,7 +140,7 @@ async def test_room_burst_clear_a_name_and_enter_marks_that_person(seeded, small
     assert [m["attendee_id"] for m in marks(seeded["db"])] == [ada["id"]]
 
 
-async def test_room_scan_with_another_person_highlighted_marks_the_badge(seeded, small_event):  # noqa: F811
+async def test_room_scan_with_another_person_highlighted_marks_the_badge(seeded, small_event):
     """Tab, then a click on Bob's row: the scan of Zoë's badge marks Zoë, and only her."""
     zoe = seeded["people"]["O'Brien-MüllerZoë"]
     app = app_for(small_event, room="Room A")
@@ -157,7 +159,7 @@ async def test_room_scan_with_another_person_highlighted_marks_the_badge(seeded,
     assert [m["attendee_id"] for m in marks(seeded["db"])] == [zoe["id"]]
 
 
-async def test_room_enter_and_space_tick_from_the_search_box(seeded, small_event):  # noqa: F811
+async def test_room_enter_and_space_tick_from_the_search_box(seeded, small_event):
     people = seeded["people"]
     app = app_for(small_event, room="Room A")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -175,7 +177,7 @@ async def test_room_enter_and_space_tick_from_the_search_box(seeded, small_event
     ]
 
 
-async def test_room_equal_matches_wait_for_the_host(seeded, small_event):  # noqa: F811
+async def test_room_equal_matches_wait_for_the_host(seeded, small_event):
     app = app_for(small_event, room="Room B")  # both Sarah Khans are expected here
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -192,7 +194,7 @@ async def test_room_equal_matches_wait_for_the_host(seeded, small_event):  # noq
         assert table.get_row_at(1)[-1].plain in roster_rows(screen)["Sarah Khan"]
 
 
-async def test_room_a_key_of_the_screen_keeps_its_place_before_a_scan(seeded, small_event):  # noqa: F811
+async def test_room_a_key_of_the_screen_keeps_its_place_before_a_scan(seeded, small_event):
     """F7 (the next session) then a scan, in one burst: the scan marks in the next session."""
     ada = seeded["people"]["LovelaceAda"]
     app = app_for(small_event, room="Room A")

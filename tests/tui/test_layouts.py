@@ -3,27 +3,15 @@ uncut (names and schools in full), from 80x24 up to 200x50."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from rich.console import Console
 from textual.widgets import DataTable
 
+from bigconv.services.demo import BUSY_CLOCK
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from tests.tui.conftest import BUSY_CLOCK
+from tests.helpers.tui import screen_text
 
 SIZES = [(80, 24), (120, 30), (120, 40), (160, 45), (200, 50)]
-
-
-def screen_text(app) -> str:
-    """The screen as the person sees it, as plain text (what Textual's screenshot draws)."""
-    width, height = app.size
-    console = Console(
-        width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False
-    )
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text()
 
 
 async def until(pilot, condition, timeout: float = 10.0) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bigconv.data import database, feedback
-from tests.tui.test_room import MORNING, SIZE, app_for, seeded  # noqa: F401  (fixture)
+from bigconv.data import database
+from bigconv.data.reactions import record_reaction
+from tests.helpers.tui import MORNING, SIZE, app_for
 
 
 async def settle(pilot, condition, seconds: float = 15.0) -> bool:
@@ -16,7 +17,7 @@ async def settle(pilot, condition, seconds: float = 15.0) -> bool:
 
 
 async def test_a_room_does_not_refresh_for_another_sessions_reaction(
-    seeded,  # noqa: F811
+    seeded,
     small_event,
     small_db,
 ):
@@ -26,7 +27,7 @@ async def test_a_room_does_not_refresh_for_another_sessions_reaction(
         await pilot.pause()
         before = app.refreshes
         for n in range(5):  # a plenary's reactions, to Wellbeing in Room B
-            result = feedback.record_reaction(
+            result = record_reaction(
                 phone, seeded["wellbeing"]["id"], "useful", f"phone {n}", at=MORNING
             )
             assert result.counted
@@ -34,7 +35,7 @@ async def test_a_room_does_not_refresh_for_another_sessions_reaction(
         assert await settle(pilot, lambda: app.watcher.marks["reactions"] == newest)
         await pilot.pause(0.6)  # two more polls: nothing pending either
         assert app.refreshes == before
-        feedback.record_reaction(phone, seeded["phonics"]["id"], "love", "phone 9", at=MORNING)
+        record_reaction(phone, seeded["phonics"]["id"], "love", "phone 9", at=MORNING)
         reactions = app.screen.query_one("#reactions")
         assert await settle(pilot, lambda: "Love this" in str(reactions.render()))
         assert await settle(

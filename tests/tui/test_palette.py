@@ -8,7 +8,7 @@ from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.walkin import WalkInScreen
 from bigconv.tui.stations.desk import DeskScreen
-from tests.tui.test_desk import desk_app, until
+from tests.helpers.tui import desk_app, until
 
 
 async def run_command(app, pilot, words: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bigconv.data import backup
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from tests.conftest import on_the_day
+from tests.helpers.events import on_the_day
 
 
 async def test_app_backs_up_every_interval(small_db):

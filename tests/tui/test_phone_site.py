@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import aiohttp
 import pytest
@@ -14,21 +13,8 @@ from bigconv.core.event import load_event
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.web.server import make_web_app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def started(app, pilot) -> str:
-    """Wait for the phone-site worker to finish starting; return the app's sub-title."""
-    for _ in range(100):
-        if "Phone" in app.sub_title:
-            return app.sub_title
-        await pilot.pause(0.05)
-    raise AssertionError(f"phone site never reported: {app.sub_title!r}")
+from tests.helpers.processes import free_port
+from tests.helpers.tui import started
 
 
 def test_make_app_serves_nothing_by_default(small_db):

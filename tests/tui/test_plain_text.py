@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from rich.segment import Segment
+from textual.color import Color
 from textual.widgets import Input
 
 from bigconv.data import database
-from tests.test_untrusted_text import STORABLE, unsafe
-from tests.tui.test_desk import desk_app
+from bigconv.tui.plaintext import PlainText
+from tests.helpers.text import STORABLE, unsafe
+from tests.helpers.tui import desk_app
 
 
 def screen_text(app) -> str:
@@ -34,3 +40,15 @@ async def test_dirty_name_in_the_desk_results_is_drawn_without_controls(small_db
                 break
         assert "pwned" in text
         assert unsafe(text.replace("\n", ""), allowed="") == []
+
+
+@given(
+    st.text(st.sampled_from(["❤", "☀", "✔", "⭐", "👍", "a", "é", "1", "\u20e3", "\ufe0f", " "]))
+)
+def test_a_terminal_draws_the_cells_laid_out_around_emoji_selectors(text):
+    """ "❤️" is laid out two cells wide; a terminal that ignores the selector draws the heart in
+    one (the dashboard's border shifted by a cell in tmux): the selector becomes the space the
+    layout gave it, so the widths agree and no selector reaches the terminal."""
+    out = PlainText().apply([Segment(text)], Color(0, 0, 0))[0].text
+    assert cell_len(out) == cell_len(text) and "\ufe0f" not in out
+    assert out.replace(" ", "") == text.replace(" ", "").replace("\ufe0f", "")

@@ -7,9 +7,7 @@ listens; the codes are read back with zbarimg and the URLs fetched from the runn
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shlex
 import subprocess
 import sys
 import time
@@ -27,12 +25,13 @@ from bigconv.tui.config import StationConfig
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE
-from tests.conftest import require_tool
-from tests.tui.test_phone_site import free_port, started
-from tests.tui.test_room import MORNING
-from tests.tui.test_room_qr import half_blocks_to_png, rendered_lines, zbar
+from tests.helpers.processes import bigconv, free_port, require_tool
+from tests.helpers.qr import half_blocks_to_png, rendered_lines, zbar
+from tests.helpers.terminal import DEADLINE, Pane, qr_from_pane
+from tests.helpers.tui import MORNING, started
 
-DEADLINE = 60.0  # seconds; the machine may be loaded
+# Some of these run a station in a real terminal (tests/helpers/terminal.py starts tmux).
+pytestmark = pytest.mark.tmux
 
 
 @pytest.fixture
@@ -60,6 +59,11 @@ def test_base_url_follows_the_listening_host_and_port():
     assert phone_base_url("https://conf.example.org/", 8765, "127.0.0.1") == (
         "https://conf.example.org"
     )
+    # --public-url wins over the event's base_url and the listening address, slash and all.
+    public = phone_base_url(
+        "https://conf.example.org", 8765, "0.0.0.0", public_url="https://x.test/"
+    )
+    assert public == "https://x.test"
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.7")
     assert "127.0.0.1 only" in loopback_warning("127.0.0.1")
@@ -106,69 +110,6 @@ async def test_room_qr_header_and_phone_site_share_the_served_port(local_event, 
 
 
 # -- real processes -----------------------------------------------------------------------------
-
-
-class Pane:
-    """A real terminal running one command, on a tmux server of its own: started from this
-    process, it passes on this process's environment (a faked clock too), and stopping it
-    touches no one else's sessions."""
-
-    def __init__(self, command: str, cwd: Path, size=(120, 40)):
-        self.name = f"bigconv-test-{os.getpid()}-{time.monotonic_ns()}"
-        self.tmux = [require_tool("tmux"), "-L", self.name, "-f", "/dev/null"]
-        subprocess.run(
-            [*self.tmux, "new-session", "-d", "-s", "station", "-x", str(size[0]),
-             "-y", str(size[1]), "-c", str(cwd), command],
-            check=True,
-        )  # fmt: skip
-
-    def text(self) -> str:
-        out = subprocess.run(
-            [*self.tmux, "capture-pane", "-p", "-t", "station"], capture_output=True, text=True
-        )
-        return out.stdout
-
-    def wait_for(self, needle: str) -> str:
-        end = time.monotonic() + DEADLINE
-        while time.monotonic() < end:
-            if needle in (text := self.text()):
-                return text
-            time.sleep(0.2)
-        raise AssertionError(f"{needle!r} never appeared:\n{self.text()}")
-
-    def qr(self, png: Path) -> str:
-        """What zbarimg reads from the QR code on the screen, once it is drawn whole: in a
-        small terminal the "Phones: ..." notice covers its foot for a few seconds."""
-        end = time.monotonic() + DEADLINE
-        while True:
-            text = self.text()
-            try:
-                return zbar(half_blocks_to_png(qr_from_pane(text), png))
-            except AssertionError:
-                if time.monotonic() > end:
-                    raise
-            time.sleep(0.2)
-
-    def close(self) -> None:
-        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
-        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
-        (folder / self.name).unlink(missing_ok=True)  # the socket the server leaves behind
-
-
-def qr_from_pane(text: str) -> list[str]:
-    """The half-block QR code from the room screen's right-hand column, with a quiet zone."""
-    lines = [line.rpartition("│")[2] for line in text.splitlines()]
-    rows = [i for i, line in enumerate(lines) if line.strip() and set(line) <= set("█▀▄ ")]
-    assert rows, text
-    right = lines[rows[0] : rows[-1] + 1]
-    width = max(len(line.rstrip()) for line in right)
-    body = [line.ljust(width)[:width] for line in right]
-    blank = " " * (width + 4)
-    return [blank, *("  " + line + "  " for line in body), blank]
-
-
-def bigconv(*args: str) -> str:
-    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "bigconv", *args))
 
 
 def test_run_with_a_port_encodes_it_and_its_clock_drives_the_phone_site(local_event, tmp_path):
@@ -258,7 +199,7 @@ def test_serve_at_drives_the_phone_site_and_stamps_feedback(local_event, tmp_pat
         out, err = process.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/CODE" in out
     assert "127.0.0.1 only" in err
-    db = database.connect(ctx.db_path)
+    db = database.connect(ctx.db_path.with_name("small.rehearsal.db"))  # a rehearsal's copy
     at = parse_iso(db.execute("SELECT at FROM feedback").fetchone()[0])
     db.close()
     start = dt.datetime(2026, 11, 27, 10, 15, tzinfo=ctx.event.tz)
@@ -266,7 +207,7 @@ def test_serve_at_drives_the_phone_site_and_stamps_feedback(local_event, tmp_pat
 
 
 def test_qr_and_sessions_follow_host_and_port_and_warn_on_loopback(local_event, tmp_path):
-    from tests.conftest import run_cli
+    from tests.helpers.processes import run_cli
 
     code = phonics_code(load(local_event, None).db_path)
     listed = run_cli("sessions", local_event, "--json", "--host", "127.0.0.1", "--port", "8765")
@@ -279,3 +220,27 @@ def test_qr_and_sessions_follow_host_and_port_and_warn_on_loopback(local_event, 
     assert "no phone can open these codes" in made.stderr
     require_tool("zbarimg")
     assert zbar(tmp_path / "print" / f"{code}.png") == f"http://127.0.0.1:8765/{code}"
+
+
+def test_a_station_warns_when_it_shows_another_address_than_the_posters(local_event, tmp_path):
+    """The posters' address is recorded by `qr`; a room station that gives phones another one
+    says so in one line, with what to do (the same words as `serve`)."""
+    from tests.helpers.processes import run_cli
+
+    printed = run_cli("qr", local_event, "--out", tmp_path / "codes", "--public-url",
+                      "http://192.0.2.44:8303")  # fmt: skip
+    assert printed.returncode == 0, printed.stderr
+    port = free_port()
+    pane = Pane(
+        bigconv("run", str(local_event), "--mode", "room", "--room", "Room A", "--host",
+                "127.0.0.1", "--port", str(port), "--backup-minutes", "0"),
+        tmp_path, size=(120, 40),
+    )  # fmt: skip
+    try:
+        text = pane.wait_for("reprint")
+        # The toast, its lines joined without spaces (it wraps addresses anywhere).
+        toast = "".join(line.rpartition("▌")[2].replace(" ", "") for line in text.splitlines())
+        assert "showhttp://192.0.2.44:8303" in toast
+        assert f"phonesaresenttohttp://127.0.0.1:{port}here" in toast
+    finally:
+        pane.close()

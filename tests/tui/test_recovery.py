@@ -11,7 +11,7 @@ from bigconv.data import backup, database
 from bigconv.data.checkin import check_in
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from tests.conftest import on_the_day
+from tests.helpers.events import on_the_day
 
 
 async def wait_for(predicate, timeout: float = 5.0) -> bool:
@@ -137,7 +137,7 @@ async def test_desk_scan_while_locked_says_not_saved_then_works(small_db):
         other.execute("BEGIN EXCLUSIVE")
         await pilot.press(*ada[0], "enter")
         assert await wait_for(lambda: app.screen.query_one(Banner).kind == "error")
-        assert "NOT SAVED" in str(app.screen.query_one(Banner).content)
+        assert "NOT SAVED" in app.screen.query_one(Banner).text
         assert "locked" in problem(app) and app.is_running
         other.execute("ROLLBACK")
         other.close()

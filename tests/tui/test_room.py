@@ -4,65 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Input, Static
 
 from bigconv.core.clock import iso
-from bigconv.data import database
 from bigconv.services.setup import load
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
 from bigconv.tui.dialogs.over_capacity import OverCapacity
 from bigconv.tui.dialogs.room_picker import RoomPicker
 from bigconv.tui.stations.room import RoomScreen
+from tests.helpers.tui import MORNING, SIZE, app_for, marks, roster_rows
 
-MORNING = dt.datetime(2026, 11, 27, 10, 20, tzinfo=dt.UTC)  # Phonics (A), Wellbeing (B)
 AFTERNOON = dt.datetime(2026, 11, 27, 13, 10, tzinfo=dt.UTC)  # Wellbeing (A), Oracy (B)
-SIZE = (100, 40)
-
-
-def app_for(small_event: Path, *, room: str | None, now: dt.datetime = MORNING, station="Host"):
-    ctx = load(small_event, None)
-    return make_app(
-        ctx.db_path,
-        StationConfig(station=station, mode="room", event=ctx.event, clock=lambda: now, room=room),
-    )
-
-
-@pytest.fixture
-def seeded(small_db: Path, small_event: Path):
-    """Allocations: Phonics (Room A) gets Ada, Zoë and Bob; Wellbeing (Room B) gets both Khans."""
-    db = database.connect(small_db)
-    people = {r["last_name"] + r["first_name"]: r for r in db["attendees"].rows}
-    sessions = {(s["title"], s["room_id"]): s for s in db["sessions"].rows}
-    rooms = {r["name"]: r["id"] for r in db["rooms"].rows}
-    phonics = sessions[("Phonics", rooms["Room A"])]
-    wellbeing = sessions[("Wellbeing", rooms["Room B"])]
-    allocs = [
-        (people["LovelaceAda"], phonics),
-        (people["O'Brien-MüllerZoë"], phonics),
-        (people["[bold]Bob[/]Bob"], phonics),
-    ] + [(p, wellbeing) for p in db["attendees"].rows_where("last_name = 'Khan'")]
-    db["allocations"].insert_all({"attendee_id": p["id"], "session_id": s["id"]} for p, s in allocs)
-    db.conn.commit()
-    yield {"db": db, "people": people, "phonics": phonics, "wellbeing": wellbeing}
-    db.close()
-
-
-def roster_rows(screen: RoomScreen) -> dict[str, list[str]]:
-    """Name -> the plain text of each cell, as the host sees the table."""
-    table = screen.query_one("#roster", DataTable)
-    rows = {}
-    for row_key in table.rows:
-        cells = [cell.plain for cell in table.get_row(row_key)]
-        rows[cells[1]] = cells
-    return rows
-
-
-def marks(db) -> list[dict]:
-    return list(db["attendance_records"].rows_where(order_by="id"))
 
 
 def actions(db) -> list[str]:
@@ -185,7 +139,8 @@ async def test_walk_in_at_capacity_cancel_then_override(seeded, small_event):
     zoe = people["O'Brien-MüllerZoë"]["id"]
     overrides = [(m["attendee_id"], m["override"]) for m in marks(db)]
     assert overrides[-1] == (zoe, 1) and [o for _, o in overrides[:-1]] == [0, 0]
-    assert actions(db) == ["checkin", "attend"] * 2 + ["attend_refused"] * 2 + ["checkin", "attend"]
+    # The question shown twice; only the "no" is a refusal (the "yes" is the mark it made).
+    assert actions(db) == ["checkin", "attend"] * 2 + ["attend_refused"] + ["checkin", "attend"]
     last = db.execute("SELECT detail FROM log WHERE action = 'attend' ORDER BY id DESC").fetchone()
     assert json.loads(last[0]) == {
         "walk_in": True,

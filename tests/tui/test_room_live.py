@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 
-from tests.tui.test_room import app_for, roster_rows, seeded  # noqa: F401  (fixture)
+from tests.helpers.tui import app_for, roster_rows
 
 DESK = """
 import sys
@@ -64,7 +64,7 @@ async def wait_for(pilot, condition, seconds: float = 10.0) -> bool:
 
 
 async def test_desk_checkin_and_other_process_attendance_show_live(
-    seeded,  # noqa: F811  (the fixture imported above)
+    seeded,
     small_event,
     small_db,
 ):
@@ -82,8 +82,9 @@ async def test_desk_checkin_and_other_process_attendance_show_live(
             pilot, lambda: roster_rows(screen)["Zoë O'Brien-Müller"][2].startswith("arrived ")
         )
         status, out = await run(
-            "-m", "bigconv", "attend", str(small_event), code, "Ada Lovelace", "--station", "Door"
-        )
+            "-m", "bigconv", "attend", str(small_event), code, "Ada Lovelace", "--station", "Door",
+            "--at", "10:20",
+        )  # fmt: skip
         assert status == 0, out
         assert "Present: Ada Lovelace" in out
         assert await wait_for(pilot, lambda: roster_rows(screen)["Ada Lovelace"][0].startswith("✓"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from bigconv.data import attendance
 from bigconv.tui.dialogs.over_capacity import MoveHere
 from bigconv.tui.stations.room import RoomScreen
-from tests.tui.test_room import MORNING, SIZE, app_for, roster_rows, seeded  # noqa: F401
+from tests.helpers.tui import MORNING, SIZE, app_for, roster_rows
 
 
-async def tick_zoe_in_room_b(seeded, small_event, answer: str, then=(), said=None):  # noqa: F811
+async def tick_zoe_in_room_b(seeded, small_event, answer: str, then=(), said=None):
     db = seeded["db"]
     zoe = seeded["people"]["O'Brien-MüllerZoë"]["id"]
     attendance.mark_present(db, seeded["phonics"]["id"], zoe, station="Door A", at=MORNING)
@@ -24,6 +24,10 @@ async def tick_zoe_in_room_b(seeded, small_event, answer: str, then=(), said=Non
         await pilot.pause()
         assert isinstance(app.screen, MoveHere)
         assert "present in" in str(app.screen.message) and "Phonics (Room A)" in app.screen.message
+        # Each thing once: the session and its room, and who marked her (not the code, nor
+        # the room twice).
+        assert "present in Phonics (Room A) since" in app.screen.message
+        assert "marked by Door A" in app.screen.message
         await pilot.press(answer)
         await pilot.pause()
         assert isinstance(app.screen, RoomScreen)
@@ -39,7 +43,7 @@ async def tick_zoe_in_room_b(seeded, small_event, answer: str, then=(), said=Non
     return rows, current
 
 
-async def test_host_moves_someone_marked_in_another_room(seeded, small_event):  # noqa: F811
+async def test_host_moves_someone_marked_in_another_room(seeded, small_event):
     rows, current = await tick_zoe_in_room_b(seeded, small_event, "y")
     assert current == [(seeded["wellbeing"]["id"],)]
     assert rows["Zoë O'Brien-Müller"][0].startswith("✓")
@@ -54,13 +58,13 @@ async def test_host_moves_someone_marked_in_another_room(seeded, small_event):  
     assert moved == (seeded["wellbeing"]["id"], "Host")
 
 
-async def test_host_declines_the_move(seeded, small_event):  # noqa: F811
+async def test_host_declines_the_move(seeded, small_event):
     rows, current = await tick_zoe_in_room_b(seeded, small_event, "n")
     assert current == [(seeded["phonics"]["id"],)]
     assert "Zoë O'Brien-Müller" not in rows or not rows["Zoë O'Brien-Müller"][0].startswith("✓")
 
 
-async def test_host_undoes_a_move_made_by_mistake(seeded, small_event):  # noqa: F811
+async def test_host_undoes_a_move_made_by_mistake(seeded, small_event):
     said: list[str] = []
     rows, current = await tick_zoe_in_room_b(seeded, small_event, "y", ("ctrl+z",), said)
     assert current == [(seeded["phonics"]["id"],)]  # back where she was marked first

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bigconv.data import attendance
-from tests.tui.test_room import MORNING, app_for, seeded  # noqa: F401  (fixture)
+from tests.helpers.tui import MORNING, app_for
 
 
-def test_room_screen_80x24(snap_compare, seeded, small_event):  # noqa: F811
+def test_room_screen_80x24(snap_compare, seeded, small_event):
     db, people = seeded["db"], seeded["people"]
     wellbeing = seeded["wellbeing"]["id"]
     for who in ("KhanSarah", "LovelaceAda"):  # Ada is a walk-in; the room seats 2

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bigconv.services.demo import BUSY_CLOCK
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from tests.tui.conftest import BUSY_CLOCK
 
 
 def test_dashboard(snap_compare, busy_db):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from bigconv.services.demo import BUSY_CLOCK
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from tests.tui.conftest import BUSY_CLOCK
+from tests.helpers.db import fixed_badges
 
 SIZES = [(80, 24), (120, 30)]
 WALK_IN = ["f6", *"Omar", "enter", *"Farouk", "enter", *"Westgate Academy", "enter"]
@@ -31,6 +32,7 @@ STATIONS = {
 @pytest.mark.parametrize("station", list(STATIONS))
 def test_station(snap_compare, busy_db, station, size):
     mode, room, keys = STATIONS[station]
+    fixed_badges(busy_db)  # the desk's banner shows the badge code
     app = make_app(
         busy_db, StationConfig(station="Station 1", mode=mode, room=room, clock=lambda: BUSY_CLOCK)
     )

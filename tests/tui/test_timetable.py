@@ -7,10 +7,10 @@ import datetime as dt
 from textual.widgets import DataTable, Static
 
 from bigconv.data import database
+from bigconv.services.demo import BUSY_CLOCK
 from bigconv.tui.app import make_app
 from bigconv.tui.config import StationConfig
-from tests.tui.conftest import BUSY_CLOCK
-from tests.tui.test_layouts import screen_text
+from tests.helpers.tui import screen_text
 
 CLOCK = dt.datetime(2026, 11, 27, 9, 50, tzinfo=dt.UTC)
 
@@ -43,7 +43,8 @@ async def test_timetable_mouse_selects_a_cell(small_db):
         grid = app.screen.query_one("#grid", DataTable)
         region = grid.region
         # Third column (Afternoon), second room row (Room A): click in its area.
-        await pilot.click(DataTable, offset=(18 + 2 + 26 * 2 + 6, 2 + 2 + 1))
+        step = app.screen.cell_width + 2  # the slots share the width
+        await pilot.click(DataTable, offset=(18 + 2 + step * 2 + 6, 2 + 2 + 1))
         await pilot.pause()
         assert region.width > 0
         assert "Wellbeing" in detail_text(app)
@@ -99,3 +100,31 @@ async def test_a_plenary_is_for_everyone_not_nobody(busy_db):
         assert "everyone" in opening and "0/900" not in opening
         await pilot.press("left")
         assert "a plenary, so nobody is allocated" in detail_text(app)
+
+
+async def test_slots_share_the_width_and_scroll_by_whole_slots(busy_db):
+    """At 200 columns the titles show whole (they were cut at 26 with 40 columns to spare);
+    at 80, moving sideways never shows a slot cut in two, mid-word."""
+    app = make_app(busy_db, StationConfig(station="t", clock=lambda: BUSY_CLOCK))
+    async with app.run_test(size=(200, 50)):
+        text = screen_text(app)
+        assert "Handwriting and fine motor skills" in text and "Oracy across the curriculum" in text
+    app = make_app(busy_db, StationConfig(station="t", clock=lambda: BUSY_CLOCK))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(4):
+            await pilot.press("right")
+            await pilot.pause()
+            header = screen_text(app).splitlines()[1]  # the slots' labels, after "Room"
+            labels = header[len(" Room") :].split("  ")
+            shown = [label.strip() for label in labels if label.strip()]
+            assert shown and all(
+                label.removeprefix("● now ").removeprefix("▸ next ")
+                in (
+                    "Opening plenary",
+                    "Workshops 1",
+                    "Workshops 2",
+                    "Workshops 3",
+                    "Closing plenary",
+                )
+                for label in shown
+            ), header

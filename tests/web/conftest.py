@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import sqlite3
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -17,21 +12,7 @@ from bigconv.core.event import load_event
 from bigconv.data import database
 from bigconv.data import followup as fu
 from bigconv.web.server import make_web_app
-
-MORNING = dt.datetime(2026, 11, 27, 10, 15, tzinfo=dt.UTC)
-
-
-class Clock:
-    """The site's clock, moved by the test (the clock is injected, as in the TUI)."""
-
-    def __init__(self, now: dt.datetime = MORNING):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
+from tests.helpers.web import MORNING, Clock, first_code
 
 
 @pytest.fixture
@@ -56,16 +37,6 @@ async def stranger(small_event: Path, small_db: Path, clock: Clock):
         yield c
 
 
-def same_site(client: TestClient) -> dict[str, str]:
-    """The Origin a browser sends with a form posted from one of this site's pages (a form
-    post without Origin or Referer is refused: bigconv/web/common/security.py)."""
-    return {"Origin": f"http://{client.host}:{client.port}"}
-
-
-def first_code(db_path: Path) -> str:
-    return table(db_path, "SELECT code FROM sessions ORDER BY id LIMIT 1")[0][0]
-
-
 @pytest.fixture
 def codes(small_db: Path) -> dict[str, str]:
     """Session title+slot -> code, e.g. codes['Phonics']."""
@@ -77,48 +48,6 @@ def codes(small_db: Path) -> dict[str, str]:
     out = {f"{title}/{slot}": code for title, slot, code in rows}
     out["Phonics"] = out["Phonics/Morning"]
     return out
-
-
-def table(db_path: Path, sql: str, params=()) -> list[tuple]:
-    """Read the database the way an organiser would: a separate connection."""
-    db = database.connect(db_path)
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
-
-
-@contextlib.contextmanager
-def sqlite_calls_on_this_thread() -> Iterator[list[str]]:
-    """The SQLite calls made in this thread while the block runs (a profile hook sees every
-    call into the sqlite3 module's C code). The test's event loop runs the served site too, so
-    an empty list means no request handler touched SQLite on the loop."""
-    seen: list[str] = []
-
-    def profile(frame, event, arg) -> None:
-        if event != "c_call":
-            return
-        owner = getattr(arg, "__self__", None)
-        module = getattr(arg, "__module__", None)
-        if isinstance(owner, sqlite3.Connection | sqlite3.Cursor) or module in {
-            "sqlite3",
-            "_sqlite3",
-        }:
-            seen.append(f"{arg.__qualname__} from {frame.f_code.co_filename}:{frame.f_lineno}")
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        yield seen
-    finally:
-        sys.setprofile(previous)
-
-
-def make_links(db_path, *, expires=MORNING + dt.timedelta(hours=8)) -> dict[str, str]:
-    db = database.connect(db_path)
-    issued = fu.create_day_links(db, expires=expires, station="Office", at=MORNING)
-    db.close()
-    return {i.person.first_name + i.person.school[0]: i.token for i in issued}
 
 
 @pytest.fixture
@@ -136,15 +65,3 @@ def followup_links(small_db):
     ids = {c.try_text: c.id for p in (people["Ada"], bob) for c in fu.commitments_of(db, p)}
     db.close()
     return {i.person.first_name: i.token for i in issued}, ids
-
-
-async def about_from(base: str, address: str) -> int:
-    """GET /api/about from a client bound to `address` (127.0.0.x: another machine on the
-    venue network, as far as the server can tell); 5 seconds at most."""
-    connector = aiohttp.TCPConnector(local_addr=(address, 0))
-    timeout = aiohttp.ClientTimeout(total=5)
-    async with (
-        aiohttp.ClientSession(connector=connector, timeout=timeout) as s,
-        s.get(f"{base}/api/about") as r,
-    ):
-        return r.status

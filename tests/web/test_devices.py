@@ -10,7 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bigconv.core.event import load_event
 from bigconv.web.common.site import DEVICE_COOKIE, PhoneLimits
 from bigconv.web.server import make_web_app
-from tests.web.conftest import make_links, same_site, table
+from tests.helpers.db import table
+from tests.helpers.web import make_links, same_site
 
 
 async def fresh_token(client, code: str) -> str | None:

@@ -19,9 +19,9 @@ from bigconv.core.event import load_event
 from bigconv.data import backup, database
 from bigconv.data import passcode as passcodes
 from bigconv.web.server import make_web_app
-from tests.conftest import run_cli
-from tests.web.conftest import make_links, same_site, sqlite_calls_on_this_thread, table
-from tests.web.test_staff import log_in
+from tests.helpers.db import table
+from tests.helpers.processes import run_cli
+from tests.helpers.web import log_in, make_links, same_site, sqlite_calls_on_this_thread
 
 
 def hold_write_lock(db_path, seconds: float) -> subprocess.Popen:
@@ -188,7 +188,7 @@ async def test_a_lock_held_elsewhere_stalls_no_page_and_no_other_request(whole_s
 def test_the_cli_reports_a_lock_in_one_line(small_event, small_db):
     locker = hold_write_lock(small_db, 30)
     try:
-        done = run_cli("checkin", small_event, "Zoë")
+        done = run_cli("checkin", small_event, "Zoë", "--at", "10:20")
     finally:
         locker.kill()
         locker.wait()
@@ -206,8 +206,8 @@ async def test_restore_while_serving_keeps_the_staff_pages_working(small_event, 
     from bigconv.core.event import load_event
     from bigconv.data import passcode as passcodes
     from bigconv.web.server import make_web_app
-    from tests.conftest import on_the_day
-    from tests.web.test_staff import log_in
+    from tests.helpers.events import on_the_day
+    from tests.helpers.web import log_in
 
     good = backup.backup(small_db, tmp_path / "b")
     app = make_web_app(small_db, load_event(small_event), clock=on_the_day(), staff=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bigconv.data import database
-from tests.web.conftest import MORNING, make_links, table
+from tests.helpers.db import table
+from tests.helpers.web import MORNING, make_links
 
 ORIGIN = {"Origin": "http://127.0.0.1"}
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import table
+from tests.helpers.db import table
 
 KINDS = ["useful", "insight", "love", "question", "lost", "slower"]
 

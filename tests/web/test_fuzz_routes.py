@@ -17,7 +17,8 @@ from bigconv.web.common.site import DEVICE_COOKIE
 from bigconv.web.links.pages import ME_COOKIE
 from bigconv.web.server import make_web_app
 from bigconv.web.stations.gateway import COOKIE
-from tests.web.conftest import make_links, table
+from tests.helpers.db import table
+from tests.helpers.web import make_links
 
 ROWS = """SELECT (SELECT count(*) FROM reactions), (SELECT count(*) FROM feedback),
     (SELECT count(*) FROM commitments), (SELECT count(*) FROM followup_answers)"""
@@ -52,7 +53,7 @@ FUZZ = settings(
 
 @pytest.fixture
 async def both(small_event: Path, small_db: Path):
-    from tests.conftest import on_the_day
+    from tests.helpers.events import on_the_day
 
     app = make_web_app(small_db, load_event(small_event), clock=on_the_day(), staff=True)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:

@@ -12,7 +12,7 @@ from bigconv.cli.compose import PhoneSiteRunner
 from bigconv.core.event import load_event
 from bigconv.web.common.security import MISDIRECTED
 from bigconv.web.server import make_web_app
-from tests.conftest import run_cli
+from tests.helpers.processes import run_cli
 
 PATHS = [("GET", "/"), ("GET", "/api/about"), ("GET", "/staff"), ("POST", "/staff/login")]
 

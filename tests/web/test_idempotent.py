@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bigconv.data import backup
-from tests.web.conftest import table
+from tests.helpers.db import table
 
 KEY = "k3y-of_one-action"
 

@@ -18,7 +18,7 @@ from bigconv.web.common.limits import ConnectionCaps, OncePerInterval, RateLimit
 from bigconv.web.common.site import SITE
 from bigconv.web.server import STAFF_APP, make_web_app, start_site, stop_site
 from bigconv.web.stations.app import STAFF_SITE
-from tests.web.conftest import about_from
+from tests.helpers.web import about_from
 
 
 @pytest.fixture

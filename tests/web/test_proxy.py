@@ -13,9 +13,9 @@ from bigconv.web.common.limits import GUARD, ConnectionCaps
 from bigconv.web.common.security import client_address, parse_proxy, sign, signed, unsign
 from bigconv.web.common.site import DEVICE_COOKIE, PhoneLimits
 from bigconv.web.server import make_web_app
-from tests.conftest import run_cli
-
-from .conftest import make_links, table
+from tests.helpers.db import table
+from tests.helpers.processes import run_cli
+from tests.helpers.web import make_links
 
 PUBLIC = "https://cpd.example.org"
 # What Caddy or nginx adds to a request that reached it over TLS as https://cpd.example.org.

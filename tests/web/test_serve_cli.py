@@ -12,8 +12,8 @@ import sys
 import time
 import urllib.request
 
-from tests.conftest import run_cli
-from tests.web.conftest import about_from
+from tests.helpers.processes import free_port, run_cli
+from tests.helpers.web import about_from
 
 
 def test_serve_prints_the_phone_address_and_serves(small_event, small_db):
@@ -55,14 +55,8 @@ def test_serve_on_a_busy_port_is_refused(small_event, small_db):
         s.listen()
         port = s.getsockname()[1]
         done = run_cli("serve", small_event, "--host", "127.0.0.1", "--port", str(port))
-    assert done.returncode == 1
+    assert done.returncode == 2  # bad input: the port given (tests/cli/test_cli_serve_port.py)
     assert "cannot listen on 127.0.0.1" in done.stderr and "Traceback" not in done.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def few_files() -> None:

@@ -6,8 +6,8 @@ import re
 
 from bigconv.web.common.site import DEVICE_COOKIE
 from bigconv.web.server import MAX_BODY
-
-from .conftest import same_site, table
+from tests.helpers.db import table
+from tests.helpers.web import same_site
 
 JSON = {"Content-Type": "application/json"}
 
@@ -41,8 +41,10 @@ async def test_session_page_in_any_case_with_labelled_form_and_device_cookie(str
     assert "<h1>Phonics</h1>" in html and "Ada Lovelace" in html and "Room A" in html
     assert "10:00–11:00" in html
     assert html.count('name="kind"') == 6
-    for field in ("rating1", "next_step", "comment"):
+    for field in ("rating1", "comment", "try_text"):
         assert f'<label for="{field}">' in html
+    # "One thing I'll try" is asked once, in the commitment (the feedback form asked it too)
+    assert 'name="next_step"' not in html and html.count('name="try_text"') == 1
     assert 'name="badge"' not in html  # feedback is anonymous: no badge code is asked for
     cookie = response.headers["Set-Cookie"]
     assert f"{DEVICE_COOKIE}=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -275,3 +277,19 @@ async def test_bad_input_is_4xx(client, codes, small_db):
 
 async def test_about_identifies_bigconv(client):
     assert (await (await client.get("/api/about")).json())["app"] == "bigconv"
+
+
+async def test_what_i_will_try_through_the_api_keeps_the_page(client, codes, small_db):
+    """The page's script saves the commitment as JSON (the page stays as it is); the same
+    checks as the form: something to try is needed, a name only with a personal link."""
+    code = codes["Phonics"]
+    await client.get(f"/{code}")
+    url = f"/api/{code}/commit"
+    empty = await client.post(url, json={"try_text": "  ", "when_where": "Y7"})
+    assert empty.status == 400 and "one thing you'll try" in (await empty.json())["error"]
+    named = await client.post(url, json={"try_text": "Exit tickets", "named": "1"})
+    assert named.status == 400 and "personal link" in (await named.json())["error"]
+    saved = await client.post(url, json={"try_text": "Exit tickets", "when_where": "Y7 set 2"})
+    assert saved.status == 201 and await saved.json() == {"saved": True, "named": False}
+    rows = table(small_db, "SELECT try_text, when_where, attendee_id FROM commitments")
+    assert rows == [("Exit tickets", "Y7 set 2", None)]

@@ -11,10 +11,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bigconv.core.event import load_event
 from bigconv.web.server import make_web_app
-from tests.conftest import ROOT, run_cli
-from tests.helpers import import_cycles
-
-from .conftest import same_site, table
+from tests.helpers import ROOT
+from tests.helpers.db import table
+from tests.helpers.imports import import_cycles
+from tests.helpers.processes import run_cli
+from tests.helpers.web import same_site
 
 WEB = ROOT / "bigconv" / "web"
 
@@ -101,7 +102,7 @@ def test_every_web_module_stays_small():
 
 async def test_serve_mounts_the_sites_it_is_told(small_event, small_db, codes):
     """`serve --sites links` publishes no day endpoint; `--no-staff` leaves /staff out."""
-    from tests.e2e.test_serve_crash import free_port, wait_until_up
+    from tests.helpers.processes import free_port, wait_until_up
 
     code = codes["Phonics"]
     for options, first_line, wanted in (

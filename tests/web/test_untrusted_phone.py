@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bigconv.data import database
-from tests.test_untrusted_text import STORABLE, unsafe
+from tests.helpers.text import STORABLE, unsafe
 
 
 async def test_phone_comment_is_stored_clean(client, codes, small_db):

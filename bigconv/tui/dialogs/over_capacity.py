@@ -19,9 +19,12 @@ class OverCapacity(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "Cancel"),
     ]
 
-    def __init__(self, message: str) -> None:
+    UNANSWERED = "not marked"
+
+    def __init__(self, message: str, who: str = "") -> None:
         super().__init__()
         self.message = message
+        self.who = who  # whom the question is about, as the message names them
 
     def compose(self) -> ComposeResult:
         with Vertical(id="over-capacity"):
@@ -41,6 +44,12 @@ class OverCapacity(ModalScreen[bool]):
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
 
+    def set_aside_for_scan(self) -> str:
+        """A badge was scanned (bigconv/tui/scans.py): the question closes unanswered, so
+        nothing is recorded for the person it asked about, and the host is told so."""
+        self.app.pop_screen()  # no answer: neither yes nor no is recorded
+        return f"{self.who or 'The person asked about'}: {self.UNANSWERED} (the question was closed by the next scan)."
+
 
 class MoveHere(OverCapacity):
     """True: move the person here (their first mark is kept, stamped moved); False: leave it."""
@@ -49,6 +58,7 @@ class MoveHere(OverCapacity):
         Binding("y", "answer(True)", "Move here"),
         Binding("n,escape", "answer(False)", "Cancel"),
     ]
+    UNANSWERED = "not moved here"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="over-capacity"):

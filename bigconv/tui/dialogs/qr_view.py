@@ -22,6 +22,7 @@ class QrView(ModalScreen[None]):
 
     CSS_PATH = "qr_view.tcss"
     BINDINGS = [Binding("f8,f10,escape,q", "dismiss", "Back")]
+    KEEPS_OPEN_FOR_SCANS = True  # people scan in while it is projected (bigconv/tui/scans.py)
 
     def __init__(self, url: str, title: str, prompt: str | None = None) -> None:
         super().__init__()

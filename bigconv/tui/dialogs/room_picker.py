@@ -55,4 +55,5 @@ class RoomPicker(LiveScreen):
 
     @on(DataTable.RowSelected, "#rooms")
     def picked(self, event: DataTable.RowSelected) -> None:
-        self.dismiss(int(event.row_key.value))
+        if event.row_key.value is not None:  # every row's key is its room's id
+            self.dismiss(int(event.row_key.value))

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
@@ -19,7 +19,7 @@ from bigconv.tui.widgets.placepicker import PlacePicker
 from bigconv.tui.widgets.searchbox import OrderedInput
 
 MAX_PLACES_WIDTH = 112
-PLACES_FRAME = 18  # the dialog's border and padding, the list's border, tick box and scrollbar
+PLACES_FRAME = 20  # the dialog's border and padding, the list's border, tick box, ✓ and scrollbar
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,23 @@ class WalkIn:
     def fields(self) -> dict[str, str]:
         return asdict(self)
 
+    def empty(self) -> bool:
+        return not any(self.fields().values())
 
-class WalkInScreen(ModalScreen[WalkIn | None]):
-    """Name, school, role, email; Enter moves on, and saves from the last field."""
+
+@dataclass(frozen=True)
+class PutAside:
+    """The form was put aside for a badge scan: what was typed, which F6 brings back."""
+
+    draft: WalkIn
+
+
+class WalkInScreen(ModalScreen[WalkIn | PutAside | None]):
+    """Name, school, role, email; Enter moves on, and saves from the last field.
+
+    Opened again with a `draft` (put aside for a scan, or refused) and its `problem`, nothing
+    that was typed is lost.
+    """
 
     CSS_PATH = "walkin.tcss"
     # Priority: Enter is taken in the order keys arrive, before the letters typed after it are
@@ -54,28 +68,59 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
         ("email", "Email (optional)"),
     )
 
-    def __init__(self, schools: list[str]):
+    def __init__(self, schools: list[str], draft: WalkIn | None = None, problem: str = ""):
         super().__init__()
         self.schools = schools
+        self.draft = draft
+        self.problem = problem
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
+            # The title and help stay in view; only the fields scroll on a short screen.
             yield Label("Register a walk-in", id="title")
             yield Label("Enter: next field (and takes a suggested school).", id="help")
-            for key, label in self.FIELDS:
-                suggester = (
-                    SuggestFromList(self.schools, case_sensitive=False) if key == "school" else None
-                )
-                field = OrderedInput(placeholder=label, id=key, suggester=suggester)
-                field.border_title = label  # still says what it is once typed in
-                yield field
-            yield Static("", id="problem", markup=False)
-            with Horizontal(id="buttons"):
-                yield Button("Register and check in", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+            with VerticalScroll(id="fields"):
+                yield from self.fields_and_buttons()
+
+    def fields_and_buttons(self) -> ComposeResult:
+        for key, label in self.FIELDS:
+            suggester = (
+                SuggestFromList(self.schools, case_sensitive=False) if key == "school" else None
+            )
+            value = getattr(self.draft, key) if self.draft else ""
+            field = OrderedInput(value, placeholder=label, id=key, suggester=suggester)
+            field.border_title = label  # still says what it is once typed in
+            yield field
+        yield Static(self.problem, id="problem", markup=False)
+        with Horizontal(id="buttons"):
+            yield Button("Register and check in", variant="primary", id="save")
+            yield Button("Cancel", id="cancel")
+
+    FRAME = 8  # the form's border, padding, title and help: the rows that never scroll
+
+    def on_resize(self) -> None:
+        # The fields scroll within what the screen leaves under the title, not the title away.
+        self.query_one("#fields").styles.max_height = max(6, self.size.height - self.FRAME)
 
     def on_mount(self) -> None:
-        self.query_one("#first_name", Input).focus()
+        self.on_resize()
+        field = "email" if self.problem.startswith("Email") else "first_name"
+        self.query_one(f"#{field}", Input).focus()
+
+    def values(self) -> WalkIn:
+        """What the form holds now, each field stripped."""
+        return WalkIn(
+            **{key: self.query_one(f"#{key}", Input).value.strip() for key, _ in self.FIELDS}
+        )
+
+    def set_aside_for_scan(self) -> str | None:
+        """A badge was scanned (bigconv/tui/scans.py): close, keeping what was typed for F6."""
+        draft = self.values()
+        if draft.empty():
+            self.dismiss(None)
+            return None
+        self.dismiss(PutAside(draft))
+        return "The walk-in form was put aside: F6 brings it back as it was."
 
     def action_next_field(self) -> None:
         field = self.focused
@@ -88,6 +133,8 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
         if field.cursor_at_end:
             field.call_later(field.action_cursor_right)  # takes a suggested school, as → does
         keys = [key for key, _ in self.FIELDS]
+        if field.id not in keys:
+            return
         position = keys.index(field.id)
         if position + 1 < len(keys):
             # set_focus acts now; focus() would wait until the queued letters were handed out.
@@ -97,16 +144,16 @@ class WalkInScreen(ModalScreen[WalkIn | None]):
 
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        values = {key: self.query_one(f"#{key}", Input).value.strip() for key, _ in self.FIELDS}
+        values = self.values()
         problem = self.query_one("#problem", Static)
-        if not values["first_name"]:
+        if not values.first_name:
             problem.update("First name is needed.")
             self.query_one("#first_name", Input).focus()
-        elif values["email"] and not EMAIL_RE.fullmatch(values["email"]):
-            problem.update(f"Email: {values['email']} is not an email address.")
+        elif values.email and not EMAIL_RE.fullmatch(values.email):
+            problem.update(f"Email: {values.email} is not an email address.")
             self.query_one("#email", Input).focus()
         else:
-            self.dismiss(WalkIn(**values))
+            self.dismiss(values)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -118,6 +165,8 @@ class PlacesScreen(ModalScreen[list[int] | None]):
 
     CSS_PATH = "walkin.tcss"
     BINDINGS = [Binding("escape", "skip", "Leave unallocated")]
+    # A scan meanwhile is recorded under it: the walk-in's places are still to give.
+    KEEPS_OPEN_FOR_SCANS = True
 
     def __init__(self, openings: list[Opening]):
         super().__init__()

@@ -9,18 +9,22 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Sparkline, Static
 
-from bigconv.data import dashboard, timetable
+from bigconv.core.figures import percent_text
+from bigconv.data import checkin, dashboard, timetable
 from bigconv.data.reactions import (
+    WINDOW,
     ReactionStats,
     reaction_kinds,
     reaction_stats,
     reactions_per_minute,
 )
+from bigconv.data.watch import PHONES
 from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.stations.session_detail import SessionDetailScreen
 from bigconv.tui.widgets.columns import fit_widths, widest
 from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.rows import update_rows
+from bigconv.tui.widgets.table import CachedTable
 
 STATE_LABELS = {
     "over": ("⛔ OVER", "bold white on red"),
@@ -81,7 +85,7 @@ class DashboardScreen(LiveScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-medium"), (44, "-tall")]
     BINDINGS = [Binding("enter", "open_session", "Session detail", show=True)]
-    MIN_REFRESH = 0.5  # a plenary's bursts of reactions: two refreshes a second, not four
+    FIGURES_REFRESH = 2.0  # seen from across the room: a plenary's taps every two seconds
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,9 +101,9 @@ class DashboardScreen(LiveScreen):
             with VerticalScroll(id="alerts", classes="panel"):
                 yield Static(id="alerts-text", markup=False)
         yield Static(id="rooms-title", markup=False)
-        yield DataTable(id="rooms", cursor_type="row", zebra_stripes=True)
+        yield CachedTable(id="rooms", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="bottom"):
-            yield DataTable(id="schools", cursor_type="none", classes="panel")
+            yield CachedTable(id="schools", cursor_type="none", classes="panel")
             with VerticalScroll(id="feed", classes="panel"):
                 yield Static(id="feed-text", markup=False)
         yield StationFooter()
@@ -141,8 +145,8 @@ class DashboardScreen(LiveScreen):
         if widths == self.widths:
             return False
         self.widths = widths
-        rooms = self.query_one("#rooms", DataTable)
-        rooms.clear(columns=True)
+        table = self.query_one("#rooms", DataTable)
+        table.clear(columns=True)
         labels = (
             "State",
             "Room",
@@ -153,7 +157,7 @@ class DashboardScreen(LiveScreen):
         )
         for label, w in zip(labels, widths, strict=False):
             if w:
-                rooms.add_column(label if len(label) <= w else label.split("/")[0][:w], width=w)
+                table.add_column(label if len(label) <= w else label.split("/")[0][:w], width=w)
         schools = self.query_one("#schools", DataTable)
         schools.clear(columns=True)
         schools.add_column("School", width=school)
@@ -165,15 +169,32 @@ class DashboardScreen(LiveScreen):
         now = self.now()
         self.show_arrivals(now)
         # Read the rooms and reactions once; the alerts are worked out from the same figures.
-        slot, loads = dashboard.room_loads(self.db, now)
+        self.loads = dashboard.room_loads(self.db, now)
+        self.feedback = dashboard.feedback_stats(self.db)
+        self.show_figures(now)
+        self.show_feed()
+
+    def refresh_changes(self, changes) -> None:
+        """What phones send alone (a plenary's taps, feedback forms) changes the reactions,
+        ratings, alerts and comments, not arrivals or who is in which room: read only those."""
+        if not changes.only(PHONES) or not hasattr(self, "loads"):
+            self.refresh_data()
+            return
+        if "feedback" in changes.topics:
+            self.feedback = dashboard.feedback_stats(self.db)
+            self.show_feed()
+        self.show_figures(self.now())
+
+    def show_figures(self, now) -> None:
+        """The rooms table, the reaction totals and the alerts, from the rooms last read."""
+        slot, loads = self.loads
         reactions = reaction_stats(self.db, now)
         self.show_rooms(now, slot, loads, reactions)
         self.show_alerts(dashboard.alerts(self.db, now, loads=loads, stats=reactions))
-        self.show_feed()
 
     def show_arrivals(self, now) -> None:
-        a = dashboard.arrivals(self.db, now)
-        share = f" ({100 * a.checked_in // a.expected}%)" if a.expected else ""
+        a = checkin.arrivals(self.db, now - WINDOW, series_to=now)
+        share = f" ({percent_text(a.checked_in, a.expected)})" if a.expected else ""
         self.show(
             "#arrivals-numbers",
             f"{a.checked_in} of {a.expected} checked in{share}\n{a.recent} in the last 10 minutes",
@@ -181,17 +202,16 @@ class DashboardScreen(LiveScreen):
         set_data(self.query_one("#arrivals-spark", Sparkline), a.per_minute)
         rows = []
         for school, arrived, expected in a.schools:
-            pct = 100 * arrived // expected if expected else 0
             cells = (
                 Text(school or "(no school)", no_wrap=True, overflow="ellipsis"),
                 Text(f"{arrived}/{expected}"),
-                Text(f"{pct}%"),
+                Text(percent_text(arrived, expected) or "0%"),
             )
             rows.append((f"school:{school}", cells))
         update_rows(self.query_one("#schools", DataTable), rows)
 
     def show_rooms(self, now, slot, loads, reactions) -> None:
-        feedback = dashboard.feedback_stats(self.db)
+        feedback = self.feedback
         kinds = reaction_kinds(self.db)
         emoji = {k.key: k.emoji for k in kinds}
         title = "No sessions today"
@@ -203,7 +223,7 @@ class DashboardScreen(LiveScreen):
         for load in loads:
             s = load.session
             label, style = STATE_LABELS[load.state]
-            cells = (
+            cells: tuple[Text, ...] = (
                 Text(label, style=style),
                 Text(s.room),
                 Text(s.title, no_wrap=True, overflow="ellipsis"),
@@ -247,4 +267,5 @@ class DashboardScreen(LiveScreen):
         if not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.app.push_screen(SessionDetailScreen(int(key)))
+        if key is not None:  # every row's key is its session's id
+            self.app.push_screen(SessionDetailScreen(int(key)))

@@ -1,10 +1,14 @@
-"""The registration desk: find anyone as you type or scan a badge, check in with Enter, never twice."""
+"""The registration desk: find anyone as you type or scan a badge, check in with Enter, never twice.
+
+Over 400 lines because the desk's four jobs (search, check-in and its banner, undo, walk-ins)
+share one screen's state: what is in the box and which row is highlighted."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,8 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Header, Input, Static
 
-from bigconv.data import desk
+from bigconv.data import checkin, desk
 from bigconv.data.checkin import CheckInResult, check_in, last_checkin_by, undo_checkin
+from bigconv.data.desk_order import DeskOrder
 from bigconv.data.search import (
     MIN_QUERY,
     AttendeeIndex,
@@ -21,19 +26,28 @@ from bigconv.data.search import (
     Person,
     fold,
     get_person,
+    name_of,
     search_attendees,
 )
-from bigconv.services.identify import NO_MATCH, UNKNOWN_BADGE, One, Outcome, Unknown, as_good_as
-from bigconv.tui.dialogs.walkin import PlacesScreen, WalkIn, WalkInScreen
+from bigconv.services.identify import (
+    NO_MATCH,
+    UNKNOWN_BADGE,
+    One,
+    Outcome,
+    Unknown,
+    as_good_as,
+    tell_apart,
+)
+from bigconv.tui.scans import Cleared
 from bigconv.tui.stations.base import LiveScreen
+from bigconv.tui.stations.walkins import WalkIns, WalkInsConfig
 from bigconv.tui.widgets.banner import Banner
-from bigconv.tui.widgets.columns import PADDING, clip_text, fit_widths, widest
 from bigconv.tui.widgets.counters import Counters
 from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.person_picker import PersonPicker
+from bigconv.tui.widgets.results import ResultsTable
 from bigconv.tui.widgets.searchbox import SearchBox
 
-RESULT_COLUMNS = ("Name", "Checked in", "School", "Role")
 RECENT = dt.timedelta(minutes=10)
 LIMIT = 30  # the top few dozen: drawing more only slows every keystroke
 NOT_FOUND = {
@@ -77,18 +91,24 @@ class DeskScreen(LiveScreen):
                     clock=self.now,
                 )
                 yield Static(id="choose", markup=False)
-                yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+                yield ResultsTable(id="results", local=self.bigconv.local)
                 yield Banner(id="banner")
             yield Counters(id="counters")
         yield StationFooter()
+        yield WalkIns(
+            WalkInsConfig(
+                db=lambda: self.db,
+                station=lambda: self.bigconv.station,
+                clock=self.now,
+                guarded=self.guarded,
+            )
+        )
 
     def on_mount(self) -> None:
         self.index = AttendeeIndex(self.db)
+        self.order = DeskOrder(self.index, self.now)  # among equal matches: who is likely here
         self.matches: list[Match] = []
         self.shown_query = ""  # what the list shows now (the benchmark waits for it)
-        self.widths: list[int] = []  # the results' column widths as drawn (see fit_columns)
-        table = self.query_one("#results", DataTable)
-        table.can_focus = False  # keys stay in the search box; arrows move this table's cursor
         self.query_one(Banner).show("info", "", READY)
         self.show_results(False)
         self.refresh_data()
@@ -109,7 +129,7 @@ class DeskScreen(LiveScreen):
             self.call_after_refresh(self.run_search, self.shown_query, True)
 
     def refresh_counters(self) -> None:
-        numbers = desk.arrivals(self.db, self.now() - RECENT)
+        numbers = checkin.arrivals(self.db, self.now() - RECENT)
         if numbers != getattr(self, "counted", None):  # unchanged: paint nothing
             self.counted = numbers
             self.query_one(Counters).show(numbers)
@@ -118,10 +138,18 @@ class DeskScreen(LiveScreen):
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
-        self.run_search(event.value)
+        """The box's echo is painted first, the list searched and drawn after it: drawing 30
+        rows takes most of a key's time, and the clerk watches the box. Enter never acts on a
+        list drawn for other text (`listing` searches again if it was)."""
+        self.call_after_refresh(self.search_typed, event.value)
+
+    def search_typed(self, value: str) -> None:
+        """Search for `value` if it is still what the box holds and the list is not for it."""
+        if value == self.query_one("#search", Input).value and value != self.shown_query:
+            self.run_search(value)
 
     def run_search(self, query: str, keep_cursor: bool = False) -> None:
-        table = self.query_one("#results", DataTable)
+        table = self.query_one("#results", ResultsTable)
         self.shown_query = query
         if len(fold(query).replace(" ", "")) < MIN_QUERY:
             self.matches = []
@@ -130,17 +158,14 @@ class DeskScreen(LiveScreen):
         # A refresh keeps the highlight on the same person, not the same row: a list that
         # changed under the clerk's finger must not hand Enter to someone else.
         was = self.matches[table.cursor_row].person.id if keep_cursor and self.matches else None
-        self.matches = search_attendees(self.db, query, LIMIT, index=self.index)
+        self.matches = search_attendees(self.db, query, LIMIT, index=self.index, order=self.order)
         ids = [m.person.id for m in self.matches]
         row = ids.index(was) if was in ids else 0
-        rows = [self.cells(m) for m in self.matches]
-        widths = self.widths
-        self.fit_columns(table, rows)
-        if keep_cursor and rows == getattr(self, "rows", None) and self.widths == widths:
+        # The list's width: the main column less its margins (the list may be hidden until now).
+        width = self.query_one("#main").size.width - 2
+        twins = partial(self.index.same_name, refresh=False)  # the search caught up already
+        if not table.fill(self.matches, width, unchanged_ok=keep_cursor, same_name=twins):
             return  # a refresh that changed none of these rows paints nothing
-        self.rows = rows
-        table.clear()
-        table.add_rows([self.fitted(cells) for cells in rows])
         if self.matches:
             table.move_cursor(row=min(row, len(self.matches) - 1), animate=False)
         self.show_results(True)
@@ -167,59 +192,16 @@ class DeskScreen(LiveScreen):
         if waiting:
             same = len(as_good_as(self.matches, 0))
             then = "Enter checks in the highlighted one" if self.picker.warned(query) else "Enter"
-            line.update(
+            told = self.query_one("#results", ResultsTable).header  # twins: Email or Badge
+            check = f"the {told.lower()}" if told else "the school and role"
+            self.show(
+                "#choose",
                 Text(
-                    f"⚠ {same} people match “{query}” equally well: check the school "
-                    f"and role, ↑ ↓ to choose, then {then}.",
+                    f"⚠ {same} people match “{query}” equally well: check {check}, "
+                    f"↑ ↓ to choose, then {then}.",
                     style="bold",
-                )
+                ),
             )
-
-    def cells(self, match: Match) -> list[Text]:
-        p = match.person
-        if match.checked_in_at:
-            when = self.bigconv.local(match.checked_in_at)
-            state = Text(f"✔ {when:%H:%M} {match.checked_in_by}", style="green")
-        else:
-            state = Text("· not yet", style="dim")
-        return [Text(p.name, style="bold"), state, Text(p.school), Text(p.role)]
-
-    def fitted(self, cells: list[Text]) -> list[Text]:
-        """Cells cut to the column widths; a check-in too long for its column keeps its time."""
-        name, state, school, role = cells
-        if cell_len(state.plain) > self.widths[1]:
-            state = Text(state.plain[:7], style=state.style)  # "✔ 10:15", not half a desk
-        return [
-            clip_text(c, w) for c, w in zip((name, state, school, role), self.widths, strict=True)
-        ]
-
-    def fit_columns(self, table: DataTable, cells: list[list[Text]]) -> None:
-        """Widths for these results: the whole name, the time checked in and the whole school
-        first (they tell people apart), then the desk and the role as far as the width allows."""
-        # The list's width (the main column less its margins; the list itself may be hidden
-        # until now), less a scrollbar.
-        available = self.query_one("#main").size.width - 2 - 2
-        name, state, school, role = (
-            widest((row[i].plain for row in cells), len(label))
-            for i, label in enumerate(RESULT_COLUMNS)
-        )
-        short = min(9, state)  # "✔ 10:15" or "· not yet"; the desk's name if there is room
-        name, when, school, rest, role = fit_widths(
-            available,
-            [
-                (name, name),
-                (short, short),
-                (min(school, 33), school),
-                (0, state - short),
-                (0, role),
-            ],
-        )
-        widths = [name, when + rest + (PADDING if rest else 0), school, role]
-        if widths != self.widths:
-            table.clear(columns=True)
-            for label, width in zip(RESULT_COLUMNS, widths, strict=True):
-                table.add_column(label, key=label, width=width)
-            self.widths = widths
 
     def show_results(self, visible: bool) -> None:
         """The list while typing, the banner otherwise: nobody's list is on show to the queue."""
@@ -230,6 +212,7 @@ class DeskScreen(LiveScreen):
 
     @on(SearchBox.Moved, "#search")
     def move(self, event: SearchBox.Moved) -> None:
+        self.search_typed(self.query_one("#search", Input).value)  # the list for this text
         if self.matches:
             table = self.query_one("#results", DataTable)
             row = max(0, min(len(self.matches) - 1, table.cursor_row + event.step))
@@ -284,8 +267,17 @@ class DeskScreen(LiveScreen):
         self.refresh_counters()  # now, not at the next poll
         return True
 
+    def who(self, person: Person) -> str:
+        """School, role and badge; and their email if someone of the same name and school has
+        the same role: all that tells them apart from anyone who looks like them."""
+        tell = tell_apart(self.index.same_name(person)).get(person.id)
+        email = tell.text if tell and tell.field == "email" else ""
+        return " · ".join(
+            x for x in (person.school, person.role, email, f"badge {person.badge}") if x
+        )
+
     def show_check_in(self, person: Person, result: CheckInResult) -> None:
-        lines = [" · ".join(x for x in (person.school, person.role) if x)]
+        lines = [self.who(person)]
         if not result.checked_in:
             when = self.bigconv.local(result.at)
             lines.insert(0, f"at {when:%H:%M} by {result.station} — no second record made")
@@ -321,60 +313,75 @@ class DeskScreen(LiveScreen):
         ):
             banner.show("info", "", [f"Nothing to undo: {station} has no check-in standing."])
         else:
-            person = get_person(self.db, attendee_id)
-            name = person.name if person else f"attendee {attendee_id}"
-            banner.show("undo", name, ["Not checked in now; they can be checked in again."])
+            name = name_of(self.db, attendee_id)
+            lines = ["Not checked in now; they can be checked in again."]
+            # A room's mark is theirs to undo: said here, so nobody is left present in a room
+            # but not checked in without a word.
+            lines += [
+                f"Still marked present in {p.title} ({p.room}): undo it in the room if wrong."
+                for p in desk.present_sessions(self.db, attendee_id)
+            ]
+            banner.show("undo", name, lines)
             self.refresh_counters()
         self.action_clear()
 
-    # Walk-ins
+    # Scans (bigconv/tui/scans.py)
+
+    def take_scan(self, badge: str, clear_way: Callable[[], Cleared]) -> None:
+        """A badge scanned wherever the focus was: close what is open over the desk (a form is
+        put aside as typed) and check the badge in, replacing anything in the search box."""
+        if self.picker.repeated(badge):
+            return  # the scanner's second read: nothing at all
+        cleared = clear_way()
+        self.action_clear()
+        self.act(badge, self.picker.pick(badge))
+        banner = self.query_one(Banner)
+        if cleared.notes:
+            banner.add(cleared.notes)
+        if cleared.covered:  # the banner is under a dialog: say it on top too
+            self.notify(banner.summary, markup=False)
+
+    # Walk-ins (bigconv/tui/stations/walkins.py)
 
     def action_walk_in(self) -> None:
-        self.app.push_screen(WalkInScreen(desk.schools(self.db)), self.walked_in)
+        self.query_one(WalkIns).start()
 
-    def walked_in(self, form: WalkIn | None) -> None:
-        if form is None:
-            return
-        try:
-            saved = self.guarded(
-                desk.register_walk_in,
-                self.db,
-                **form.fields(),
-                station=self.bigconv.station,
-                at=self.now(),
-            )
-        except desk.WalkInError as exc:
-            self.query_one(Banner).show("error", "", [str(exc)], word="WALK-IN NOT SAVED")
-            return
-        if saved is None:
-            self.query_one(Banner).show(
-                "error",
-                "",
-                ["The database has a problem (see the top line). Try again."],
-                word="WALK-IN NOT SAVED",
-            )
-            return
-        attendee_id, result = saved
+    @on(WalkIns.Registered)
+    def walk_in_registered(self, event: WalkIns.Registered) -> None:
         self.index.refresh()
-        self.walk_in_id = attendee_id
-        person = get_person(self.db, attendee_id)
-        self.show_check_in(person, result)
         self.refresh_counters()
-        self.app.push_screen(PlacesScreen(desk.openings(self.db)), self.places_chosen)
+        person = get_person(self.db, event.attendee_id)
+        if person is None:
+            self.walk_in_gone(event.attendee_id)
+        else:
+            self.show_check_in(person, event.result)
 
-    def places_chosen(self, session_ids: list[int] | None) -> None:
-        person = get_person(self.db, self.walk_in_id)
-        if session_ids:
-            try:
-                self.guarded(
-                    desk.allocate_places,
-                    self.db,
-                    person.id,
-                    session_ids,
-                    station=self.bigconv.station,
-                    at=self.now(),
-                )
-            except desk.PlaceTaken as exc:
-                self.notify(f"Place not given: {exc}", severity="warning", markup=False)
-        lines = [" · ".join(x for x in (person.school, person.role, f"badge {person.badge}") if x)]
-        self.query_one(Banner).show("ok", person.name, lines + self.day_lines(person.id))
+    @on(WalkIns.ExistingChosen)
+    def walk_in_is_registered(self, event: WalkIns.ExistingChosen) -> None:
+        self.check_in_person(event.person)
+
+    @on(WalkIns.PlacesGiven)
+    def walk_in_placed(self, event: WalkIns.PlacesGiven) -> None:
+        person = get_person(self.db, event.attendee_id)
+        if person is None:  # while the places were chosen
+            self.walk_in_gone(event.attendee_id)
+            return
+        lines = [self.who(person), *self.day_lines(person.id)]
+        self.query_one(Banner).show("ok", person.name, lines)
+
+    @on(WalkIns.Failed)
+    def walk_in_failed(self, event: WalkIns.Failed) -> None:
+        self.query_one(Banner).show("error", "", event.lines, word=event.word)
+
+    def walk_in_gone(self, attendee_id: int) -> None:
+        """The walk-in just registered is no longer in the database: a backup from before
+        they registered was put back (bigconv restore). Say so; no place is given."""
+        self.query_one(Banner).show(
+            "error",
+            "",
+            [
+                f"Attendee {attendee_id} is no longer in the database (was a backup restored?).",
+                "Search for them, or register them again (F6).",
+            ],
+            word="WALK-IN NOT FOUND",
+        )

@@ -8,6 +8,8 @@ typed name or scan means is in widgets/person_picker.py, and the roster table is
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -15,31 +17,47 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Static
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from bigconv.data import attendance, reactions, search
 from bigconv.data.attendance import ELSEWHERE, FULL, MARKED, RosterEntry
 from bigconv.data.timetable import SessionRow
+from bigconv.data.watch import PHONE_LOG, PHONES
 from bigconv.net import session_url
-from bigconv.services.identify import UNKNOWN_BADGE, Ambiguous, One, Unknown
+from bigconv.services.identify import (
+    SHORT_TELLS,
+    TELLS,
+    UNKNOWN_BADGE,
+    Ambiguous,
+    One,
+    Outcome,
+    Tell,
+    Unknown,
+    tell_apart,
+)
 from bigconv.tui.dialogs.over_capacity import MoveHere, OverCapacity
 from bigconv.tui.dialogs.qr_view import COMMIT_PROMPT, QrView, fit_scale
 from bigconv.tui.dialogs.room_picker import RoomPicker
+from bigconv.tui.scans import Cleared
 from bigconv.tui.stations.base import LiveScreen
-from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, pad, widest
+from bigconv.tui.widgets.columns import PADDING, clip, fit_widths, pad, tell_header, widest
 from bigconv.tui.widgets.footer import StationFooter
 from bigconv.tui.widgets.person_picker import PersonPicker
 from bigconv.tui.widgets.qr import QrCode
 from bigconv.tui.widgets.rows import update_rows
 from bigconv.tui.widgets.searchbox import SearchBox
+from bigconv.tui.widgets.table import CachedTable
 
 ROSTER_COLUMNS = (("Here", "here"), ("Name", "name"), ("Note", "note"), ("School", "school"))
+TELL_KEY = "tell"  # the column of what tells look-alikes apart, shown when there are some
 SEARCH_LIMIT = 30
 QR_SPARE_LINES = 6  # header, footer, URL, reactions heading and a blank line or two
+NO_ROOM = "No room chosen: press F9."
+NOT_SHOWN = frozenset({"feedback", PHONE_LOG})  # what a room screen shows nothing of
 CLOCK_SECONDS = 20  # how often to look at the clock for the next session, without any commit
 
 
-class RosterTable(DataTable, can_focus=False):
+class RosterTable(CachedTable, can_focus=False):
     """The roster. It never takes the focus: every key (a scanner's too) goes to the search box,
     whose arrows move this table's cursor and whose Enter or space ticks its highlighted row."""
 
@@ -66,7 +84,7 @@ class RoomScreen(LiveScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.room: dict | None = None
+        self.room: dict[str, Any] | None = None
         self.session: SessionRow | None = None
         self.follow_clock = True  # until the host steps to another session
         self.shown_when = ""  # the "on now" / "starts in N min" shown (clock_moved)
@@ -76,6 +94,7 @@ class RoomScreen(LiveScreen):
         self.query_text = ""  # the search the list was last drawn for ("" = the roster)
         self.entries: list[RosterEntry] = []  # the list as drawn
         self.widths: list[int] = []  # the roster's column widths as drawn
+        self.tell_label = ""  # the heading of what tells look-alikes apart, if shown
         self.last_marked: int | None = None  # where the cursor goes back to on the roster
         self.matched: list[search.Match] = []  # the matches as drawn (none: the roster)
         self.url = ""
@@ -103,13 +122,22 @@ class RoomScreen(LiveScreen):
         yield StationFooter()
 
     def wants(self, changes) -> bool:
-        """Only changes to this session (reactions, feedback, marks) or to the people listed:
-        twenty rooms do not repaint for another room's reactions."""
+        """Only changes to this session (reactions, marks) or to the people listed: twenty
+        rooms do not repaint for another room's reactions, nor for feedback (not shown here)."""
         if self.room is None or self.session is None:
             return changes.everything
+        if changes.only(NOT_SHOWN):
+            return False
         if changes.everything or self.session.id in changes.sessions:
             return True
         return not changes.attendees.isdisjoint(row[0] for row in self.shown)
+
+    def refresh_changes(self, changes) -> None:
+        """Phones' reactions alone change the tally, not the roster: read and draw only that."""
+        if changes.only(PHONES) and self.session is not None:
+            self.show_reactions(self.session)
+        else:
+            self.refresh_data()
 
     def on_mount(self) -> None:
         self.set_interval(CLOCK_SECONDS, self.clock_moved)
@@ -137,7 +165,7 @@ class RoomScreen(LiveScreen):
         self.app.push_screen(RoomPicker(), self.choose_room)
 
     def action_step(self, step: int) -> None:
-        if self.session is None:
+        if self.room is None or self.session is None:
             return
         other = attendance.adjacent_session(self.db, self.session.id, step)
         if other is None:
@@ -160,7 +188,7 @@ class RoomScreen(LiveScreen):
     def refresh_data(self) -> None:
         """Re-read the session, roster and reactions; redraw only what changed."""
         if self.room is None:
-            self.show("#session-info", "No room chosen: press F9.")
+            self.show("#session-info", NO_ROOM)
             return
         if self.follow_clock:
             self.session = attendance.current_session(self.db, self.room["id"], self.now())
@@ -189,9 +217,11 @@ class RoomScreen(LiveScreen):
         s = self.session
         count = self.query_one("#headcount", Static)
         if s is None:
-            self.show(
-                "#session-info", Text(f"{self.room['name']}: no sessions in this room today.")
-            )
+            if self.room is None:
+                self.show("#session-info", NO_ROOM)
+            else:
+                text = Text(f"{self.room['name']}: no sessions in this room today.")
+                self.show("#session-info", text)
             self.show("#headcount", "")
             return
         app = self.bigconv
@@ -224,26 +254,27 @@ class RoomScreen(LiveScreen):
     def show_list(self) -> None:
         """The roster, or the matches for the search as last typed (see search_changed)."""
         query = self.query_text
-        if len(query) >= search.MIN_QUERY and self.session:
-            entries = self.matches(query)
-            title = self.matches_title(query)
+        searching = len(query) >= search.MIN_QUERY and self.session is not None
+        if searching and self.session:
+            entries = self.matches(query, self.session)
         else:
             entries, self.matched = self.roster, []
-            missing = sum(1 for e in entries if e.allocated and not e.present)
+        self.entries = entries
+        self.fill(entries)  # first: the title names the column that tells look-alikes apart
+        if searching:
+            title = self.matches_title(query)
+        else:
+            missing = sum(1 for e in entries if e.expected and not e.present)
             title = Text(
                 f"Expected: {missing} still missing · Enter or space ticks · ctrl+z undoes",
                 style="bold",
             )
         self.show("#list-title", title)
-        self.entries = entries
-        self.fill(entries)
 
-    def matches(self, query: str) -> list[RosterEntry]:
+    def matches(self, query: str, session: SessionRow) -> list[RosterEntry]:
         """The people the search finds, those expected here first (then the search's ranking)."""
-        if self.index is None:
-            self.index = search.AttendeeIndex(self.db)
-        found = search.search_attendees(self.db, query, SEARCH_LIMIT, index=self.index)
-        entries = attendance.entries_for(self.db, self.session.id, [m.person.id for m in found])
+        found = search.search_attendees(self.db, query, SEARCH_LIMIT, index=self.people())
+        entries = attendance.entries_for(self.db, session.id, [m.person.id for m in found])
         entries.sort(key=lambda e: not e.allocated)
         by_id = {m.person.id: m for m in found}
         self.matched = [by_id[e.person.id] for e in entries]  # row for row with the list
@@ -253,27 +284,34 @@ class RoomScreen(LiveScreen):
         if not self.picker.waiting(query, self.matched):
             words = "Enter marks the highlighted one"
         elif self.picker.warned(query):
-            words = "⚠ equally good matches: check the school; Enter marks it"
+            words = f"⚠ equally good matches: check the {self.telling()}; Enter marks it"
         else:
-            words = "⚠ equally good matches: check the school, ↑ ↓, Enter"
+            words = f"⚠ equally good matches: check the {self.telling()}, ↑ ↓, Enter"
         return Text(f"Matches for “{query}”: {words}", style="bold")
 
+    def telling(self) -> str:
+        """What tells the matches apart: their school, or the column shown for look-alikes."""
+        label = self.tell_label.lower()
+        return (
+            "school" if not label else "school and what tells them apart" if " " in label else label
+        )
+
     def fill(self, entries: list[RosterEntry]) -> None:
-        rows = [(e.person.id, *row_cells(e, self.bigconv.local)) for e in entries]
-        widths = self.roster_widths(rows)
-        if rows == self.shown and widths == self.widths:
+        rows, label, widths = self.fitted_rows(entries)
+        if rows == self.shown and (widths, label) == (self.widths, self.tell_label):
             return
         table = self.query_one("#roster", DataTable)
         keep = self.highlighted_id() or self.last_marked
-        if widths != self.widths:
+        if (widths, label) != (self.widths, self.tell_label):
             # Fixed widths worked out here: auto widths drew names four letters wide when the
             # screen was filled from the room picker, and a long note pushed names off screen.
             # A column with no room (the note, on a narrow terminal) is left out.
             table.clear(columns=True)
-            for (label, key), width in zip(ROSTER_COLUMNS, widths, strict=True):
+            columns = [*ROSTER_COLUMNS, (label, TELL_KEY)]
+            for (heading, key), width in zip(columns, widths, strict=True):
                 if width:
-                    table.add_column(Text(label), key=key, width=width)
-            self.widths = widths
+                    table.add_column(Text(heading), key=key, width=width)
+            self.widths, self.tell_label = widths, label
         update_rows(
             table,
             [
@@ -285,22 +323,45 @@ class RoomScreen(LiveScreen):
         if keep is not None:
             self.move_to(keep)
 
-    def roster_widths(self, rows: list[tuple]) -> list[int]:
-        """Here and the full name first, then school and note as far as the width allows."""
+    def fitted_rows(self, entries: list[RosterEntry]) -> tuple[list[tuple], str, list[int]]:
+        """The rows, with what tells look-alikes apart (their role, else email, else badge;
+        the badge where an email would not fit), its heading and the column widths."""
+        people = [e.person for e in entries]
+        for fields in (TELLS, SHORT_TELLS):
+            tells = tell_apart(people, fields)
+            rows = [
+                (e.person.id, *row_cells(e, self.bigconv.local), tell_text(tells, e.person.id))
+                for e in entries
+            ]
+            label = tell_header(tells)
+            widths = self.roster_widths(rows, label, force=fields is SHORT_TELLS)
+            if widths is not None:
+                break
+        assert widths is not None
+        return rows, label, widths
+
+    def roster_widths(self, rows: list[tuple], label: str, force: bool) -> list[int] | None:
+        """Here and the full name first, then what tells look-alikes apart, then school and
+        note as far as the width allows; None if what tells them apart does not fit (unless
+        `force`)."""
         table = self.query_one("#roster", DataTable)
         if not table.size.width:  # not laid out yet: guess, and fit again once it is
             self.call_after_refresh(self.refit)
         available = (table.size.width or self.size.width // 2) - 2  # the scrollbar
         here, name, note, school = (widest((r[i] for r in rows), 4) for i in range(1, 5))
+        told = widest((r[5] for r in rows), len(label)) if label else 0
         # Matches for a search: the whole school tells people of one name apart. The roster:
         # the school at least begins, then the note (arrived, walk-in), then the rest.
-        start = min(8, school)
-        wants = [(here, here), (min(name, 30), name), (start, school if self.query_text else start)]
-        wants.append((0, note))
-        here, name, start, note = fit_widths(available, wants)
+        start = min(8 if not told else 4, school)
+        wants = [(here, here), (min(name, 30), name), (told, told)]
+        wants += [(start, school if self.query_text else start), (0, note)]
+        shown = 4 + bool(told)
+        if not force and told and sum(w for w, _ in wants) + PADDING * shown > available:
+            return None
+        here, name, told, start, note = fit_widths(available, wants)
         note = note if note >= 11 else 0
-        rest = available - here - name - start - note - PADDING * (4 if note else 3)
-        return [here, name, note, start + max(0, min(rest, school - start))]
+        rest = available - here - name - told - start - note - PADDING * (shown - (not note))
+        return [here, name, note, start + max(0, min(rest, school - start)), told]
 
     def refit(self) -> None:
         """After a resize: widths for the new size (redrawn only if they changed)."""
@@ -319,6 +380,9 @@ class RoomScreen(LiveScreen):
         qr.text = self.url
         self.fit_qr()
         self.show("#url", Text(self.url, style="bold", justify="center"))
+        self.show_reactions(s)
+
+    def show_reactions(self, s: SessionRow) -> None:
         text = Text("Reactions\n", style="bold")
         for c in reactions.reaction_counts(self.db, s.id):
             # padded by terminal cells, not characters: ❤️ is two characters, 👍 one
@@ -345,7 +409,7 @@ class RoomScreen(LiveScreen):
         if table.row_count == 0:
             return None
         key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return int(key.value)
+        return attendee_of(key)
 
     def move_to(self, attendee_id: int) -> None:
         table = self.query_one("#roster", DataTable)
@@ -399,7 +463,10 @@ class RoomScreen(LiveScreen):
             if not self.query_text and (person_id := self.highlighted_id()) is not None:
                 self.mark(person_id)
             return
-        outcome = self.picker.pick(text)
+        self.mark_outcome(text, self.picker.pick(text))
+
+    def mark_outcome(self, text: str, outcome: Outcome | None) -> None:
+        """Mark the one person `text` means; equal matches wait for the host; say if nobody."""
         if isinstance(outcome, One):
             if not self.mark(outcome.person.id):
                 self.picker.forget_scan()  # nothing was stored: the next read must count
@@ -409,9 +476,25 @@ class RoomScreen(LiveScreen):
             unknown = "Unknown badge code" if outcome.code == UNKNOWN_BADGE else "No one matches"
             self.notify(f"{unknown} “{text}”.", severity="warning", markup=False)
 
+    def take_scan(self, badge: str, clear_way: Callable[[], Cleared]) -> None:
+        """A badge scanned wherever the focus was (bigconv/tui/scans.py): mark it present,
+        closing what is open over the room (an unanswered question is left unanswered: said)
+        but never the big QR code; or say why not (no room or session)."""
+        if self.session is None:
+            why = NO_ROOM if self.room is None else "no session in this room today."
+            self.notify(f"Badge {badge} not marked: {why}", severity="warning", markup=False)
+            return
+        if self.picker.repeated(badge):
+            return  # the scanner's second read: nothing at all
+        for note in clear_way().notes:
+            self.notify(note, severity="warning", markup=False)
+        self.picker.value = ""
+        self.mark_outcome(badge, self.picker.pick(badge))
+
     @on(DataTable.RowSelected, "#roster")
     def row_ticked(self, event: DataTable.RowSelected) -> None:
-        self.mark(int(event.row_key.value))
+        if (attendee_id := attendee_of(event.row_key)) is not None:
+            self.mark(attendee_id)
 
     def mark(self, attendee_id: int, *, override: bool = False, move: bool = False) -> bool:
         """Mark present (or ask first: full, or present elsewhere); False if nothing could be
@@ -431,43 +514,79 @@ class RoomScreen(LiveScreen):
         )
         if result is None:  # the database failed; the header says why and nothing was marked
             return False
-        person = search.get_person(self.db, attendee_id)
+        name = self.named(attendee_id)
         if result.status == ELSEWHERE:  # one place per slot: the host chooses
+            other = result.other
+            by = f", marked by {other.marked_by}" if other.marked_by else ""
             message = (
-                f"{person.name} is present in {result.other.name} since"
-                f" {self.bigconv.local(result.at):%H:%M} ({result.station}).\n"
+                f"{name} is present in {other.title} ({other.room}) since"
+                f" {self.bigconv.local(result.at):%H:%M}{by}.\n"
                 f"Move them to {s.title} ({s.room})? The move is recorded; the first mark is kept."
             )
-            self.app.push_screen(
-                MoveHere(message),
-                lambda ok: self.mark(attendee_id, override=override, move=True) if ok else None,
-            )
-            return True  # stored: the refusal, and the question is up
+
+            def move_here(ok: bool | None) -> None:
+                if ok:
+                    self.mark(attendee_id, override=override, move=True)
+                else:
+                    self.decline(s.id, attendee_id, ELSEWHERE)
+
+            self.app.push_screen(MoveHere(message, name), move_here)
+            return True  # the question is up: its answer is what is recorded
         if result.status == FULL:
             message = (
                 f"{s.room} is full: {result.present} present, capacity {result.capacity}.\n"
-                f"Add {person.name} anyway? The override is recorded."
+                f"Add {name} anyway? The override is recorded."
             )
-            self.app.push_screen(
-                OverCapacity(message),
-                lambda ok: self.mark(attendee_id, override=True, move=move) if ok else None,
-            )
-            return True  # stored: the refusal, and the question is up
+
+            def add_anyway(ok: bool | None) -> None:
+                if ok:
+                    self.mark(attendee_id, override=True, move=move)
+                else:
+                    self.decline(s.id, attendee_id, FULL)
+
+            self.app.push_screen(OverCapacity(message, name), add_anyway)
+            return True  # the question is up: its answer is what is recorded
         self.last_marked = attendee_id
         self.refresh_data()
         self.move_to(attendee_id)
         self.notify(
-            mark_message(result, person.name, self.bigconv.local),
+            mark_message(result, name, self.bigconv.local),
             markup=False,
             severity="information" if result.status == MARKED else "warning",
         )
         return True
 
+    def named(self, attendee_id: int) -> str:
+        """A person's name for a message, with what tells them apart from anyone of the same
+        name and school ("Grace Robinson (SENCO)")."""
+        person = search.get_person(self.db, attendee_id)
+        if person is None:
+            return search.name_of(self.db, attendee_id)
+        tell = tell_apart(self.people().same_name(person)).get(person.id)
+        return f"{person.name} ({tell.text})" if tell else person.name
+
+    def people(self) -> search.AttendeeIndex:
+        if self.index is None:
+            self.index = search.AttendeeIndex(self.db)
+        return self.index
+
+    def decline(self, session_id: int, attendee_id: int, reason: str) -> None:
+        """The host said no to the question a mark asked: logged (a refusal), nothing marked."""
+        self.guarded(
+            attendance.decline_mark,
+            self.db,
+            session_id,
+            attendee_id,
+            reason=reason,
+            station=self.bigconv.station,
+            at=self.now(),
+        )
+
     def action_undo(self) -> None:
         attendee_id = self.highlighted_id()
         if self.session is None or attendee_id is None:
             return
-        person = search.get_person(self.db, attendee_id)
+        name = self.named(attendee_id)
         undone = self.guarded(
             attendance.undo_mark,
             self.db,
@@ -477,13 +596,13 @@ class RoomScreen(LiveScreen):
             at=self.now(),
         )
         if undone is None:
-            self.notify(f"{person.name} is not marked present here.", markup=False)
+            self.notify(f"{name} is not marked present here.", markup=False)
             return
         self.refresh_data()
         extra = " and their check-in" if undone.checkin_undone else ""
         back = undone.restored
         where = f" They are back in {back.name}, as marked there." if back else ""
-        self.notify(f"Undone: {person.name}'s attendance{extra}.{where}", markup=False)
+        self.notify(f"Undone: {name}'s attendance{extra}.{where}", markup=False)
 
     def action_qr_view(self) -> None:
         if self.session:
@@ -493,6 +612,16 @@ class RoomScreen(LiveScreen):
         if self.session:
             title = f"{self.session.title} · {self.session.room}"
             self.app.push_screen(QrView(f"{self.url}#commit", title, COMMIT_PROMPT))
+
+
+def tell_text(tells: dict[int, Tell], attendee_id: int) -> str:
+    tell = tells.get(attendee_id)
+    return tell.text if tell else ""
+
+
+def attendee_of(key: RowKey) -> int | None:
+    """The attendee a roster row shows (its key is their id)."""
+    return int(key.value) if key.value is not None else None
 
 
 def row_cells(e: RosterEntry, local) -> tuple[str, str, str, str]:
@@ -542,6 +671,7 @@ def mark_message(result: attendance.MarkResult, name: str, local) -> str:
             if flag
         ]
         tail = f" ({', '.join(extras)})" if extras else ""
-        moved = f" (moved from {result.other.name})" if result.moved else ""
+        other = result.other if result.moved else None
+        moved = f" (moved from {other.name})" if other else ""
         return f"✓ {name} present{moved}{tail}: {result.present}/{result.capacity}"
     return f"{name} was already marked present at {local(result.at):%H:%M} by {result.station}."

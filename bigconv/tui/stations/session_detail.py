@@ -12,6 +12,7 @@ from bigconv.data import dashboard, reactions, timetable
 from bigconv.data.reactions import reaction_kinds
 from bigconv.tui.stations.base import LiveScreen
 from bigconv.tui.widgets.footer import StationFooter
+from bigconv.tui.widgets.table import CachedTable
 
 
 class SessionDetailScreen(LiveScreen):
@@ -33,12 +34,12 @@ class SessionDetailScreen(LiveScreen):
         yield Static(id="detail-title", markup=False)
         with Horizontal(id="detail-body"):
             with Vertical(classes="panel", id="detail-roster-panel"):
-                yield DataTable(id="detail-roster", cursor_type="row", zebra_stripes=True)
+                yield CachedTable(id="detail-roster", cursor_type="row", zebra_stripes=True)
             with Vertical(classes="panel", id="detail-right"):
                 yield Static(id="detail-reactions", markup=False)
                 yield Sparkline([], id="detail-spark")
                 yield Static("Reactions per minute over the last two hours", classes="caption")
-                yield DataTable(id="detail-feedback", cursor_type="row", zebra_stripes=True)
+                yield CachedTable(id="detail-feedback", cursor_type="row", zebra_stripes=True)
         yield StationFooter()
 
     def on_mount(self) -> None:
@@ -70,13 +71,14 @@ class SessionDetailScreen(LiveScreen):
     def refresh_data(self) -> None:
         found = timetable.sessions(self.db, "s.id = ?", [self.session_id])
         if not found:
-            self.query_one("#detail-title", Static).update("This session no longer exists.")
+            self.show("#detail-title", "This session no longer exists.")
             return
         s = found[0]
         app = self.bigconv
-        self.query_one("#detail-title", Static).update(
+        self.show(
+            "#detail-title",
             f"{s.title} · {s.room} · {s.slot} {app.local(s.starts_at):%H:%M}-{app.local(s.ends_at):%H:%M} · {s.code}\n"
-            f"Led by {s.leads or 'to be confirmed'} · present {s.present} · allocated {s.allocated} · seats {s.capacity}"
+            f"Led by {s.leads or 'to be confirmed'} · present {s.present} · allocated {s.allocated} · seats {s.capacity}",
         )
         roster = self.query_one("#detail-roster", DataTable)
         roster.clear()
@@ -92,11 +94,12 @@ class SessionDetailScreen(LiveScreen):
                 Text(line.school),
             )
         stats = reactions.reaction_stats(self.db, self.now()).get(s.id, reactions.ReactionStats())
-        self.query_one("#detail-reactions", Static).update(
+        self.show(
+            "#detail-reactions",
             "  ".join(
                 f"{k.emoji} {k.label} {stats.total.get(k.key, 0)} (+{stats.recent.get(k.key, 0)})"
                 for k in reaction_kinds(self.db)
-            )
+            ),
         )
         self.query_one("#detail-spark", Sparkline).data = reactions.reactions_per_minute(
             self.db, self.now(), 120, s.id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -39,7 +41,28 @@ class TimetableScreen(LiveScreen):
     """Slots by rooms; arrows or the mouse move, the panel below shows the session in full."""
 
     CSS_PATH = "timetable.tcss"
-    CELL_WIDTH = 26
+    ROOM_WIDTH = 18
+    MIN_WIDTH = 26  # a session's cell at least: a title and a lead read at this width
+    MAX_WIDTH = 44  # and at most: wider only spreads a row out
+    PADDING = 2  # DataTable's cell padding, one each side
+    cell_width = MIN_WIDTH
+    shown: object = None  # what was drawn last: nothing is rebuilt while it is the same
+
+    def fit(self) -> int:
+        """The session cells' width for the screen: as many whole slots as fit side by side,
+        sharing the width between them (so a wide terminal shows titles whole, and a narrow
+        one never shows a slot cut in two)."""
+        slots = max(1, len(getattr(self, "slot_ids", [])) or 1)
+        room = self.size.width - (self.ROOM_WIDTH + self.PADDING) - 1  # the scrollbar
+        shown = max(1, min(slots, room // (self.MIN_WIDTH + self.PADDING)))
+        return max(self.MIN_WIDTH, min(self.MAX_WIDTH, room // shown - self.PADDING))
+
+    def on_resize(self) -> None:
+        width = self.fit()
+        if width != self.cell_width:
+            self.cell_width = width
+            self.shown = None  # rebuild at the new width
+            self.refresh_data()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,10 +84,10 @@ class TimetableScreen(LiveScreen):
         grid.focus()
         self.set_interval(30, self.refresh_data)  # "now" moves on with the clock
 
-    def is_now(self, slot: dict | None) -> bool:
-        return bool(slot) and slot["starts_at"] <= iso(self.now()) < slot["ends_at"]
+    def is_now(self, slot: dict[str, Any] | None) -> bool:
+        return slot is not None and slot["starts_at"] <= iso(self.now()) < slot["ends_at"]
 
-    def slot_heading(self, slot: dict, current: dict | None) -> Text:
+    def slot_heading(self, slot: dict[str, Any], current: dict[str, Any] | None) -> Text:
         """The slot's label and times; the current one (see `current_slot`) says whether it is
         running now or is next."""
         start = self.bigconv.local(slot["starts_at"])
@@ -89,24 +112,25 @@ class TimetableScreen(LiveScreen):
         now = timetable.current_slot(self.db, self.now())  # the "● now" heading moves with time
         slots, rooms = timetable.slots(self.db), timetable.rooms(self.db)
         shown = (sessions, slots, rooms, now, self.is_now(now))
-        if grid.row_count and shown == getattr(self, "shown", None):
+        if grid.row_count and shown == self.shown:
             return  # nothing it shows changed: rebuild nothing, paint nothing
         self.shown = shown
         self.by_cell = {(s.room_id, s.slot_id): s for s in sessions}
         cursor = grid.cursor_coordinate
         grid.clear(columns=True)
-        grid.add_column(Text("Room"), key="room", width=18)
+        self.slot_ids = [slot["id"] for slot in slots]
+        self.cell_width = self.fit()
+        grid.add_column(Text("Room"), key="room", width=self.ROOM_WIDTH)
         for slot in slots:
             grid.add_column(
-                self.slot_heading(slot, now), key=str(slot["id"]), width=self.CELL_WIDTH
+                self.slot_heading(slot, now), key=str(slot["id"]), width=self.cell_width
             )
-        self.slot_ids = [slot["id"] for slot in slots]
         self.room_ids = [room["id"] for room in rooms]
         for room in rooms:
             label = Text(room["name"], style="bold")
             label.append(f"\n{room['capacity']} seats", style="dim")
             cells = [
-                cell(self.by_cell.get((room["id"], sid)), self.CELL_WIDTH) for sid in self.slot_ids
+                cell(self.by_cell.get((room["id"], sid)), self.cell_width) for sid in self.slot_ids
             ]
             grid.add_row(label, *cells, key=str(room["id"]), height=2)
         if cursor.row < grid.row_count and cursor.column < len(grid.columns):
@@ -119,6 +143,24 @@ class TimetableScreen(LiveScreen):
         if not self.room_ids or column == 0 or column > len(self.slot_ids):
             return None
         return self.by_cell.get((self.room_ids[row], self.slot_ids[column - 1]))
+
+    @on(DataTable.CellHighlighted, "#grid")
+    def snap(self) -> None:
+        """Scrolled sideways, the slots shown start at a slot's edge: never half a column."""
+        self.call_after_refresh(self.snap_to_slot)
+
+    def snap_to_slot(self) -> None:
+        grid = self.query_one("#grid", DataTable)
+        step = self.cell_width + self.PADDING
+        if step <= 0 or not grid.max_scroll_x:
+            return
+        column = max(0, grid.cursor_coordinate.column - 1)  # slots only: the room stays put
+        room = grid.size.width - (self.ROOM_WIDTH + self.PADDING) - 1
+        shown = max(1, room // step)
+        first = min(int(grid.scroll_x) // step, column)
+        if column >= first + shown:
+            first = column - shown + 1
+        grid.scroll_to(x=min(first * step, grid.max_scroll_x), animate=False)
 
     @on(DataTable.CellHighlighted, "#grid")
     def show_detail(self) -> None:

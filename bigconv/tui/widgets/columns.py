@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.cells import cell_len
 from rich.text import Text
 
+from bigconv.services.identify import Tell
+
 PADDING = 2  # a DataTable cell's padding, one column each side
+TELL_HEADERS = {"role": "Role", "email": "Email", "badge": "Badge"}
+
+
+def tell_header(tells: Mapping[int, Tell]) -> str:
+    """The heading of a column of what tells look-alikes apart: what it holds ("Role",
+    "Email", "Badge"), "Tells apart" if that differs from one group to another; "" if none."""
+    fields = {t.field for t in tells.values()}
+    if len(fields) > 1:
+        return "Tells apart"
+    return TELL_HEADERS[fields.pop()] if fields else ""
 
 
 def fit_widths(available: int, columns: list[tuple[int, int]]) -> list[int]:

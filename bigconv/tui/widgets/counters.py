@@ -5,7 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from bigconv.data.desk import Arrivals
+from bigconv.core.figures import percent
+from bigconv.data.checkin import Arrivals
+from bigconv.tui.widgets.shape import show_in
 
 NAME_WIDTH = 28  # fits the 42-column panel beside the counts
 
@@ -14,6 +16,7 @@ class Counters(Static):
     """Always-visible numbers; school names come from a CSV, so they are plain text."""
 
     numbers: Arrivals | None = None
+    drawn: Text | None = None
 
     def show(self, numbers: Arrivals) -> None:
         """Draw these numbers: the full panel, or one line when the panel is one line high."""
@@ -27,9 +30,9 @@ class Counters(Static):
         numbers = self.numbers
         if numbers is None:
             return
-        share = round(100 * numbers.checked_in / numbers.expected) if numbers.expected else 0
+        share = percent(numbers.checked_in, numbers.expected) or 0
         if self.size.height == 1:  # under the results on a narrow terminal (desk.tcss)
-            self.update(
+            self.redraw(
                 Text(
                     f"Checked in {numbers.checked_in} / {numbers.expected} ({share}%)"
                     f" · last 10 minutes: {numbers.recent} · F5 dashboard for each school"
@@ -47,4 +50,9 @@ class Counters(Static):
             name = school or "(no school)"
             text.append(name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…")
             text.append("\n")
-        self.update(text)
+        self.redraw(text)
+
+    def redraw(self, text: Text) -> None:
+        """Show `text`, laying the screen out again only if its size can change."""
+        old, self.drawn = self.drawn, text
+        show_in(self, old, text)

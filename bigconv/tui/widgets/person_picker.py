@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import sqlite_utils
 from textual import events
 
+from bigconv.core.codes import normalise_code
 from bigconv.data.search import Match
 from bigconv.services.identify import (
     BY_NAME,
@@ -89,6 +90,14 @@ class PersonPicker(SearchBox):
     def shown(self, text: str) -> Shown:
         matches, row = self.listing(text)
         return Shown(text, matches, row, chosen=text in (self.chosen_for, self.warned_for))
+
+    def repeated(self, badge: str) -> bool:
+        """Whether `badge` is the scanner's second read of the badge just read (see fresh_scan);
+        asked before a scan closes anything, so a second read changes nothing at all."""
+        last = self.last_scan
+        return bool(
+            last and last[0] == normalise_code(badge) and self.clock() - last[1] < DOUBLE_READ
+        )
 
     def fresh_scan(self, badge: str) -> bool:
         """False for the scanner's second read of the badge just read (ignored silently)."""

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -54,11 +56,21 @@ class KeysInOrder(KeyHandlerFirst):
 
     async def key_in_order(self, event: events.Key) -> bool:
         """Handle a key now, in this widget's queue; True if it was handled (override to add)."""
+        # A mixin: `self` is the Widget it is mixed into.
         return await run_binding_in_order(self, event.key)  # type: ignore[arg-type]
 
 
 class OrderedInput(KeysInOrder, Input):
-    """An Input whose editing keys and Enter keep their place among the letters typed."""
+    """An Input whose editing keys and Enter keep their place among the letters typed.
+
+    Typing does not lay the whole screen out again: Textual's Input sets its virtual size to
+    the width of its text at every key, and a widget's virtual size lays the screen out anew
+    when it changes (every widget placed and repainted: half of a desk's work per key, and
+    the wait before the letter shows). A box has no scroll bars and its own fixed size, and
+    works out how far to scroll its text from the virtual size as it stands, so the change
+    only repaints the box."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def on_mount(self) -> None:
         self.cursor_blink = getattr(self.app, "cursor_blink", True)

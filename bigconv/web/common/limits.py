@@ -192,6 +192,7 @@ class ConnectionGuard:
             self.forget(handler)
             lost(handler, exc)
 
+        # aiohttp has no hook for these: its own methods are wrapped, on this one server.
         server.connection_made = connection_made  # type: ignore[method-assign]
         server.connection_lost = connection_lost  # type: ignore[method-assign]
 

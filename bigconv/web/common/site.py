@@ -64,8 +64,10 @@ class SiteDb:
         *,
         limits: PhoneLimits = PhoneLimits(),
         worker_options: dict | None = None,
+        rehearsal: str | None = None,
     ):
         self.db_path = Path(db_path)
+        self.rehearsal = rehearsal  # "REHEARSAL" on every page, if this is one
         self.event = event
         self.clock = clock
         # Two database threads: reads never queue behind a write that waits for a lock.
@@ -94,6 +96,13 @@ class SiteDb:
         self.reader = DbWorker(self.db_path, name="bigconv-read", **self.worker_options)
         self.writer = DbWorker(self.db_path, name="bigconv-write", **self.worker_options)
         self.checkpointer = Checkpointer(self.db_path).start()
+        # The file is opened now, not at the first request or file check: from its first
+        # answer this process is among the file's holders, so a station started beside it
+        # keeps its rehearsal's clock (bigconv/services/rehearsal.py), and a bad file is said.
+        try:
+            await asyncio.wrap_future(self.writer.check())
+        except (sqlite3.Error, StoreError) as exc:
+            self.log_failure(exc)
         self.watcher = asyncio.create_task(self.watch_file())
         if not self.event:
             with contextlib.suppress(Unavailable):
@@ -210,7 +219,7 @@ class SiteDb:
         return f"{start:%H:%M}–{end:%H:%M}"
 
     def page(self, name: str, status: int = 200, **context) -> web.Response:
-        html = render(name, event_name=self.event_name, **context)
+        html = render(name, event_name=self.event_name, rehearsal=self.rehearsal, **context)
         return web.Response(text=html, status=status, content_type="text/html")
 
 

@@ -33,7 +33,7 @@ class PhoneSite:
     """The phone pages' handlers over the server's shared `SiteDb` (its database threads,
     device cookie and limits)."""
 
-    def __init__(self, site: SiteDb, cooldown: dt.timedelta = feedback.COOLDOWN):
+    def __init__(self, site: SiteDb, cooldown: dt.timedelta = reactions.COOLDOWN):
         self.site = site
         self.cooldown = cooldown
         self.summaries: dict[int, tuple[float, dict]] = {}  # session id: (when, summary)
@@ -45,6 +45,7 @@ class PhoneSite:
         app.router.add_get("/go", self.go)
         app.router.add_post("/api/{code}/reactions", self.api_react)
         app.router.add_post("/api/{code}/feedback", self.api_feedback)
+        app.router.add_post("/api/{code}/commit", self.api_commit)
         app.router.add_get("/api/{code}/summary", self.api_summary)
         app.router.add_get("/{code}", self.session_view)
         app.router.add_post("/{code}/react", self.react_form)
@@ -226,7 +227,7 @@ class PhoneSite:
         s: SessionRow | feedback.SessionRef,
         kind: object,
         key: str | None = None,
-    ) -> feedback.ReactionResult:
+    ) -> reactions.ReactionResult:
         """Store a reaction (a retry with the same key: the first answer, nothing stored)."""
         if not (isinstance(kind, str) and len(kind) <= 40 and is_clean(kind)):
             raise Invalid(UNKNOWN_KIND)
@@ -237,12 +238,12 @@ class PhoneSite:
                 dev,
                 key,
                 ("reaction", s.id, kind),
-                lambda db: feedback.record_reaction(db, s.id, kind, dev, at=at, cooldown=cooldown),
+                lambda db: reactions.record_reaction(db, s.id, kind, dev, at=at, cooldown=cooldown),
                 # Only a counted tap spends its key: a refused one stored nothing.
                 memo=lambda r: dataclasses.asdict(r) if r.counted else None,
-                replay=lambda m: feedback.ReactionResult(**m),
+                replay=lambda m: reactions.ReactionResult(**m),
             )
-        except feedback.UnknownKind:
+        except reactions.UnknownKind:
             raise Invalid(UNKNOWN_KIND) from None
 
     async def store_feedback(
@@ -282,13 +283,37 @@ class PhoneSite:
             return await self.session_page(
                 request, s, kinds, status=status, commit_values=shown, commit_errors=errors
             )
+        await self.store_commitment(s.id, dev, key, values, attendee_id)
+        return redirect(f"/{s.code}?committed={'named' if attendee_id else 'anonymous'}#commit")
+
+    async def api_commit(self, request: web.Request) -> web.Response:
+        """POST /api/{code}/commit, JSON: the commitment form as the page's script sends it,
+        so saving it leaves the page (the feedback typed, the tallies) as it is."""
+        s = await self.session_ref(request.match_info["code"])
+        body = await read_json(request)
+        fields = {k: v for k, v in body.items() if isinstance(v, str)}
+        values, attendee_id, errors = await commitment_of(request, fields)
+        if errors:
+            raise Invalid(" ".join(errors.values()))
+        dev = await self.site.device(request)
+        await self.store_commitment(s.id, dev, write_key(request, body), values, attendee_id)
+        return web.json_response({"saved": True, "named": attendee_id is not None}, status=201)
+
+    async def store_commitment(
+        self,
+        session_id: int,
+        dev: str,
+        key: str | None,
+        values: dict[str, str],
+        attendee_id: int | None,
+    ) -> None:
+        """Keep a commitment (a retry with the same key: nothing stored twice)."""
         at = self.site.clock()
         await self.site.write_once(
             dev,
             key,
-            ("commitment", s.id, attendee_id, values),
+            ("commitment", session_id, attendee_id, values),
             lambda db: fu.record_commitment(
-                db, s.id, dev, attendee_id=attendee_id, at=at, **values
+                db, session_id, dev, attendee_id=attendee_id, at=at, **values
             ),
         )
-        return redirect(f"/{s.code}?committed={'named' if attendee_id else 'anonymous'}#commit")

@@ -7,7 +7,7 @@ from bigconv.web.common.errors import FormErrors, Invalid
 from bigconv.web.common.forms import clean_text
 
 
-def cooldown_message(kinds: list[reactions.ReactionKind], result: feedback.ReactionResult) -> str:
+def cooldown_message(kinds: list[reactions.ReactionKind], result: reactions.ReactionResult) -> str:
     kind = next(k for k in kinds if k.key == result.kind)
     wait = max(1, round(result.retry_after))
     return (

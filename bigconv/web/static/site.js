@@ -85,7 +85,6 @@
       var rating = data.get("rating");
       var body = {
         rating: rating ? parseInt(rating, 10) : null,
-        next_step: data.get("next_step") || "",
         comment: data.get("comment") || ""
       };
       send(form.getAttribute("data-api"), body).then(function (res) {
@@ -96,6 +95,34 @@
         }
       }, function () {
         say(fbStatus, "Not sent: check your connection and try again.", false);
+      });
+    });
+  }
+
+  // What I'll try: saved without leaving the page, so the feedback typed above and the
+  // reaction tallies stay as they are (a full page post used to empty them).
+  var commit = document.querySelector("form.commit");
+  var commitStatus = document.getElementById("commit-status");
+  if (commit && commitStatus) {
+    commit.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var data = new FormData(commit);
+      var body = {
+        try_text: data.get("try_text") || "",
+        when_where: data.get("when_where") || "",
+        help: data.get("help") || "",
+        named: data.get("named") || ""
+      };
+      send(commit.getAttribute("data-api"), body).then(function (res) {
+        if (res.ok) {
+          say(commitStatus, res.data.named
+            ? "Saved, with your name: it goes on your CPD record. Sending again replaces it."
+            : "Saved, without your name. Sending again replaces it.", true);
+        } else {
+          say(commitStatus, res.data.error || "Not saved: please try again.", false);
+        }
+      }, function () {
+        say(commitStatus, "Not sent: check your connection and try again.", false);
       });
     });
   }

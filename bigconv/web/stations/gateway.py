@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import secrets
 import time
 from pathlib import Path
 
+import sqlite_utils
 import textual_serve
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -116,12 +118,7 @@ class StaffSite:
             await asyncio.sleep(PASSCODE_CHECK)
             logins = set(self.logins.values())
             try:
-                key, ended = await self.data.read(
-                    lambda db, logins=logins: (
-                        passcode.session_key(db),
-                        {login for login in logins if not passcode.session_live(db, login)},
-                    )
-                )
+                key, ended = await self.data.read(functools.partial(_key_and_ended, logins=logins))
             except Unavailable:
                 continue  # the stations show the database problem themselves; check again later
             for service, old in list(self.keys.items()):
@@ -169,7 +166,13 @@ class StaffSite:
 
     def page(self, name: str, status: int = 200, **context) -> web.Response:
         nonce = secrets.token_urlsafe(12)
-        html = render(name, event_name=self.event.name, nonce=nonce, **context)
+        html = render(
+            name,
+            event_name=self.event.name,
+            rehearsal=self.data.rehearsal,
+            nonce=nonce,
+            **context,
+        )
         response = web.Response(text=html, status=status, content_type="text/html")
         response.headers["Content-Security-Policy"] = csp(nonce)
         return response
@@ -309,11 +312,14 @@ class StaffSite:
             drawn.set()
             await ws.send_bytes(data)
 
+        async def close() -> None:  # AppService wants no result; aiohttp's close returns one
+            await ws.close()
+
         service = AppService(
             self.command,
             write_bytes=write_bytes,
             write_str=ws.send_str,
-            close=ws.close,
+            close=close,
             download_manager=self.downloads,
         )
         self.running[service] = ws
@@ -369,3 +375,9 @@ def new_token(login: str, key: bytes) -> str:
     """`ISSUED-LOGIN.MAC`: the login time and its id (a `staff_sessions` row), signed with the
     session key of the passcode it was made under."""
     return signed(key, f"{int(time.time())}-{login}")
+
+
+def _key_and_ended(db: sqlite_utils.Database, logins: set[str]) -> tuple[bytes, set[str]]:
+    """The session key of the passcode now, and which of these logins have ended."""
+    ended = {login for login in logins if not passcode.session_live(db, login)}
+    return passcode.session_key(db), ended

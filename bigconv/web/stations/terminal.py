@@ -19,7 +19,7 @@ def station_command(event_path: Path, db_path: Path) -> str:
     (the serving process backs up). `exec`, so the process we watch (and may kill) is Python's."""
     return (
         f"exec {shlex.quote(sys.executable)} -m bigconv.station run {shlex.quote(str(event_path))}"
-        f" --db {shlex.quote(str(db_path))} --mode setup --no-server --backup-minutes 0"
+        f" --db {shlex.quote(str(db_path))} --mode setup --no-server --backup-minutes 0 --give-way"
     )
 
 
