@@ -28,13 +28,16 @@ def digest(path) -> str:
 
 def fixed_badges(db_path: Path) -> None:
     """Give everyone a badge code derived from their id, for pictures that show badges (the
-    codes made at import are random, so a snapshot would differ from run to run)."""
+    codes made at import are random, so a snapshot would differ from run to run). The
+    random codes are cleared first, so a derived code never meets one still in use."""
     from bigconv.core.codes import BADGE_PREFIX, derive
 
     db = database.connect(db_path)
     try:
         taken: set[str] = set()
         with database.immediate(db):
+            # Out of the way first: a derived code may equal another's random one from import.
+            db.execute("UPDATE attendees SET badge = '~' || id")
             for (attendee_id,) in db.execute("SELECT id FROM attendees ORDER BY id").fetchall():
                 code = BADGE_PREFIX + derive(f"badge:{attendee_id}", taken.__contains__, 5)
                 taken.add(code[len(BADGE_PREFIX) :])
