@@ -65,6 +65,13 @@ def replace_input_reader(driver: WebDriver, reader: Any) -> None:
     driver._input_reader = reader
 
 
+def scroll_bars_follow(widget: Widget) -> None:
+    """Bring a scrollable widget's scroll bars (shown or not, thumb size, scroll limits) up to
+    date with its virtual size, as Textual does when it lays the screen out; a bar shown or
+    hidden by this lays the screen out (Textual's `show_*_scrollbar` reactives do that)."""
+    widget._scroll_update(widget.virtual_size)
+
+
 class DrawnCellsKept:
     """Mixin for a DataTable: a body cell's lines, and each body line of a row-cursor table,
     are kept under `drawn_as(value)` (what a cell shows; None: not kept) and everything else

@@ -8,10 +8,12 @@ import random
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import DataTable
 
 from bigconv.tui.widgets.rows import update_rows
 from bigconv.tui.widgets.table import CachedTable
+from tests.helpers.tui import screen_text
 
 COLUMNS = ("State", "Room", "Session", "Reactions")
 
@@ -57,6 +59,14 @@ def lines(table: DataTable) -> list[list]:
     return [list(table.render_line(y)) for y in range(table.size.height)]
 
 
+def bars(table: DataTable) -> tuple:
+    """The scroll bar as shown, with its thumb, and how far the table can scroll."""
+    bar = table.vertical_scrollbar
+    thumb = (bar.window_virtual_size, bar.window_size, bar.position)
+    return (table.show_vertical_scrollbar, table.max_scroll_y, table.scroll_y,
+            thumb if table.show_vertical_scrollbar else None)  # fmt: skip
+
+
 async def test_the_cached_table_draws_what_a_datatable_draws_through_every_change():
     app = Tables()
     rng = random.Random(7)
@@ -81,6 +91,7 @@ async def test_the_cached_table_draws_what_a_datatable_draws_through_every_chang
                     update_rows(table, shown)
             await pilot.pause()
             assert lines(cached) == lines(plain), f"step {step}: {kind}"
+            assert bars(cached) == bars(plain), f"step {step}: {kind}"
 
 
 async def test_a_new_figure_draws_its_cell_again_and_no_other(monkeypatch):
@@ -105,3 +116,77 @@ async def test_a_new_figure_draws_its_cell_again_and_no_other(monkeypatch):
         await pilot.pause()
         assert "+99" in "".join(s.text for s in cached.render_line(6))
         assert drawn == [(5, 3)]
+
+
+class Counting(Screen):
+    """A table that fills what its container leaves it, and one sized by its rows, counting
+    the screen's layouts (each one places and repaints every widget)."""
+
+    layouts = 0
+
+    def compose(self) -> ComposeResult:
+        yield CachedTable(id="fills", cursor_type="row")
+        yield CachedTable(id="auto", cursor_type="none")
+
+    def on_mount(self) -> None:
+        for table in self.query(CachedTable):
+            table.add_column("Name", width=20)
+
+    def _refresh_layout(self, *args, **kwargs) -> None:
+        self.layouts += 1
+        super()._refresh_layout(*args, **kwargs)
+
+
+class Sized(App):
+    CSS = "#fills { height: 1fr; } #auto { height: auto; max-height: 8; }"
+
+    def on_mount(self) -> None:
+        self.push_screen(Counting())
+
+
+def names(n: int) -> list[tuple[str, tuple]]:
+    return [(f"p{i}", (f"Person {i}",)) for i in range(n)]
+
+
+async def test_rows_changing_in_a_table_of_its_own_size_lay_nothing_out():
+    """A keystroke narrowing the desk's matches changes how many rows there are: that repaints
+    the table alone, until a scroll bar has to be shown or hidden."""
+    app = Sized()
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, Counting)
+        fills = screen.query_one("#fills", CachedTable)
+        height = fills.size.height
+        assert height >= 10
+        before = screen.layouts
+        for n in (9, 3, 7, 1, 8):  # fewer rows than lines: no scroll bar
+            update_rows(fills, names(n))
+            await pilot.pause()
+            assert f"Person {n - 1}" in screen_text(app)
+        assert screen.layouts == before and not fills.show_vertical_scrollbar
+        update_rows(fills, names(40))  # now a scroll bar: the screen is laid out again
+        await pilot.pause()
+        assert screen.layouts > before and fills.show_vertical_scrollbar
+        assert fills.max_scroll_y == 40 + 1 - height
+        fills.move_cursor(row=39)
+        await pilot.pause()
+        assert "Person 39" in screen_text(app)
+        update_rows(fills, names(2))
+        await pilot.pause()
+        assert not fills.show_vertical_scrollbar and fills.scroll_y == 0
+        assert "Person 1" in screen_text(app)
+
+
+async def test_a_table_sized_by_its_rows_grows_with_them():
+    app = Sized()
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        auto = app.screen.query_one("#auto", CachedTable)
+        update_rows(auto, names(2))
+        await pilot.pause()
+        assert auto.size.height == 3  # the header and two rows
+        update_rows(auto, names(5))
+        await pilot.pause()
+        assert auto.size.height == 6
+        assert "Person 4" in screen_text(app)

@@ -200,3 +200,33 @@ def test_datatable_draws_cells_and_lines_through_these_methods():
     for name in ("_row_locations", "_column_locations", "_data", "_header_row_key",
                  "_show_hover_cursor", "_pseudo_class_state", "_labelled_row_exists"):  # fmt: skip
         assert hasattr(table, name), name
+
+
+async def test_scroll_bars_follow_the_virtual_size_as_a_layout_would():
+    """scroll_bars_follow calls Widget._scroll_update(virtual_size), which shows or hides the
+    bars (through the layout-triggering show_*_scrollbar reactives) and sizes the thumb."""
+    from textual.app import App
+    from textual.geometry import Size
+    from textual.widgets import DataTable
+
+    from bigconv.tui._compat import scroll_bars_follow
+
+    assert list(inspect.signature(DataTable._scroll_update).parameters) == ["self", "virtual_size"]
+
+    class One(App):
+        CSS = "DataTable { height: 1fr; }"
+
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+    app = One()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        table = app.query_one(DataTable)
+        table.set_reactive(DataTable.virtual_size, Size(20, 50))
+        scroll_bars_follow(table)
+        assert table.show_vertical_scrollbar
+        assert table.vertical_scrollbar.window_virtual_size == 50
+        table.set_reactive(DataTable.virtual_size, Size(20, 3))
+        scroll_bars_follow(table)
+        assert not table.show_vertical_scrollbar
