@@ -50,6 +50,11 @@ it was sent through was removed meanwhile); it normally arrives within milliseco
 SETTLE_LIMIT = 1.0
 """Seconds a key waits at most for the key before it to be handled (ScanningApp.release): it
 takes milliseconds; a screen that never settles must not hold the keyboard."""
+OPENING_LIMIT = 15.0
+"""Seconds a key waits at most while the key before it opens a screen: on a loaded laptop a
+station's screen can take over a second to be built, and a key let through meanwhile has no
+widget to go to (CI lost the first letter typed behind the Enter that opened a desk). The
+SETTLE_LIMIT starts again once the screen is up."""
 ORDERED = (events.Paste, events.MouseDown, events.MouseUp)
 """Input besides keys that must stay after the keys held before it."""
 
@@ -208,6 +213,18 @@ class Settling:
 
     deadline: float
     checked: bool = False  # found settled once; once more after a trip through the app queue
+    opening_since: float | None = None  # when a screen was found being opened
+
+    def screen(self, opening: bool, now: float) -> None:
+        """While a screen is being opened, wait for it (OPENING_LIMIT at most); once it is up,
+        SETTLE_LIMIT from then."""
+        if opening:
+            if self.opening_since is None:
+                self.opening_since = now
+            self.deadline = self.opening_since + OPENING_LIMIT
+        elif self.opening_since is not None:
+            self.opening_since = None
+            self.deadline = now + SETTLE_LIMIT
 
 
 class ScanningApp(App):
@@ -272,6 +289,7 @@ class ScanningApp(App):
         if settling is None:
             return
         await asyncio.sleep(0)  # the other widgets' turn: the app's queue alone never waits
+        settling.screen(self.screen_opening(), time.monotonic())
         if not self.settled() and time.monotonic() < settling.deadline:
             settling.checked = False
             self.call_later(self.check_settled)
@@ -281,6 +299,13 @@ class ScanningApp(App):
         else:
             self.settling = None
             await self.release()
+
+    def screen_opening(self) -> bool:
+        """Whether the screen to be shown is still being built (not on the stack, or not up)."""
+        try:
+            return not self.screen.is_mounted
+        except ScreenStackError:
+            return True
 
     def settled(self) -> bool:
         """Whether the shown screen is up and it and the focused widget (with the widgets
