@@ -7,13 +7,15 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.helpers.imports import parse, parse_source
+
 PACKAGE = Path(__file__).resolve().parent.parent / "bigconv"
 DATA = PACKAGE / "data"
 FORBIDDEN = ("textual", "aiohttp", "rich", "jinja2", "bigconv.tui", "bigconv.web")
 
 
 def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse(path)
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -162,7 +164,7 @@ def test_every_module_over_400_lines_says_why_at_its_top():
     for path in sorted(PACKAGE.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         if text.count("\n") > 400:
-            doc = ast.get_docstring(ast.parse(text)) or ""
+            doc = ast.get_docstring(parse_source(text)) or ""
             if "Over 400 lines because" not in doc:
                 long.append(str(path.relative_to(PACKAGE)))
     assert long == []
@@ -190,7 +192,6 @@ def test_no_file_imports_a_test_module_or_a_conftest():
 
 
 def test_the_test_module_scan_sees_every_way_to_import_one():
-    import ast
 
     from tests.helpers.imports import imported_test_modules
 
@@ -206,7 +207,7 @@ from tests.helpers.web import log_in
 from aiohttp.test_utils import TestClient
 import conftest
 """
-    assert imported_test_modules(ast.parse(source), "tests.web") == {
+    assert imported_test_modules(parse_source(source), "tests.web") == {
         "tests.tui.test_desk",
         "tests.conftest",
         "tests.web.conftest",

@@ -44,6 +44,7 @@ from bigconv.tui.plaintext import PlainText
 from bigconv.web.common.errors import Invalid
 from bigconv.web.common.forms import clean_text
 from bigconv.web.render import render
+from tests.helpers.imports import parse, parse_source
 from tests.helpers.text import BIDI, DIRTY, STORABLE, unsafe
 
 PIECES = [
@@ -245,7 +246,7 @@ def home_made_cleaners() -> dict[str, list[str]]:
     character, a test of `isprintable()` or of a character's Unicode category."""
     found: dict[str, list[str]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse(path)
         hits = [
             repr(c)
             for text in strings_of(tree)
@@ -280,6 +281,8 @@ def test_the_scan_finds_a_copy_like_followups_old_one():
     written = 'SEP = "\\u2028"\nLINE = re.compile(f"[\\t{SEP}]")\n'  # an f-string's pieces
     for source in (old_copy, written):
         assert any(
-            names_a_control(c) for t in strings_of(ast.parse(source)) for c in CHAR_CLASS.findall(t)
+            names_a_control(c)
+            for t in strings_of(parse_source(source))
+            for c in CHAR_CLASS.findall(t)
         )
     assert not names_a_control(r"[A-Za-z0-9_-]") and not names_a_control(r"[\s\-_.,/]")

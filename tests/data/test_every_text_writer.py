@@ -48,6 +48,7 @@ from bigconv.data import (
     writekeys,
 )
 from bigconv.data import followup as fu
+from tests.helpers.imports import parse_source
 
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 PIECES = ["\x1b[2J", "\x9b31m", "\x07", "\x85", "\r", "\r\n", "\u2028", "\u202e", "\u2066"]
@@ -375,7 +376,7 @@ def public_writers() -> set[str]:
     folder = Path(database.__file__).parent
     for path in sorted(folder.glob("*.py")):
         source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source)
+        tree = parse_source(source)
         for node in tree.body:  # module-level functions: the data layer's API
             if (
                 isinstance(node, ast.FunctionDef)

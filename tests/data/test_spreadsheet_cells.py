@@ -21,6 +21,7 @@ from bigconv.core.clock import iso
 from bigconv.core.text import clean, for_spreadsheet, starts_formula
 from bigconv.data import database
 from bigconv.data.export import export_csv, write_rows
+from tests.helpers.imports import parse
 from tests.helpers.processes import run_cli
 
 FORMULA = ("=", "+", "-", "@")
@@ -183,7 +184,7 @@ def test_only_the_export_module_writes_csv():
     writers, guards = set(), set()
     for path in root.rglob("*.py"):
         name = path.relative_to(root).as_posix()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if (
                 isinstance(node, ast.Attribute)
                 and node.attr in ("writer", "DictWriter")

@@ -15,9 +15,14 @@ def module_name(path: Path) -> str:
 
 
 def parse(path: Path) -> ast.Module:
+    """A Python file parsed (see parse_source)."""
+    return parse_source(path.read_text(encoding="utf-8"))
+
+
+def parse_source(source: str) -> ast.Module:
     """`ast.parse`, retried once in a fresh thread: CPython 3.11.7 can raise "AST constructor
-    recursion depth mismatch" after an unrelated deep recursion on the same thread."""
-    source = path.read_text(encoding="utf-8")
+    recursion depth mismatch" after an unrelated deep recursion on the same thread. Every test
+    that parses Python parses it here."""
     try:
         return ast.parse(source)
     except SystemError:
