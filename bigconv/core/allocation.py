@@ -38,6 +38,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import maximum_flow
 
 from bigconv.core.errors import AllocationError
+from bigconv.core.figures import percent_text
 
 Placement = tuple[int, str]  # (session id, source: "allocate", "lead" or "present")
 Placements = dict[tuple[int, int], Placement]  # (attendee, slot) -> placement
@@ -267,12 +268,38 @@ class _Built(_Model):
         return [(self.none, 1)] + [(self.by_rank.get(r, []), -1) for r in self.ranks]
 
     def solve_stages(self) -> tuple[Values, list[int]]:
-        """Each stage's proven optimum, then kept as a constraint: the last solution, the optima."""
+        """Each stage's proven optimum, kept as a constraint of the next: the last solution, the optima.
+
+        Coverage first tries its bound, everyone who could get a choice given one (every `none`
+        column held at 0): the next stage finding an allocation proves it. Only if none exists
+        is coverage solved as a stage of its own (usually the costliest, and a dense row).
+        """
+        if self.none:
+            kept = (len(self.lower_b), len(self.entries[0]))
+            self._hold_none(0.0)
+            try:
+                values, best = self._run(self.stages()[1:])
+                return values, [0, *best]
+            except _NoneFits:
+                self._hold_none(1.0)
+                self._drop_rows_after(*kept)
+        return self._run(self.stages())
+
+    def _hold_none(self, upper: float) -> None:
+        for col in self.none:
+            self.upper[col] = upper
+
+    def _drop_rows_after(self, rows: int, entries: int) -> None:
+        del self.lower_b[rows:], self.upper_b[rows:]
+        for part in self.entries:
+            del part[entries:]
+
+    def _run(self, stages: list[tuple[list[int], int]]) -> tuple[Values, list[int]]:
         n = len(self.upper)
         values: Values = np.zeros(n)
         best: list[int] = []
         solved = False
-        for cols, sense in self.stages():
+        for cols, sense in stages:
             if not cols:
                 best.append(0)
                 continue
@@ -286,14 +313,14 @@ class _Built(_Model):
                 self.row(cols, 0, optimum + 0.5)
             else:
                 self.row(cols, sense * optimum - 0.5, np.inf)
-        if n and not solved:  # nobody could get a choice: any allocation that keeps the rules
+        if n and not solved:  # no stage had a column: any allocation that keeps the rules
             values, _ = self._solve_exactly(np.zeros(n))
         return values, best
 
     def _solve_exactly(self, cost: Values) -> tuple[Values, int]:
         res = self.solve(cost)
         if res.x is None:
-            raise AllocationError(
+            raise (_NoneFits if res.status == 2 else AllocationError)(
                 "no allocation meets every rule: each slot has seats enough, but the workshops "
                 "that run more than once cannot be shared out without someone taking one twice "
                 f"({res.message})"
@@ -304,6 +331,10 @@ class _Built(_Model):
             raise AllocationError(f"internal error: a stage was not solved exactly ({res.message})")
         values: Values = res.x
         return values, optimum
+
+
+class _NoneFits(AllocationError):
+    """The model has no solution (with every `none` held at 0: not everyone can have a choice)."""
 
 
 def _build(problem: Problem, people: list[int], per_person_repeats: bool) -> _Built:
@@ -581,7 +612,7 @@ def describe(summary: Summary) -> list[str]:
     n = summary.with_choices or 1
 
     def line(text: str, count: int) -> str:
-        return f"  {text + ':':<38}{count:>6} ({100 * count / n:.0f}%)"
+        return f"  {text + ':':<38}{count:>6} ({percent_text(count, n)})"
 
     lines = [f"{summary.people} people; {summary.with_choices} gave choices."]
     lines.append(line("got at least one of their choices", summary.profile.covered))

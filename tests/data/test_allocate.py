@@ -147,7 +147,7 @@ def test_nobody_left_without_a_choice_when_it_can_be_helped(tmp_path):
     assert sess[result.placements[(names["Ada"], morning)][0]].title == "Alpha"
     assert sess[result.placements[(names["Bea"], morning)][0]].title == "Beta"
     summary = solver.summarise(result)
-    assert summary.profile == solver.Profile(covered=2, by_rank={2: 1, 3: 1})
+    assert summary.profile == solver.Profile(covered=2, by_rank={1: 0, 2: 1, 3: 1})
     assert summary.none == 0
 
 
