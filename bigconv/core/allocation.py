@@ -9,7 +9,9 @@ with choices who get at least one of them (coverage); then, among allocations wi
 coverage, the number of first choices met; then second choices; and so on to the last rank.
 Each stage is one HiGHS solve with `mip_rel_gap` 0 whose status and dual bound are checked;
 its optimum is then a constraint of the next stage ("at least that many"). No weights: a
-weighted score has to trade one person's only choice against others' first choices.
+weighted score has to trade one person's only choice against others' first choices. Coverage
+is first tried at its bound (every `none` column held at 0, no dense row): the first rank stage
+finding an allocation proves it, and only otherwise is coverage solved as a stage.
 
 Exact and small: an attendee gets a 0/1 variable only for the sessions of the workshops they
 chose. The other seats are worth nothing to them, so they are only counted, per session and

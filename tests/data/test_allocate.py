@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import socket
 from collections import Counter
@@ -396,6 +397,9 @@ def test_cli_refuses_to_overwrite_without_replace(tmp_path):
     assert db.execute("SELECT count(*) FROM allocations_replaced").fetchone()[0] == 6
     log = db.execute("SELECT station, detail FROM log WHERE action = 'allocated'").fetchall()
     assert [row[0] for row in log] == ["Office", socket.gethostname()]
+    # The profile, as optimised: one of the three wanting Alpha's one seat gets it.
+    detail = json.loads(log[0][1])
+    assert (detail["covered"], detail["by_rank"], detail["none"]) == (1, {"1": 1}, 2)
     assert '"replaced": 6' in log[1][1]
     db.close()
 
@@ -521,11 +525,12 @@ def test_cli_dry_run_prints_the_profile_in_the_order_it_was_optimised(tmp_path):
     """The lines README's "Allocating workshops" shows for the chain day."""
     out = run_cli("allocate", chain_day(tmp_path), "--dry-run")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[:6] == [
+    assert out.stdout.splitlines()[:7] == [
         "6 people; 6 gave choices.",
         "  got at least one of their choices:         6 (100%)",
         "  got their 1st choice:                      0 (0%)",
         "  got their 2nd choice:                      5 (83%)",
         "  got their 3rd choice:                      1 (17%)",
         "  got none of their choices:                 0 (0%)",
+        "Morning: 6 seated in 7 sessions, 12 seats (50% full)",
     ]
