@@ -214,6 +214,9 @@ def run(people: int, sessions: int, repeats: int, old: ModuleType) -> bool:
     )
     print(row("serial dictatorship (by hand)", f"{t_hand:.2f}", problem, hand))
     print(f"time ratio to the weighted score, median over median: {new_med / old_med:.2f}x")
+    target = "under a second" if people <= 1000 else "within 2x of the weighted score"
+    met = new_med < 1.0 if people <= 1000 else new_med <= 2 * old_med
+    print(f"target ({target}): {'met' if met else 'NOT MET'}")
     ok = True
     for name, placements in (("bigconv", result.placements), ("baseline", before.placements)):
         why = broken_rules(problem, placements)
