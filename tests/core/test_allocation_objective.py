@@ -147,8 +147,23 @@ def brute_force(p: Problem) -> tuple[int, ...] | None:
     return best
 
 
+def first_against_seconds_day() -> Problem:
+    """One-seat sessions x0 to x4 in slot one, spare seats in both slots. P0 wants x0 1st and x4
+    2nd; Qi wants x(i-1) 2nd and x(i) 3rd. P0 in x0 is one 1st choice and four 3rd choices; P0
+    in x4 moves every Q up to their 2nd. The weighted score (9, 3, 1) took the five 2nd choices,
+    15 against 13; the profile takes the 1st choice."""
+    sessions = {i + 1: session(i + 1, f"x{i}", 0, 1) for i in range(5)}
+    sessions |= {6: session(6, "spare", 0, 5), 7: session(7, "later", 1, 5)}
+    prefs = {0: {"x0": 1, "x4": 2}} | {i: {f"x{i - 1}": 2, f"x{i}": 3} for i in range(1, 5)}
+    people = list(range(5))
+    return Problem(
+        [(0, "one"), (1, "two")], sessions, people, dict.fromkeys(people, ALL), prefs, {}
+    )
+
+
 @SETTINGS
 @given(two_slot_days())
+@example(first_against_seconds_day())
 def test_profile_is_the_brute_force_optimum(p):
     """Most people given a choice, then most 1st choices, then 2nd, 3rd (a lexicographic max)."""
     best = brute_force(p)
