@@ -4,16 +4,23 @@ The model (README, "Allocating workshops"): every attendee gets exactly one sess
 workshop slot. A choice names a session; sessions with the same title (case-insensitive) are
 one *workshop*, which may run in several slots, and a choice is met by any run of it.
 
-Maximised score: a choice of rank r met is worth 3**(K - r) points (K = the largest rank, so
-9, 3, 1 for three choices), and each person with choices who gets none of them costs 3**K
-points (27), so leaving one person with nothing outweighs three first choices.
+What is optimised, in order (lexicographically, each stage exact): first the number of people
+with choices who get at least one of them (coverage); then, among allocations with that
+coverage, the number of first choices met; then second choices; and so on to the last rank.
+Each stage is one HiGHS solve with `mip_rel_gap` 0 whose status and dual bound are checked;
+its optimum is then a constraint of the next stage ("at least that many"). No weights: a
+weighted score has to trade one person's only choice against others' first choices. Coverage
+is first tried at its bound (every `none` column held at 0, no dense row): the first rank stage
+finding an allocation proves it, and only otherwise is coverage solved as a stage.
 
 Exact and small: an attendee gets a 0/1 variable only for the sessions of the workshops they
 chose. The other seats are worth nothing to them, so they are only counted, per session and
 per audience class (people whose roles admit them to the same sessions). Handing those seats
 out afterwards can only fail on "never the same workshop twice" for a workshop that runs more
 than once; then the model is solved again with a variable per person for those workshops.
-Either way the optimum is exact: the counted model is a relaxation whose optimum is kept.
+Either way the optimum is exact: the counted model is a relaxation (every true allocation is
+one of its solutions, with the same coverage and ranks), so when its lexicographic optimum can
+be handed out it is the true one; `_check_profile` confirms the handed-out rosters score it.
 
 Over 400 lines because the model, its solver calls and the plain-English account of the result
 are one piece of reasoning.
@@ -21,6 +28,7 @@ are one piece of reasoning.
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,6 +41,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import maximum_flow
 
 from bigconv.core.errors import AllocationError
+from bigconv.core.figures import percent_text
 
 Placement = tuple[int, str]  # (session id, source: "allocate", "lead" or "present")
 Placements = dict[tuple[int, int], Placement]  # (attendee, slot) -> placement
@@ -83,15 +92,9 @@ class Problem:
     cancelled: frozenset[int] = frozenset()
 
     @cached_property
-    def max_rank(self) -> int:
-        return max((r for p in self.prefs.values() for r in p.values()), default=1)
-
-    def weight(self, rank: int) -> int:
-        return int(3 ** (self.max_rank - rank))
-
-    @property
-    def none_penalty(self) -> int:
-        return int(3**self.max_rank)
+    def ranks(self) -> list[int]:
+        """Every rank anyone gave, in order (the stages after coverage)."""
+        return sorted({r for p in self.prefs.values() for r in p.values()})
 
     def open_sessions(self, slot_id: int) -> list[SessionInfo]:
         return [
@@ -201,18 +204,16 @@ class _Model:
     """Columns and rows of the MILP, built as sparse triplets."""
 
     def __init__(self) -> None:
-        self.cost: list[float] = []
         self.upper: list[float] = []
         self.integral: list[int] = []
         self.entries: tuple[list[int], list[int], list[float]] = ([], [], [])
         self.lower_b: list[float] = []
         self.upper_b: list[float] = []
 
-    def column(self, cost: float, upper: float, integral: bool = True) -> int:
-        self.cost.append(cost)
+    def column(self, upper: float, integral: bool = True) -> int:
         self.upper.append(upper)
         self.integral.append(int(integral))
-        return len(self.cost) - 1
+        return len(self.upper) - 1
 
     def row(self, cols: list[int], lo: float, hi: float) -> None:
         r = len(self.lower_b)
@@ -222,24 +223,34 @@ class _Model:
         self.lower_b.append(lo)
         self.upper_b.append(hi)
 
-    def solve(self) -> Any:
-        """scipy's `milp` result (an OptimizeResult)."""
+    def solve(self, cost: Values) -> Any:
+        """scipy's `milp` result (an OptimizeResult) for minimising `cost`."""
         a = sparse.csr_array(
             (self.entries[2], (self.entries[0], self.entries[1])),
-            shape=(len(self.lower_b), len(self.cost)),
+            shape=(len(self.lower_b), len(self.upper)),
         )
-        return milp(
-            np.array(self.cost),
-            integrality=np.array(self.integral),
-            bounds=Bounds(0, np.array(self.upper)),
-            constraints=LinearConstraint(a, self.lower_b, self.upper_b) if self.lower_b else None,
-            # The score is a whole number: a tiny gap proves the optimum, not a near one.
-            options={"mip_rel_gap": 1e-9},
-        )
+        with warnings.catch_warnings():
+            # scipy passes options it does not know to HiGHS as they are, and says so.
+            warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)
+            return milp(
+                cost,
+                integrality=np.array(self.integral),
+                bounds=Bounds(0, np.array(self.upper)),
+                constraints=LinearConstraint(a, self.lower_b, self.upper_b)
+                if self.lower_b
+                else None,
+                options={
+                    # Every stage counts people or choices, a whole number: no gap is accepted.
+                    "mip_rel_gap": 0.0,
+                    # A heuristic run before the root LP: at 10,000 people it took half of each
+                    # stage and found nothing the root did not (an optimum is proven either way).
+                    "mip_heuristic_run_feasibility_jump": False,
+                },
+            )
 
 
 def solve(problem: Problem, seed: int = 0) -> Allocation:
-    """The allocation with the best score; ties are broken by `seed` (same seed, same rosters)."""
+    """The lexicographically best allocation (coverage, then ranks); ties broken by `seed`."""
     short = shortfalls(problem)
     if short:
         raise Infeasible(_shortfall_text(short), short)
@@ -249,9 +260,11 @@ def solve(problem: Problem, seed: int = 0) -> Allocation:
     # without anyone taking a workshop twice, this relaxation's optimum is the true optimum;
     # otherwise solve again with a variable per person for each workshop that runs twice.
     for per_person_repeats in (False, True):
-        values, x, g = _build(problem, people, per_person_repeats).solve_or_raise()
-        placements = _decode(problem, values, x, g, people)
+        model = _build(problem, people, per_person_repeats)
+        values, best = model.solve_stages()
+        placements = _decode(problem, values, model.x, model.g, people)
         if placements is not None:
+            _check_profile(problem, placements, model, best)
             return Allocation(problem, placements, seed)
     raise AllocationError("internal error: the exact model could not be completed")
 
@@ -259,21 +272,82 @@ def solve(problem: Problem, seed: int = 0) -> Allocation:
 class _Built(_Model):
     x: list[tuple[int, int, int]]  # (column, attendee, session)
     g: list[tuple[int, Audiences, int]]  # (column, class, session): seats counted per class
+    none: list[int]  # per person who could get a choice: 1 if they get none (continuous)
+    by_rank: dict[int, list[int]]  # rank -> the x columns of choices of that rank
+    ranks: list[int]  # every rank given (a stage each, even with no column)
 
-    def solve_or_raise(
-        self,
-    ) -> tuple[Values, list[tuple[int, int, int]], list[tuple[int, Audiences, int]]]:
-        if not self.cost:  # nobody to place (no attendees, or no workshop slots)
-            return np.zeros(0), self.x, self.g
-        res = self.solve()
+    def stages(self) -> list[tuple[list[int], int]]:
+        """(columns, sense) per stage: fewest people with none, then most of each rank."""
+        return [(self.none, 1)] + [(self.by_rank.get(r, []), -1) for r in self.ranks]
+
+    def solve_stages(self) -> tuple[Values, list[int]]:
+        """Each stage's proven optimum, kept as a constraint of the next: the last solution, the optima.
+
+        Coverage first tries its bound, everyone who could get a choice given one (every `none`
+        column held at 0): the next stage finding an allocation proves it. Only if none exists
+        is coverage solved as a stage of its own (usually the costliest, and a dense row).
+        """
+        if self.none:
+            kept = (len(self.lower_b), len(self.entries[0]))
+            self._hold_none(0.0)
+            try:
+                values, best = self._run(self.stages()[1:])
+                return values, [0, *best]
+            except _NoneFits:
+                self._hold_none(1.0)
+                self._drop_rows_after(*kept)
+        return self._run(self.stages())
+
+    def _hold_none(self, upper: float) -> None:
+        for col in self.none:
+            self.upper[col] = upper
+
+    def _drop_rows_after(self, rows: int, entries: int) -> None:
+        del self.lower_b[rows:], self.upper_b[rows:]
+        for part in self.entries:
+            del part[entries:]
+
+    def _run(self, stages: list[tuple[list[int], int]]) -> tuple[Values, list[int]]:
+        n = len(self.upper)
+        values: Values = np.zeros(n)
+        best: list[int] = []
+        solved = False
+        for cols, sense in stages:
+            if not cols:
+                best.append(0)
+                continue
+            cost: Values = np.zeros(n)
+            cost[cols] = sense
+            values, optimum = self._solve_exactly(cost)
+            solved = True
+            best.append(sense * optimum)
+            # "No worse than that" (half a unit of slack: the sum is a whole number).
+            if sense > 0:
+                self.row(cols, 0, optimum + 0.5)
+            else:
+                self.row(cols, sense * optimum - 0.5, np.inf)
+        if n and not solved:  # no stage had a column: any allocation that keeps the rules
+            values, _ = self._solve_exactly(np.zeros(n))
+        return values, best
+
+    def _solve_exactly(self, cost: Values) -> tuple[Values, int]:
+        res = self.solve(cost)
         if res.x is None:
-            raise AllocationError(
+            raise (_NoneFits if res.status == 2 else AllocationError)(
                 "no allocation meets every rule: each slot has seats enough, but the workshops "
                 "that run more than once cannot be shared out without someone taking one twice "
                 f"({res.message})"
             )
+        optimum = round(res.fun)
+        # Optimal means proven: status 0 and a dual bound that leaves no better whole number.
+        if res.status != 0 or abs(res.fun - optimum) > 1e-6 or res.mip_dual_bound <= optimum - 0.5:
+            raise AllocationError(f"internal error: a stage was not solved exactly ({res.message})")
         values: Values = res.x
-        return values, self.x, self.g
+        return values, optimum
+
+
+class _NoneFits(AllocationError):
+    """The model has no solution (with every `none` held at 0: not everyone can have a choice)."""
 
 
 def _build(problem: Problem, people: list[int], per_person_repeats: bool) -> _Built:
@@ -283,7 +357,7 @@ def _build(problem: Problem, people: list[int], per_person_repeats: bool) -> _Bu
     individual = repeated if per_person_repeats else set()
     held = _held(problem)
     m = _Built()
-    m.x, m.g = [], []
+    m.x, m.g, m.none, m.by_rank, m.ranks = [], [], [], defaultdict(list), problem.ranks
     by_session: dict[int, list[int]] = defaultdict(list)
     by_class_slot: dict[tuple[Audiences, int], list[int]] = defaultdict(list)
     need: dict[tuple[Audiences, int], int] = defaultdict(int)
@@ -306,25 +380,26 @@ def _build(problem: Problem, people: list[int], per_person_repeats: bool) -> _Bu
             for s in runs[w]:
                 if s.slot_id not in free or s.audience not in c:
                     continue
-                rank = prefs.get(w)
-                col = m.column(-problem.weight(rank) if rank else 0.0, 1)
+                col = m.column(1)
                 m.x.append((col, aid, s.id))
                 for group in (by_slot[s.slot_id], by_session[s.id], by_class_slot[(c, s.slot_id)]):
                     group.append(col)
                 by_workshop[w].append(col)
-                if rank:
+                if w in prefs:
                     chosen.append(col)
+                    m.by_rank[prefs[w]].append(col)
         for cols in [*by_slot.values(), *by_workshop.values()]:
             if len(cols) > 1:
                 m.row(cols, 0, 1)
         if chosen and not any(w in prefs for w in _fixed_workshops(problem, aid)):
-            z = m.column(problem.none_penalty, 1, integral=False)
+            z = m.column(1, integral=False)
+            m.none.append(z)
             m.row([*chosen, z], 1, np.inf)
     for (c, t), n in need.items():
         cols = list(by_class_slot.get((c, t), []))
         for s in open_by_slot[t]:
             if s.audience in c and s.workshop not in individual and left[s.id] > 0:
-                col = m.column(0.0, left[s.id])
+                col = m.column(left[s.id])
                 m.g.append((col, c, s.id))
                 by_session[s.id].append(col)
                 cols.append(col)
@@ -332,6 +407,19 @@ def _build(problem: Problem, people: list[int], per_person_repeats: bool) -> _Bu
     for sid, cols in by_session.items():
         m.row(cols, 0, left[sid])
     return m
+
+
+def _check_profile(
+    problem: Problem, placements: Placements, model: _Built, best: list[int]
+) -> None:
+    """The rosters handed out have exactly the stages' optima (what makes the relaxation exact)."""
+    fixed = profile(problem, problem.fixed)  # places kept as they are count as they stand
+    expected = Profile(
+        fixed.covered + len(model.none) - best[0],
+        {r: fixed.by_rank.get(r, 0) + n for r, n in zip(problem.ranks, best[1:], strict=True)},
+    )
+    if profile(problem, placements) != expected:
+        raise AllocationError("internal error: the rosters do not meet the proven optimum")
 
 
 def _held(problem: Problem) -> dict[int, set[str]]:
@@ -413,16 +501,28 @@ def _shortfall_text(short: list[SlotShortfall]) -> str:
     return "\n".join(lines)
 
 
-def score(problem: Problem, placements: dict[tuple[int, int], Placement]) -> int:
-    """The objective the solver maximises, for any complete allocation."""
-    total = 0
+@dataclass(frozen=True)
+class Profile:
+    """What the solver optimises, in order: `covered`, then `by_rank` from rank 1 down."""
+
+    covered: int  # people with choices who got at least one of them
+    by_rank: dict[int, int]  # rank -> choices of that rank met (a person's ranks differ)
+
+    def key(self, ranks: list[int]) -> tuple[int, ...]:
+        """For comparing allocations: the larger key is the better allocation."""
+        return (self.covered, *(self.by_rank.get(r, 0) for r in ranks))
+
+
+def profile(problem: Problem, placements: Placements) -> Profile:
+    """Coverage and choices met per rank, for any (even partial) set of placements."""
+    covered = 0
+    by_rank = dict.fromkeys(problem.ranks, 0)
     for aid in problem.attendees:
-        prefs = problem.prefs.get(aid)
-        if not prefs:
-            continue
         got = _ranks_met(problem, placements, aid)
-        total += sum(problem.weight(r) for r in got) if got else -problem.none_penalty
-    return total
+        covered += bool(got)
+        for r in got:
+            by_rank[r] += 1
+    return Profile(covered, by_rank)
 
 
 def _ranks_met(problem: Problem, placements: Placements, aid: int) -> list[int]:
@@ -435,34 +535,49 @@ def _ranks_met(problem: Problem, placements: Placements, aid: int) -> list[int]:
     return ranks
 
 
+def _choice_open(problem: Problem, aid: int, left: dict[int, int], held: set[str]) -> bool:
+    """Whether some run of one of their choices has a seat for them, before anyone is placed."""
+    runs = problem.runs()
+    return any(
+        (aid, s.slot_id) not in problem.fixed and s.audience in problem.cls[aid] and left[sid] > 0
+        for w in problem.prefs.get(aid, {})
+        if w not in held
+        for sid in runs.get(w, [])
+        for s in [problem.sessions[sid]]
+    )
+
+
 @dataclass
 class Summary:
     """The numbers people ask about an allocation."""
 
-    score: int
     people: int
     with_choices: int
-    by_rank: dict[int, int]  # rank -> people who got that choice
-    none: int  # people with choices who got none of them
+    profile: Profile
+    none_open: int  # got none of their choices, though one had a seat for them
+    none_closed: int  # got none: none of their choices had a seat for them
     slot_fill: list[tuple[str, int, int, int]]  # (slot, seated, seats, sessions)
     sessions: int  # sessions that run (not cancelled)
     full: list[SessionInfo]
     small: list[tuple[SessionInfo, int]]  # nearly empty or under min_size: (session, participants)
     cancelled: list[SessionInfo]
 
+    @property
+    def none(self) -> int:
+        """People with choices who got none of them."""
+        return self.none_open + self.none_closed
+
 
 def summarise(result: Allocation) -> Summary:
     p = result.problem
-    by_rank: dict[int, int] = defaultdict(int)
-    none = with_choices = 0
+    left, held = p.remaining(), _held(p)
+    none_open = none_closed = 0
     for aid in p.attendees:
-        if not p.prefs.get(aid):
-            continue
-        with_choices += 1
-        got = set(_ranks_met(p, result.placements, aid))
-        none += not got
-        for r in got:
-            by_rank[r] += 1
+        if p.prefs.get(aid) and not _ranks_met(p, result.placements, aid):
+            if _choice_open(p, aid, left, held[aid]):
+                none_open += 1
+            else:
+                none_closed += 1
     counts, part = result.counts(), result.participants()
     fill = []
     for t, label in p.slots:
@@ -479,17 +594,23 @@ def summarise(result: Allocation) -> Summary:
     full = [s for s in open_all if counts.get(s.id, 0) >= s.capacity]
     small = [(s, part.get(s.id, 0)) for s in open_all if _nearly_empty(s, part.get(s.id, 0))]
     return Summary(
-        score(p, result.placements),
         len(p.attendees),
-        with_choices,
-        dict(sorted(by_rank.items())),
-        none,
+        sum(1 for aid in p.attendees if p.prefs.get(aid)),
+        profile(p, result.placements),
+        none_open,
+        none_closed,
         fill,
         len(open_all),
         full,
         small,
         result.cancelled,
     )
+
+
+def _ordinal(n: int) -> str:
+    if n % 100 in (11, 12, 13):
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
 
 
 def _nearly_empty(s: SessionInfo, participants: int) -> bool:
@@ -500,17 +621,20 @@ def _nearly_empty(s: SessionInfo, participants: int) -> bool:
 
 
 def describe(summary: Summary) -> list[str]:
-    """The summary as lines of plain text."""
+    """The summary as lines of plain text: the profile in the order it was optimised, then rooms."""
     n = summary.with_choices or 1
-    lines = [
-        f"{summary.people} people; {summary.with_choices} gave choices. Score {summary.score}."
-    ]
-    names = {1: "1st", 2: "2nd", 3: "3rd"}
-    for rank, count in summary.by_rank.items():
-        lines.append(
-            f"  got their {names.get(rank, f'{rank}th')} choice: {count:>5} ({100 * count / n:.0f}%)"
-        )
-    lines.append(f"  got none of their choices: {summary.none:>5} ({100 * summary.none / n:.0f}%)")
+
+    def line(text: str, count: int) -> str:
+        return f"  {text + ':':<38}{count:>6} ({percent_text(count, n)})"
+
+    lines = [f"{summary.people} people; {summary.with_choices} gave choices."]
+    lines.append(line("got at least one of their choices", summary.profile.covered))
+    for rank, count in summary.profile.by_rank.items():
+        lines.append(line(f"got their {_ordinal(rank)} choice", count))
+    lines.append(line("got none of their choices", summary.none))
+    if summary.none:
+        lines.append(line("  though one had a seat for them", summary.none_open))
+        lines.append(line("  none had a seat for them", summary.none_closed))
     for label, seated, seats, count in summary.slot_fill:
         lines.append(
             f"{label}: {seated} seated in {count} sessions, {seats} seats ({100 * seated / max(seats, 1):.0f}% full)"

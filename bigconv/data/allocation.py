@@ -179,7 +179,10 @@ def write(
                 "places": len(rows),
                 "replaced": before,
                 "seed": result.seed,
-                "score": summary.score,
+                # What was optimised, in order: people given a choice, then choices per rank.
+                "covered": summary.profile.covered,
+                "by_rank": {str(r): n for r, n in summary.profile.by_rank.items()},
+                "none": summary.none,
                 "cancelled": [s.code for s in result.cancelled],
             },
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import socket
 from collections import Counter
@@ -133,8 +134,8 @@ def one_slot_day(tmp_path, staff, caps=(("Room A", 1), ("Room B", 1), ("Room C",
 
 def test_nobody_left_without_a_choice_when_it_can_be_helped(tmp_path):
     # Bea: Alpha, then Beta. Ada: only Alpha, as her 3rd choice (her 1st names the plenary,
-    # which is not a workshop). Bea in Alpha scores 9 but leaves Ada with nothing (-27);
-    # the optimum gives Ada Alpha (1) and Bea Beta (3).
+    # which is not a workshop). Bea in Alpha is a first choice but leaves Ada with nothing;
+    # coverage comes first, so Ada gets Alpha and Bea Beta.
     path = one_slot_day(
         tmp_path,
         [person(1, "Alpha", "Beta", first="Bea"), person(2, "Welcome", "", "Alpha", first="Ada")],
@@ -147,8 +148,8 @@ def test_nobody_left_without_a_choice_when_it_can_be_helped(tmp_path):
     assert sess[result.placements[(names["Ada"], morning)][0]].title == "Alpha"
     assert sess[result.placements[(names["Bea"], morning)][0]].title == "Beta"
     summary = solver.summarise(result)
-    assert summary.by_rank == {2: 1, 3: 1} and summary.none == 0
-    assert summary.score == 3 + 1
+    assert summary.profile == solver.Profile(covered=2, by_rank={1: 0, 2: 1, 3: 1})
+    assert summary.none == 0
 
 
 def test_first_choices_maximised_when_seats_are_short(tmp_path):
@@ -161,9 +162,7 @@ def test_first_choices_maximised_when_seats_are_short(tmp_path):
     result = run(path)
     assert_valid(result)
     summary = solver.summarise(result)
-    assert summary.by_rank == {1: 2, 2: 2}
-    # K = 2 ranks: a first choice is worth 3, a second 1.
-    assert summary.score == 2 * 3 + 2 * 1
+    assert summary.profile == solver.Profile(covered=4, by_rank={1: 2, 2: 2})
 
 
 def test_repeated_workshop_is_never_given_twice(tmp_path):
@@ -179,7 +178,7 @@ def test_repeated_workshop_is_never_given_twice(tmp_path):
     assert_valid(result)
     # Six people want Phonics: three in each run, each of them once.
     summary = solver.summarise(result)
-    assert summary.by_rank == {1: 6} and summary.none == 0
+    assert summary.profile.by_rank == {1: 6} and summary.none == 0
 
 
 def test_lead_is_placed_in_their_session_and_it_is_not_their_choice(tmp_path):
@@ -338,7 +337,8 @@ def _tiny_problem(rng: random.Random) -> solver.Problem:
     return solver.Problem([(0, "one"), (1, "two")], sessions, list(range(4)), cls, prefs, {})
 
 
-def _brute_force(p: solver.Problem) -> int | None:
+def _brute_force(p: solver.Problem) -> tuple[int, ...] | None:
+    """The best profile key (coverage, then choices met per rank) over every allocation."""
     options = [
         [
             (s1, s2)
@@ -358,7 +358,7 @@ def _brute_force(p: solver.Problem) -> int | None:
             for a, pair in zip(p.attendees, combo, strict=True)
             for t in (0, 1)
         }
-        value = solver.score(p, placements)
+        value = solver.profile(p, placements).key(p.ranks)
         best = value if best is None else max(best, value)
     return best
 
@@ -375,7 +375,7 @@ def test_optimum_equals_brute_force_on_tiny_days(seed):
         return
     result = solver.solve(p, seed)
     assert_valid(result)
-    assert solver.score(p, result.placements) == best
+    assert solver.profile(p, result.placements).key(p.ranks) == best
 
 
 def test_cli_refuses_to_overwrite_without_replace(tmp_path):
@@ -397,6 +397,9 @@ def test_cli_refuses_to_overwrite_without_replace(tmp_path):
     assert db.execute("SELECT count(*) FROM allocations_replaced").fetchone()[0] == 6
     log = db.execute("SELECT station, detail FROM log WHERE action = 'allocated'").fetchall()
     assert [row[0] for row in log] == ["Office", socket.gethostname()]
+    # The profile, as optimised: one of the three wanting Alpha's one seat gets it.
+    detail = json.loads(log[0][1])
+    assert (detail["covered"], detail["by_rank"], detail["none"]) == (1, {"1": 1}, 2)
     assert '"replaced": 6' in log[1][1]
     db.close()
 
@@ -476,3 +479,58 @@ def test_sample_day_same_seed_same_rosters(sample_event):
     db.close()
     assert_valid(first)
     assert first.placements == second.placements
+
+
+def chain_day(tmp_path: Path) -> Path:
+    """A chain of one-seat sessions in which everyone can get one of their choices.
+
+    Morning: one-seat sessions A0 to A5, and Filler (6 seats) that nobody chose. Ada's only
+    workshop choice is A0, as her 3rd (her 1st names the plenary, not a workshop). P1 to P5
+    want A(i-1) first and A(i) second. Giving everyone a choice means Ada takes A0 and each of
+    P1 to P5 moves one along to their 2nd choice.
+    """
+    rooms = {f"Room {i}": 1 for i in range(6)} | {"Room F": 6}
+    sessions = [{"title": f"A{i}", "room": f"Room {i}", "slot": "Morning"} for i in range(6)]
+    sessions += [
+        {"title": "Filler", "room": "Room F", "slot": "Morning"},
+        {"title": "Later", "room": "Room F", "slot": "Afternoon"},
+    ]
+    staff = [person(0, "Welcome", "", "A0", first="Ada")]
+    staff += [person(i, f"A{i - 1}", f"A{i}", first=f"P{i}") for i in range(1, 6)]
+    return make_day(tmp_path, rooms, sessions, staff)
+
+
+def test_chain_everyone_gets_a_choice_before_ranks(tmp_path):
+    """Coverage first: all six get a choice (Ada her 3rd, P1 to P5 their 2nd).
+
+    The old objective (3**(K-r) per choice met, 27 lost per person with none) preferred
+    P1 to P5 in their 1st choices and Ada with nothing: 5 x 9 - 27 = 18 against 5 x 3 + 1 = 16.
+    """
+    path = chain_day(tmp_path)
+    result = run(path)
+    assert_valid(result)
+    names = ids_by_name(path)
+    morning = result.problem.slots[0][0]
+    got = {
+        n: result.problem.sessions[result.placements[(aid, morning)][0]].title
+        for n, aid in names.items()
+    }
+    assert got == {"Ada": "A0", "P1": "A1", "P2": "A2", "P3": "A3", "P4": "A4", "P5": "A5"}
+    summary = solver.summarise(result)
+    assert summary.profile == solver.Profile(covered=6, by_rank={1: 0, 2: 5, 3: 1})
+    assert summary.none == 0
+
+
+def test_cli_dry_run_prints_the_profile_in_the_order_it_was_optimised(tmp_path):
+    """The lines README's "Allocating workshops" shows for the chain day."""
+    out = run_cli("allocate", chain_day(tmp_path), "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[:7] == [
+        "6 people; 6 gave choices.",
+        "  got at least one of their choices:         6 (100%)",
+        "  got their 1st choice:                      0 (0%)",
+        "  got their 2nd choice:                      5 (83%)",
+        "  got their 3rd choice:                      1 (17%)",
+        "  got none of their choices:                 0 (0%)",
+        "Morning: 6 seated in 7 sessions, 12 seats (50% full)",
+    ]
