@@ -9,7 +9,9 @@ How an import runs, so that the phones and the desks keep writing while it does:
    rejected rows, possible duplicates and new badge codes are all known before the first write.
    Each lookup is a dictionary's, so the cost grows with the file, not with its square.
 3. What the rows change is written in short transactions of `BATCH_ROWS` rows each
-   (`database.immediate`), so another writer waits at most one batch. Before each batch, under
+   (`database.immediate`, about 5 ms), each followed by a pause as long as it held the lock:
+   SQLite's busy handler makes a waiting writer sleep between looks (1 ms at first, up to
+   100 ms), so without pauses the next batch would always come first. Before each batch, under
    the lock, the attendees' version (`meta.attendees_version`, kept by triggers) must be what
    the last batch left: if another program added or changed someone meanwhile (a walk-in), the
    rows not yet written are matched again against the table as it now is, so nobody is
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,9 +47,9 @@ from bigconv.data.staff_file import ImportError_ as ImportError_
 from bigconv.data.staff_file import StaffTable, cells, describe_columns, fallbacks, read_table
 from bigconv.data.staff_file import map_columns as map_columns
 from bigconv.data.staff_identity import People, fold, school_codes
-from bigconv.data.sync import match_leads
+from bigconv.data.sync import set_leads, wanted_leads
 
-BATCH_ROWS = 200  # rows written per transaction: a few milliseconds of the write lock
+BATCH_ROWS = 100  # rows written per transaction: about 5 ms of the write lock
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 UPDATABLE = ("first_name", "last_name", "email", "school", "role", "staff_id", "badge")
 
@@ -152,11 +155,24 @@ def import_csv(
     now = iso()
     plan, version = _plan(db, table, columns)
     if not dry_run:
-        plan = _write(db, path, table, columns, plan, version, station, now)
+        plan, version = _write(db, path, table, columns, plan, version, station, now)
         if columns.people:
-            with immediate(db):
-                match_leads(db)
+            _link_leads(db, version)
     return _report(plan, dry_run)
+
+
+def _link_leads(db: sqlite_utils.Database, version: str) -> None:
+    """Sessions' leads linked to the people now known: worked out before the lock (it reads
+    everyone), written under it unless someone else changed the attendees meanwhile."""
+    for _ in range(3):
+        wanted = wanted_leads(db)
+        with immediate(db):
+            if _attendees_version(db) == version:
+                set_leads(db, wanted)
+                return
+            version = _attendees_version(db)
+    with immediate(db):  # the attendees keep changing: work it out under the lock, once
+        set_leads(db, wanted_leads(db))
 
 
 def _report(plan: list[_Action], dry_run: bool) -> ImportReport:
@@ -358,8 +374,9 @@ def _write(
     version: str,
     station: str,
     now: str,
-) -> list[_Action]:
-    """Write the plan in batches; returns each row's action as done (some matched again)."""
+) -> tuple[list[_Action], str]:
+    """Write the plan in batches; returns each row's action as done (some matched again) and
+    the attendees' version the last batch left."""
     done: dict[int, _Action] = {}  # line -> action written
     while True:
         todo = [a for a in plan if a.writes and a.line not in done]
@@ -378,7 +395,7 @@ def _write(
                 f"{path.name}: stopped after {len(done)} of {total} rows were saved ({why}); "
                 "import the same file again to finish (a re-import updates, never duplicates)"
             ) from None
-    return [done.get(a.line, a) for a in plan]
+    return [done.get(a.line, a) for a in plan], version
 
 
 def _write_batches(
@@ -390,6 +407,7 @@ def _write_batches(
     done: dict[int, _Action],
 ) -> str:
     for start in range(0, len(todo), BATCH_ROWS):
+        began = time.perf_counter()
         with immediate(db):
             if _attendees_version(db) != version:
                 raise _Moved
@@ -397,6 +415,10 @@ def _write_batches(
                 _apply(db, action, station, now)
             version = _attendees_version(db)
         done.update((a.line, a) for a in todo[start : start + BATCH_ROWS])
+        if not db.conn.in_transaction:  # (init imports inside its own transaction)
+            # SQLite lets a waiting writer look again only after a sleep (1 to 100 ms): leave
+            # the lock free as long as the batch held it, so a look finds it free half the time.
+            time.sleep(min(time.perf_counter() - began, 0.05))
     return version
 
 
