@@ -488,7 +488,7 @@ def known_as(
     """Who already registered these details are, by the import's identity rule: the id of the
     one they are (the same badge, staff ID or email; or the same name and school, nothing saying
     otherwise), else the ids of those they may be (the same name, same or no school), else none."""
-    known = People.read(db)
+    known = People.around(db, first_name, last_name, badge, staff_id, email)
     found = known.find(badge, staff_id, school, email)
     if found is None:
         found, near = known.candidates(first_name, last_name, school, badge, staff_id, email)

@@ -14,6 +14,7 @@ its first, whatever names repeat (the import reads the table once: `People.read`
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -63,6 +64,35 @@ class People:
             (dict(zip(COLUMNS, r, strict=True)) for r in db.execute(query)),
             school_codes=school_codes,
         )
+
+    @classmethod
+    def around(
+        cls,
+        db: sqlite_utils.Database,
+        first: str,
+        last: str,
+        badge: str | None,
+        staff_id: str | None,
+        email: str,
+    ) -> People:
+        """Only those these details could be (the same name, badge, staff ID or email): what one
+        walk-in is checked against, without indexing everyone."""
+        name = full_name(first, last)
+        ids = {
+            aid
+            for aid, f, la in db.execute("SELECT id, first_name, last_name FROM attendees")
+            if full_name(f, la) == name
+        }
+        ids.update(
+            aid
+            for (aid,) in db.execute(
+                "SELECT id FROM attendees WHERE badge = ? OR staff_id = ? OR lower(email) = ?",
+                [badge, staff_id, email.casefold() or None],
+            )
+        )
+        query = f"SELECT {', '.join(COLUMNS)} FROM attendees WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+        rows = db.execute(query, [json.dumps(sorted(ids))])
+        return cls(dict(zip(COLUMNS, r, strict=True)) for r in rows)
 
     def _row_keys(self, row: dict[str, Any]) -> list[tuple[Any, ...]]:
         name, school, staff = (

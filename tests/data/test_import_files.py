@@ -91,7 +91,15 @@ def junk() -> bytes:
     [
         pytest.param(junk(), "staff.csv: binary data", id="binary junk"),
         pytest.param(
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + junk(), "staff.csv: binary data", id="photo"
+        ),
+        pytest.param(
             b"PK\x03\x04" + junk(), "staff.csv: this is an Excel workbook (.xlsx)", id="xlsx"
+        ),
+        pytest.param(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + junk(),
+            "staff.csv: this is an old Excel workbook (.xls)",
+            id="xls",
         ),
         pytest.param(
             "First name,Surname\nA,B\n".encode("utf-16-le"),

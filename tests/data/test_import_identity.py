@@ -4,6 +4,7 @@ headers, and choices and allocations that are replaced or removed being kept."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -11,6 +12,7 @@ from bigconv.core.event import load_event
 from bigconv.data import database
 from bigconv.data.attendees import import_csv, map_columns
 from bigconv.data.sync import apply_event
+from tests.helpers import ROOT
 from tests.helpers.processes import run_cli
 
 
@@ -302,10 +304,25 @@ def test_preferred_names_win_in_each_systems_export(db, tmp_path, text, encoding
     report = import_csv(db, path)
     assert (report.imported, report.rejected, report.possible_duplicates) == (2, [], [])
     found = {
-        r["email"]: (r["first_name"], r["last_name"], r["school"])
+        r["email"]: (r["first_name"], r["last_name"], r["school"], r["role"])
         for r in db["attendees"].rows_where("email IN ('jackie@a.sch.uk', 'jon@b.sch.uk')")
     }
+    roles = ("Teacher", "TA") if "Job" in text else ("", "")
     assert found == {
-        "jackie@a.sch.uk": ("Jackie", "Smith", "Alpha School"),
-        "jon@b.sch.uk": ("Jonathan", "Smart", "Beta School"),
+        "jackie@a.sch.uk": ("Jackie", "Smith", "Alpha School", roles[0]),
+        "jon@b.sch.uk": ("Jonathan", "Smart", "Beta School", roles[1]),
     }
+
+
+def test_the_readmes_export_headers_are_all_read():
+    """Every header the README names for SIMS, Bromcom and Arbor is read as a field."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [
+        line for line in readme.splitlines() if line.startswith(("| SIMS", "| Bromcom", "| Arbor"))
+    ]
+    assert len(rows) == 3
+    headers = [h for row in rows for h in re.findall(r'`([^`]+)`|"([^"]+)"', row)]
+    headers = [a or b for a, b in headers]
+    assert len(headers) > 20
+    unread = [h for h in headers if not map_columns([h], {})[0]]
+    assert unread == []
