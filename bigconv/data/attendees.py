@@ -41,7 +41,7 @@ from bigconv.core import codes
 from bigconv.core.clock import iso
 from bigconv.core.errors import StoreError
 from bigconv.core.text import clean_field
-from bigconv.data.database import describe, immediate
+from bigconv.data.database import describe, immediate, row_id
 from bigconv.data.log import log
 from bigconv.data.staff_file import ImportError_ as ImportError_
 from bigconv.data.staff_file import StaffTable, cells, describe_columns, fallbacks, read_table
@@ -428,8 +428,7 @@ def _apply(db: sqlite_utils.Database, action: _Action, station: str, now: str) -
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         cursor = db.execute(f"INSERT INTO attendees ({names}) VALUES ({marks})", list(row.values()))
-        assert cursor.lastrowid is not None
-        action.attendee_id = cursor.lastrowid
+        action.attendee_id = row_id(cursor.lastrowid, "attendees")
         log(db, "attendee_imported", station=station, at=now, attendee_id=action.attendee_id)
     elif action.kind == "update":
         assigns = ", ".join(f"{k} = ?" for k in action.record if k in UPDATABLE)

@@ -23,7 +23,6 @@ from pathlib import Path
 from bigconv.core.text import clean_line
 
 SEPARATORS = (",", ";", "\t", "|")
-_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Bytes no text export starts with: spreadsheet workbooks, which users pick by mistake.
 _WORKBOOKS = {
     b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",
@@ -52,9 +51,6 @@ class StaffTable:
     rows: list[tuple[int, list[str]]]
     encoding: str
     separator: str
-
-    def describe(self) -> str:
-        return f"{self.encoding}, {_NAMES.get(self.separator, repr(self.separator))}-separated"
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -145,7 +141,7 @@ def read_table(path: Path) -> StaffTable:
 FIELDS = ("first_name", "last_name", "name", "email", "school", "role", "staff_id", "badge")
 
 # Header names seen in school exports (SIMS, Arbor, Bromcom staff reports among them), compared
-# after lower-casing and dropping punctuation. Earlier names win when a file has several for
+# after lower-casing and dropping punctuation, camel case read as words (`_header_key`). Earlier names win when a file has several for
 # one field: the name a person goes by ("Preferred Forename", "Known As") before the legal one.
 HEADERS: dict[str, tuple[str, ...]] = {
     "first_name": (
