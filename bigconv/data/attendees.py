@@ -9,17 +9,20 @@ How an import runs, so that the phones and the desks keep writing while it does:
    rejected rows, possible duplicates and new badge codes are all known before the first write.
    Each lookup is a dictionary's, so the cost grows with the file, not with its square.
 3. What the rows change is written in short transactions of `BATCH_ROWS` rows each
-   (`database.immediate`, about 5 ms), each followed by a pause as long as it held the lock:
+   (`database.immediate`, about 5 ms), each followed by a pause as long as it held the lock
+   (at most 50 ms):
    SQLite's busy handler makes a waiting writer sleep between looks (1 ms at first, up to
    100 ms), so without pauses the next batch would always come first. Before each batch, under
    the lock, the attendees' version (`meta.attendees_version`, kept by triggers) must be what
    the last batch left: if another program added or changed someone meanwhile (a walk-in), the
    rows not yet written are matched again against the table as it now is, so nobody is
    imported twice.
+4. Sessions' leads are linked to the people now known: worked out before the lock, written
+   in one more short transaction (`_link_leads`).
 
 All or nothing to the user: whatever a row can get wrong is found in steps 1 and 2, so a bad
 file changes nothing. Only the machine can stop step 3 half-way (a full disk, a power cut, the
-file restored under it): then the rows before stay in and the message says so; importing the
+file restored under it, another program holding the write lock past the busy timeout): then the rows before stay in and the message says so; importing the
 same file again finishes it, since a re-import updates and never duplicates.
 
 Over 400 lines because the three steps share one plan (`_Action`, `_Planner`) that must stay
