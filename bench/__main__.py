@@ -33,6 +33,7 @@ BENCHMARKS = {
     "followup": "The CPD loop after the day (issue 16)",
     "venue": "The whole venue on one laptop: stations and phones (issue 15)",
     "checkpoint": "The -wal through a day: one checkpointer (issue 20)",
+    "importing": "Importing a staff list (issue 24)",
 }
 
 

@@ -32,6 +32,7 @@ def test_quick_benchmarks_run_and_write_tables(tmp_path):
         "The CPD loop",
         "The whole venue",
         "The -wal through a day",
+        "Importing a staff list",
     )
     for section in sections:
         assert f"## {section}" in report

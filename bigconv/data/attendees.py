@@ -1,15 +1,39 @@
 """Import staff lists the way schools export them, and ranked workshop choices with them.
 
-Over 400 lines because a school's export comes in many shapes (encodings, headers, staff codes)
-and the identity rule that decides "same person" must see them all in one place.
+How an import runs, so that the phones and the desks keep writing while it does:
+
+1. The file is read whole (`staff_file.read_table`: encoding, separator, line ends, the text
+   rule): a file that cannot be read is refused before the database is touched.
+2. The people and choices known are read once, in one read transaction (no lock: WAL readers
+   never stop a writer), and every row is matched and checked in memory (`staff_identity`):
+   rejected rows, possible duplicates and new badge codes are all known before the first write.
+   Each lookup is a dictionary's, so the cost grows with the file, not with its square.
+3. What the rows change is written in short transactions of `BATCH_ROWS` rows each
+   (`database.immediate`, about 5 ms), each followed by a pause as long as it held the lock
+   (at most 50 ms):
+   SQLite's busy handler makes a waiting writer sleep between looks (1 ms at first, up to
+   100 ms), so without pauses the next batch would always come first. Before each batch, under
+   the lock, the attendees' version (`meta.attendees_version`, kept by triggers) must be what
+   the last batch left: if another program added or changed someone meanwhile (a walk-in), the
+   rows not yet written are matched again against the table as it now is, so nobody is
+   imported twice.
+4. Sessions' leads are linked to the people now known: worked out before the lock, written
+   in one more short transaction (`_link_leads`).
+
+All or nothing to the user: whatever a row can get wrong is found in steps 1 and 2, so a bad
+file changes nothing. Only the machine can stop step 3 half-way (a full disk, a power cut, the
+file restored under it, another program holding the write lock past the busy timeout): then the rows before stay in and the message says so; importing the
+same file again finishes it, since a re-import updates and never duplicates.
+
+Over 400 lines because the three steps share one plan (`_Action`, `_Planner`) that must stay
+in step: the file is read in `staff_file.py` and who is who decided in `staff_identity.py`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import re
+import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,103 +42,19 @@ import sqlite_utils
 
 from bigconv.core import codes
 from bigconv.core.clock import iso
-from bigconv.core.text import clean_field, clean_line
-from bigconv.data.database import immediate, insert
+from bigconv.core.errors import StoreError
+from bigconv.core.text import clean_field
+from bigconv.data.database import describe, immediate, row_id
 from bigconv.data.log import log
-from bigconv.data.search import fold
-from bigconv.data.sync import match_leads
+from bigconv.data.staff_file import ImportError_ as ImportError_
+from bigconv.data.staff_file import StaffTable, cells, describe_columns, fallbacks, read_table
+from bigconv.data.staff_file import map_columns as map_columns
+from bigconv.data.staff_identity import People, fold, school_codes
+from bigconv.data.sync import set_leads, wanted_leads
 
-FIELDS = ("first_name", "last_name", "name", "email", "school", "role", "staff_id", "badge")
-
-# Header names seen in school exports (SIMS, Arbor, Bromcom staff reports among them), compared
-# after lower-casing and dropping punctuation. Earlier names win when a file has several for
-# one field: the name a person goes by ("Preferred Forename", "Known As") before the legal one.
-HEADERS: dict[str, tuple[str, ...]] = {
-    "first_name": (
-        "preferred forename",
-        "preferred first name",
-        "preferred given name",
-        "known as",
-        "preferred name",
-        "first name",
-        "firstname",
-        "forename",
-        "forenames",
-        "given name",
-        "given names",
-        "legal forename",
-        "legal forenames",
-        "legal first name",
-    ),
-    "last_name": (
-        "preferred surname",
-        "preferred last name",
-        "surname",
-        "last name",
-        "lastname",
-        "family name",
-        "legal surname",
-        "legal last name",
-    ),
-    "name": ("name", "full name", "fullname", "staff name", "display name", "staff member"),
-    "email": (
-        "work email",
-        "work email address",
-        "school email",
-        "school email address",
-        "email",
-        "e mail",
-        "email address",
-        "primary email",
-        "personal email",
-    ),
-    "school": (
-        "school",
-        "school name",
-        "academy",
-        "academy name",
-        "establishment",
-        "establishment name",
-        "site",
-        "site name",
-        "base",
-        "location",
-    ),
-    "role": (
-        "role",
-        "staff role",
-        "job title",
-        "post title",
-        "post",
-        "position",
-        "job role",
-        "staff type",
-        "staff category",
-        "category",
-    ),
-    "staff_id": (
-        "staff id",
-        "staffid",
-        "staff code",
-        "staff number",
-        "staff no",
-        "employee id",
-        "employee number",
-        "employee no",
-        "payroll number",
-        "payroll no",
-        "person id",
-        "id",
-    ),
-    "badge": ("badge", "badge code", "badge id"),
-}
-CHOICE_RE = re.compile(
-    r"^(?:choice|preference|pref|workshop|option)\s*(\d+)$|^(\d+)(?:st|nd|rd|th)?\s*(?:choice|preference)$"
-)
-
-
-class ImportError_(Exception):
-    """The file cannot be imported at all (unreadable, no usable columns); nothing was changed."""
+BATCH_ROWS = 100  # rows written per transaction: about 5 ms of the write lock
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+UPDATABLE = ("first_name", "last_name", "email", "school", "role", "staff_id", "badge")
 
 
 @dataclass
@@ -129,71 +69,22 @@ class ImportReport:
     dry_run: bool = False
 
 
-def read_text(path: Path) -> str:
-    """Decode UTF-8 (with or without a BOM), else Windows-1252 as Excel saves it."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportError_(f"{path.name}: cannot read: {exc.strerror}") from None
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+@dataclass
+class _Action:
+    """What one row of the file does: planned in memory, written later."""
 
+    line: int
+    kind: str  # insert, update, unchanged, choices (a choices-only row), reject, doubt
+    reason: str = ""  # why rejected, or who it might be
+    attendee_id: int = 0  # the person (for an insert: a number of the plan's own until written)
+    record: dict[str, Any] = field(default_factory=dict)  # insert: the row; update: what is set
+    was: dict[str, Any] = field(default_factory=dict)  # update: the values replaced
+    preferences: list[tuple[int, int]] | None = None  # new (rank, session) choices, if changed
+    current: list[tuple[int, int]] = field(default_factory=list)  # the choices they replace
 
-def _header_key(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split())
-
-
-def map_columns(
-    headers: list[str], overrides: dict[str, str]
-) -> tuple[dict[str, int], dict[int, int]]:
-    """Field -> column index, and choice rank -> column index."""
-    fields: dict[str, int] = {}
-    choices: dict[int, int] = {}
-    by_key = {_header_key(h): i for i, h in enumerate(headers)}
-    for column, target in overrides.items():
-        if _header_key(column) not in by_key:
-            raise ImportError_(
-                f"--map {column}={target}: no column {column!r} (columns: {', '.join(headers)})"
-            )
-        index = by_key[_header_key(column)]
-        m = re.fullmatch(r"choice(\d+)", target)
-        if m:
-            choices[int(m.group(1))] = index
-        elif target in FIELDS:
-            fields[target] = index
-        else:
-            raise ImportError_(
-                f"--map {column}={target}: unknown field {target!r} (fields: {', '.join(FIELDS)}, choice1, choice2, ...)"
-            )
-    best: dict[str, tuple[int, int]] = {}  # field -> (alias priority, column)
-    for i, h in enumerate(headers):
-        key = _header_key(h)
-        if i in fields.values() or i in choices.values():
-            continue
-        for name, aliases in HEADERS.items():
-            if key in aliases:
-                if name not in fields and (name not in best or aliases.index(key) < best[name][0]):
-                    best[name] = (aliases.index(key), i)
-                break
-        else:
-            m = CHOICE_RE.match(key)
-            if m:
-                rank = int(m.group(1) or m.group(2))
-                choices.setdefault(rank, i)
-    fields.update({name: column for name, (_, column) in best.items()})
-    return fields, choices
-
-
-def describe_columns(headers: list[str], fields: dict[str, int], choices: dict[int, int]) -> str:
-    """Which columns were read as which field, and which were not used, for error messages."""
-    used = {i: f for f, i in fields.items()} | {i: f"choice{r}" for r, i in choices.items()}
-    matched = [f"{headers[i]!r} as {used[i]}" for i in sorted(used)]
-    unused = [repr(h) for i, h in enumerate(headers) if i not in used and h]
-    return f"columns read: {', '.join(matched) or 'none'}; not used: {', '.join(unused) or 'none'}"
+    @property
+    def writes(self) -> bool:
+        return self.kind in ("insert", "update") or self.preferences is not None
 
 
 def _split_name(full: str) -> tuple[str, str]:
@@ -219,28 +110,20 @@ def _session_lookup(db: sqlite_utils.Database) -> dict[str, int]:
     return out
 
 
-def import_csv(
-    db: sqlite_utils.Database,
-    path: Path,
-    *,
-    overrides: dict[str, str] | None = None,
-    dry_run: bool = False,
-    station: str = "import",
-) -> ImportReport:
-    """Import people (and their choices) or a choices-only file; re-imports update, never duplicate."""
-    station = clean_field(station, one_line=True)  # typed by someone: the text rule
-    text = read_text(path)
-    try:
-        sample = text[:4096]
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    # The untrusted-text rule (core/text.py): every cell one clean line, whatever the file held.
-    rows = [[clean_line(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise ImportError_(f"{path.name}: empty file, or no header row")
-    headers = [h.strip() for h in rows[0]]
-    fields, choices = map_columns(headers, overrides or {})
+@dataclass
+class _Columns:
+    """How the file's columns are read."""
+
+    fields: dict[str, int]
+    choices: dict[int, int]
+    fallbacks: dict[str, list[int]]
+    people: bool  # names in it (else a choices-only file)
+    school_codes: bool  # its staff IDs are school staff codes (staff_identity.school_codes)
+
+
+def _columns(path: Path, table: StaffTable, overrides: dict[str, str]) -> _Columns:
+    headers = table.headers
+    fields, choices = map_columns(headers, overrides)
     people = "first_name" in fields or "name" in fields
     ident = [f for f in ("badge", "staff_id", "email") if f in fields]
     if not people and not (ident and choices):
@@ -255,209 +138,343 @@ def import_csv(
             f"Surname/Surname/Last name/Family name/Legal Surname; "
             f"{describe_columns(headers, fields, choices)}); use --map COLUMN=last_name"
         )
+    backup = fallbacks(headers, fields)
+    staff = (cells(row, fields, backup).get("staff_id", "") for _, row in table.rows)
+    return _Columns(fields, choices, backup, people, school_codes(staff, "school" in fields))
+
+
+def import_csv(
+    db: sqlite_utils.Database,
+    path: Path,
+    *,
+    overrides: dict[str, str] | None = None,
+    dry_run: bool = False,
+    station: str = "import",
+) -> ImportReport:
+    """Import people (and their choices) or a choices-only file; re-imports update, never duplicate."""
+    station = clean_field(station, one_line=True)  # typed by someone: the text rule
+    table = read_table(path)
+    columns = _columns(path, table, overrides or {})
+    now = iso()
+    plan, version = _plan(db, table, columns)
+    if not dry_run:
+        plan, version = _write(db, path, table, columns, plan, version, station, now)
+        if columns.people:
+            _link_leads(db, version)
+    return _report(plan, dry_run)
+
+
+def _link_leads(db: sqlite_utils.Database, version: str) -> None:
+    """Sessions' leads linked to the people now known: worked out before the lock (it reads
+    everyone), written under it unless someone else changed the attendees meanwhile."""
+    for _ in range(3):
+        wanted = wanted_leads(db)
+        with immediate(db):
+            if _attendees_version(db) == version:
+                set_leads(db, wanted)
+                return
+            version = _attendees_version(db)
+    with immediate(db):  # the attendees keep changing: work it out under the lock, once
+        set_leads(db, wanted_leads(db))
+
+
+def _report(plan: list[_Action], dry_run: bool) -> ImportReport:
     report = ImportReport(dry_run=dry_run)
-    with contextlib.suppress(_DryRun):
-        _import_rows(
-            db, rows, fields, choices, people, report, station, _fallbacks(headers, fields)
-        )
+    for action in plan:
+        if action.kind == "reject":
+            report.rejected.append((action.line, action.reason))
+        elif action.kind == "doubt":
+            report.possible_duplicates.append((action.line, action.reason))
+        elif action.kind == "insert":
+            report.imported += 1
+        elif action.kind == "update" or (action.kind == "choices" and action.preferences):
+            report.updated += 1
+        elif action.kind == "unchanged":
+            report.unchanged += 1
+        if action.preferences is not None:
+            report.preferences += 1
     return report
 
 
-class _DryRun(Exception):
-    """Raised inside the import transaction to roll it back after counting."""
+def _attendees_version(db: sqlite_utils.Database) -> str:
+    row = db.execute("SELECT value FROM meta WHERE key = 'attendees_version'").fetchone()
+    return str(row[0]) if row else ""
 
 
-def _fallbacks(headers: list[str], fields: dict[str, int]) -> dict[str, list[int]]:
-    """For each field, the other columns that could be it, best first: a blank "Known As"
-    falls back to "Forename", then "Legal Forename"."""
-    out: dict[str, list[int]] = {}
-    for name, column in fields.items():
-        aliases = HEADERS.get(name, ())
-        others = [
-            (aliases.index(_header_key(h)), i)
-            for i, h in enumerate(headers)
-            if i != column and _header_key(h) in aliases and i not in fields.values()
-        ]
-        if others:
-            out[name] = [i for _, i in sorted(others)]
-    return out
-
-
-def _cells(
-    row: list[str], fields: dict[str, int], fallbacks: dict[str, list[int]]
-) -> dict[str, str]:
-    def get(i: int) -> str:
-        return row[i].strip() if i < len(row) else ""
-
-    cell = {f: get(i) for f, i in fields.items()}
-    for f, columns in fallbacks.items():
-        for i in columns:
-            if cell[f]:
-                break
-            cell[f] = get(i)
-    return cell
-
-
-def _import_rows(
-    db: sqlite_utils.Database,
-    rows: list[list[str]],
-    fields: dict[str, int],
-    choices: dict[int, int],
-    people: bool,
-    report: ImportReport,
-    station: str,
-    fallbacks: dict[str, list[int]] | None = None,
-) -> None:
-    with immediate(db):
+def _plan(
+    db: sqlite_utils.Database, table: StaffTable, columns: _Columns
+) -> tuple[list[_Action], str]:
+    """Every row's action, against the table as one read transaction sees it; and the
+    attendees' version that reading saw."""
+    inside = db.conn.in_transaction  # init imports inside its own transaction
+    if not inside:
+        db.conn.execute("BEGIN")  # one snapshot for the reads (a reader takes no lock)
+    try:
+        version = _attendees_version(db)
         sessions = _session_lookup(db)
-        seen: dict[str, int] = {}
-        names = _NameIndex(db)
-        now = iso()
-        for line, row in enumerate(rows[1:], start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            cell = _cells(row, fields, fallbacks or {})
-            reason = _import_row(
-                db, cell, row, choices, sessions, people, seen, names, line, now, report, station
-            )
-            if reason:
-                report.rejected.append((line, reason))
-        if people:
-            match_leads(db)
-        if report.dry_run:
-            raise _DryRun
+        known = People.read(db, school_codes=columns.school_codes)
+        chosen: dict[int, list[tuple[int, int]]] = {}
+        for aid, rank, sid in db.execute(
+            "SELECT attendee_id, rank, session_id FROM preferences ORDER BY attendee_id, rank"
+        ):
+            chosen.setdefault(aid, []).append((rank, sid))
+    finally:
+        if not inside:
+            db.conn.execute("COMMIT")
+    planner = _Planner(columns, sessions, known, chosen)
+    return [planner.row(line, row) for line, row in table.rows], version
 
 
-def _import_row(
-    db: sqlite_utils.Database,
-    cell: dict[str, str],
-    row: list[str],
-    choices: dict[int, int],
-    sessions: dict[str, int],
-    people: bool,
-    seen: dict[str, int],
-    names: _NameIndex,
-    line: int,
-    now: str,
-    report: ImportReport,
-    station: str,
-) -> str | None:
-    if people:
-        first, last = cell.get("first_name", ""), cell.get("last_name", "")
-        if not first and cell.get("name"):
-            first, last = _split_name(cell["name"])
-        if not first:
-            return "no first name"
-    email = cell.get("email", "").strip()
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        return f"not an email address: {email!r}"
-    badge = codes.normalise_code(cell.get("badge", "")) or None
-    if badge and not re.fullmatch(r"[A-Z0-9]{3,20}", badge):
-        return f"badge {cell['badge']!r} must be 3-20 letters and digits"
-    staff_id = cell.get("staff_id") or None
-    key = badge or staff_id or email.casefold() or None
-    if key is None and people:  # no identifier at all: the name and school are the identity
-        key = f"{fold(first)} {fold(last)} @ {fold(cell.get('school', ''))}"
-    if key and key in seen:
-        return f"same person as line {seen[key]} ({key})"
-    existing = _find(db, badge, staff_id, email)
-    if existing is None and people:
-        existing, doubt = names.identify(
-            first, last, cell.get("school", ""), badge, staff_id, email
-        )
-        if doubt:
-            report.possible_duplicates.append((line, doubt))
-            return None
-    preferences: list[tuple[int, int]] = []
-    for rank in sorted(choices):
-        value = row[choices[rank]].strip() if choices[rank] < len(row) else ""
-        if not value:
-            continue
-        sid = sessions.get(value.upper()) or sessions.get(" ".join(value.casefold().split()))
-        if sid is None:
-            return f"choice {rank}: no session with code or title {value!r}"
-        if sid in [p[1] for p in preferences]:
-            return f"choice {rank}: {value!r} is already an earlier choice"
-        preferences.append((rank, sid))
-    if not people:
-        if existing is None:
-            return f"no attendee with {' / '.join(x for x in (badge, staff_id, email) if x)}"
-        attendee_id = existing["id"]
-    else:
-        record = {
-            "first_name": first,
-            "last_name": last,
-            "email": email,
-            "school": cell.get("school", ""),
-            "role": cell.get("role", ""),
-            "staff_id": staff_id,
-        }
-        if existing is None:
-            record["badge"] = badge or codes.badge_code(
-                lambda c: (
-                    db.execute("SELECT 1 FROM attendees WHERE badge = ?", [c]).fetchone()
-                    is not None
-                ),
-            )
-            if db.execute("SELECT 1 FROM attendees WHERE badge = ?", [record["badge"]]).fetchone():
-                return f"badge {record['badge']} already belongs to someone else"
-            attendee_id = insert(db, "attendees", {**record, "source": "import", "created_at": now})
-            names.add(attendee_id, line)
-            report.imported += 1
-            log(db, "attendee_imported", station=station, at=now, attendee_id=attendee_id)
+class _Planner:
+    """Decides each row's action, in file order, remembering what earlier rows did."""
+
+    def __init__(
+        self,
+        columns: _Columns,
+        sessions: dict[str, int],
+        known: People,
+        chosen: dict[int, list[tuple[int, int]]],
+    ):
+        self.columns, self.sessions, self.known, self.chosen = columns, sessions, known, chosen
+        self.seen: dict[str, int] = {}  # identity key -> the line that had it
+        self.next_id = -1  # planned people's own numbers, until written
+
+    def row(self, line: int, row: list[str]) -> _Action:
+        reason = ""
+        try:
+            return self._row(line, row)
+        except _Rejected as exc:
+            reason = str(exc)
+        return _Action(line, "reject", reason)
+
+    def _row(self, line: int, row: list[str]) -> _Action:
+        columns, cell = self.columns, cells(row, self.columns.fields, self.columns.fallbacks)
+        first = last = ""
+        if columns.people:
+            first, last = cell.get("first_name", ""), cell.get("last_name", "")
+            if not first and cell.get("name"):
+                first, last = _split_name(cell["name"])
+            if not first:
+                raise _Rejected("no first name")
+        email, school = cell.get("email", "").strip(), cell.get("school", "")
+        if email and not EMAIL.fullmatch(email):
+            raise _Rejected(f"not an email address: {email!r}")
+        badge = codes.normalise_code(cell.get("badge", "")) or None
+        if badge and not re.fullmatch(r"[A-Z0-9]{3,20}", badge):
+            raise _Rejected(f"badge {cell['badge']!r} must be 3-20 letters and digits")
+        staff_id = cell.get("staff_id") or None
+        key, label = self._key(badge, staff_id, email, first, last, school)
+        if key and key in self.seen:
+            raise _Rejected(f"same person as line {self.seen[key]} ({label})")
+        existing = self.known.find(badge, staff_id, school, email)
+        if existing is None and columns.people:
+            existing, doubt = self.known.identify(first, last, school, badge, staff_id, email)
+            if doubt:
+                return _Action(line, "doubt", doubt)
+        preferences = self._choices(row)
+        if not columns.people:
+            if existing is None:
+                found = " / ".join(x for x in (badge, staff_id, email) if x)
+                raise _Rejected(f"no attendee with {found}")
+            action = _Action(line, "choices", attendee_id=existing["id"])
         else:
-            attendee_id = existing["id"]
-            if badge and badge != existing["badge"]:
-                record["badge"] = badge
-            # Keep what the new file leaves blank.
-            record = {k: v for k, v in record.items() if v}
-            if any(existing[k] != v for k, v in record.items()):
-                db.table("attendees").update(attendee_id, record)
-                report.updated += 1
-                was = {k: existing[k] for k, v in record.items() if existing[k] != v}
-                log(
-                    db,
-                    "attendee_updated",
-                    station=station,
-                    at=now,
-                    attendee_id=attendee_id,
-                    detail={**record, "was": was},  # the old values stay in the log
-                )
-            else:
-                report.unchanged += 1
-    if key:
-        seen[key] = line
-    current = db.execute(
-        "SELECT rank, session_id FROM preferences WHERE attendee_id = ? ORDER BY rank",
-        [attendee_id],
-    ).fetchall()
-    if preferences and [tuple(p) for p in current] != preferences:
-        if current:  # the old choices are kept, with when and why
-            db.execute(
-                "INSERT INTO preferences_replaced"
-                " (attendee_id, session_id, rank, replaced_at, reason, station)"
-                " SELECT attendee_id, session_id, rank, ?, 'new choices imported', ?"
-                " FROM preferences WHERE attendee_id = ?",
-                [now, station, attendee_id],
+            record = {
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "school": school,
+                "role": cell.get("role", ""),
+                "staff_id": staff_id,
+            }
+            action = self._person(line, record, badge, existing)
+        if key:
+            self.seen[key] = line
+        current = self.chosen.get(action.attendee_id, [])
+        if preferences and current != preferences:
+            action.preferences, action.current = preferences, current
+            self.chosen[action.attendee_id] = preferences
+        return action
+
+    def _key(
+        self,
+        badge: str | None,
+        staff_id: str | None,
+        email: str,
+        first: str,
+        last: str,
+        school: str,
+    ) -> tuple[str | None, str]:
+        """The row's identity within the file, and how a message names it."""
+        if badge:
+            return badge, badge
+        if staff_id:
+            if self.columns.school_codes:
+                return f"{staff_id} @ {fold(school)}", f"{staff_id} at {school}"
+            return staff_id, staff_id
+        if email:
+            return email.casefold(), email.casefold()
+        if self.columns.people:  # no identifier at all: the name and school are the identity
+            key = f"{fold(first)} {fold(last)} @ {fold(school)}"
+            return key, key
+        return None, ""
+
+    def _choices(self, row: list[str]) -> list[tuple[int, int]]:
+        preferences: list[tuple[int, int]] = []
+        for rank in sorted(self.columns.choices):
+            column = self.columns.choices[rank]
+            value = row[column].strip() if column < len(row) else ""
+            if not value:
+                continue
+            sid = self.sessions.get(value.upper()) or self.sessions.get(
+                " ".join(value.casefold().split())
             )
-            log(
-                db,
-                "preferences_replaced",
-                station=station,
-                at=now,
-                attendee_id=attendee_id,
-                detail={"old": [sid for _, sid in current], "new": [sid for _, sid in preferences]},
-            )
-        db.execute("DELETE FROM preferences WHERE attendee_id = ?", [attendee_id])
-        for rank, sid in preferences:
-            db.execute(
-                "INSERT INTO preferences (attendee_id, session_id, rank) VALUES (?, ?, ?)",
-                [attendee_id, sid, rank],
-            )
-        report.preferences += 1
-        if not people:
-            report.updated += 1
-    return None
+            if sid is None:
+                raise _Rejected(f"choice {rank}: no session with code or title {value!r}")
+            if sid in [p[1] for p in preferences]:
+                raise _Rejected(f"choice {rank}: {value!r} is already an earlier choice")
+            preferences.append((rank, sid))
+        return preferences
+
+    def _person(
+        self,
+        line: int,
+        record: dict[str, Any],
+        badge: str | None,
+        existing: dict[str, Any] | None,
+    ) -> _Action:
+        known = self.known
+        if existing is None:
+            if badge and known.badge_taken(badge):
+                raise _Rejected(f"badge {badge} already belongs to someone else")
+            record["badge"] = badge or codes.badge_code(known.badge_taken)
+            attendee_id, self.next_id = self.next_id, self.next_id - 1
+            known.put({"id": attendee_id, **record}, line)
+            return _Action(line, "insert", attendee_id=attendee_id, record=record)
+        if badge and badge != existing["badge"]:
+            record["badge"] = badge
+        record = {k: v for k, v in record.items() if v}  # keep what the new file leaves blank
+        was = {k: existing[k] for k, v in record.items() if existing[k] != v}
+        if not was:
+            return _Action(line, "unchanged", attendee_id=existing["id"])
+        known.put({**known.drop(existing["id"]), **record})
+        return _Action(line, "update", attendee_id=existing["id"], record=record, was=was)
+
+
+class _Rejected(Exception):
+    """Why a row is not imported (its line is added by the planner)."""
+
+
+class _Moved(Exception):
+    """Another program changed the attendees since they were read: match the rest again."""
+
+
+def _write(
+    db: sqlite_utils.Database,
+    path: Path,
+    table: StaffTable,
+    columns: _Columns,
+    plan: list[_Action],
+    version: str,
+    station: str,
+    now: str,
+) -> tuple[list[_Action], str]:
+    """Write the plan in batches; returns each row's action as done (some matched again) and
+    the attendees' version the last batch left."""
+    done: dict[int, _Action] = {}  # line -> action written
+    while True:
+        todo = [a for a in plan if a.writes and a.line not in done]
+        try:
+            version = _write_batches(db, todo, version, station, now, done)
+            break
+        except _Moved:
+            fresh, version = _plan(db, table, columns)
+            plan = [done.get(a.line, a) for a in fresh]
+        except (sqlite3.Error, StoreError) as exc:
+            if not done:
+                raise  # nothing was written: the error as it is
+            total = sum(a.writes for a in plan)
+            why = describe(exc) if isinstance(exc, sqlite3.Error) else str(exc)
+            raise StoreError(
+                f"{path.name}: stopped after {len(done)} of {total} rows were saved ({why}); "
+                "import the same file again to finish (a re-import updates, never duplicates)"
+            ) from None
+    return [done.get(a.line, a) for a in plan], version
+
+
+def _write_batches(
+    db: sqlite_utils.Database,
+    todo: list[_Action],
+    version: str,
+    station: str,
+    now: str,
+    done: dict[int, _Action],
+) -> str:
+    for start in range(0, len(todo), BATCH_ROWS):
+        began = time.perf_counter()
+        with immediate(db):
+            if _attendees_version(db) != version:
+                raise _Moved
+            for action in todo[start : start + BATCH_ROWS]:
+                _apply(db, action, station, now)
+            version = _attendees_version(db)
+        done.update((a.line, a) for a in todo[start : start + BATCH_ROWS])
+        if not db.conn.in_transaction:  # (init imports inside its own transaction)
+            # SQLite lets a waiting writer look again only after a sleep (1 to 100 ms): leave
+            # the lock free as long as the batch held it, so a look finds it free half the time.
+            time.sleep(min(time.perf_counter() - began, 0.05))
+    return version
+
+
+def _apply(db: sqlite_utils.Database, action: _Action, station: str, now: str) -> None:
+    if action.kind == "insert":
+        row = {**action.record, "source": "import", "created_at": now}
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cursor = db.execute(f"INSERT INTO attendees ({names}) VALUES ({marks})", list(row.values()))
+        action.attendee_id = row_id(cursor.lastrowid, "attendees")
+        log(db, "attendee_imported", station=station, at=now, attendee_id=action.attendee_id)
+    elif action.kind == "update":
+        assigns = ", ".join(f"{k} = ?" for k in action.record if k in UPDATABLE)
+        values = [v for k, v in action.record.items() if k in UPDATABLE]
+        db.execute(f"UPDATE attendees SET {assigns} WHERE id = ?", [*values, action.attendee_id])
+        log(
+            db,
+            "attendee_updated",
+            station=station,
+            at=now,
+            attendee_id=action.attendee_id,
+            detail={**action.record, "was": action.was},  # the old values stay in the log
+        )
+    if action.preferences is not None:
+        _replace_choices(db, action, station, now)
+
+
+def _replace_choices(db: sqlite_utils.Database, action: _Action, station: str, now: str) -> None:
+    attendee_id, current = action.attendee_id, action.current
+    if current:  # the old choices are kept, with when and why
+        db.execute(
+            "INSERT INTO preferences_replaced"
+            " (attendee_id, session_id, rank, replaced_at, reason, station)"
+            " SELECT attendee_id, session_id, rank, ?, 'new choices imported', ?"
+            " FROM preferences WHERE attendee_id = ?",
+            [now, station, attendee_id],
+        )
+        log(
+            db,
+            "preferences_replaced",
+            station=station,
+            at=now,
+            attendee_id=attendee_id,
+            detail={
+                "old": [sid for _, sid in current],
+                "new": [sid for _, sid in action.preferences or []],
+            },
+        )
+    db.execute("DELETE FROM preferences WHERE attendee_id = ?", [attendee_id])
+    db.conn.executemany(
+        "INSERT INTO preferences (attendee_id, session_id, rank) VALUES (?, ?, ?)",
+        [(attendee_id, sid, rank) for rank, sid in action.preferences or []],
+    )
 
 
 def known_as(
@@ -473,118 +490,10 @@ def known_as(
     """Who already registered these details are, by the import's identity rule: the id of the
     one they are (the same badge, staff ID or email; or the same name and school, nothing saying
     otherwise), else the ids of those they may be (the same name, same or no school), else none."""
-    found = _find(db, badge, staff_id, email)
+    known = People.around(db, first_name, last_name, badge, staff_id, email)
+    found = known.find(badge, staff_id, school, email)
     if found is None:
-        found, near = _NameIndex(db).candidates(
-            first_name, last_name, school, badge, staff_id, email
-        )
+        found, near = known.candidates(first_name, last_name, school, badge, staff_id, email)
         if found is None:
             return [row["id"] for row in near]
     return [found["id"]]
-
-
-def _find(
-    db: sqlite_utils.Database, badge: str | None, staff_id: str | None, email: str
-) -> dict[str, Any] | None:
-    """The existing attendee with this badge, staff ID or (unique) email, if any."""
-    for where, value in (
-        ("badge = ?", badge),
-        ("staff_id = ?", staff_id),
-        ("lower(email) = ?", email.casefold()),
-    ):
-        if value:
-            rows = list(db.table("attendees").rows_where(where, [value], limit=2))
-            if len(rows) == 1:
-                return rows[0]
-    return None
-
-
-class _NameIndex:
-    """Attendees by folded full name, to tell whether a row without a matching badge, staff ID
-    or email is someone already known (same name and school) or only might be."""
-
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
-        self._by_name: dict[str, list[int]] | None = None  # read when first needed
-        self.lines: dict[int, int] = {}  # attendee id -> line of this file that added them
-
-    @property
-    def by_name(self) -> dict[str, list[int]]:
-        if self._by_name is None:
-            self._by_name = {}
-            for aid, first, last in self.db.execute(
-                "SELECT id, first_name, last_name FROM attendees"
-            ):
-                self._by_name.setdefault(_full(first, last), []).append(aid)
-        return self._by_name
-
-    def add(self, attendee_id: int, line: int) -> None:
-        self.lines[attendee_id] = line
-        if self._by_name is None:
-            return  # the first read will find them in the table
-        row = self.db.execute(
-            "SELECT first_name, last_name FROM attendees WHERE id = ?", [attendee_id]
-        ).fetchone()
-        self._by_name.setdefault(_full(*row), []).append(attendee_id)
-
-    def identify(
-        self,
-        first: str,
-        last: str,
-        school: str,
-        badge: str | None,
-        staff_id: str | None,
-        email: str,
-    ) -> tuple[dict[str, Any] | None, str | None]:
-        """(the person this row is, None) or (None, why it might be someone known) or (None, None)."""
-        found, near = self.candidates(first, last, school, badge, staff_id, email)
-        if found is not None or not near:
-            return found, None
-        return None, "possible duplicate of " + "; ".join(self.describe(r) for r in near[:3]) + (
-            ": not added (give a staff ID, email or badge code that tells them apart,"
-            " or correct the row)"
-        )
-
-    def candidates(
-        self,
-        first: str,
-        last: str,
-        school: str,
-        badge: str | None,
-        staff_id: str | None,
-        email: str,
-    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        """(the person these details are, []) or (None, those they might be) or (None, [])."""
-        ids = self.by_name.get(_full(first, last), [])
-        if not ids:
-            return None, []
-        marks = ", ".join("?" for _ in ids)
-        rows = list(self.db.table("attendees").rows_where(f"id IN ({marks})", ids, order_by="id"))
-        mine = {"badge": badge, "staff_id": staff_id, "email": email.casefold() or None}
-        # A different badge or staff ID on both sides: certainly someone else.
-        rows = [r for r in rows if not _differs(r, mine, ("badge", "staff_id"))]
-        if not rows:
-            return None, []
-        same_school = [r for r in rows if fold(r["school"]) == fold(school)]
-        agree = [r for r in same_school if not _differs(r, mine, ("email",))]
-        if len(agree) == 1:
-            return agree[0], []
-        # Empty: the same name at another school, another person.
-        return None, agree or same_school or [r for r in rows if not r["school"] or not school]
-
-    def describe(self, row: dict[str, Any]) -> str:
-        details = ", ".join(x for x in (row["badge"], row["school"], row["email"]) if x)
-        where = f", line {self.lines[row['id']]}" if row["id"] in self.lines else ""
-        return f"{row['first_name']} {row['last_name']} ({details}){where}"
-
-
-def _full(first: str, last: str) -> str:
-    return fold(f"{first} {last}")
-
-
-def _differs(row: dict[str, Any], mine: dict[str, str | None], keys: tuple[str, ...]) -> bool:
-    for key in keys:
-        theirs = row[key].casefold() if key == "email" and row[key] else row[key]
-        if mine[key] and theirs and mine[key] != theirs:
-            return True
-    return False

@@ -285,6 +285,12 @@ def _name_key(text: str) -> str:
 
 def match_leads(db: sqlite_utils.Database) -> None:
     """Link each session's lead names (or badge codes) to attendees, where they can be found."""
+    set_leads(db, wanted_leads(db))
+
+
+def wanted_leads(db: sqlite_utils.Database) -> set[tuple[int, int]]:
+    """(session, attendee) for each lead name or badge code that names one attendee: reads
+    only, so an import works it out before it takes the write lock."""
     by_badge: dict[str, int] = {}
     by_name: dict[str, list[int]] = {}
     for a in db.execute("SELECT id, badge, first_name, last_name FROM attendees").fetchall():
@@ -297,6 +303,11 @@ def match_leads(db: sqlite_utils.Database) -> None:
                 wanted.add((sid, by_badge[lead.upper()]))
             elif len(by_name.get(_name_key(lead), [])) == 1:
                 wanted.add((sid, by_name[_name_key(lead)][0]))
+    return wanted
+
+
+def set_leads(db: sqlite_utils.Database, wanted: set[tuple[int, int]]) -> None:
+    """Make session_leads exactly `wanted` (call inside a write transaction)."""
     have = set(db.execute("SELECT session_id, attendee_id FROM session_leads").fetchall())
     for pair in have - wanted:
         db.execute("DELETE FROM session_leads WHERE session_id = ? AND attendee_id = ?", pair)

@@ -353,7 +353,7 @@ NO_TYPED_TEXT = {
     "passcode.staff_passcode": "the passcode bigconv makes itself",
     "feedback.device_secret": "a random secret bigconv makes",
     "feedback.summary": "reads only",
-    "sync.match_leads": "ids only: links lead names already stored to people",
+    "sync.set_leads": "ids only: links lead names already stored to people (match_leads)",
     "database.insert": "a record its caller made: every caller is named here",
     "database.probe": "a time stamp under a station name given by the code",
     "schema.*": "the schema's own steps: no one's text",

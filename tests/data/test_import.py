@@ -146,7 +146,7 @@ def test_unknown_map_column(db, tmp_path):
         )
 
 
-def test_import_is_one_transaction_per_file(small_db, tmp_path):
+def test_import_logs_each_person_it_adds(small_db, tmp_path):
     db = database.connect(small_db)
     path = write(tmp_path, "First name,Surname\n" + "".join(f"P{i},Q{i}\n" for i in range(200)))
     before = db["log"].count

@@ -4,11 +4,15 @@ headers, and choices and allocations that are replaced or removed being kept."""
 from __future__ import annotations
 
 import json
+import re
+
+import pytest
 
 from bigconv.core.event import load_event
 from bigconv.data import database
 from bigconv.data.attendees import import_csv, map_columns
 from bigconv.data.sync import apply_event
+from tests.helpers import ROOT
 from tests.helpers.processes import run_cli
 
 
@@ -225,3 +229,100 @@ def test_a_walk_in_with_a_known_email_is_refused_naming_them(db):
     with pytest.raises(WalkInError, match=r"ADA@a.sch.uk is already Ada Lovelace \(BC"):
         register_walk_in(db, first_name="Ada", last_name="L", email="ADA@a.sch.uk", station="D")
     assert db["attendees"].count == count
+
+
+def test_staff_codes_are_unique_only_within_a_school(db, tmp_path):
+    """SIMS and Bromcom staff codes are three letters, unique within one school: in a file with
+    a school column and IDs of at most four letters or digits, the identity is (school, code)."""
+    text = (
+        "Staff Code,Forename,Surname,School\n"
+        "JSM,John,Smith,Alpha School\n"
+        "JSM,Jane,Smart,Beta School\n"
+        "JSM,Johnny,Smith,alpha school\n"  # the same code at the same school: the same person
+    )
+    path = write(tmp_path, text)
+    report = import_csv(db, path)
+    assert report.imported == 2
+    assert report.rejected == [(4, "same person as line 2 (JSM at alpha school)")]
+    jsm = {r["school"]: r["first_name"] for r in db["attendees"].rows_where("staff_id = 'JSM'")}
+    assert jsm == {"Alpha School": "John", "Beta School": "Jane"}
+    again = import_csv(db, path)
+    assert (again.imported, again.unchanged) == (0, 2)
+    later = import_csv(
+        db,
+        write(
+            tmp_path,
+            "Staff Code,Forename,Surname,School,Email\nJSM,Jane,Smart,Beta School,js@b.sch.uk\n",
+            "later.csv",
+        ),
+    )
+    assert (later.imported, later.updated) == (0, 1)
+    assert db["attendees"].count_where("staff_id = 'JSM'") == 2
+    assert next(db["attendees"].rows_where("email = 'js@b.sch.uk'"))["first_name"] == "Jane"
+    # Longer IDs (payroll numbers) are the trust's: the same ID at another school is the same
+    # person; so is a short code in a file with no school column.
+    text = (
+        "Staff ID,Forename,Surname,School\n"
+        "E10001,Ann,Ray,Alpha School\nE10001,Ann,Ray,Beta School\nJS,Jo,Sam,Beta School\n"
+    )
+    report = import_csv(db, write(tmp_path, text, "payroll.csv"))
+    assert report.imported == 2
+    assert report.rejected == [(3, "same person as line 2 (E10001)")]
+    no_school = "Staff Code,Forename,Surname\nJSM,Kim,Ode\nJSM,Lu,Pai\n"
+    report = import_csv(db, write(tmp_path, no_school, "one-school.csv"))
+    assert report.rejected == [(3, "same person as line 2 (JSM)")]
+
+
+SIMS = (
+    "StaffCode,Title,LegalForename,PreferredForename,LegalSurname,PreferredSurname,WorkEmail,"
+    "School\n"
+    "JSM,Mrs,Jacqueline,Jackie,Smith-Morgan,Smith,jackie@a.sch.uk,Alpha School\n"
+    "JSM,Mr,Jonathan,,Smart,,jon@b.sch.uk,Beta School\n"
+)
+BROMCOM = (
+    "Staff Code,Title,First Name,Last Name,Preferred First Name,Preferred Last Name,"
+    "Work Email,Job Title,Site\n"
+    "JSM,Mrs,Jacqueline,Smith-Morgan,Jackie,Smith,jackie@a.sch.uk,Teacher,Alpha School\n"
+    "JSM,Mr,Jonathan,Smart,,,jon@b.sch.uk,TA,Beta School\n"
+)
+ARBOR = (  # opened in Excel and saved as "Unicode Text": UTF-16, tabs, CRLF
+    "Legal first name\tPreferred name\tLegal last name\tPreferred last name\tEmail address\t"
+    "School name\tJob title\r\n"
+    "Jacqueline\tJackie\tSmith-Morgan\tSmith\tjackie@a.sch.uk\tAlpha School\tTeacher\r\n"
+    "Jonathan\t\tSmart\t\tjon@b.sch.uk\tBeta School\tTA\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [(SIMS, "utf-8-sig"), (BROMCOM, "utf-8"), (ARBOR, "utf-16")],
+    ids=["SIMS", "Bromcom", "Arbor"],
+)
+def test_preferred_names_win_in_each_systems_export(db, tmp_path, text, encoding):
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode(encoding))
+    report = import_csv(db, path)
+    assert (report.imported, report.rejected, report.possible_duplicates) == (2, [], [])
+    found = {
+        r["email"]: (r["first_name"], r["last_name"], r["school"], r["role"])
+        for r in db["attendees"].rows_where("email IN ('jackie@a.sch.uk', 'jon@b.sch.uk')")
+    }
+    roles = ("Teacher", "TA") if "Job" in text else ("", "")
+    assert found == {
+        "jackie@a.sch.uk": ("Jackie", "Smith", "Alpha School", roles[0]),
+        "jon@b.sch.uk": ("Jonathan", "Smart", "Beta School", roles[1]),
+    }
+
+
+def test_the_readmes_export_headers_are_all_read():
+    """Every header the README names for SIMS, Bromcom and Arbor is read as a field."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [
+        line for line in readme.splitlines() if line.startswith(("| SIMS", "| Bromcom", "| Arbor"))
+    ]
+    assert len(rows) == 3
+    headers = [h for row in rows for h in re.findall(r'`([^`]+)`|"([^"]+)"', row)]
+    headers = [a or b for a, b in headers]
+    assert len(headers) > 20
+    unread = [h for h in headers if not map_columns([h], {})[0]]
+    assert unread == []
