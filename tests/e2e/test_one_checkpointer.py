@@ -32,7 +32,7 @@ import pyte
 
 from bigconv.data import database, fileguard, reactions
 from bigconv.data import passcode as passcodes
-from tests.helpers.processes import free_port, require_tool, wait_until_up
+from tests.helpers.processes import children, free_port, require_tool, wait_until_up
 
 # The calls that write a file (SQLite uses pwrite64; the rest in case a build does otherwise),
 # and the ones that start a thread or a process (to tell which process a thread belongs to).
@@ -269,18 +269,6 @@ class Reader:
         finally:
             for conn in pair:
                 conn.close()
-
-
-def children(pid: int) -> set[int]:
-    """The child processes of `pid` (none once it has ended), read from /proc."""
-    found: set[int] = set()
-    tasks = Path(f"/proc/{pid}/task")
-    for task in tasks.iterdir() if tasks.is_dir() else ():
-        try:
-            found |= {int(p) for p in (task / "children").read_text().split()}
-        except OSError:
-            continue
-    return found
 
 
 # -- the test -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bigconv.tui.priority import NICENESS
-from tests.helpers.processes import bigconv
+from tests.helpers.processes import bigconv, children
 from tests.helpers.terminal import Pane
 
 pytestmark = pytest.mark.tmux
@@ -25,16 +25,21 @@ def station_pid(pane: Pane) -> int:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     pid = int(shown.stdout)
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return int(children[0]) if children else pid
+    started = children(pid)
+    return min(started) if started else pid
 
 
 def niceness(pid: int) -> set[int]:
-    """The niceness of every thread of the process (Linux keeps one per thread)."""
-    return {
-        int(Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[16])
-        for tid in os.listdir(f"/proc/{pid}/task")
-    }
+    """The niceness of every thread of the process (Linux keeps one per thread; a thread that
+    ends meanwhile is skipped)."""
+    found = set()
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        except OSError:
+            continue
+        found.add(int(stat.rsplit(")", 1)[1].split()[16]))
+    return found
 
 
 def browser_tab(small_event, tmp_path) -> tuple[Pane, int]:

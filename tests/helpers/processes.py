@@ -65,3 +65,16 @@ async def wait_until_up(url: str, proc: subprocess.Popen) -> None:
 def bigconv(*args: str) -> str:
     """The `bigconv` command line, quoted for a shell (a terminal in tmux runs it)."""
     return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "bigconv", *args))
+
+
+def children(pid: int) -> set[int]:
+    """The child processes of `pid` (none once it has ended), read from /proc: every thread's
+    list, a thread that ends meanwhile skipped (it has no children left to list)."""
+    found: set[int] = set()
+    tasks = Path(f"/proc/{pid}/task")
+    for task in tasks.iterdir() if tasks.is_dir() else ():
+        try:
+            found |= {int(p) for p in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    return found

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -18,15 +17,13 @@ from bigconv.web.server import STAFF_APP, make_web_app
 from bigconv.web.stations.app import STAFF_SITE
 from bigconv.web.stations.gateway import COOKIE, COOKIE_MAX_AGE, MAX_FAILURES
 from tests.helpers.db import table
+from tests.helpers.processes import children as child_processes
 from tests.helpers.web import log_in, origin, refused, site, terminal_text
 
 
 def children() -> set[int]:
-    """This process's child processes (a station is one), read from /proc."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        found |= {int(pid) for pid in (task / "children").read_text().split()}
-    return found
+    """This process's child processes (a station is one)."""
+    return child_processes(os.getpid())
 
 
 async def test_staff_shows_only_the_passcode_form_without_a_session(client):
